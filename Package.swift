@@ -1,0 +1,65 @@
+// swift-tools-version: 6.1
+//
+// bench: a price-performance benchmark harness for ML training microkernels.
+// CPU-specific code-generation flags are passed by scripts/build, never here,
+// so this package stays usable as a versioned dependency.
+
+import PackageDescription
+
+let package = Package(
+    name: "bench",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "bench", targets: ["bench"]),
+        .library(name: "BenchCore", targets: ["BenchCore"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/yaslab/CSV.swift", from: "2.5.0"),
+    ],
+    targets: [
+        // MARK: System libraries and C support
+        .systemLibrary(
+            name: "CBLAS",
+            pkgConfig: "openblas",
+            providers: [.apt(["libopenblas-dev"])]
+        ),
+        .target(name: "CBenchSupport"),
+
+        // MARK: Domain
+        .target(
+            name: "BenchCore",
+            dependencies: [
+                "CBenchSupport",
+                .product(name: "CSV", package: "CSV.swift"),
+            ]
+        ),
+
+        // MARK: Backends
+        .target(name: "BenchBLAS", dependencies: ["BenchCore", "CBLAS"]),
+        .target(name: "BenchSwiftKernels", dependencies: ["BenchCore"]),
+
+        // MARK: Executable
+        .executableTarget(
+            name: "bench",
+            dependencies: [
+                "BenchCore", "BenchBLAS", "BenchSwiftKernels",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+
+        // MARK: Tests
+        .target(name: "BenchTestSupport", dependencies: ["BenchCore"], path: "Tests/BenchTestSupport"),
+        .testTarget(name: "BenchCoreTests", dependencies: ["BenchCore", "BenchTestSupport"]),
+        .testTarget(
+            name: "BenchKernelTests",
+            dependencies: ["BenchCore", "BenchBLAS", "BenchSwiftKernels", "BenchTestSupport"]
+        ),
+        .testTarget(
+            name: "BenchCLITests",
+            dependencies: ["BenchCore", "BenchTestSupport"],
+            resources: [.copy("Fixtures")]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

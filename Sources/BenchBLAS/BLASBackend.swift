@@ -1,0 +1,40 @@
+import BenchCore
+import CBLAS
+
+/// The `cpu-blas` backend: GEMM through OpenBLAS's `cblas_sgemm` / `cblas_dgemm`.
+///
+/// OpenBLAS's thread count is set per case with `openblas_set_num_threads`.
+public final class BLASBackend: Backend {
+    public let id = BackendID.cpuBLAS
+    public let kind = BackendKind.measured
+    public let device: String
+    public let dtypes: [DType] = [.fp32, .fp64]
+
+    /// - Parameter cpuModel: the host CPU, for the `device` column.
+    public init(cpuModel: String) {
+        device = "\(cpuModel) (OpenBLAS \(OpenBLAS.coreName))"
+    }
+
+    public func unsupportedReason(for kernelCase: KernelCase) -> String? {
+        if kernelCase.kernel != "gemm" { return "cpu-blas does not implement \(kernelCase.kernel)" }
+        return dtypeUnsupportedReason(for: kernelCase)
+    }
+
+    public func prepare(_ kernelCase: KernelCase, threads: Int) throws -> any PreparedCase {
+        OpenBLAS.setThreads(threads)
+        switch kernelCase.dtype {
+        case .fp32:
+            return PreparedGEMM<Float>(problem: GEMMProblem(kernelCase)) { p in
+                let (m, n, k) = (Int32(p.shape.m), Int32(p.shape.n), Int32(p.shape.k))
+                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, m, n, k, 1, p.a.base, k, p.b.base, n, 0, p.c.base, n)
+            }
+        case .fp64:
+            return PreparedGEMM<Double>(problem: GEMMProblem(kernelCase)) { p in
+                let (m, n, k) = (Int32(p.shape.m), Int32(p.shape.n), Int32(p.shape.k))
+                cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, m, n, k, 1, p.a.base, k, p.b.base, n, 0, p.c.base, n)
+            }
+        default:
+            throw BackendError.failed("cpu-blas has no \(kernelCase.dtype)")
+        }
+    }
+}

@@ -1,0 +1,77 @@
+/// The identifier of a backend, as written in the CSV `backend` column.
+///
+/// An open set (plugins bring their own ids), so a struct with static members.
+public struct BackendID: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
+    public var rawValue: String
+    public init(rawValue: String) { self.rawValue = rawValue }
+    public init(_ rawValue: String) { self.rawValue = rawValue }
+
+    /// GEMM through OpenBLAS's CBLAS interface.
+    public static let cpuBLAS = BackendID("cpu-blas")
+    /// The native Swift kernels, no BLAS.
+    public static let cpuSwift = BackendID("cpu-swift")
+
+    public var description: String { rawValue }
+}
+
+/// Whether a backend's figures were measured on real hardware or computed by a model.
+public enum BackendKind: String, Sendable, Codable, CaseIterable {
+    case measured
+    case modeled
+}
+
+/// Something that can run benchmark cases.
+///
+/// Backends are registered explicitly by the executable (see `BackendRegistry`).
+public protocol Backend: AnyObject {
+    /// The id written in the `backend` column.
+    var id: BackendID { get }
+    /// Measured or modeled.
+    var kind: BackendKind { get }
+    /// A one-line description of the device, written in the `device` column.
+    var device: String { get }
+    /// The dtypes this backend can compute in.
+    var dtypes: [DType] { get }
+    /// Why this backend cannot run `kernelCase`, or `nil` when it can.
+    func unsupportedReason(for kernelCase: KernelCase) -> String?
+    /// Allocates and initialises everything the case needs, with `threads` workers.
+    func prepare(_ kernelCase: KernelCase, threads: Int) throws -> any PreparedCase
+}
+
+extension Backend {
+    /// The default check: the dtype must be one of ``dtypes``.
+    public func dtypeUnsupportedReason(for kernelCase: KernelCase) -> String? {
+        dtypes.contains(kernelCase.dtype)
+            ? nil
+            : "\(id) has no \(kernelCase.dtype) (supports \(dtypes.map(\.rawValue).joined(separator: ", ")))"
+    }
+}
+
+/// A case ready to run: buffers allocated, inputs generated.
+public protocol PreparedCase: AnyObject {
+    /// Runs the kernel once. Must not allocate in the hot path.
+    func run() throws
+    /// Checks the output of the latest ``run()`` against an fp64 reference.
+    func verify() -> Verification
+}
+
+/// Errors a backend raises while preparing or running a case.
+public enum BackendError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// The backend does not implement this kernel.
+    case unsupportedKernel(backend: String, kernel: String)
+    /// Memory for the case's buffers could not be allocated.
+    case allocationFailed(caseID: String, bytes: Int)
+    /// The computation produced NaN or infinity.
+    case nonFinite(caseID: String, detail: String)
+    /// Anything else, with a one-line reason.
+    case failed(String)
+
+    public var description: String {
+        switch self {
+        case .unsupportedKernel(let b, let k): "backend \(b) does not implement kernel \(k)"
+        case .allocationFailed(let id, let bytes): "could not allocate \(formatBytes(bytes)) for \(id)"
+        case .nonFinite(let id, let detail): "non-finite values in \(id): \(detail)"
+        case .failed(let reason): reason
+        }
+    }
+}

@@ -1,0 +1,134 @@
+import CBenchSupport
+import Foundation
+
+/// Reads facts about the host from `/proc`, `uname` and the build.
+public enum HostProbe {
+    /// The vector ISA the C and Swift code of this build were compiled for.
+    public static var compiledISA: String { String(cString: bench_compiled_isa()) }
+
+    /// The CPU's `model name` and `flags` from `/proc/cpuinfo` (empty when unreadable).
+    public static func cpuInfo() -> (model: String, flags: [String]) {
+        guard let text = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8) else { return ("unknown", []) }
+        var model = "unknown"
+        var flags: [String] = []
+        for line in text.split(separator: "\n") {
+            let parts = line.split(separator: ":", maxSplits: 1)
+            guard parts.count == 2 else { continue }
+            let key = parts[0].trimmingCharacters(in: .whitespaces)
+            let value = parts[1].trimmingCharacters(in: .whitespaces)
+            if key == "model name", model == "unknown" { model = value }
+            if (key == "flags" || key == "Features"), flags.isEmpty { flags = value.split(separator: " ").map(String.init) }
+            if model != "unknown", !flags.isEmpty { break }
+        }
+        return (model, flags)
+    }
+
+    /// The widest vector ISA the CPU offers, by the same names as ``compiledISA``.
+    public static func cpuISA(flags: [String]) -> String {
+        let f = Set(flags)
+        if f.contains("avx512f") { return "avx512" }
+        if f.contains("avx2") && f.contains("fma") { return "avx2" }
+        if f.contains("avx") { return "avx" }
+        if f.contains("sve") { return "sve" }
+        if f.contains("asimd") { return "neon" }
+        if f.contains("sse2") { return "sse2" }
+        return "generic"
+    }
+
+    /// Vector width in bits of an ISA name (0 for `generic`).
+    public static func vectorBits(isa: String) -> Int {
+        switch isa {
+        case "avx512": 512
+        case "avx2", "avx": 256
+        case "sse2", "neon", "sve": 128
+        default: 0
+        }
+    }
+
+    /// Whether a binary compiled for `compiled` can run on a CPU offering `cpu`.
+    public static func canRun(compiled: String, on cpu: String) -> Bool {
+        let x86 = ["generic", "sse2", "avx", "avx2", "avx512"]
+        if let c = x86.firstIndex(of: compiled), let h = x86.firstIndex(of: cpu) { return c <= h }
+        return compiled == cpu || compiled == "generic" || (compiled == "neon" && cpu == "sve")
+    }
+
+    /// `MemTotal` and `MemAvailable` from `/proc/meminfo`, in bytes.
+    public static func memory() -> (total: Int, available: Int) {
+        let physical = Int(ProcessInfo.processInfo.physicalMemory)
+        guard let text = try? String(contentsOfFile: "/proc/meminfo", encoding: .utf8) else { return (physical, physical) }
+        func field(_ name: String) -> Int? {
+            for line in text.split(separator: "\n") where line.hasPrefix(name + ":") {
+                let digits = line.dropFirst(name.count + 1).trimmingCharacters(in: .whitespaces).split(separator: " ").first
+                return digits.flatMap { Int($0) }.map { $0 * 1024 }
+            }
+            return nil
+        }
+        return (field("MemTotal") ?? physical, field("MemAvailable") ?? physical)
+    }
+
+    /// `PRETTY_NAME` from `/etc/os-release`, and the kernel release from `uname`.
+    public static func osAndKernel() -> (os: String, kernel: String) {
+        var os = "unknown"
+        if let text = try? String(contentsOfFile: "/etc/os-release", encoding: .utf8) {
+            for line in text.split(separator: "\n") where line.hasPrefix("PRETTY_NAME=") {
+                os = line.dropFirst("PRETTY_NAME=".count).trimmingCharacters(in: CharacterSet(charactersIn: "\""))
+            }
+        }
+        var u = utsname()
+        uname(&u)
+        let release = withUnsafeBytes(of: &u.release) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+        let sys = withUnsafeBytes(of: &u.sysname) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+        return (os, "\(sys) \(release)")
+    }
+
+    /// The 1-minute load average.
+    public static func loadAverage() -> Double {
+        guard let text = try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8) else { return 0 }
+        return text.split(separator: " ").first.flatMap { Double($0) } ?? 0
+    }
+
+    /// Busy CPU seconds of the whole machine (all cores) and of this process, from `/proc`.
+    public static func cpuSeconds() -> (machine: Double, process: Double) {
+        let ticks = Double(sysconf(Int32(_SC_CLK_TCK)))
+        var machine = 0.0
+        if let stat = try? String(contentsOfFile: "/proc/stat", encoding: .utf8),
+           let first = stat.split(separator: "\n").first, first.hasPrefix("cpu ") {
+            // user nice system idle iowait irq softirq steal …: busy = all but idle and iowait.
+            let v = first.split(separator: " ").dropFirst().compactMap { Double($0) }
+            if v.count >= 8 { machine = (v[0] + v[1] + v[2] + v[5] + v[6] + v[7]) / ticks }
+        }
+        var process = 0.0
+        if let stat = try? String(contentsOfFile: "/proc/self/stat", encoding: .utf8),
+           let close = stat.lastIndex(of: ")") {
+            // Fields after the command name: utime and stime are the 12th and 13th.
+            let rest = stat[stat.index(after: close)...].split(separator: " ")
+            if rest.count > 12, let u = Double(rest[11]), let s = Double(rest[12]) { process = (u + s) / ticks }
+        }
+        return (machine, process)
+    }
+}
+
+/// Measures what other processes did to the machine between ``start()`` and ``stop()``.
+public struct NoiseMonitor: Sendable {
+    let load: Double
+    let cpu: (machine: Double, process: Double)
+    let wallStart: Date
+
+    /// Samples `/proc` now.
+    public static func start() -> NoiseMonitor {
+        NoiseMonitor(load: HostProbe.loadAverage(), cpu: HostProbe.cpuSeconds(), wallStart: Date())
+    }
+
+    /// The noise since ``start()``; warns when others used more than 10% of `cores`.
+    public func stop(cores: Int) -> HostNoise {
+        let now = HostProbe.cpuSeconds()
+        let wall = max(Date().timeIntervalSince(wallStart), 1e-3)
+        let others = max(0, (now.machine - cpu.machine) - (now.process - cpu.process))
+        let fraction = others / (wall * Double(max(cores, 1)))
+        let warning = fraction > 0.10
+            ? "other processes used \(fixed(fraction * 100, 0))% of the \(cores) cores during the run; timings may be noisy"
+            : ""
+        return HostNoise(loadAverageStart: load, loadAverageEnd: HostProbe.loadAverage(),
+                         otherProcessesCPUFraction: fraction, wallSeconds: wall, warning: warning)
+    }
+}

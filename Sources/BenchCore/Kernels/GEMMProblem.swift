@@ -1,0 +1,85 @@
+/// The buffers of one GEMM case, its generated inputs and its verification.
+///
+/// Backends differ only in the function that computes `C = A·B` over these
+/// buffers; generation and checking are shared so that every backend is held
+/// to the same reference.
+public final class GEMMProblem<T: GEMMScalar> {
+    public let kernelCase: KernelCase
+    public let shape: GEMMSpec.Shape
+    /// Row-major `A[M×K]`.
+    public let a: AlignedBuffer<T>
+    /// Row-major `B[K×N]`.
+    public let b: AlignedBuffer<T>
+    /// Row-major `C[M×N]`, overwritten by every call.
+    public let c: AlignedBuffer<T>
+
+    /// Allocates and fills A and B from the case's seeds (operands `A` and `B`); C starts as NaN
+    /// so that a kernel that never writes an entry fails verification.
+    public init(_ kernelCase: KernelCase) {
+        self.kernelCase = kernelCase
+        shape = GEMMSpec().shape(kernelCase)
+        a = AlignedBuffer(count: shape.m * shape.k, repeating: 0)
+        b = AlignedBuffer(count: shape.k * shape.n, repeating: 0)
+        c = AlignedBuffer(count: shape.m * shape.n, repeating: .nan)
+        a.pointer.fillUniform(seed: InputSeed.seed(caseID: kernelCase.id, operand: "A"))
+        b.pointer.fillUniform(seed: InputSeed.seed(caseID: kernelCase.id, operand: "B"))
+    }
+
+    /// Checks sampled entries of C (the four corners plus up to 60 pseudo-random
+    /// ones) against an fp64 recomputation.
+    ///
+    /// Tolerance per entry: `|c − ref| ≤ 8·√K·u·Σₖ|aᵢₖ·bₖⱼ| + tiny`, `u` the dtype's
+    /// unit round-off. This is the classical forward bound `γ_K·Σ|a||b|` with the
+    /// `K` replaced by the `√K` growth of blocked summation, times a safety
+    /// factor of 8; a wrong index or a dropped term errs by about `|aᵢₖ·bₖⱼ|`,
+    /// hundreds of times more.
+    public func verify() -> Verification {
+        let (m, n, k) = (shape.m, shape.n, shape.k)
+        var entries: [(Int, Int)] = [(0, 0), (0, n - 1), (m - 1, 0), (m - 1, n - 1)]
+        var rng = SplitMix64(seed: InputSeed.seed(caseID: kernelCase.id, operand: "verify"))
+        for _ in 0..<min(60, m * n) {
+            entries.append((Int(rng.next() % UInt64(m)), Int(rng.next() % UInt64(n))))
+        }
+        let u = T.dtype.unitRoundoff ?? 1e-16
+        let factor = 8 * Double(k).squareRoot() * u
+        var worst = 0.0, maxAbs = 0.0
+        var detail = ""
+        let ap = a.base, bp = b.base, cp = c.base
+        for (i, j) in entries {
+            var ref = 0.0, mag = 0.0
+            for p in 0..<k {
+                let t = Double(ap[i * k + p]) * Double(bp[p * n + j])
+                ref += t
+                mag += abs(t)
+            }
+            let got = Double(cp[i * n + j])
+            let err = abs(got - ref)
+            let bound = factor * mag + Double.leastNormalMagnitude
+            let ratio = got.isFinite ? err / bound : .infinity
+            if ratio > worst {
+                worst = ratio
+                if ratio > 1, detail.isEmpty {
+                    detail = "C[\(i),\(j)] = \(got), reference \(ref), |error| \(err) > bound \(bound)"
+                }
+            }
+            if got.isFinite { maxAbs = max(maxAbs, err) }
+        }
+        return Verification(
+            passed: worst <= 1, checkedEntries: entries.count, worstErrorRatio: worst, maxAbsoluteError: maxAbs,
+            tolerance: "|c-ref| <= 8*sqrt(K)*u*sum|a*b|, u=\(u)", detail: detail)
+    }
+}
+
+/// A prepared GEMM case: a problem plus the backend's compute function.
+public final class PreparedGEMM<T: GEMMScalar>: PreparedCase {
+    public let problem: GEMMProblem<T>
+    private let compute: (GEMMProblem<T>) -> Void
+
+    public init(problem: GEMMProblem<T>, compute: @escaping (GEMMProblem<T>) -> Void) {
+        self.problem = problem
+        self.compute = compute
+    }
+
+    public func run() throws { compute(problem) }
+    public func verify() -> Verification { problem.verify() }
+}

@@ -1,0 +1,108 @@
+/// One row of a results CSV: one case on one backend at one thread count.
+///
+/// Optional numbers are written as empty fields. Units: seconds per call for
+/// the `*_s` columns, FLOPs and bytes per call, TFLOP/s = 10¹² FLOP/s.
+public struct ResultRow: Sendable, Equatable {
+    public var schemaVersion: Int = ResultSchema.version
+    public var runID: String
+    /// ISO 8601 UTC, e.g. `2026-11-26T00:16:51Z`.
+    public var timestamp: String
+    public var suite: String
+    public var caseID: String
+    public var kernel: String
+    public var dtype: String
+    public var shape: String
+    public var backend: String
+    public var backendKind: BackendKind
+    public var device: String
+    public var threads: Int
+    public var status: RowStatus
+    public var samples: Int
+    public var medianSeconds: Double?
+    public var p10Seconds: Double?
+    public var p90Seconds: Double?
+    public var ciLowSeconds: Double?
+    public var ciHighSeconds: Double?
+    /// FLOPs per call.
+    public var flops: Double
+    /// Compulsory bytes per call.
+    public var bytes: Double
+    /// Achieved 10¹² FLOP/s at the median time; higher is better.
+    public var tflops: Double?
+    /// Units (see ``throughputUnit``) per second at the median time; higher is better.
+    public var throughput: Double?
+    public var throughputUnit: String
+    public var priceUSDPerHour: Double?
+    public var usdPerPFLOP: Double?
+    public var usdPerMillionUnits: Double?
+    public var notes: String
+    /// Columns after the v1 set (later schema additions, unknown columns when reading), in order.
+    public var extraColumns: [(name: String, value: String)] = []
+
+    public init(
+        runID: String, timestamp: String, suite: String, caseID: String, kernel: String, dtype: String,
+        shape: String, backend: String, backendKind: BackendKind, device: String, threads: Int,
+        status: RowStatus, samples: Int = 0, medianSeconds: Double? = nil, p10Seconds: Double? = nil,
+        p90Seconds: Double? = nil, ciLowSeconds: Double? = nil, ciHighSeconds: Double? = nil,
+        flops: Double, bytes: Double, tflops: Double? = nil, throughput: Double? = nil,
+        throughputUnit: String, priceUSDPerHour: Double? = nil, usdPerPFLOP: Double? = nil,
+        usdPerMillionUnits: Double? = nil, notes: String = ""
+    ) {
+        self.runID = runID
+        self.timestamp = timestamp
+        self.suite = suite
+        self.caseID = caseID
+        self.kernel = kernel
+        self.dtype = dtype
+        self.shape = shape
+        self.backend = backend
+        self.backendKind = backendKind
+        self.device = device
+        self.threads = threads
+        self.status = status
+        self.samples = samples
+        self.medianSeconds = medianSeconds
+        self.p10Seconds = p10Seconds
+        self.p90Seconds = p90Seconds
+        self.ciLowSeconds = ciLowSeconds
+        self.ciHighSeconds = ciHighSeconds
+        self.flops = flops
+        self.bytes = bytes
+        self.tflops = tflops
+        self.throughput = throughput
+        self.throughputUnit = throughputUnit
+        self.priceUSDPerHour = priceUSDPerHour
+        self.usdPerPFLOP = usdPerPFLOP
+        self.usdPerMillionUnits = usdPerMillionUnits
+        self.notes = notes
+    }
+
+    /// The key rows are matched on across files: (`suite`, `case_id`, `backend`, `threads`).
+    public var key: RowKey { RowKey(suite: suite, caseID: caseID, backend: backend, threads: threads) }
+
+    public static func == (l: ResultRow, r: ResultRow) -> Bool {
+        l.fields == r.fields && l.extraColumns.map(\.name) == r.extraColumns.map(\.name)
+            && l.extraColumns.map(\.value) == r.extraColumns.map(\.value)
+    }
+}
+
+/// The identity of a row across result files.
+public struct RowKey: Hashable, Sendable, Codable, CustomStringConvertible {
+    public var suite: String
+    public var caseID: String
+    public var backend: String
+    public var threads: Int
+
+    public init(suite: String, caseID: String, backend: String, threads: Int) {
+        self.suite = suite
+        self.caseID = caseID
+        self.backend = backend
+        self.threads = threads
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case suite, caseID = "case_id", backend, threads
+    }
+
+    public var description: String { "\(suite) \(caseID) \(backend) threads=\(threads)" }
+}

@@ -1,0 +1,121 @@
+import CSV
+import Foundation
+
+/// Writes a results CSV row by row, crash-safely, and its JSON sidecar.
+///
+/// Rows go to `<final>.partial` in the destination directory and reach the
+/// disk as each case finishes, so a killed run leaves every finished row
+/// there. ``finish(_:)`` writes the sidecar, then renames the partial file to
+/// its final name. Thread-safe: an interrupt handler may call ``finish(_:)``
+/// while the runner is between rows.
+public final class ResultWriter: @unchecked Sendable {
+    /// Where the CSV ends up.
+    public let destination: URL
+    /// The temporary file rows are written to until ``finish(_:)``.
+    public let partial: URL
+    /// The sidecar's path: the CSV's with `.json` instead of `.csv`.
+    public var sidecarURL: URL { Self.sidecarURL(for: destination) }
+
+    private let lock = NSLock()
+    private let handle: FileHandle
+    private let columns: [String]
+    private var sidecarRows: [SidecarRow] = []
+    private var rows: [ResultRow] = []
+    private var finished = false
+
+    /// Creates the partial file and writes the header.
+    ///
+    /// - Throws: ``ResultFileError/outputDirectoryMissing(path:)`` when the
+    ///   destination's directory does not exist, `cannotWrite` when it cannot be written.
+    public init(destination: URL, columns: [String] = ResultSchema.v1Columns) throws(ResultFileError) {
+        self.destination = destination
+        self.columns = columns
+        partial = destination.deletingLastPathComponent().appendingPathComponent("." + destination.lastPathComponent + ".partial")
+        let dir = destination.deletingLastPathComponent().path
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: dir, isDirectory: &isDir), isDir.boolValue else {
+            throw .outputDirectoryMissing(path: dir)
+        }
+        guard FileManager.default.createFile(atPath: partial.path, contents: nil),
+              let h = FileHandle(forWritingAtPath: partial.path)
+        else { throw .cannotWrite(path: partial.path, reason: "cannot create the file") }
+        handle = h
+        try write(Self.encode([columns], quoted: { _ in false }))
+    }
+
+    /// The sidecar path for a CSV path.
+    public static func sidecarURL(for csv: URL) -> URL {
+        csv.pathExtension == "csv" ? csv.deletingPathExtension().appendingPathExtension("json") : csv.appendingPathExtension("json")
+    }
+
+    /// Encodes records as RFC 4180 CSV (LF line ends) with the CSV library.
+    static func encode(_ records: [[String]], quoted: (Int) -> Bool) throws(ResultFileError) -> Data {
+        do {
+            let writer = try CSVWriter(stream: .toMemory())
+            for r in records { try writer.write(row: r, quotedAtIndex: quoted) }
+            writer.stream.close()
+            var data = (writer.stream.property(forKey: .dataWrittenToMemoryStreamKey) as? Data) ?? Data()
+            data.append(0x0A)
+            return data
+        } catch {
+            throw .cannotWrite(path: "(memory)", reason: "\(error)")
+        }
+    }
+
+    private func write(_ data: Data) throws(ResultFileError) {
+        do {
+            try handle.write(contentsOf: data)
+            try handle.synchronize()
+        } catch {
+            throw .cannotWrite(path: partial.path, reason: error.localizedDescription)
+        }
+    }
+
+    /// Appends a finished row and remembers its raw samples for the sidecar.
+    /// Ignored after ``finish(_:)``.
+    public func append(_ row: ResultRow, samples: SidecarRow) throws(ResultFileError) {
+        lock.lock()
+        defer { lock.unlock() }
+        guard !finished else { return }
+        var values = row.fields
+        values += row.extraColumns.map(\.value)
+        let quotedIndices = Set(columns.indices.filter { ResultSchema.alwaysQuoted.contains(columns[$0]) })
+        try write(Self.encode([values], quoted: { quotedIndices.contains($0) }))
+        rows.append(row)
+        sidecarRows.append(samples)
+    }
+
+    /// The rows appended so far.
+    public var finishedRows: [ResultRow] {
+        lock.lock()
+        defer { lock.unlock() }
+        return rows
+    }
+
+    /// Writes the sidecar (with every appended row's samples) and renames the
+    /// partial CSV to ``destination``. Only the first call does anything.
+    ///
+    /// - Parameter makeSidecar: builds the sidecar from the rows' samples.
+    /// - Returns: `true` when this call finished the file.
+    @discardableResult
+    public func finish(_ makeSidecar: ([SidecarRow]) -> Sidecar) throws(ResultFileError) -> Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        guard !finished else { return false }
+        finished = true
+        try? handle.close()
+        let sidecar = makeSidecar(sidecarRows)
+        do {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            let data = try encoder.encode(sidecar)
+            try data.write(to: sidecarURL, options: .atomic)
+        } catch {
+            throw .cannotWrite(path: sidecarURL.path, reason: error.localizedDescription)
+        }
+        if rename(partial.path, destination.path) != 0 {
+            throw .cannotWrite(path: destination.path, reason: String(cString: strerror(errno)))
+        }
+        return true
+    }
+}

@@ -1,0 +1,93 @@
+/// The JSON sidecar written next to every results CSV: environment and raw samples.
+///
+/// Schema documented in `docs/results-schema.md#sidecar`; keys are snake_case.
+public struct Sidecar: Codable, Sendable, Equatable {
+    /// Version of the sidecar schema (independent of the CSV's).
+    public var schemaVersion: Int = Sidecar.currentSchemaVersion
+    public var runID: String
+    /// The CSV's file name (no directory).
+    public var csvFile: String
+    public var suite: String
+    public var startedAt: String
+    public var finishedAt: String
+    /// `true` when the run was stopped by an interrupt before every case ran.
+    public var interrupted: Bool
+    public var environment: HostEnvironment
+    public var rows: [SidecarRow]
+
+    public static let currentSchemaVersion = 1
+
+    public init(runID: String, csvFile: String, suite: String, startedAt: String, finishedAt: String,
+                interrupted: Bool, environment: HostEnvironment, rows: [SidecarRow]) {
+        self.runID = runID
+        self.csvFile = csvFile
+        self.suite = suite
+        self.startedAt = startedAt
+        self.finishedAt = finishedAt
+        self.interrupted = interrupted
+        self.environment = environment
+        self.rows = rows
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case schemaVersion = "schema_version", runID = "run_id", csvFile = "csv_file", suite
+        case startedAt = "started_at", finishedAt = "finished_at", interrupted, environment, rows
+    }
+}
+
+/// The raw measurement behind one CSV row.
+public struct SidecarRow: Codable, Sendable, Equatable {
+    /// The row's key: (`suite`, `case_id`, `backend`, `threads`).
+    public var key: RowKey
+    public var status: RowStatus
+    /// Seconds per call, one per sample, in the order taken. Empty for modeled or unrun rows.
+    public var samplesSeconds: [Double]
+    public var callsPerSample: Int
+    public var warmupCalls: Int
+    /// `precision`, `budget` or `sample_cap`; empty when nothing was measured.
+    public var stopReason: String
+    public var verification: Verification?
+
+    public init(key: RowKey, status: RowStatus, samplesSeconds: [Double] = [], callsPerSample: Int = 0,
+                warmupCalls: Int = 0, stopReason: String = "", verification: Verification? = nil) {
+        self.key = key
+        self.status = status
+        self.samplesSeconds = samplesSeconds
+        self.callsPerSample = callsPerSample
+        self.warmupCalls = warmupCalls
+        self.stopReason = stopReason
+        self.verification = verification
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case suite, caseID = "case_id", backend, threads, status, samplesSeconds = "samples_s"
+        case callsPerSample = "calls_per_sample", warmupCalls = "warmup_calls", stopReason = "stop_reason", verification
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        key = RowKey(
+            suite: try c.decode(String.self, forKey: .suite), caseID: try c.decode(String.self, forKey: .caseID),
+            backend: try c.decode(String.self, forKey: .backend), threads: try c.decode(Int.self, forKey: .threads))
+        status = try c.decode(RowStatus.self, forKey: .status)
+        samplesSeconds = try c.decode([Double].self, forKey: .samplesSeconds)
+        callsPerSample = try c.decode(Int.self, forKey: .callsPerSample)
+        warmupCalls = try c.decode(Int.self, forKey: .warmupCalls)
+        stopReason = try c.decode(String.self, forKey: .stopReason)
+        verification = try c.decodeIfPresent(Verification.self, forKey: .verification)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(key.suite, forKey: .suite)
+        try c.encode(key.caseID, forKey: .caseID)
+        try c.encode(key.backend, forKey: .backend)
+        try c.encode(key.threads, forKey: .threads)
+        try c.encode(status, forKey: .status)
+        try c.encode(samplesSeconds, forKey: .samplesSeconds)
+        try c.encode(callsPerSample, forKey: .callsPerSample)
+        try c.encode(warmupCalls, forKey: .warmupCalls)
+        try c.encode(stopReason, forKey: .stopReason)
+        try c.encodeIfPresent(verification, forKey: .verification)
+    }
+}

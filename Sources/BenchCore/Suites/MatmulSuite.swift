@@ -1,0 +1,41 @@
+/// GEMM at square sizes and at the shapes of transformer training.
+///
+/// - Square: fp32 and fp64, `M = N = K` ∈ {256, 512, 1024, 2048, 4096}.
+/// - Transformer (fp32, the precision a CPU trains in), `M = tokens` = 1024 and
+///   d ∈ {768, 1024, 2048}: the QKV projection (`N = 3d, K = d`), the MLP up
+///   projection (`N = 4d, K = d`) and the MLP down projection (`N = d, K = 4d`).
+/// - `--quick`: fp32 and fp64 at 64 and 128, plus one odd-sized case (prime
+///   dimensions exercise the kernels' edges).
+public struct MatmulSuite: Suite {
+    public init() {}
+    public var name: String { "matmul" }
+    public var summary: String { "GEMM, square 256…4096 (fp32, fp64) and transformer-training shapes (fp32)" }
+
+    /// Tokens per step of the transformer shapes.
+    public static let tokens = 1024
+    public static let squareSizes = [256, 512, 1024, 2048, 4096]
+    public static let modelWidths = [768, 1024, 2048]
+
+    public func cases(quick: Bool) -> [KernelCase] {
+        if quick {
+            return [
+                GEMMSpec.kernelCase(.fp32, m: 64, n: 64, k: 64),
+                GEMMSpec.kernelCase(.fp32, m: 128, n: 128, k: 128),
+                GEMMSpec.kernelCase(.fp32, m: 37, n: 101, k: 53),
+                GEMMSpec.kernelCase(.fp64, m: 64, n: 64, k: 64),
+                GEMMSpec.kernelCase(.fp64, m: 128, n: 128, k: 128),
+            ]
+        }
+        var cases: [KernelCase] = []
+        for dtype in [DType.fp32, .fp64] {
+            for s in Self.squareSizes { cases.append(GEMMSpec.kernelCase(dtype, m: s, n: s, k: s)) }
+        }
+        let t = Self.tokens
+        for d in Self.modelWidths {
+            cases.append(GEMMSpec.kernelCase(.fp32, m: t, n: 3 * d, k: d))
+            cases.append(GEMMSpec.kernelCase(.fp32, m: t, n: 4 * d, k: d))
+            cases.append(GEMMSpec.kernelCase(.fp32, m: t, n: d, k: 4 * d))
+        }
+        return cases
+    }
+}
