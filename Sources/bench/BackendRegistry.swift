@@ -1,0 +1,37 @@
+import BenchBLAS
+import BenchCore
+import BenchSwiftKernels
+
+/// The backends of this build, registered explicitly in one place.
+enum BackendRegistry {
+    /// Every built-in backend, in display order.
+    static func all(cpuModel: String) -> [any Backend] {
+        [BLASBackend(cpuModel: cpuModel), SwiftBackend(cpuModel: cpuModel)]
+    }
+
+    /// Group names `--backend` accepts besides ids.
+    static let groups = ["all", "measured", "modeled"]
+
+    /// Resolves a comma-separated `--backend` list of ids and groups, keeping order, no duplicates.
+    static func select(_ list: String, from backends: [any Backend]) throws -> [any Backend] {
+        var chosen: [any Backend] = []
+        func add(_ b: any Backend) {
+            if !chosen.contains(where: { $0.id == b.id }) { chosen.append(b) }
+        }
+        let names = list.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+        for name in names {
+            switch name {
+            case "all": backends.forEach(add)
+            case "measured": backends.filter { $0.kind == .measured }.forEach(add)
+            case "modeled": backends.filter { $0.kind == .modeled }.forEach(add)
+            default:
+                guard let b = backends.first(where: { $0.id.rawValue == name }) else {
+                    let valid = (backends.map(\.id.rawValue) + groups).joined(separator: ", ")
+                    throw UsageError("--backend: unknown backend '\(name)' (valid: \(valid))")
+                }
+                add(b)
+            }
+        }
+        return chosen
+    }
+}

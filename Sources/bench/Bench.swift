@@ -1,0 +1,55 @@
+import ArgumentParser
+import BenchCore
+import Foundation
+
+/// The `bench` command line: thin commands over BenchCore.
+///
+/// Exit codes: 0 ok; 1 a check failed (a row `verify_failed`/`error`, a
+/// regression); 2 bad usage or input; 130 interrupted (Ctrl-C) after saving
+/// the finished rows.
+@main
+struct Bench: ParsableCommand {
+    static let version = "0.1.0"
+
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Price-performance benchmarks of ML training microkernels across CPUs and accelerators.",
+        version: version,
+        subcommands: [RunCommand.self, ListCommand.self]
+    )
+
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch let failure as UsageError {
+            fail(failure.description, code: 2)
+        } catch let code as ExitCode {
+            Foundation.exit(code.rawValue)
+        } catch {
+            let exitCode = exitCode(for: error)
+            if exitCode == .success {
+                exit(withError: error)  // --help, --version
+            }
+            // Argument-parser errors: one line, exit 2 (not its default 64).
+            let message = Bench.message(for: error).split(separator: "\n").first.map(String.init) ?? "\(error)"
+            fail(message + " (see 'bench help')", code: 2)
+        }
+    }
+
+    static func fail(_ message: String, code: Int32) -> Never {
+        FileHandle.standardError.write(Data("bench: error: \(message)\n".utf8))
+        Foundation.exit(code)
+    }
+}
+
+/// Bad usage or input found by a command: one line, exit code 2.
+struct UsageError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// Writes a line to standard error.
+func printError(_ line: String) {
+    FileHandle.standardError.write(Data((line + "\n").utf8))
+}

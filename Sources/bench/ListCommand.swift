@@ -1,0 +1,60 @@
+import ArgumentParser
+import BenchBLAS
+import BenchCore
+import BenchSwiftKernels
+import Foundation
+
+/// `bench list`: suites, cases, backends and the host's measured peak.
+struct ListCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "list", abstract: "List suites, their cases, backends and the host's measured peak.")
+
+    @Option(help: "Only this suite's cases.")
+    var suite: String?
+
+    @Flag(help: "Show the --quick cases.")
+    var quick = false
+
+    @Option(help: "Threads for the peak measurement (default: all cores).")
+    var threads: Int?
+
+    func validate() throws {
+        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1 (got \(threads))") }
+    }
+
+    func run() throws {
+        let cpu = HostProbe.cpuInfo()
+        try BuildInfo.checkISA(cpuFlags: cpu.flags)
+        var suites = SuiteRegistry.all
+        if let suite {
+            guard let s = SuiteRegistry.suite(named: suite) else {
+                throw UsageError("--suite: unknown suite '\(suite)' (valid: \(SuiteRegistry.all.map(\.name).joined(separator: ", ")))")
+            }
+            suites = [s]
+        }
+        for s in suites {
+            let cases = s.cases(quick: quick)
+            print("suite \(s.name)\(quick ? " (--quick)" : ""): \(s.summary); \(cases.count) cases")
+            for c in cases {
+                let spec = KernelRegistry.builtIn.spec(named: c.kernel)
+                let gflop = (spec?.flops(c) ?? 0) / 1e9
+                print("  \(c.id)  (\(fixed(gflop, 3)) GFLOP per call)")
+            }
+        }
+        print("backends:")
+        for b in BackendRegistry.all(cpuModel: cpu.model) {
+            print("  \(b.id)  [\(b.kind.rawValue)]  \(b.device); dtypes \(b.dtypes.map(\.rawValue).joined(separator: ","))")
+        }
+        let blas = OpenBLAS.info(cpuFlags: cpu.flags)
+        print("OpenBLAS: core \(blas.coreName), \(blas.config)")
+        if !blas.warning.isEmpty { printError("WARNING: \(blas.warning)") }
+        print("native kernels: \(NativeKernels.variant) (compiled ISA \(HostProbe.compiledISA), CPU ISA \(HostProbe.cpuISA(flags: cpu.flags)))")
+        let all = ProcessInfo.processInfo.activeProcessorCount
+        let t = threads ?? all
+        print("host: \(cpu.model), \(all) logical cores")
+        for n in Set([1, t]).sorted() {
+            let f32 = HostPeak.measure(dtype: .fp32, threads: n), f64 = HostPeak.measure(dtype: .fp64, threads: n)
+            print("host peak (measured FMA loop, \(n) thread\(n == 1 ? "" : "s")): fp32 \(fixed(f32 / 1e9, 1)) GFLOP/s, fp64 \(fixed(f64 / 1e9, 1)) GFLOP/s")
+        }
+    }
+}

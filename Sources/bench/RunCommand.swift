@@ -1,0 +1,99 @@
+import ArgumentParser
+import BenchBLAS
+import BenchCore
+import BenchSwiftKernels
+import Foundation
+
+/// `bench run`: runs a suite on backends and writes a results CSV and sidecar.
+struct RunCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run a benchmark suite and write a results CSV plus its JSON sidecar.",
+        discussion: """
+            Exit status: 0 when every row is ok, unsupported or skipped; 1 when a row is \
+            verify_failed or error (the run still completes); 2 for bad usage or input; \
+            130 when interrupted (the finished rows are saved).
+            """
+    )
+
+    @Option(help: "Suite to run (\(SuiteRegistry.all.map(\.name).joined(separator: ", "))).")
+    var suite: String = "matmul"
+
+    @Option(help: "Comma-separated backend ids and groups (all, measured, modeled).")
+    var backend: String = "all"
+
+    @Option(name: .customLong("case"), help: "Only cases whose id matches this regular expression.")
+    var casePattern: String?
+
+    @Option(help: "Comma-separated dtypes to run (e.g. fp32,fp64).")
+    var dtype: String?
+
+    @Option(help: "Worker threads per backend (default: all cores).")
+    var threads: Int?
+
+    @Option(help: "Seconds per case, warm-up included (default 2; --quick 0.2).")
+    var budget: Double?
+
+    @Option(name: .customLong("min-samples"), help: "Fewest samples per case, even past the budget (default 10; --quick 6; at least 6).")
+    var minSamples: Int?
+
+    @Option(help: "Output CSV path (default results/<suite>-<UTC timestamp>.csv); the sidecar goes beside it as .json.")
+    var out: String?
+
+    @Flag(help: "A few small cases with a short budget, for smoke tests.")
+    var quick = false
+
+    @Option(name: .customLong("add-case"), help: "Also run this case id (repeatable), e.g. gemm/fp32/M=384,N=1536,K=512.")
+    var addCase: [String] = []
+
+    @Option(name: .customLong("blas-coretype"), help: "Re-run with OPENBLAS_CORETYPE=NAME (or 'auto' for this CPU's best), e.g. SkylakeX.")
+    var blasCoreType: String?
+
+    func validate() throws {
+        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1 (got \(threads))") }
+        if let budget, !(budget > 0) || !budget.isFinite { throw ValidationError("--budget must be a positive number of seconds (got \(budget))") }
+        if let minSamples, minSamples < 6 {
+            throw ValidationError("--min-samples must be at least 6, the fewest that give a 95% CI of the median (got \(minSamples))")
+        }
+        if let blasCoreType, blasCoreType != "auto",
+           !OpenBLAS.knownCoreTypes.contains(where: { $0.caseInsensitiveCompare(blasCoreType) == .orderedSame }) {
+            throw ValidationError("--blas-coretype: unknown core type '\(blasCoreType)' (valid: auto, \(OpenBLAS.knownCoreTypes.joined(separator: ", ")))")
+        }
+    }
+
+    func run() throws {
+        let cpu = HostProbe.cpuInfo()
+        try BuildInfo.checkISA(cpuFlags: cpu.flags)
+        let plan = try RunPlan(command: self, cpu: cpu)
+        try reexecForCoreTypeIfNeeded(cpuFlags: cpu.flags)
+        let status = try plan.execute()
+        throw ExitCode(status)
+    }
+
+    /// Re-executes bench with `OPENBLAS_CORETYPE` set: OpenBLAS reads it when it
+    /// loads, before any of our code runs, so setting it in-process is too late.
+    func reexecForCoreTypeIfNeeded(cpuFlags: [String]) throws {
+        guard let requested = blasCoreType else { return }
+        let name: String
+        if requested == "auto" {
+            guard let auto = OpenBLAS.autoCoreType(cpuFlags: cpuFlags) else {
+                throw UsageError("--blas-coretype auto: no better OpenBLAS core type for this CPU; leave the flag out")
+            }
+            name = auto
+        } else {
+            name = OpenBLAS.knownCoreTypes.first { $0.caseInsensitiveCompare(requested) == .orderedSame } ?? requested
+        }
+        let env = ProcessInfo.processInfo.environment
+        if env["OPENBLAS_CORETYPE"] == name { return }
+        if env["BENCH_REEXECED"] != nil {
+            throw UsageError("--blas-coretype: OPENBLAS_CORETYPE=\(name) did not take effect after re-executing")
+        }
+        setenv("OPENBLAS_CORETYPE", name, 1)
+        setenv("BENCH_REEXECED", "1", 1)
+        let args = CommandLine.arguments
+        var cargs: [UnsafeMutablePointer<CChar>?] = args.map { strdup($0) }
+        cargs.append(nil)
+        execv("/proc/self/exe", &cargs)
+        throw UsageError("--blas-coretype: could not re-execute bench: \(String(cString: strerror(errno)))")
+    }
+}
