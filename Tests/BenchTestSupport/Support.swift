@@ -1,1 +1,92 @@
 import BenchCore
+import Foundation
+
+/// A stopwatch that advances only when told to: unit tests never time real work.
+public final class FakeClock {
+    public var now = 0.0
+    public init() {}
+}
+
+/// A ``Stopwatch`` reading a shared ``FakeClock``.
+public struct FakeStopwatch: Stopwatch {
+    public let clock: FakeClock
+    public init(_ clock: FakeClock) { self.clock = clock }
+    public mutating func seconds() -> Double { clock.now }
+}
+
+/// A backend whose GEMM is any closure: correct, deliberately wrong, or failing.
+public final class ScriptedBackend: Backend {
+    public let id: BackendID
+    public let kind: BackendKind
+    public let device = "scripted test device"
+    public let dtypes: [DType]
+    let compute: (GEMMProblem<Double>) throws -> Void
+
+    public init(id: String = "scripted", kind: BackendKind = .measured, dtypes: [DType] = [.fp64],
+                compute: @escaping (GEMMProblem<Double>) throws -> Void = ScriptedBackend.naive) {
+        self.id = BackendID(id)
+        self.kind = kind
+        self.dtypes = dtypes
+        self.compute = compute
+    }
+
+    public func unsupportedReason(for kernelCase: KernelCase) -> String? { dtypeUnsupportedReason(for: kernelCase) }
+
+    public func prepare(_ kernelCase: KernelCase, threads: Int) throws -> any PreparedCase {
+        let problem = GEMMProblem<Double>(kernelCase)
+        return ScriptedCase(problem: problem, compute: compute)
+    }
+
+    /// A textbook triple loop: the reference.
+    public static func naive(_ p: GEMMProblem<Double>) {
+        naive(p, droppingLastTerm: false)
+    }
+
+    /// The triple loop, optionally skipping `k = K−1`: a realistic off-by-one bug.
+    public static func naive(_ p: GEMMProblem<Double>, droppingLastTerm: Bool) {
+        let (m, n, k) = (p.shape.m, p.shape.n, p.shape.k)
+        let kEnd = droppingLastTerm ? k - 1 : k
+        for i in 0..<m {
+            for j in 0..<n {
+                var s = 0.0
+                for q in 0..<kEnd { s += p.a.base[i * k + q] * p.b.base[q * n + j] }
+                p.c.base[i * n + j] = s
+            }
+        }
+    }
+}
+
+final class ScriptedCase: PreparedCase {
+    let problem: GEMMProblem<Double>
+    let compute: (GEMMProblem<Double>) throws -> Void
+    init(problem: GEMMProblem<Double>, compute: @escaping (GEMMProblem<Double>) throws -> Void) {
+        self.problem = problem
+        self.compute = compute
+    }
+    func run() throws { try compute(problem) }
+    func verify() -> Verification { problem.verify() }
+}
+
+/// Builds result rows with plausible values; tests override what they check.
+public func makeRow(
+    caseID: String = "gemm/fp32/M=64,N=64,K=64", backend: String = "cpu-blas", threads: Int = 1,
+    status: RowStatus = .ok, median: Double? = 0.001, notes: String = "ok, with a comma"
+) -> ResultRow {
+    let kc = try? KernelCase(parsing: caseID)
+    return ResultRow(
+        runID: "00000000-0000-0000-0000-000000000001", timestamp: "2026-11-26T00:00:00Z", suite: "matmul",
+        caseID: caseID, kernel: kc?.kernel ?? "gemm", dtype: kc?.dtype.rawValue ?? "fp32", shape: kc?.shape ?? "",
+        backend: backend, backendKind: .measured, device: "test CPU", threads: threads, status: status,
+        samples: median == nil ? 0 : 10, medianSeconds: median, p10Seconds: median.map { $0 * 0.99 },
+        p90Seconds: median.map { $0 * 1.02 }, ciLowSeconds: median.map { $0 * 0.995 },
+        ciHighSeconds: median.map { $0 * 1.005 }, flops: 524288, bytes: 49152,
+        tflops: median.map { 524288 / $0 / 1e12 }, throughput: median.map { 1 / $0 }, throughputUnit: "calls/s",
+        notes: notes)
+}
+
+/// A fresh temporary directory.
+public func temporaryDirectory() throws -> URL {
+    let url = FileManager.default.temporaryDirectory.appendingPathComponent("bench-test-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    return url
+}

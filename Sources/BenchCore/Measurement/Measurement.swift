@@ -46,7 +46,8 @@ public struct Measurement: Sendable, Equatable {
             warmupCalls += 1
         }
         let perCall = max(fastest, 1e-9)
-        let calls = max(1, Int((policy.targetSampleSeconds / perCall).rounded(.up)))
+        // The factor absorbs rounding in the division (1 ms / 1 µs must give 1000, not 1001).
+        let calls = max(1, Int((policy.targetSampleSeconds / perCall * (1 - 1e-9)).rounded(.up)))
         var samples: [Double] = []
         samples.reserveCapacity(min(policy.maxSamples, 4096))
         let minSamples = max(1, policy.minSamples)

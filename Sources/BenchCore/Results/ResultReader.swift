@@ -44,10 +44,16 @@ public enum ResultReader {
             }
             rows.append(try parse(fields, header: header, path: path, record: record))
         }
-        if let error = reader.error {
+        // CSV.swift reports the end of the stream as `cannotReadFile`; anything else is real.
+        if let error = reader.error, !Self.isEndOfStream(error) {
             throw .invalid(path: path, record: record + 1, column: nil, reason: "unreadable data (\(error))")
         }
         return (header, rows)
+    }
+
+    static func isEndOfStream(_ error: any Error) -> Bool {
+        if case CSVError.cannotReadFile = error { return true }
+        return false
     }
 
     static func parse(_ f: [String], header: [String], path: String, record: Int) throws(ResultFileError) -> ResultRow {

@@ -1,0 +1,54 @@
+import BenchTestSupport
+import Foundation
+import Testing
+
+@Suite("bench run: bad input gets one line and exit 2")
+struct BadInputTests {
+    static let cases: [([String], String)] = [
+        (["run", "--suite", "nosuch"], "unknown suite 'nosuch' (valid: matmul"),
+        (["run", "--backend", "cpu-blas,gpu9"], "unknown backend 'gpu9' (valid: cpu-blas, cpu-swift"),
+        (["run", "--dtype", "fp8"], "unknown dtype 'fp8' (valid: fp32, fp64)"),
+        (["run", "--case", "gemm/(fp32"], "is not a valid regular expression"),
+        (["run", "--case", "^conv/"], "matches no case of suite matmul"),
+        (["run", "--threads", "0"], "--threads must be at least 1"),
+        (["run", "--threads", "-3"], "--threads"),
+        (["run", "--threads", "abc"], "abc"),
+        (["run", "--budget", "0"], "--budget must be a positive number"),
+        (["run", "--budget", "-1"], "--budget"),
+        (["run", "--min-samples", "2"], "--min-samples must be at least 6"),
+        (["run", "--out", "/nonexistent-dir-bench/x.csv"], "directory '/nonexistent-dir-bench' does not exist"),
+        (["run", "--add-case", "gemm/fp64/M=40000,N=40000,K=40000"], "refused before allocating"),
+        (["run", "--add-case", "gemm/fp32/M=0,N=1,K=1"], "M=0 must be positive"),
+        (["run", "--blas-coretype", "Pentium9"], "unknown core type 'Pentium9'"),
+        (["run", "--frobnicate"], "frobnicate"),
+        (["list", "--suite", "nosuch"], "unknown suite 'nosuch'"),
+    ]
+
+    @Test("bad input is refused before any case runs", arguments: cases)
+    func refused(arguments: [String], message: String) throws {
+        let bench = try BenchBinary.locate()
+        let dir = try temporaryDirectory()
+        let r = try bench.run(arguments + ["--quick"].filter { _ in arguments.first == "run" && !arguments.contains("--frobnicate") }, in: dir)
+        #expect(r.status == 2, "stderr: \(r.stderr)")
+        let lines = r.stderr.split(separator: "\n")
+        #expect(lines.count == 1, "expected one line, got: \(r.stderr)")
+        #expect(r.stderr.contains(message), "stderr: \(r.stderr)")
+        #expect(!r.stderr.contains("Fatal error"))
+        #expect(r.stdout.isEmpty)
+        // Nothing was run, so nothing was written.
+        let results = dir.appendingPathComponent("results").path
+        let written = (try? FileManager.default.contentsOfDirectory(atPath: results)) ?? []
+        #expect(written.isEmpty, "files written: \(written)")
+    }
+
+    @Test("an --out whose parent is a regular file is refused")
+    func parentIsFile() throws {
+        let bench = try BenchBinary.locate()
+        let dir = try temporaryDirectory()
+        let file = dir.appendingPathComponent("plain")
+        try "x".write(to: file, atomically: true, encoding: .utf8)
+        let r = try bench.run(["run", "--quick", "--out", file.appendingPathComponent("x.csv").path])
+        #expect(r.status == 2)
+        #expect(r.stderr.contains("is a file, not a directory"), "stderr: \(r.stderr)")
+    }
+}

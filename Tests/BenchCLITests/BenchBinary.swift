@@ -1,0 +1,57 @@
+import Foundation
+import Testing
+
+/// Runs the built `bench` executable: `$BENCH_BIN`, else the package's
+/// `.build/release/bench` or `.build/debug/bench`.
+struct BenchBinary {
+    let url: URL
+
+    static func locate() throws -> BenchBinary {
+        let fm = FileManager.default
+        if let env = ProcessInfo.processInfo.environment["BENCH_BIN"], fm.isExecutableFile(atPath: env) {
+            return BenchBinary(url: URL(fileURLWithPath: env))
+        }
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        for config in ["release", "debug"] {
+            let candidate = root.appendingPathComponent(".build/\(config)/bench")
+            if fm.isExecutableFile(atPath: candidate.path) { return BenchBinary(url: candidate) }
+        }
+        throw BinaryMissing()
+    }
+
+    struct BinaryMissing: Error, CustomStringConvertible {
+        var description: String { "bench binary not found: build it (scripts/build) or set BENCH_BIN" }
+    }
+
+    struct Result {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+    }
+
+    /// Runs bench with `arguments` in `directory` and waits for it.
+    func run(_ arguments: [String], in directory: URL? = nil, environment: [String: String] = [:]) throws -> Result {
+        let p = try start(arguments, in: directory, environment: environment)
+        let out = p.out.fileHandleForReading.readDataToEndOfFile()
+        let err = p.err.fileHandleForReading.readDataToEndOfFile()
+        p.process.waitUntilExit()
+        return Result(status: p.process.terminationStatus, stdout: String(decoding: out, as: UTF8.self),
+                      stderr: String(decoding: err, as: UTF8.self))
+    }
+
+    /// Starts bench without waiting.
+    func start(_ arguments: [String], in directory: URL? = nil, environment: [String: String] = [:]) throws
+        -> (process: Process, out: Pipe, err: Pipe)
+    {
+        let p = Process()
+        p.executableURL = url
+        p.arguments = arguments
+        if let directory { p.currentDirectoryURL = directory }
+        p.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        try p.run()
+        return (p, out, err)
+    }
+}

@@ -1,0 +1,106 @@
+import BenchCore
+import BenchTestSupport
+import Foundation
+import Testing
+
+@Suite("bench run end to end", .serialized)
+struct EndToEndTests {
+    @Test("a --quick matmul run writes a CSV and sidecar that parse and agree")
+    func quickRun() throws {
+        let bench = try BenchBinary.locate()
+        let dir = try temporaryDirectory()
+        let out = dir.appendingPathComponent("quick.csv")
+        let r = try bench.run(["run", "--suite", "matmul", "--quick", "--threads", "2", "--out", out.path])
+        #expect(r.status == 0, "stderr: \(r.stderr)")
+        #expect(r.stdout.contains("results: \(out.path)"))
+        #expect(r.stdout.contains("% peak"))
+        let (columns, rows) = try ResultReader.read(path: out.path)
+        #expect(Array(columns.prefix(ResultSchema.v1Columns.count)) == ResultSchema.v1Columns)
+        let quickCases = MatmulSuite().cases(quick: true)
+        #expect(rows.count == quickCases.count * 2)
+        #expect(Set(rows.map(\.backend)) == ["cpu-blas", "cpu-swift"])
+        #expect(Set(rows.map(\.runID)).count == 1)
+        for row in rows {
+            #expect(row.status == .ok, "\(row.caseID) \(row.backend): \(row.notes)")
+            #expect(row.threads == 2)
+            #expect(row.samples >= 6)
+            #expect(row.throughputUnit == "calls/s")
+            #expect(row.priceUSDPerHour == nil)
+            #expect(row.notes.contains("verified"))
+        }
+        let sidecar = try ResultReader.readSidecar(path: dir.appendingPathComponent("quick.json").path)
+        #expect(sidecar.csvFile == "quick.csv")
+        #expect(!sidecar.interrupted)
+        #expect(sidecar.rows.map(\.key) == rows.map(\.key))
+        for (s, row) in zip(sidecar.rows, rows) {
+            #expect(s.samplesSeconds.count == row.samples)
+            let median = Summary(s.samplesSeconds).median
+            #expect(abs(median - (row.medianSeconds ?? 0)) <= 1e-12 * max(1, median))
+        }
+        #expect(sidecar.environment.threads == 2)
+        #expect(!sidecar.environment.cpuModel.isEmpty)
+        #expect(sidecar.environment.blas?.library == "OpenBLAS")
+        #expect(sidecar.environment.peak.map(\.dtype).sorted() == ["fp32", "fp64"])
+        #expect(sidecar.environment.noise != nil)
+    }
+
+    @Test("--backend and --dtype select exactly the requested rows")
+    func selection() throws {
+        let bench = try BenchBinary.locate()
+        let dir = try temporaryDirectory()
+        let out = dir.appendingPathComponent("sel.csv")
+        let r = try bench.run(["run", "--quick", "--backend", "cpu-swift", "--dtype", "fp64", "--out", out.path, "--threads", "1"])
+        #expect(r.status == 0, "stderr: \(r.stderr)")
+        let rows = try ResultReader.read(path: out.path).rows
+        #expect(rows.allSatisfy { $0.backend == "cpu-swift" && $0.dtype == "fp64" })
+        #expect(rows.count == 2)
+    }
+
+    @Test("Ctrl-C keeps every finished row and writes the sidecar")
+    func interrupt() throws {
+        let bench = try BenchBinary.locate()
+        let dir = try temporaryDirectory()
+        let out = dir.appendingPathComponent("int.csv")
+        // The quick cases finish in about 0.1 s each (100 samples of ~1 ms); the added
+        // large case last needs 100 samples of ~0.1 s, so the run is interrupted inside it.
+        let p = try bench.start([
+            "run", "--quick", "--min-samples", "100", "--threads", "1", "--out", out.path,
+            "--add-case", "gemm/fp64/M=2000,N=2000,K=2000",
+        ])
+        let partial = dir.appendingPathComponent(".int.csv.partial")
+        var lines = 0
+        for _ in 0..<600 {  // up to 60 s
+            Thread.sleep(forTimeInterval: 0.1)
+            if let text = try? String(contentsOf: partial, encoding: .utf8) {
+                lines = text.split(separator: "\n").count
+                if lines >= 3 { break }  // header + two finished rows
+            }
+        }
+        #expect(lines >= 3, "no rows finished in time")
+        kill(p.process.processIdentifier, SIGINT)
+        p.process.waitUntilExit()
+        _ = p.out.fileHandleForReading.readDataToEndOfFile()
+        let err = String(decoding: p.err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(p.process.terminationStatus == 130, "stderr: \(err)")
+        #expect(err.contains("finished rows saved"))
+        #expect(!FileManager.default.fileExists(atPath: partial.path))
+        let rows = try ResultReader.read(path: out.path).rows
+        #expect(rows.count >= 1)
+        #expect(rows.count >= 2)
+        #expect(rows.count < (MatmulSuite().cases(quick: true).count + 1) * 2)
+        #expect(rows.allSatisfy { $0.status == .ok })
+        let sidecar = try ResultReader.readSidecar(path: dir.appendingPathComponent("int.json").path)
+        #expect(sidecar.interrupted)
+        #expect(sidecar.rows.map(\.key) == rows.map(\.key))
+    }
+
+    @Test("bench list shows suites, cases, backends and the measured peak")
+    func list() throws {
+        let r = try BenchBinary.locate().run(["list", "--quick", "--threads", "1"])
+        #expect(r.status == 0)
+        #expect(r.stdout.contains("gemm/fp32/M=64,N=64,K=64"))
+        #expect(r.stdout.contains("cpu-blas"))
+        #expect(r.stdout.contains("cpu-swift"))
+        #expect(r.stdout.contains("host peak (measured FMA loop, 1 thread): fp32"))
+    }
+}

@@ -1,0 +1,72 @@
+import BenchCore
+import BenchTestSupport
+import Testing
+
+@Suite("Runner and verification")
+struct RunnerTests {
+    let config = RunConfiguration(
+        suite: "matmul", runID: "r", timestamp: "t", threads: 1,
+        policy: MeasurementPolicy(warmupMinCalls: 1, warmupMinSeconds: 0, minSamples: 6, budgetSeconds: 0.01),
+        peakFLOPS: [.fp64: 1e12])
+
+    @Test("a deliberately wrong kernel (dropping the last k term) fails verification")
+    func wrongKernelCaught() throws {
+        let kc = try KernelCase(parsing: "gemm/fp64/M=13,N=17,K=19")
+        let good = GEMMProblem<Double>(kc)
+        ScriptedBackend.naive(good)
+        #expect(good.verify().passed)
+        let bad = GEMMProblem<Double>(kc)
+        ScriptedBackend.naive(bad, droppingLastTerm: true)
+        let v = bad.verify()
+        #expect(!v.passed)
+        #expect(v.worstErrorRatio > 100)
+        #expect(v.detail.contains("reference"))
+    }
+
+    @Test("a kernel that never writes C fails verification (C starts as NaN)")
+    func unwrittenOutput() throws {
+        let p = GEMMProblem<Double>(try KernelCase(parsing: "gemm/fp64/M=4,N=4,K=4"))
+        #expect(!p.verify().passed)
+    }
+
+    @Test("the runner marks a wrong kernel verify_failed and reports no speed")
+    func runnerVerifyFailed() throws {
+        let backend = ScriptedBackend { ScriptedBackend.naive($0, droppingLastTerm: true) }
+        let outcome = Runner(configuration: config).runOne(try KernelCase(parsing: "gemm/fp64/M=8,N=8,K=8"), on: backend)
+        #expect(outcome.row.status == .verifyFailed)
+        #expect(outcome.row.medianSeconds == nil)
+        #expect(outcome.row.tflops == nil)
+        #expect(outcome.row.status.isFailure)
+    }
+
+    @Test("a correct kernel gives an ok row with statistics and throughput")
+    func runnerOK() throws {
+        let outcome = Runner(configuration: config).runOne(try KernelCase(parsing: "gemm/fp64/M=8,N=8,K=8"), on: ScriptedBackend())
+        let row = outcome.row
+        #expect(row.status == .ok)
+        #expect(row.samples >= 6)
+        let median = try #require(row.medianSeconds)
+        #expect(try #require(row.ciLowSeconds) <= median)
+        #expect(try #require(row.ciHighSeconds) >= median)
+        #expect(try #require(row.throughput) == 1 / median)
+        #expect(row.flops == 1024)
+        #expect(outcome.sidecar.samplesSeconds.count == row.samples)
+    }
+
+    @Test("a backend without the dtype yields an unsupported row and the run goes on")
+    func unsupported() throws {
+        var rows: [ResultRow] = []
+        let cases = [try KernelCase(parsing: "gemm/fp32/M=4,N=4,K=4"), try KernelCase(parsing: "gemm/fp64/M=4,N=4,K=4")]
+        Runner(configuration: config).run(cases: cases, backends: [ScriptedBackend()]) { rows.append($0.row) }
+        #expect(rows.map(\.status) == [.unsupported, .ok])
+        #expect(rows[0].notes.contains("fp32"))
+    }
+
+    @Test("a backend that throws yields an error row with the reason")
+    func errorRow() throws {
+        let backend = ScriptedBackend { _ in throw BackendError.failed("device lost") }
+        let row = Runner(configuration: config).runOne(try KernelCase(parsing: "gemm/fp64/M=4,N=4,K=4"), on: backend).row
+        #expect(row.status == .error)
+        #expect(row.notes == "device lost")
+    }
+}

@@ -1,0 +1,86 @@
+import BenchBLAS
+import BenchCore
+import BenchSwiftKernels
+import Testing
+
+@Suite("Native and BLAS GEMM correctness")
+struct NativeGEMMTests {
+    /// Shapes around the tile sizes (12×32 fp32, 12×16 fp64), blocking (kc 256,
+    /// mc 144) and degenerate ones.
+    static let shapes: [(Int, Int, Int)] = [
+        (1, 1, 1), (1, 7, 3), (5, 1, 9), (12, 32, 1), (13, 33, 17), (37, 101, 53),
+        (144, 64, 256), (145, 65, 257), (97, 31, 300), (24, 48, 520), (300, 40, 33),
+    ]
+
+    @Test("cpu-swift fp32 matches an fp64 reference on every entry", arguments: shapes, [1, 2])
+    func fp32(shape: (Int, Int, Int), threads: Int) throws {
+        try checkAll(Float.self, shape, threads: threads)
+    }
+
+    @Test("cpu-swift fp64 matches an fp64 reference on every entry", arguments: shapes, [1, 2])
+    func fp64(shape: (Int, Int, Int), threads: Int) throws {
+        try checkAll(Double.self, shape, threads: threads)
+    }
+
+    /// Compares every entry of C against an fp64 triple loop, with the same
+    /// tolerance as verification (8·√K·u·Σ|a·b|).
+    func checkAll<T: NativeScalar>(_: T.Type, _ s: (Int, Int, Int), threads: Int) throws {
+        let (m, n, k) = s
+        let problem = GEMMProblem<T>(GEMMSpec.kernelCase(T.dtype, m: m, n: n, k: k))
+        GEMMKernel<T>(m: m, n: n, k: k, threads: threads).multiply(a: problem.a.base, b: problem.b.base, c: problem.c.base)
+        let u = try #require(T.dtype.unitRoundoff)
+        var worst = 0.0
+        for i in 0..<m {
+            for j in 0..<n {
+                var ref = 0.0, mag = 0.0
+                for p in 0..<k {
+                    let t = Double(problem.a.base[i * k + p]) * Double(problem.b.base[p * n + j])
+                    ref += t
+                    mag += abs(t)
+                }
+                let err = abs(Double(problem.c.base[i * n + j]) - ref)
+                worst = max(worst, err / (8 * Double(k).squareRoot() * u * mag + .leastNormalMagnitude))
+            }
+        }
+        #expect(worst <= 1, "worst error \(worst) of bound for \(m)x\(n)x\(k), \(threads) threads")
+        #expect(problem.verify().passed)
+    }
+
+    @Test("calling the kernel twice overwrites C rather than accumulating")
+    func repeatedCalls() {
+        let problem = GEMMProblem<Float>(GEMMSpec.kernelCase(.fp32, m: 50, n: 70, k: 600))
+        let kernel = GEMMKernel<Float>(m: 50, n: 70, k: 600, threads: 2)
+        for _ in 0..<3 { kernel.multiply(a: problem.a.base, b: problem.b.base, c: problem.c.base) }
+        #expect(problem.verify().passed)
+    }
+
+    @Test("both measured backends run and verify every --quick matmul case")
+    func backendsVerify() throws {
+        for backend in [BLASBackend(cpuModel: "test") as any Backend, SwiftBackend(cpuModel: "test")] {
+            for kc in MatmulSuite().cases(quick: true) {
+                let prepared = try backend.prepare(kc, threads: 2)
+                try prepared.run()
+                let v = prepared.verify()
+                #expect(v.passed, "\(kc.id) on \(backend.id): \(v.detail)")
+            }
+        }
+    }
+
+    @Test("the FMA peak probe reports a positive, finite rate")
+    func peak() {
+        let f32 = HostPeak.measure(dtype: .fp32, threads: 1, seconds: 0.03)
+        let f64 = HostPeak.measure(dtype: .fp64, threads: 1, seconds: 0.03)
+        #expect(f32 > 0 && f32.isFinite)
+        #expect(f64 > 0 && f64.isFinite)
+    }
+
+    @Test("OpenBLAS core types map to their vector width and the warning names the fix")
+    func blasCoreWidth() {
+        #expect(OpenBLAS.vectorBits(coreName: "Prescott") == 128)
+        #expect(OpenBLAS.vectorBits(coreName: "Haswell") == 256)
+        #expect(OpenBLAS.vectorBits(coreName: "SkylakeX") == 512)
+        #expect(OpenBLAS.autoCoreType(cpuFlags: ["avx2", "fma", "avx512f", "avx512bw", "avx512vl"]) == "SkylakeX")
+        #expect(OpenBLAS.autoCoreType(cpuFlags: ["avx2", "fma"]) == "Haswell")
+        #expect(OpenBLAS.autoCoreType(cpuFlags: ["sse2"]) == nil)
+    }
+}
