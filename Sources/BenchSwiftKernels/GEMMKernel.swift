@@ -1,79 +1,113 @@
 import BenchCore
 import Dispatch
 
-/// A packed, cache-blocked, multi-threaded GEMM, `C[M×N] = A[M×K]·B[K×N]`
-/// (row-major, no transposes), in the style of Goto & van de Geijn (2008).
+/// A packed, cache-blocked, multi-threaded GEMM over row-major matrices,
+/// `C[m×n] = α·op(A)·op(B) + β·C` with `op(X)` = `X` or `Xᵀ`, in the style of
+/// Goto & van de Geijn (2008).
 ///
 /// Loop nest: `jc` over N in steps of `nc` → `pc` over K in steps of `kc`
-/// (pack the B panel, shared by all threads) → work items of (`ic` block of
+/// (pack the op(B) panel, shared by all threads) → work items of (`ic` block of
 /// `mc` rows × range of `nr`-wide slivers), spread over the threads (each
-/// packs its own A block) → the 12 × 2W register micro-kernel.
+/// packs its own α·op(A) block) → the 12 × 2W register micro-kernel.
 ///
 /// Blocking (elements): `kc` = 256 so a packed B sliver (`kc × nr`, 32 KiB)
-/// stays in a 48 KiB L1; `mc` = 144 so a packed A block (`mc × kc`, 144–288 KiB)
-/// stays in L2; `nc` = 2048 so the B panel (2–4 MiB) stays in L3.
-/// All workspace is allocated in `init`; ``multiply(a:b:c:)`` allocates nothing.
+/// stays in L1 (48 KiB per core here); `mc` = 144 so a packed A block
+/// (`mc × kc`, 144–288 KiB) stays in L2 (1 MiB per core); `nc` = 2048 so the B
+/// panel (2–4 MiB) stays in L3 (32 MiB). The workspace depends only on these
+/// blocks, not on the shape, so one kernel serves every matmul of a training
+/// step; it is allocated in `init` and ``multiply(transA:transB:m:n:k:alpha:a:lda:b:ldb:beta:c:ldc:)``
+/// allocates nothing.
 public final class GEMMKernel<T: NativeScalar> {
     /// Rows of the micro-kernel tile.
     static var mr: Int { 12 }
     /// Columns of the micro-kernel tile: two vectors.
     static var nr: Int { 2 * T.Vector.scalarCount }
+    static var kcMax: Int { 256 }
+    static var mcMax: Int { 144 }
+    static var ncMax: Int { 2048 }
 
-    public let m: Int, n: Int, k: Int
     public let threads: Int
-    let kc: Int, mc: Int, nc: Int
     private let packedB: AlignedBuffer<T>
     private let packedA: [AlignedBuffer<T>]
     private let tiles: [AlignedBuffer<T>]
+    /// The shape of the convenience `multiply(a:b:c:)`, or zeros.
+    public let m: Int, n: Int, k: Int
 
-    /// Plans the blocking for one shape and allocates the workspace.
+    /// A kernel for any shape, with `threads` workers.
+    public convenience init(threads: Int) {
+        self.init(m: 0, n: 0, k: 0, threads: threads)
+    }
+
+    /// A kernel for `C[m×n] = A[m×k]·B[k×n]` (see ``multiply(a:b:c:)``), with `threads` workers.
     public init(m: Int, n: Int, k: Int, threads: Int) {
-        precondition(m > 0 && n > 0 && k > 0 && threads > 0, "GEMM dimensions and threads must be positive")
+        precondition(m >= 0 && n >= 0 && k >= 0 && threads > 0, "GEMM dimensions must be non-negative, threads positive")
         self.m = m
         self.n = n
         self.k = k
         self.threads = threads
         let mr = Self.mr, nr = Self.nr
-        kc = min(k, 256)
-        mc = min(144, (m + mr - 1) / mr * mr)
-        nc = min(2048, (n + nr - 1) / nr * nr)
-        packedB = AlignedBuffer(count: kc * nc, repeating: 0)
-        let aCount = (mc + mr) * kc
+        packedB = AlignedBuffer(count: Self.kcMax * Self.ncMax, repeating: 0)
+        let aCount = (Self.mcMax + mr) * Self.kcMax
         packedA = (0..<threads).map { _ in AlignedBuffer(count: aCount, repeating: 0) }
         tiles = (0..<threads).map { _ in AlignedBuffer(count: mr * nr, repeating: 0) }
     }
 
-    /// Computes `C = A·B` over row-major buffers of this kernel's shape.
+    /// Computes `C = A·B` over dense row-major buffers of the shape given at `init`.
     public func multiply(a: UnsafePointer<T>, b: UnsafePointer<T>, c: UnsafeMutablePointer<T>) {
+        multiply(transA: false, transB: false, m: m, n: n, k: k, alpha: 1, a: a, lda: k, b: b, ldb: n, beta: 0, c: c, ldc: n)
+    }
+
+    /// Computes `C = α·op(A)·op(B) + β·C` over row-major buffers.
+    ///
+    /// - Parameters:
+    ///   - transA: `op(A) = Aᵀ`; then A is stored `k × m` with row stride `lda`.
+    ///   - transB: `op(B) = Bᵀ`; then B is stored `n × k` with row stride `ldb`.
+    ///   - beta: 0 overwrites C (its old contents, even NaN, are ignored), 1 accumulates.
+    public func multiply(
+        transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: T,
+        a: UnsafePointer<T>, lda: Int, b: UnsafePointer<T>, ldb: Int,
+        beta: T, c: UnsafeMutablePointer<T>, ldc: Int
+    ) {
+        guard m > 0, n > 0 else { return }
+        if beta != 0 && beta != 1 {
+            for i in 0..<m { for j in 0..<n { c[i * ldc + j] *= beta } }
+        }
+        if k == 0 {
+            if beta == 0 { for i in 0..<m { for j in 0..<n { c[i * ldc + j] = 0 } } }
+            return
+        }
         let nr = Self.nr
+        let mc = min(Self.mcMax, (m + Self.mr - 1) / Self.mr * Self.mr)
         var jc = 0
         while jc < n {
-            let ncCur = min(nc, n - jc)
+            let ncCur = min(Self.ncMax, n - jc)
             let slivers = (ncCur + nr - 1) / nr
             var pc = 0
             while pc < k {
-                let kcCur = min(kc, k - pc)
+                let kcCur = min(Self.kcMax, k - pc)
                 parallel { t in
                     var s = t
                     while s < slivers {
-                        self.packB(b, row: pc, rows: kcCur, col: jc + s * nr, into: self.packedB.base + s * nr * kcCur)
+                        self.packB(b, ldb: ldb, transposed: transB, n: n, row: pc, rows: kcCur, col: jc + s * nr,
+                                   into: self.packedB.base + s * nr * kcCur)
                         s += self.threads
                     }
                 }
                 let icBlocks = (m + mc - 1) / mc
                 let chunks = icBlocks >= threads ? 1 : (threads + icBlocks - 1) / icBlocks
                 let items = icBlocks * chunks
-                let accumulate = pc > 0
+                let accumulate = pc > 0 || beta != 0
                 parallel { t in
                     var packedBlock = -1
                     var item = t
                     while item < items {
                         let ib = item / chunks, chunk = item % chunks
-                        let i0 = ib * self.mc
-                        let mcCur = min(self.mc, self.m - i0)
+                        let i0 = ib * mc
+                        let mcCur = min(mc, m - i0)
                         let aBlock = self.packedA[t].base
                         if packedBlock != ib {
-                            self.packA(a, row: i0, rows: mcCur, col: pc, cols: kcCur, into: aBlock)
+                            self.packA(a, lda: lda, transposed: transA, alpha: alpha, row: i0, rows: mcCur, col: pc,
+                                       cols: kcCur, into: aBlock)
                             packedBlock = ib
                         }
                         let perChunk = (slivers + chunks - 1) / chunks
@@ -81,7 +115,7 @@ public final class GEMMKernel<T: NativeScalar> {
                         if s0 < s1 {
                             self.macroKernel(
                                 aBlock: aBlock, rows: mcCur, kc: kcCur, sliverRange: s0..<s1, ncCur: ncCur,
-                                c: c + i0 * self.n + jc, tile: self.tiles[t].base, accumulate: accumulate)
+                                c: c + i0 * ldc + jc, ldc: ldc, tile: self.tiles[t].base, accumulate: accumulate)
                         }
                         item += self.threads
                     }
@@ -107,14 +141,34 @@ public final class GEMMKernel<T: NativeScalar> {
         }
     }
 
-    /// Packs `B[row..<row+rows, col..<col+nr]` as `rows` groups of `nr` contiguous
-    /// values, zero-padding columns past N.
-    private func packB(_ b: UnsafePointer<T>, row: Int, rows: Int, col: Int, into dst: UnsafeMutablePointer<T>) {
+    /// Packs `op(B)[row..<row+rows, col..<col+nr]` as `rows` groups of `nr`
+    /// contiguous values, zero-padding columns past `n`.
+    private func packB(
+        _ b: UnsafePointer<T>, ldb: Int, transposed: Bool, n: Int, row: Int, rows: Int, col: Int,
+        into dst: UnsafeMutablePointer<T>
+    ) {
         let nr = Self.nr, w = T.Vector.scalarCount
         let valid = min(nr, n - col)
-        if valid == nr {
+        if transposed {
+            // op(B)[p, j] = B[j, p]: read each stored row j along p.
+            for j in 0..<nr {
+                var out = dst + j
+                if j < valid {
+                    let src = b + (col + j) * ldb + row
+                    for p in 0..<rows {
+                        out.pointee = src[p]
+                        out += nr
+                    }
+                } else {
+                    for _ in 0..<rows {
+                        out.pointee = 0
+                        out += nr
+                    }
+                }
+            }
+        } else if valid == nr {
             for p in 0..<rows {
-                let src = UnsafeRawPointer(b + (row + p) * n + col)
+                let src = UnsafeRawPointer(b + (row + p) * ldb + col)
                 let out = UnsafeMutableRawPointer(dst + p * nr)
                 out.storeBytes(of: src.loadUnaligned(as: T.Vector.self), as: T.Vector.self)
                 out.storeBytes(of: src.loadUnaligned(fromByteOffset: w * MemoryLayout<T>.stride, as: T.Vector.self),
@@ -122,7 +176,7 @@ public final class GEMMKernel<T: NativeScalar> {
             }
         } else {
             for p in 0..<rows {
-                let src = b + (row + p) * n + col
+                let src = b + (row + p) * ldb + col
                 let out = dst + p * nr
                 for j in 0..<valid { out[j] = src[j] }
                 for j in valid..<nr { out[j] = 0 }
@@ -130,27 +184,39 @@ public final class GEMMKernel<T: NativeScalar> {
         }
     }
 
-    /// Packs `A[row..<row+rows, col..<col+cols]` as slivers of `mr` rows, each
-    /// stored as `cols` groups of `mr` values, zero-padding rows past the block.
-    private func packA(_ a: UnsafePointer<T>, row: Int, rows: Int, col: Int, cols: Int, into dst: UnsafeMutablePointer<T>) {
+    /// Packs `α·op(A)[row..<row+rows, col..<col+cols]` as slivers of `mr` rows,
+    /// each stored as `cols` groups of `mr` values, zero-padding rows past the block.
+    private func packA(
+        _ a: UnsafePointer<T>, lda: Int, transposed: Bool, alpha: T, row: Int, rows: Int, col: Int, cols: Int,
+        into dst: UnsafeMutablePointer<T>
+    ) {
         let mr = Self.mr
         var s = 0
         while s * mr < rows {
             let base = dst + s * mr * cols
             let valid = min(mr, rows - s * mr)
-            for r in 0..<mr {
-                if r < valid {
-                    let src = a + (row + s * mr + r) * k + col
+            if transposed {
+                // op(A)[i, p] = A[p, i]: for each p the sliver's rows are contiguous in memory.
+                for p in 0..<cols {
+                    let src = a + (col + p) * lda + row + s * mr
+                    let out = base + p * mr
+                    for r in 0..<valid { out[r] = alpha * src[r] }
+                    for r in valid..<mr { out[r] = 0 }
+                }
+            } else {
+                for r in 0..<mr {
                     var out = base + r
-                    for p in 0..<cols {
-                        out.pointee = src[p]
-                        out += mr
-                    }
-                } else {
-                    var out = base + r
-                    for _ in 0..<cols {
-                        out.pointee = 0
-                        out += mr
+                    if r < valid {
+                        let src = a + (row + s * mr + r) * lda + col
+                        for p in 0..<cols {
+                            out.pointee = alpha * src[p]
+                            out += mr
+                        }
+                    } else {
+                        for _ in 0..<cols {
+                            out.pointee = 0
+                            out += mr
+                        }
                     }
                 }
             }
@@ -161,7 +227,7 @@ public final class GEMMKernel<T: NativeScalar> {
     /// Multiplies a packed A block by the packed B slivers in `sliverRange` into C.
     private func macroKernel(
         aBlock: UnsafePointer<T>, rows: Int, kc: Int, sliverRange: Range<Int>, ncCur: Int,
-        c: UnsafeMutablePointer<T>, tile: UnsafeMutablePointer<T>, accumulate: Bool
+        c: UnsafeMutablePointer<T>, ldc: Int, tile: UnsafeMutablePointer<T>, accumulate: Bool
     ) {
         let mr = Self.mr, nr = Self.nr
         let bPanel = UnsafePointer(packedB.base)
@@ -172,13 +238,13 @@ public final class GEMMKernel<T: NativeScalar> {
             while i < rows {
                 let rowsHere = min(mr, rows - i)
                 let aSliver = aBlock + i * kc
-                let cTile = c + i * n + s * nr
+                let cTile = c + i * ldc + s * nr
                 if rowsHere == mr && cols == nr {
-                    Self.microKernel(kc: kc, a: aSliver, b: bSliver, c: cTile, ldc: n, accumulate: accumulate)
+                    Self.microKernel(kc: kc, a: aSliver, b: bSliver, c: cTile, ldc: ldc, accumulate: accumulate)
                 } else {
                     Self.microKernel(kc: kc, a: aSliver, b: bSliver, c: tile, ldc: nr, accumulate: false)
                     for r in 0..<rowsHere {
-                        let dst = cTile + r * n, src = tile + r * nr
+                        let dst = cTile + r * ldc, src = tile + r * nr
                         if accumulate {
                             for j in 0..<cols { dst[j] += src[j] }
                         } else {

@@ -84,3 +84,46 @@ struct NativeGEMMTests {
         #expect(OpenBLAS.autoCoreType(cpuFlags: ["sse2"]) == nil)
     }
 }
+
+@Suite("Native GEMM with transposes, alpha and beta")
+struct TransposedGEMMTests {
+    @Test("op(A)·op(B) with strides, α and β matches an fp64 reference",
+          arguments: [(false, false), (true, false), (false, true), (true, true)], [0.0, 1.0, 0.5])
+    func transposes(trans: (Bool, Bool), beta: Double) {
+        let (m, n, k) = (29, 45, 300)
+        let (ta, tb) = trans
+        // Stored shapes with padding columns to exercise leading dimensions.
+        let (ar, ac) = ta ? (k, m) : (m, k), (br, bc) = tb ? (n, k) : (k, n)
+        let lda = ac + 3, ldb = bc + 5, ldc = n + 7
+        var rng = SplitMix64(seed: 42)
+        let a = (0..<(ar * lda)).map { _ in rng.nextUniform() }
+        let b = (0..<(br * ldb)).map { _ in rng.nextUniform() }
+        var c = (0..<(m * ldc)).map { _ in rng.nextUniform() }
+        var expected = c
+        let original = c
+        let alpha = -0.75
+        for i in 0..<m {
+            for j in 0..<n {
+                var s = 0.0
+                for p in 0..<k {
+                    s += (ta ? a[p * lda + i] : a[i * lda + p]) * (tb ? b[j * ldb + p] : b[p * ldb + j])
+                }
+                expected[i * ldc + j] = alpha * s + beta * c[i * ldc + j]
+            }
+        }
+        let kernel = GEMMKernel<Double>(threads: 2)
+        a.withUnsafeBufferPointer { ap in
+            b.withUnsafeBufferPointer { bp in
+                c.withUnsafeMutableBufferPointer { cp in
+                    kernel.multiply(transA: ta, transB: tb, m: m, n: n, k: k, alpha: alpha, a: ap.baseAddress!, lda: lda,
+                                    b: bp.baseAddress!, ldb: ldb, beta: beta, c: cp.baseAddress!, ldc: ldc)
+                }
+            }
+        }
+        var worst = 0.0
+        for i in 0..<m { for j in 0..<n { worst = max(worst, abs(c[i * ldc + j] - expected[i * ldc + j])) } }
+        #expect(worst < 1e-11, "max error \(worst)")
+        // Padding columns of C (n..<ldc) are untouched.
+        for i in 0..<m { for j in n..<ldc { #expect(c[i * ldc + j] == original[i * ldc + j]) } }
+    }
+}
