@@ -55,11 +55,7 @@ let package = Package(
             name: "BenchKernelTests",
             dependencies: ["BenchCore", "BenchBLAS", "BenchSwiftKernels", "BenchTestSupport"]
         ),
-        .testTarget(
-            name: "BenchCLITests",
-            dependencies: ["BenchCore", "BenchTestSupport"],
-            resources: [.copy("Fixtures")]
-        ),
+        .testTarget(name: "BenchCLITests", dependencies: ["BenchCore", "BenchTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )
