@@ -35,9 +35,12 @@ let package = Package(
             ]
         ),
 
+        // MARK: Training kernels (matmuls through a MatrixEngine)
+        .target(name: "BenchTraining", dependencies: ["BenchCore"]),
+
         // MARK: Backends
-        .target(name: "BenchBLAS", dependencies: ["BenchCore", "CBLAS"]),
-        .target(name: "BenchSwiftKernels", dependencies: ["BenchCore"]),
+        .target(name: "BenchBLAS", dependencies: ["BenchCore", "BenchTraining", "CBLAS"]),
+        .target(name: "BenchSwiftKernels", dependencies: ["BenchCore", "BenchTraining"]),
 
         // MARK: Executable
         .executableTarget(
@@ -53,7 +56,7 @@ let package = Package(
         .testTarget(name: "BenchCoreTests", dependencies: ["BenchCore", "BenchTestSupport"]),
         .testTarget(
             name: "BenchKernelTests",
-            dependencies: ["BenchCore", "BenchBLAS", "BenchSwiftKernels", "BenchTestSupport"]
+            dependencies: ["BenchCore", "BenchTraining", "BenchBLAS", "BenchSwiftKernels", "BenchTestSupport"]
         ),
         .testTarget(name: "BenchCLITests", dependencies: ["BenchCore", "BenchTestSupport"]),
     ],

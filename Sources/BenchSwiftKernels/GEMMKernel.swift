@@ -63,6 +63,8 @@ public final class GEMMKernel<T: NativeScalar> {
     ///   - transA: `op(A) = Aᵀ`; then A is stored `k × m` with row stride `lda`.
     ///   - transB: `op(B) = Bᵀ`; then B is stored `n × k` with row stride `ldb`.
     ///   - beta: 0 overwrites C (its old contents, even NaN, are ignored), 1 accumulates.
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public func multiply(
         transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: T,
         a: UnsafePointer<T>, lda: Int, b: UnsafePointer<T>, ldb: Int,

@@ -1,4 +1,5 @@
 import BenchCore
+import BenchTraining
 
 /// The `cpu-swift` backend: the native Swift kernels, no BLAS.
 public final class SwiftBackend: Backend {
@@ -13,11 +14,18 @@ public final class SwiftBackend: Backend {
     }
 
     public func unsupportedReason(for kernelCase: KernelCase) -> String? {
-        if kernelCase.kernel != "gemm" { return "cpu-swift does not implement \(kernelCase.kernel)" }
+        if !["gemm", "mlp_step"].contains(kernelCase.kernel) { return "cpu-swift does not implement \(kernelCase.kernel)" }
         return dtypeUnsupportedReason(for: kernelCase)
     }
 
     public func prepare(_ kernelCase: KernelCase, threads: Int) throws -> any PreparedCase {
+        if kernelCase.kernel == "mlp_step" {
+            switch kernelCase.dtype {
+            case .fp32: return PreparedMLP<Float>(kernelCase, engine: GEMMKernel<Float>(threads: threads))
+            case .fp64: return PreparedMLP<Double>(kernelCase, engine: GEMMKernel<Double>(threads: threads))
+            default: throw BackendError.failed("cpu-swift has no \(kernelCase.dtype)")
+            }
+        }
         switch kernelCase.dtype {
         case .fp32: return Self.prepareGEMM(Float.self, kernelCase, threads: threads)
         case .fp64: return Self.prepareGEMM(Double.self, kernelCase, threads: threads)

@@ -94,6 +94,27 @@ struct EndToEndTests {
         #expect(sidecar.rows.map(\.key) == rows.map(\.key))
     }
 
+    @Test("a --quick training run reports tokens/s, MFU and tokens per step")
+    func quickTraining() throws {
+        let bench = try BenchBinary.locate()
+        let dir = try temporaryDirectory()
+        let out = dir.appendingPathComponent("train.csv")
+        let r = try bench.run(["run", "--suite", "training", "--quick", "--threads", "2", "--out", out.path])
+        #expect(r.status == 0, "stderr: \(r.stderr)")
+        let (columns, rows) = try ResultReader.read(path: out.path)
+        #expect(columns == ResultSchema.v1Columns + ["mfu", "tokens_per_step"])
+        #expect(rows.count == TrainingSuite().cases(quick: true).count * 2)
+        for row in rows {
+            #expect(row.status == .ok, "\(row.caseID) \(row.backend): \(row.notes)")
+            #expect(row.throughputUnit == "tokens/s")
+            #expect(row.flops == 12 * 16 * 32 * 64)
+            let mfu = try #require(Double(row.extraColumns[0].value))
+            #expect(mfu > 0 && mfu < 1.5)
+            #expect(row.extraColumns[1].value == "16")
+            #expect(abs((row.throughput ?? 0) - 16 / (row.medianSeconds ?? 1)) < 1e-6 * (row.throughput ?? 1))
+        }
+    }
+
     @Test("bench list shows suites, cases, backends and the measured peak")
     func list() throws {
         let r = try BenchBinary.locate().run(["list", "--quick", "--threads", "1"])

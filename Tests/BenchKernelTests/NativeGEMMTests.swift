@@ -1,6 +1,7 @@
 import BenchBLAS
 import BenchCore
 import BenchSwiftKernels
+import BenchTraining
 import Testing
 
 @Suite("Native and BLAS GEMM correctness")
@@ -87,9 +88,15 @@ struct NativeGEMMTests {
 
 @Suite("Native GEMM with transposes, alpha and beta")
 struct TransposedGEMMTests {
-    @Test("op(A)·op(B) with strides, α and β matches an fp64 reference",
+    @Test("op(A)·op(B) with strides, α and β matches an fp64 reference on both engines",
           arguments: [(false, false), (true, false), (false, true), (true, true)], [0.0, 1.0, 0.5])
     func transposes(trans: (Bool, Bool), beta: Double) {
+        for engine in [GEMMKernel<Double>(threads: 2) as any MatrixEngine<Double>, BLASEngine<Double>(threads: 2)] {
+            check(engine, trans: trans, beta: beta)
+        }
+    }
+
+    func check(_ kernel: any MatrixEngine<Double>, trans: (Bool, Bool), beta: Double) {
         let (m, n, k) = (29, 45, 300)
         let (ta, tb) = trans
         // Stored shapes with padding columns to exercise leading dimensions.
@@ -111,7 +118,6 @@ struct TransposedGEMMTests {
                 expected[i * ldc + j] = alpha * s + beta * c[i * ldc + j]
             }
         }
-        let kernel = GEMMKernel<Double>(threads: 2)
         a.withUnsafeBufferPointer { ap in
             b.withUnsafeBufferPointer { bp in
                 c.withUnsafeMutableBufferPointer { cp in
@@ -122,7 +128,7 @@ struct TransposedGEMMTests {
         }
         var worst = 0.0
         for i in 0..<m { for j in 0..<n { worst = max(worst, abs(c[i * ldc + j] - expected[i * ldc + j])) } }
-        #expect(worst < 1e-11, "max error \(worst)")
+        #expect(worst < 1e-11, "max error \(worst) (\(type(of: kernel)))")
         // Padding columns of C (n..<ldc) are untouched.
         for i in 0..<m { for j in n..<ldc { #expect(c[i * ldc + j] == original[i * ldc + j]) } }
     }

@@ -29,7 +29,9 @@ public struct GEMMSpec: KernelSpec {
 
     public func validate(_ kernelCase: KernelCase) throws(CaseError) {
         try checkDType(kernelCase)
-        let v = try positiveIntegers(kernelCase, limit: Self.dimensionLimit)
+        try checkParameterNames(kernelCase)
+        var v: [Int] = []
+        for p in kernelCase.parameters { v.append(try positiveInteger(p, of: kernelCase, limit: Self.dimensionLimit)) }
         // BLAS takes Int32 leading dimensions and element counts must not overflow.
         for (count, label) in [(v[0] * v[2], "M·K"), (v[2] * v[1], "K·N"), (v[0] * v[1], "M·N")]
         where count > Int(Int32.max) {

@@ -22,34 +22,36 @@ public protocol KernelSpec: Sendable {
     func bufferBytes(_ kernelCase: KernelCase) -> Int
     /// Work units per call for the `throughput` column (1 for `calls/s`).
     func unitsPerCall(_ kernelCase: KernelCase) -> Double
+    /// Tokens one call trains on (the `tokens_per_step` column), or `nil` for non-training kernels.
+    func tokensPerStep(_ kernelCase: KernelCase) -> Int?
 }
 
 extension KernelSpec {
     public func unitsPerCall(_ kernelCase: KernelCase) -> Double { 1 }
+    public func tokensPerStep(_ kernelCase: KernelCase) -> Int? { nil }
 
-    /// Checks that the case's parameters are exactly `parameterNames`, in order,
-    /// each a positive integer no larger than `limit`, and returns them.
-    func positiveIntegers(_ kernelCase: KernelCase, limit: Int) throws(CaseError) -> [Int] {
+    /// Checks that the case's parameters are exactly `parameterNames`, in order.
+    func checkParameterNames(_ kernelCase: KernelCase) throws(CaseError) {
         let names = kernelCase.parameters.map(\.name)
         guard names == parameterNames else {
             throw .invalidParameter(
                 caseID: kernelCase.id,
                 reason: "expected parameters \(parameterNames.joined(separator: ",")) in this order, got \(names.joined(separator: ","))")
         }
-        var values: [Int] = []
-        for p in kernelCase.parameters {
-            guard let v = Int(p.value) else {
-                throw .invalidParameter(caseID: kernelCase.id, reason: "\(p.name)=\(p.value) is not an integer")
-            }
-            guard v > 0 else {
-                throw .invalidParameter(caseID: kernelCase.id, reason: "\(p.name)=\(p.value) must be positive")
-            }
-            guard v <= limit else {
-                throw .invalidParameter(caseID: kernelCase.id, reason: "\(p.name)=\(p.value) exceeds the limit \(limit)")
-            }
-            values.append(v)
+    }
+
+    /// The value of `p` as a positive integer no larger than `limit`.
+    func positiveInteger(_ p: KernelCase.Parameter, of kernelCase: KernelCase, limit: Int) throws(CaseError) -> Int {
+        guard let v = Int(p.value) else {
+            throw .invalidParameter(caseID: kernelCase.id, reason: "\(p.name)=\(p.value) is not an integer")
         }
-        return values
+        guard v > 0 else {
+            throw .invalidParameter(caseID: kernelCase.id, reason: "\(p.name)=\(p.value) must be positive")
+        }
+        guard v <= limit else {
+            throw .invalidParameter(caseID: kernelCase.id, reason: "\(p.name)=\(p.value) exceeds the limit \(limit)")
+        }
+        return v
     }
 
     func checkDType(_ kernelCase: KernelCase) throws(CaseError) {
@@ -66,7 +68,7 @@ public struct KernelRegistry: Sendable {
     public init(specs: [any KernelSpec]) { self.specs = specs }
 
     /// The built-in kernels.
-    public static let builtIn = KernelRegistry(specs: [GEMMSpec()])
+    public static let builtIn = KernelRegistry(specs: [GEMMSpec(), MLPStepSpec()])
 
     /// The spec named `name`, or `nil`.
     public func spec(named name: String) -> (any KernelSpec)? {

@@ -76,7 +76,9 @@ public struct Runner {
             flops: spec?.flops(kernelCase) ?? 0, bytes: spec?.bytes(kernelCase) ?? 0,
             throughputUnit: spec?.throughputUnit ?? "calls/s")
         var sidecar = SidecarRow(key: row.key, status: .ok)
-        func finish(_ status: RowStatus, _ notes: String) -> RunOutcome {
+        let tokens = spec?.tokensPerStep(kernelCase)
+        func finish(_ status: RowStatus, _ notes: String, mfu: Double? = nil) -> RunOutcome {
+            row.extraColumns = [("mfu", ResultSchema.format(mfu)), ("tokens_per_step", tokens.map(String.init) ?? "")]
             row.status = status
             row.notes = notes
             sidecar.status = status
@@ -134,7 +136,7 @@ public struct Runner {
         if measurement.stopReason == .budget, let w = summary.relativeCIHalfWidth, w > configuration.policy.targetRelativeCIHalfWidth {
             notes.append("budget spent before the CI reached ±\(fixed(configuration.policy.targetRelativeCIHalfWidth * 100, 0))% (±\(fixed(w * 100, 1))%)")
         }
-        var outcome = finish(.ok, notes.joined(separator: "; "))
+        var outcome = finish(.ok, notes.joined(separator: "; "), mfu: fraction)
         outcome.fractionOfPeak = fraction
         return outcome
     }

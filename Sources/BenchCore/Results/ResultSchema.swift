@@ -13,6 +13,12 @@ public enum ResultSchema {
         "price_usd_per_hour", "usd_per_pflop", "usd_per_million_units", "notes",
     ]
 
+    /// Columns added after v1 by the training suite, in order (readers treat them as optional).
+    public static let trainingColumns = ["mfu", "tokens_per_step"]
+
+    /// Every column this build writes, in order.
+    public static let columns = v1Columns + trainingColumns
+
     /// Columns that are always quoted (they contain commas by design).
     public static let alwaysQuoted: Set<String> = ["case_id", "shape"]
 

@@ -27,7 +27,7 @@ public final class ResultWriter: @unchecked Sendable {
     ///
     /// - Throws: ``ResultFileError/outputDirectoryMissing(path:)`` when the
     ///   destination's directory does not exist, `cannotWrite` when it cannot be written.
-    public init(destination: URL, columns: [String] = ResultSchema.v1Columns) throws(ResultFileError) {
+    public init(destination: URL, columns: [String] = ResultSchema.columns) throws(ResultFileError) {
         self.destination = destination
         self.columns = columns
         partial = destination.deletingLastPathComponent().appendingPathComponent("." + destination.lastPathComponent + ".partial")
@@ -77,8 +77,11 @@ public final class ResultWriter: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         guard !finished else { return }
+        // Later columns come from extraColumns by name; a row without one gets an empty field.
         var values = row.fields
-        values += row.extraColumns.map(\.value)
+        for name in columns.dropFirst(values.count) {
+            values.append(row.extraColumns.first { $0.name == name }?.value ?? "")
+        }
         let quotedIndices = Set(columns.indices.filter { ResultSchema.alwaysQuoted.contains(columns[$0]) })
         try write(Self.encode([values], quoted: { quotedIndices.contains($0) }))
         rows.append(row)

@@ -11,7 +11,7 @@ public protocol Suite: Sendable {
 /// The suites this build knows.
 public enum SuiteRegistry {
     /// Every built-in suite, in display order.
-    public static let all: [any Suite] = [MatmulSuite()]
+    public static let all: [any Suite] = [MatmulSuite(), TrainingSuite()]
 
     /// The suite named `name`, or `nil`.
     public static func suite(named name: String) -> (any Suite)? {

@@ -1,8 +1,6 @@
-import BenchCore
-
 /// A scalar the native kernels vectorise: `Float` in `SIMD16`, `Double` in `SIMD8`
 /// (one 512-bit register each).
-public protocol NativeScalar: GEMMScalar {
+public protocol NativeScalar: GEMMScalar, TranscendentalScalar {
     associatedtype Vector: SIMD where Vector.Scalar == Self, Vector.Scalar: BinaryFloatingPoint
 }
 extension Float: NativeScalar { public typealias Vector = SIMD16<Float> }
@@ -11,8 +9,8 @@ extension Double: NativeScalar { public typealias Vector = SIMD8<Double> }
 /// `acc + x·y` lane-wise: a fused multiply-add when the build targets an ISA with
 /// FMA (`-DBENCH_FMA` from scripts/build), otherwise multiply-then-add, because
 /// without target flags Swift lowers `addingProduct` to a library call per lane.
-@inline(__always)
-func fma<V: SIMD>(_ acc: V, _ x: V, _ y: V) -> V where V.Scalar: FloatingPoint {
+@inlinable @inline(__always)
+public func fma<V: SIMD>(_ acc: V, _ x: V, _ y: V) -> V where V.Scalar: FloatingPoint {
     #if BENCH_FMA
     return acc.addingProduct(x, y)
     #else
@@ -28,3 +26,17 @@ public let nativeKernelsUseFMA: Bool = {
     return false
     #endif
 }()
+
+import Foundation
+
+/// Element-wise math the training kernels need beyond `FloatingPoint`.
+public protocol TranscendentalScalar {
+    /// Hyperbolic tangent (libm `tanhf`/`tanh`, correctly rounded to ≤ 1 ulp).
+    static func hyperbolicTangent(_ x: Self) -> Self
+}
+extension Float: TranscendentalScalar {
+    @inline(__always) public static func hyperbolicTangent(_ x: Float) -> Float { Foundation.tanhf(x) }
+}
+extension Double: TranscendentalScalar {
+    @inline(__always) public static func hyperbolicTangent(_ x: Double) -> Double { Foundation.tanh(x) }
+}

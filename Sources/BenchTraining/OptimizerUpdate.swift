@@ -1,0 +1,69 @@
+import BenchCore
+import Foundation
+
+/// One parameter tensor with its gradient and optimizer state.
+final class ParameterTensor<T: NativeScalar> {
+    let value: AlignedBuffer<T>
+    let gradient: AlignedBuffer<T>
+    /// SGD: the momentum buffer. AdamW: the first moment.
+    let first: AlignedBuffer<T>
+    /// AdamW: the second moment (empty for SGD).
+    let second: AlignedBuffer<T>
+    var count: Int { value.count }
+
+    init(count: Int, optimizer: Optimizer) {
+        value = AlignedBuffer(count: count, repeating: 0)
+        gradient = AlignedBuffer(count: count, repeating: 0)
+        first = AlignedBuffer(count: count, repeating: 0)
+        second = AlignedBuffer(count: optimizer == .adamw ? count : 0, repeating: 0)
+    }
+}
+
+/// The optimizer updates, one fused pass per tensor. Hyper-parameters are fixed
+/// (see `docs/training-kernels.md`).
+public enum OptimizerUpdate {
+    public static let sgdLearningRate = 0.01, sgdMomentum = 0.9
+    public static let adamLearningRate = 0.001, beta1 = 0.9, beta2 = 0.999, epsilon = 1e-8, weightDecay = 0.01
+
+    /// `v ← μ·v + g; w ← w − lr·v`.
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
+    static func sgd<T: NativeScalar>(_ p: ParameterTensor<T>, threads: Int) {
+        let w = p.value.base, g = p.gradient.base, v = p.first.base
+        let mu = T(sgdMomentum), lr = T(sgdLearningRate)
+        parallelRanges(p.count, threads: threads, minimumPerThread: 16384) { range in
+            for i in range {
+                let vi = mu * v[i] + g[i]
+                v[i] = vi
+                w[i] -= lr * vi
+            }
+        }
+    }
+
+    /// AdamW at step `t` (1-based): moments, bias correction, decoupled weight decay.
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
+    static func adamw<T: NativeScalar>(
+        w: UnsafeMutablePointer<T>, g: UnsafePointer<T>, m: UnsafeMutablePointer<T>, v: UnsafeMutablePointer<T>,
+        count: Int, step t: Int, threads: Int
+    ) {
+        let b1 = T(beta1), b2 = T(beta2), oneMinusB1 = T(1 - beta1), oneMinusB2 = T(1 - beta2)
+        // Bias corrections folded into two scalars: w −= lr·(m/c1)/(√(v/c2) + ε) + lr·λ·w.
+        let c1 = 1 - Foundation.pow(beta1, Double(t)), c2 = 1 - Foundation.pow(beta2, Double(t))
+        let stepSize = T(adamLearningRate / c1), invC2 = T(1 / c2), eps = T(epsilon), decay = T(adamLearningRate * weightDecay)
+        parallelRanges(count, threads: threads, minimumPerThread: 16384) { range in
+            for i in range {
+                let gi = g[i]
+                let mi = b1 * m[i] + oneMinusB1 * gi
+                let vi = b2 * v[i] + oneMinusB2 * gi * gi
+                m[i] = mi
+                v[i] = vi
+                w[i] -= stepSize * mi / ((vi * invC2).squareRoot() + eps) + decay * w[i]
+            }
+        }
+    }
+
+    static func adamw<T: NativeScalar>(_ p: ParameterTensor<T>, step: Int, threads: Int) {
+        adamw(w: p.value.base, g: p.gradient.base, m: p.first.base, v: p.second.base, count: p.count, step: step, threads: threads)
+    }
+}

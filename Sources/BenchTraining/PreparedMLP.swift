@@ -1,0 +1,100 @@
+import BenchCore
+
+/// An `mlp_step` case ready to run on some matrix engine.
+///
+/// Verification: after the first step, sampled rows of the output (the forward
+/// pass of the initial state) are recomputed in fp64 from the same initial
+/// state; after later steps, the loss and sampled parameters must be finite.
+/// Gradients are proven correct by the test suite (finite differences, and
+/// agreement between backends), which is too costly to repeat per run.
+public final class PreparedMLP<T: NativeScalar>: PreparedCase {
+    public let model: MLPStep<T>
+
+    public init(_ kernelCase: KernelCase, engine: any MatrixEngine<T>) {
+        model = MLPStep(kernelCase, engine: engine)
+    }
+
+    public func run() throws {
+        let loss = model.step()
+        guard loss.isFinite else {
+            throw BackendError.nonFinite(caseID: model.kernelCase.id, detail: "loss is \(loss) at step \(model.steps)")
+        }
+    }
+
+    public func verify() -> Verification {
+        model.steps == 1 ? verifyFirstForward() : verifyFinite()
+    }
+
+    func verifyFinite() -> Verification {
+        var bad = ""
+        if !model.loss.isFinite { bad = "loss is \(model.loss)" }
+        for name in ["W1", "b1", "W2", "b2"] where bad.isEmpty {
+            guard let p = model.parameter(name) else { continue }
+            let stride = max(1, p.value.count / 256)
+            for i in Swift.stride(from: 0, to: p.value.count, by: stride) where !p.value[i].isFinite {
+                bad = "\(name)[\(i)] = \(p.value[i]) after step \(model.steps)"
+                break
+            }
+        }
+        return Verification(passed: bad.isEmpty, checkedEntries: 0, worstErrorRatio: bad.isEmpty ? 0 : .infinity,
+                            maxAbsoluteError: 0, tolerance: "loss and sampled parameters finite", detail: bad)
+    }
+
+    /// Recomputes up to 4 output rows of the first forward pass in fp64.
+    ///
+    /// Tolerance per entry: `8u·(√H·S₁ + 1.2·√D·S₂ + S₁)` with `S₁ = Σⱼ|aⱼ·W2ⱼₖ|`,
+    /// `S₂ = Σⱼ|W2ⱼₖ|·Σᵢ|xᵢ·W1ᵢⱼ|`: the GEMM bound of each layer, the first layer's
+    /// error carried through GELU (slope ≤ 1.13), and one ulp of tanh.
+    func verifyFirstForward() -> Verification {
+        let (b, d, h) = (model.b, model.d, model.h)
+        let id = model.kernelCase
+        let w1 = AlignedBuffer<T>(count: d * h, repeating: 0), w2 = AlignedBuffer<T>(count: h * d, repeating: 0)
+        let x = AlignedBuffer<T>(count: b * d, repeating: 0), y = AlignedBuffer<T>(count: b * d, repeating: 0)
+        MLPStep<T>.initialize(id, x: x.pointer, y: y.pointer, w1: w1.pointer, w2: w2.pointer, d: d, h: h)
+        let u = T.dtype.unitRoundoff ?? 1e-16
+        var rows = Set([0, b - 1])
+        var rng = SplitMix64(seed: InputSeed.seed(caseID: id.id, operand: "verify"))
+        while rows.count < min(4, b) { rows.insert(Int(rng.next() % UInt64(b))) }
+        var worst = 0.0, maxAbs = 0.0, detail = "", checked = 0
+        var act = [Double](repeating: 0, count: h), mag = [Double](repeating: 0, count: h)
+        for r in rows.sorted() {
+            for j in 0..<h {
+                var s = 0.0, m = 0.0
+                for i in 0..<d {
+                    let t = Double(x.base[r * d + i]) * Double(w1.base[i * h + j])
+                    s += t
+                    m += abs(t)
+                }
+                act[j] = 0.5 * s * (1 + Foundation_tanh(0.7978845608028654 * (s + 0.044715 * s * s * s)))
+                mag[j] = m
+            }
+            for k in 0..<d {
+                var ref = 0.0, s1 = 0.0, s2 = 0.0
+                for j in 0..<h {
+                    let wv = Double(w2.base[j * d + k])
+                    ref += act[j] * wv
+                    s1 += abs(act[j] * wv)
+                    s2 += abs(wv) * mag[j]
+                }
+                let got = Double(model.output.base[r * d + k])
+                let bound = 8 * u * (Double(h).squareRoot() * s1 + 1.2 * Double(d).squareRoot() * s2 + s1) + .leastNormalMagnitude
+                let err = abs(got - ref)
+                let ratio = got.isFinite ? err / bound : .infinity
+                if ratio > worst {
+                    worst = ratio
+                    if ratio > 1, detail.isEmpty { detail = "out[\(r),\(k)] = \(got), reference \(ref), |error| \(err) > bound \(bound)" }
+                }
+                if got.isFinite { maxAbs = max(maxAbs, err) }
+                checked += 1
+            }
+        }
+        return Verification(passed: worst <= 1, checkedEntries: checked, worstErrorRatio: worst, maxAbsoluteError: maxAbs,
+                            tolerance: "first forward pass vs fp64, |out-ref| <= 8u(sqrt(H)S1 + 1.2 sqrt(D)S2 + S1)",
+                            detail: detail)
+    }
+}
+
+import Foundation
+
+@inline(__always)
+func Foundation_tanh(_ x: Double) -> Double { Foundation.tanh(x) }
