@@ -17,12 +17,19 @@ public final class BLASBackend: Backend {
     }
 
     public func unsupportedReason(for kernelCase: KernelCase) -> String? {
-        if !["gemm", "mlp_step"].contains(kernelCase.kernel) { return "cpu-blas does not implement \(kernelCase.kernel)" }
+        if !["gemm", "mlp_step", "transformer_block_step"].contains(kernelCase.kernel) { return "cpu-blas does not implement \(kernelCase.kernel)" }
         return dtypeUnsupportedReason(for: kernelCase)
     }
 
     public func prepare(_ kernelCase: KernelCase, threads: Int) throws -> any PreparedCase {
         OpenBLAS.setThreads(threads)
+        if kernelCase.kernel == "transformer_block_step" {
+            switch kernelCase.dtype {
+            case .fp32: return PreparedTransformerBlock<Float>(kernelCase, engine: BLASEngine<Float>(threads: threads))
+            case .fp64: return PreparedTransformerBlock<Double>(kernelCase, engine: BLASEngine<Double>(threads: threads))
+            default: throw BackendError.failed("\(id) has no \(kernelCase.dtype)")
+            }
+        }
         if kernelCase.kernel == "mlp_step" {
             switch kernelCase.dtype {
             case .fp32: return PreparedMLP<Float>(kernelCase, engine: BLASEngine<Float>(threads: threads))
@@ -34,12 +41,12 @@ public final class BLASBackend: Backend {
         case .fp32:
             return PreparedGEMM<Float>(problem: GEMMProblem(kernelCase)) { p in
                 let (m, n, k) = (Int32(p.shape.m), Int32(p.shape.n), Int32(p.shape.k))
-                OpenBLAS.serialized { cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, m, n, k, 1, p.a.base, k, p.b.base, n, 0, p.c.base, n) }
+                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, m, n, k, 1, p.a.base, k, p.b.base, n, 0, p.c.base, n)
             }
         case .fp64:
             return PreparedGEMM<Double>(problem: GEMMProblem(kernelCase)) { p in
                 let (m, n, k) = (Int32(p.shape.m), Int32(p.shape.n), Int32(p.shape.k))
-                OpenBLAS.serialized { cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, m, n, k, 1, p.a.base, k, p.b.base, n, 0, p.c.base, n) }
+                cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, m, n, k, 1, p.a.base, k, p.b.base, n, 0, p.c.base, n)
             }
         default:
             throw BackendError.failed("cpu-blas has no \(kernelCase.dtype)")

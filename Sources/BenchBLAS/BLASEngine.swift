@@ -19,9 +19,6 @@ public final class BLASEngine<T: NativeScalar>: MatrixEngine {
     ) {
         let ta = transA ? CblasTrans : CblasNoTrans, tb = transB ? CblasTrans : CblasNoTrans
         let (mm, nn, kk) = (Int32(m), Int32(n), Int32(k))
-        OpenBLAS.lock.lock()
-        defer { OpenBLAS.lock.unlock() }
-        OpenBLAS.setThreads(threads)
         if T.self == Float.self {
             a.withMemoryRebound(to: Float.self, capacity: 1) { a in
                 b.withMemoryRebound(to: Float.self, capacity: 1) { b in

@@ -11,20 +11,6 @@ public enum OpenBLAS {
         openblas_get_config().map { String(cString: $0) }?.trimmingCharacters(in: .whitespaces) ?? "unknown"
     }
 
-    /// Serialises calls into OpenBLAS: its pthreads build shares per-process
-    /// buffers, and concurrent calls from several threads (as parallel tests
-    /// make) were seen to return results off by ~1e-6 relative in fp64. bench
-    /// itself calls from one thread; the lock costs ~20 ns per GEMM.
-    static let lock = NSLock()
-
-    /// Runs `body` holding ``lock``.
-    @inline(__always)
-    static func serialized<R>(_ body: () -> R) -> R {
-        lock.lock()
-        defer { lock.unlock() }
-        return body()
-    }
-
     /// Sets OpenBLAS's worker count (process-wide).
     public static func setThreads(_ n: Int) { openblas_set_num_threads(Int32(n)) }
 

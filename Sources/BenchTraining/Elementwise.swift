@@ -81,4 +81,56 @@ enum Elementwise {
             }
         }
     }
+
+    /// `c[r, :] += bias (+ residual[r, :])` for every row: one pass.
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
+    static func addBias<T: NativeScalar>(
+        _ c: UnsafeMutablePointer<T>, bias: UnsafePointer<T>, residual: UnsafePointer<T>?, rows: Int, cols: Int, threads: Int
+    ) {
+        parallelRanges(rows, threads: threads) { range in
+            for r in range {
+                let cr = c + r * cols
+                if let residual {
+                    let rr = residual + r * cols
+                    for j in 0..<cols { cr[j] += bias[j] + rr[j] }
+                } else {
+                    for j in 0..<cols { cr[j] += bias[j] }
+                }
+            }
+        }
+    }
+
+    /// Mean squared error: returns `Σ(out − y)²` and writes `dout = scale·(out − y)`.
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
+    static func squaredError<T: NativeScalar>(
+        out: UnsafePointer<T>, target: UnsafePointer<T>, dout: UnsafeMutablePointer<T>,
+        rowLoss: UnsafeMutablePointer<Double>, rows: Int, cols: Int, gradScale: T, threads: Int
+    ) -> Double {
+        parallelRanges(rows, threads: threads) { range in
+            for r in range {
+                let o = out + r * cols, y = target + r * cols, g = dout + r * cols
+                var s = 0.0
+                for j in 0..<cols {
+                    let diff = o[j] - y[j]
+                    s += Double(diff * diff)
+                    g[j] = gradScale * diff
+                }
+                rowLoss[r] = s
+            }
+        }
+        var total = 0.0
+        for r in 0..<rows { total += rowLoss[r] }
+        return total
+    }
+
+    /// `dst[i] = src[i]`.
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
+    static func copy<T: NativeScalar>(_ src: UnsafePointer<T>, to dst: UnsafeMutablePointer<T>, count: Int, threads: Int) {
+        parallelRanges(count, threads: threads, minimumPerThread: 65536) { range in
+            (dst + range.lowerBound).update(from: src + range.lowerBound, count: range.count)
+        }
+    }
 }

@@ -1,4 +1,5 @@
 import BenchCore
+import Foundation
 
 /// An `mlp_step` case ready to run on some matrix engine.
 ///
@@ -22,22 +23,9 @@ public final class PreparedMLP<T: NativeScalar>: PreparedCase {
     }
 
     public func verify() -> Verification {
-        model.steps == 1 ? verifyFirstForward() : verifyFinite()
-    }
-
-    func verifyFinite() -> Verification {
-        var bad = ""
-        if !model.loss.isFinite { bad = "loss is \(model.loss)" }
-        for name in ["W1", "b1", "W2", "b2"] where bad.isEmpty {
-            guard let p = model.parameter(name) else { continue }
-            let stride = max(1, p.value.count / 256)
-            for i in Swift.stride(from: 0, to: p.value.count, by: stride) where !p.value[i].isFinite {
-                bad = "\(name)[\(i)] = \(p.value[i]) after step \(model.steps)"
-                break
-            }
-        }
-        return Verification(passed: bad.isEmpty, checkedEntries: 0, worstErrorRatio: bad.isEmpty ? 0 : .infinity,
-                            maxAbsoluteError: 0, tolerance: "loss and sampled parameters finite", detail: bad)
+        model.steps == 1
+            ? verifyFirstForward()
+            : FiniteCheck.verify(loss: model.loss, step: model.steps, names: ["W1", "b1", "W2", "b2"]) { model.parameter($0)?.value }
     }
 
     /// Recomputes up to 4 output rows of the first forward pass in fp64.
@@ -65,7 +53,7 @@ public final class PreparedMLP<T: NativeScalar>: PreparedCase {
                     s += t
                     m += abs(t)
                 }
-                act[j] = 0.5 * s * (1 + Foundation_tanh(0.7978845608028654 * (s + 0.044715 * s * s * s)))
+                act[j] = 0.5 * s * (1 + Foundation.tanh(Elementwise.geluScale * (s + 0.044715 * s * s * s)))
                 mag[j] = m
             }
             for k in 0..<d {
@@ -93,8 +81,3 @@ public final class PreparedMLP<T: NativeScalar>: PreparedCase {
                             detail: detail)
     }
 }
-
-import Foundation
-
-@inline(__always)
-func Foundation_tanh(_ x: Double) -> Double { Foundation.tanh(x) }

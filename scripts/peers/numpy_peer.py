@@ -185,15 +185,14 @@ def main(argv=None) -> int:
             print(f"wrote {args.dump_step[1]}")
             return 0
         blas = pc.blas_info()
-        if blas and blas["warning"]:
-            print(f"warning: {blas['warning']}", file=sys.stderr)
         device = f"{pc.cpu_model()} (NumPy {np.__version__}, {pc.blas_label(blas)})"
 
         def environment() -> dict:
             return pc.base_environment(threads, {"peer": BACKEND})
 
         return pc.run_suite(backend=BACKEND, args=args, device=device, threads=threads,
-                            environment=environment, run_case=run_case)
+                            environment=environment, run_case=run_case,
+                            warnings=[blas["warning"]] if blas and blas["warning"] else [])
 
 
 if __name__ == "__main__":

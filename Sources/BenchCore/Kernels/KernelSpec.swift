@@ -45,6 +45,10 @@ extension KernelSpec {
         guard let v = Int(p.value) else {
             throw .invalidParameter(caseID: kernelCase.id, reason: "\(p.name)=\(p.value) is not an integer")
         }
+        // Ids are compared byte for byte, so only the canonical spelling is accepted (no "+1", "01").
+        guard String(v) == p.value else {
+            throw .invalidParameter(caseID: kernelCase.id, reason: "\(p.name)=\(p.value) is not written canonically (use \(p.name)=\(v))")
+        }
         guard v > 0 else {
             throw .invalidParameter(caseID: kernelCase.id, reason: "\(p.name)=\(p.value) must be positive")
         }
@@ -68,7 +72,7 @@ public struct KernelRegistry: Sendable {
     public init(specs: [any KernelSpec]) { self.specs = specs }
 
     /// The built-in kernels.
-    public static let builtIn = KernelRegistry(specs: [GEMMSpec(), MLPStepSpec()])
+    public static let builtIn = KernelRegistry(specs: [GEMMSpec(), MLPStepSpec(), TransformerBlockSpec()])
 
     /// The spec named `name`, or `nil`.
     public func spec(named name: String) -> (any KernelSpec)? {

@@ -2,19 +2,25 @@
 ///
 /// - `mlp_step` fp32: B=512, D=1024, H=4096 with SGD and AdamW; and the GPT-2-small
 ///   MLP (D=768, H=3072) at 2048 tokens with AdamW.
-/// - `--quick`: `mlp_step` at B=16, D=32, H=64 with both optimizers.
-///
-/// The transformer block and the per-op microkernels are not in this build yet.
+/// - `transformer_block_step` fp32 with AdamW: GPT-2-small width (D=768, 12 heads) at
+///   4×256 tokens, D=1024 (16 heads) at 2×512 and D=2048 (16 heads) at 1×512.
+/// - `--quick`: the same kernels at tiny shapes.
 public struct TrainingSuite: Suite {
     public init() {}
     public var name: String { "training" }
-    public var summary: String { "training steps: 2-layer MLP forward + backward + SGD/AdamW (fp32)" }
+    public var summary: String { "training steps (forward + backward + optimizer): 2-layer MLP and pre-LN transformer block (fp32)" }
 
     public func cases(quick: Bool) -> [KernelCase] {
         if quick {
             return Optimizer.allCases.map { MLPStepSpec.kernelCase(.fp32, b: 16, d: 32, h: 64, optimizer: $0) }
+                + [TransformerBlockSpec.kernelCase(.fp32, b: 2, s: 16, d: 32, heads: 4, optimizer: .adamw)]
         }
         return Optimizer.allCases.map { MLPStepSpec.kernelCase(.fp32, b: 512, d: 1024, h: 4096, optimizer: $0) }
             + [MLPStepSpec.kernelCase(.fp32, b: 2048, d: 768, h: 3072, optimizer: .adamw)]
+            + [
+                TransformerBlockSpec.kernelCase(.fp32, b: 4, s: 256, d: 768, heads: 12, optimizer: .adamw),
+                TransformerBlockSpec.kernelCase(.fp32, b: 2, s: 512, d: 1024, heads: 16, optimizer: .adamw),
+                TransformerBlockSpec.kernelCase(.fp32, b: 1, s: 512, d: 2048, heads: 16, optimizer: .adamw),
+            ]
     }
 }

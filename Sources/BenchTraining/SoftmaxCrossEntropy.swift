@@ -1,0 +1,37 @@
+import BenchCore
+
+/// Softmax cross-entropy over a vocabulary, forward and backward in one pass per row.
+public enum SoftmaxCrossEntropy {
+    /// For each row r of `logits` (`rows × vocabulary`): `loss_r = −log softmax(logits_r)[target_r]`;
+    /// overwrites the row with `∂(mean loss)/∂logits = (softmax − onehot) / rows`.
+    /// Returns the mean loss. `rowLoss` is per-row scratch.
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
+    public static func forwardBackward<T: NativeScalar>(
+        logits: UnsafeMutablePointer<T>, targets: UnsafePointer<Int32>, rows: Int, vocabulary: Int,
+        rowLoss: UnsafeMutablePointer<Double>, threads: Int
+    ) -> Double {
+        let scale = T(1 / Double(rows))
+        parallelRanges(rows, threads: threads) { range in
+            for r in range {
+                let l = logits + r * vocabulary
+                var mx = l[0]
+                for j in 1..<vocabulary { mx = max(mx, l[j]) }
+                var sum = 0.0
+                for j in 0..<vocabulary {
+                    let e = T.exponential(l[j] - mx)
+                    l[j] = e
+                    sum += Double(e)
+                }
+                let target = Int(targets[r])
+                let inv = T(1 / sum)
+                rowLoss[r] = -Double(T.logarithm(l[target] * inv))
+                for j in 0..<vocabulary { l[j] = l[j] * inv * scale }
+                l[target] -= scale
+            }
+        }
+        var total = 0.0
+        for r in 0..<rows { total += rowLoss[r] }
+        return total / Double(rows)
+    }
+}
