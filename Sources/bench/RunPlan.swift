@@ -169,7 +169,9 @@ struct RunPlan {
             } catch {
                 printError("interrupted; could not finish \(writer.partial.path): \(error)")
             }
-            Foundation.exit(130)
+            // _exit, not exit: the main thread may be inside a kernel, and running the
+            // process's exit handlers under it can crash. Everything is on disk already.
+            _exit(130)
         }
         let progress = isatty(STDERR_FILENO) == 1
         var outcomes: [RunOutcome] = []
