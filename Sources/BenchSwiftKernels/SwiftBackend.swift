@@ -14,23 +14,16 @@ public final class SwiftBackend: Backend {
     }
 
     public func unsupportedReason(for kernelCase: KernelCase) -> String? {
-        if !["gemm", "mlp_step", "transformer_block_step"].contains(kernelCase.kernel) { return "cpu-swift does not implement \(kernelCase.kernel)" }
+        if kernelCase.kernel != "gemm" && !TrainingKernels.names.contains(kernelCase.kernel) { return "cpu-swift does not implement \(kernelCase.kernel)" }
         return dtypeUnsupportedReason(for: kernelCase)
     }
 
     public func prepare(_ kernelCase: KernelCase, threads: Int) throws -> any PreparedCase {
-        if kernelCase.kernel == "transformer_block_step" {
+        if TrainingKernels.names.contains(kernelCase.kernel) {
             switch kernelCase.dtype {
-            case .fp32: return PreparedTransformerBlock<Float>(kernelCase, engine: GEMMKernel<Float>(threads: threads))
-            case .fp64: return PreparedTransformerBlock<Double>(kernelCase, engine: GEMMKernel<Double>(threads: threads))
+            case .fp32: return try TrainingKernels.prepare(kernelCase, engine: GEMMKernel<Float>(threads: threads))
+            case .fp64: return try TrainingKernels.prepare(kernelCase, engine: GEMMKernel<Double>(threads: threads))
             default: throw BackendError.failed("\(id) has no \(kernelCase.dtype)")
-            }
-        }
-        if kernelCase.kernel == "mlp_step" {
-            switch kernelCase.dtype {
-            case .fp32: return PreparedMLP<Float>(kernelCase, engine: GEMMKernel<Float>(threads: threads))
-            case .fp64: return PreparedMLP<Double>(kernelCase, engine: GEMMKernel<Double>(threads: threads))
-            default: throw BackendError.failed("cpu-swift has no \(kernelCase.dtype)")
             }
         }
         switch kernelCase.dtype {

@@ -106,7 +106,7 @@ public final class TransformerBlockStep<T: NativeScalar> {
         engine.multiply(transA: false, transB: false, m: t, n: 3 * d, k: d, alpha: 1, a: x1.base, lda: d,
                         b: wqkv.value.base, ldb: 3 * d, beta: 0, c: qkv.base, ldc: 3 * d)
         Elementwise.addBias(qkv.base, bias: bqkv.value.base, residual: nil, rows: t, cols: 3 * d, threads: th)
-        attentionForward()
+        attentionOp.forward(engine: engine, qkv: qkv.base, probabilities: probabilities.base, out: attention.base)
         engine.multiply(transA: false, transB: false, m: t, n: d, k: d, alpha: 1, a: attention.base, lda: d,
                         b: wo.value.base, ldb: d, beta: 0, c: r1.base, ldc: d)
         Elementwise.addBias(r1.base, bias: bo.value.base, residual: x.base, rows: t, cols: d, threads: th)
@@ -120,22 +120,7 @@ public final class TransformerBlockStep<T: NativeScalar> {
         Elementwise.addBias(output.base, bias: b2.value.base, residual: r1.base, rows: t, cols: d, threads: th)
     }
 
-    /// Causal scaled-dot-product attention per (batch, head): `P = softmax(QKᵀ/√dₕ)`, `O = P·V`.
-    func attentionForward() {
-        let (s, d, dh) = (sequence, model, headDimension)
-        let scale = T(1 / Double(dh).squareRoot())
-        for b in 0..<batch {
-            for h in 0..<heads {
-                let q = qkv.base + b * s * 3 * d + h * dh, k = q + d, v = q + 2 * d
-                let p = probabilities.base + (b * heads + h) * s * s
-                engine.multiply(transA: false, transB: true, m: s, n: s, k: dh, alpha: scale, a: q, lda: 3 * d,
-                                b: k, ldb: 3 * d, beta: 0, c: p, ldc: s)
-                Normalization.softmaxRows(p, rows: s, cols: s, ld: s, causal: true, threads: engine.threads)
-                engine.multiply(transA: false, transB: false, m: s, n: dh, k: s, alpha: 1, a: p, lda: s,
-                                b: v, ldb: 3 * d, beta: 0, c: attention.base + b * s * d + h * dh, ldc: d)
-            }
-        }
-    }
+    var attentionOp: CausalAttention<T> { CausalAttention(batch: batch, sequence: sequence, model: model, heads: heads) }
 
     /// The backward pass from ``outputGradient``: every parameter gradient and ``inputGradient``.
     public func backward() {
@@ -164,7 +149,8 @@ public final class TransformerBlockStep<T: NativeScalar> {
         Elementwise.columnSums(r1Gradient.base, rows: t, cols: d, into: bo.gradient.base, threads: th)
         engine.multiply(transA: false, transB: true, m: t, n: d, k: d, alpha: 1, a: r1Gradient.base, lda: d,
                         b: wo.value.base, ldb: d, beta: 0, c: attentionGradient.base, ldc: d)
-        attentionBackward()
+        attentionOp.backward(engine: engine, qkv: qkv.base, probabilities: probabilities.base, outGradient: attentionGradient.base,
+                             qkvGradient: qkvGradient.base, scratch: scoreGradient.base)
         // qkv = x1·Wqkv + bqkv
         engine.multiply(transA: true, transB: false, m: d, n: 3 * d, k: t, alpha: 1, a: x1.base, lda: d,
                         b: qkvGradient.base, ldb: 3 * d, beta: 0, c: wqkv.gradient.base, ldc: 3 * d)
@@ -176,31 +162,6 @@ public final class TransformerBlockStep<T: NativeScalar> {
         Normalization.layerNormBackward(x1Gradient.base, x: x.base, mean: mean1.base, rstd: rstd1.base,
                                         gamma: ln1Gamma.value.base, dx: inputGradient.base, accumulate: true,
                                         dGamma: ln1Gamma.gradient.base, dBeta: ln1Beta.gradient.base, rows: t, cols: d, threads: th)
-    }
-
-    /// Per (batch, head): `dV = Pᵀ·dO`, `dP = dO·Vᵀ`, `dS = P ⊙ (dP − rowsum(dP ⊙ P))/√dₕ`,
-    /// `dQ = dS·K`, `dK = dSᵀ·Q`, written into the matching columns of `dqkv`.
-    func attentionBackward() {
-        let (s, d, dh) = (sequence, model, headDimension)
-        let scale = T(1 / Double(dh).squareRoot())
-        let ds = scoreGradient.base
-        for b in 0..<batch {
-            for h in 0..<heads {
-                let q = qkv.base + b * s * 3 * d + h * dh, k = q + d, v = q + 2 * d
-                let dq = qkvGradient.base + b * s * 3 * d + h * dh, dk = dq + d, dv = dq + 2 * d
-                let p = probabilities.base + (b * heads + h) * s * s
-                let dO = attentionGradient.base + b * s * d + h * dh
-                engine.multiply(transA: true, transB: false, m: s, n: dh, k: s, alpha: 1, a: p, lda: s,
-                                b: dO, ldb: d, beta: 0, c: dv, ldc: 3 * d)
-                engine.multiply(transA: false, transB: true, m: s, n: s, k: dh, alpha: 1, a: dO, lda: d,
-                                b: v, ldb: 3 * d, beta: 0, c: ds, ldc: s)
-                Normalization.softmaxBackwardRows(ds, p: p, rows: s, cols: s, scale: scale, threads: engine.threads)
-                engine.multiply(transA: false, transB: false, m: s, n: dh, k: s, alpha: 1, a: ds, lda: s,
-                                b: k, ldb: 3 * d, beta: 0, c: dq, ldc: 3 * d)
-                engine.multiply(transA: true, transB: false, m: s, n: dh, k: s, alpha: 1, a: ds, lda: s,
-                                b: q, ldb: 3 * d, beta: 0, c: dk, ldc: 3 * d)
-            }
-        }
     }
 
     /// The optimizer update of all 12 parameter tensors.

@@ -106,13 +106,16 @@ struct EndToEndTests {
         #expect(rows.count == TrainingSuite().cases(quick: true).count * 2)
         for row in rows {
             #expect(row.status == .ok, "\(row.caseID) \(row.backend): \(row.notes)")
-            #expect(row.throughputUnit == "tokens/s")
-            let tokens = row.kernel == "mlp_step" ? 16 : 32
+            let kc = try KernelRegistry.builtIn.validatedCase(row.caseID)
+            let spec = try #require(KernelRegistry.builtIn.spec(named: row.kernel))
+            #expect(row.throughputUnit == spec.throughputUnit)
+            #expect(row.flops == spec.flops(kc))
             if row.kernel == "mlp_step" { #expect(row.flops == 12 * 16 * 32 * 64) }
             let mfu = try #require(Double(row.extraColumns[0].value))
             #expect(mfu > 0 && mfu < 1.5)
-            #expect(row.extraColumns[1].value == "\(tokens)")
-            #expect(abs((row.throughput ?? 0) - Double(tokens) / (row.medianSeconds ?? 1)) < 1e-6 * (row.throughput ?? 1))
+            #expect(row.extraColumns[1].value == (spec.tokensPerStep(kc).map(String.init) ?? ""))
+            let units = spec.unitsPerCall(kc)
+            #expect(abs((row.throughput ?? 0) - units / (row.medianSeconds ?? 1)) < 1e-6 * (row.throughput ?? 1))
         }
     }
 

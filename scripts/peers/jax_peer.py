@@ -1,10 +1,12 @@
 #!/usr/bin/env python3
-"""JAX peer of bench's training suite: ``mlp_step`` under ``jax.jit`` on the CPU.
+"""JAX peer of bench's training suite: ``mlp_step`` and ``transformer_block_step`` under
+``jax.jit`` on the CPU.
 
-The forward pass and loss are written out per docs/training-kernels.md#mlp_step; the backward
-is ``jax.value_and_grad`` with respect to the parameters and to ``x`` (dx is returned, so XLA
-cannot drop its matmul); the optimizer (SGD with momentum or AdamW) is written out. Parameters
-and optimizer state are donated to each step so XLA may update them in place. Bias
+The forward pass and loss are written out per docs/training-kernels.md (the block's attention
+as einsums over [B, heads, S, dh], causal mask by ``jnp.where``, ``jax.nn.softmax``); the
+backward is ``jax.value_and_grad`` with respect to the parameters and to ``x`` (dx is returned,
+so XLA cannot drop its matmuls); the optimizer (SGD with momentum or AdamW) is written out.
+Parameters and optimizer state are donated to each step so XLA may update them in place. Bias
 corrections of AdamW are computed on the host in float64 and passed in the case's dtype, as
 the NumPy peer does. fp64 cases enable ``jax_enable_x64``.
 
@@ -63,25 +65,62 @@ def _import_jax(threads: int | None, x64: bool) -> None:
     jax.config.update("jax_platforms", "cpu")
 
 
-def make_step(case: pc.MLPCase, with_grads: bool = False):
+def _gelu(h):
+    return 0.5 * h * (1.0 + jnp.tanh(pc.GELU_C * (h + pc.GELU_K * h * h * h)))
+
+
+def _layer_norm(v, gamma, beta):
+    """(v − mean)/√(var + eps)·gamma + beta per row, biased variance."""
+    mu = jnp.mean(v, axis=-1, keepdims=True)
+    c = v - mu
+    var = jnp.mean(c * c, axis=-1, keepdims=True)
+    return c * jax.lax.rsqrt(var + pc.LN_EPS) * gamma + beta
+
+
+def loss_function(case: pc.TrainingCase):
+    """``loss(params, x, y)``: the case's forward pass and MSE loss, params in the case's order."""
+    n = case.tokens * case.D  # elements of out (the mean in the loss)
+
+    if isinstance(case, pc.MLPCase):
+        def mlp_loss(params, x, y):
+            W1, b1, W2, b2 = params
+            out = _gelu(x @ W1 + b1) @ W2 + b2
+            d = out - y
+            return jnp.sum(d * d) / n
+
+        return mlp_loss
+
+    b, s, d_model, heads, dh = case.B, case.S, case.D, case.heads, case.dh
+    scale = 1.0 / math.sqrt(dh)
+    causal = np.tril(np.ones((s, s), dtype=bool))  # position i attends to j <= i
+
+    def block_loss(params, x, y):
+        g1, be1, Wqkv, bqkv, Wo, bo, g2, be2, W1, b1, W2, b2 = params
+        x1 = _layer_norm(x, g1, be1)
+        qkv = (x1 @ Wqkv + bqkv).reshape(b, s, 3, heads, dh)
+        q, k, v = (qkv[:, :, i].transpose(0, 2, 1, 3) for i in range(3))  # [B, heads, S, dh]
+        scores = jnp.einsum("bhid,bhjd->bhij", q, k) * scale
+        p = jax.nn.softmax(jnp.where(causal, scores, -jnp.inf), axis=-1)
+        o = jnp.einsum("bhij,bhjd->bhid", p, v)
+        attn = o.transpose(0, 2, 1, 3).reshape(b * s, d_model)
+        r1 = x + attn @ Wo + bo
+        out = r1 + _gelu(_layer_norm(r1, g2, be2) @ W1 + b1) @ W2 + b2
+        d = out - y
+        return jnp.sum(d * d) / n
+
+    return block_loss
+
+
+def make_step(case: pc.TrainingCase, with_grads: bool = False):
     """The jitted step ``(params, state, x, y, bc1, bc2) -> (params, state, loss, dx)``.
 
-    ``params`` = (W1, b1, W2, b2); ``state`` = velocities (sgd) or (m, v) pairs (adamw);
+    ``params`` = the case's parameters in order (W1, b1, W2, b2 for mlp_step; the 12 block
+    tensors for transformer_block_step); ``state`` = velocities (sgd) or (m, v) pairs (adamw);
     ``bc1``/``bc2`` = 1 − β₁ᵗ, 1 − β₂ᵗ (ignored by sgd). ``loss`` is the loss before the update.
     With ``with_grads`` the parameter gradients are returned too, as a fifth output (for the
     checks; the timed step does not materialise them beyond what the update needs).
     """
-    n = case.B * case.D
-
-    def loss_fn(params, x, y):
-        W1, b1, W2, b2 = params
-        h = x @ W1 + b1
-        a = 0.5 * h * (1.0 + jnp.tanh(pc.GELU_C * (h + pc.GELU_K * h * h * h)))
-        out = a @ W2 + b2
-        d = out - y
-        return jnp.sum(d * d) / n
-
-    value_and_grad = jax.value_and_grad(loss_fn, argnums=(0, 1))
+    value_and_grad = jax.value_and_grad(loss_function(case), argnums=(0, 1))
 
     def sgd_step(params, state, x, y, bc1, bc2):
         loss, (grads, dx) = value_and_grad(params, x, y)
@@ -106,16 +145,16 @@ def make_step(case: pc.MLPCase, with_grads: bool = False):
     return jax.jit(fn, donate_argnums=(0, 1))
 
 
-class JaxMLP:
+class JaxModel:
     """One case's device-resident state; ``step()`` runs one step and waits for it."""
 
-    def __init__(self, case: pc.MLPCase, with_grads: bool = False):
+    def __init__(self, case: pc.TrainingCase, with_grads: bool = False):
         self.case = case
         self.dt = case.np_dtype
         init = pc.initial_state(case)
         put = jax.device_put
         self.x, self.y = put(init.x), put(init.y)
-        self.params = tuple(put(a) for a in (init.W1, init.b1, init.W2, init.b2))
+        self.params = tuple(put(init.params[k]) for k in case.parameter_names)
         zeros = lambda a: jnp.zeros(a.shape, a.dtype)  # noqa: E731
         if case.opt == "sgd":
             self.state = tuple(zeros(w) for w in self.params)
@@ -142,35 +181,36 @@ class JaxMLP:
         return all(bool(jnp.isfinite(w).all()) for w in self.params)
 
 
-def first_step(case: pc.MLPCase) -> pc.StepResult:
+def first_step(case: pc.TrainingCase) -> pc.StepResult:
     """One step from the initial state (gradients returned by the step itself), for
     --check-gradients and --dump-step."""
-    mlp = JaxMLP(case, with_grads=True)
-    mlp.step()
+    model = JaxModel(case, with_grads=True)
+    model.step()
     f64 = lambda a: np.asarray(a, dtype=np.float64)  # noqa: E731
-    grads = {k: f64(g) for k, g in zip(("dW1", "db1", "dW2", "db2"), mlp.grads)}
-    grads["dx"] = f64(mlp.dx)
-    params = {k: f64(w) for k, w in zip(("W1", "b1", "W2", "b2"), mlp.params)}
-    return pc.StepResult(float(mlp.loss), grads, params)
+    names = case.parameter_names
+    grads = {"d" + k: f64(g) for k, g in zip(names, model.grads)}
+    grads["dx"] = f64(model.dx)
+    params = {k: f64(w) for k, w in zip(names, model.params)}
+    return pc.StepResult(float(model.loss), grads, params)
 
 
-def run_case(case: pc.MLPCase, policy: pc.Policy) -> pc.CaseOutcome:
+def run_case(case: pc.TrainingCase, policy: pc.Policy) -> pc.CaseOutcome:
     """Compiles and checks the first step (untimed), measures, then checks the loss and
     parameters are still finite."""
     try:
-        mlp = JaxMLP(case)
-        mlp.step()
+        model = JaxModel(case)
+        model.step()
     except MemoryError:
         return pc.CaseOutcome(None, "error", "out of memory allocating the buffers")
     except Exception as e:  # XLA reports resource and compile errors as RuntimeError subclasses
         return pc.CaseOutcome(None, "error", f"{type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}")
-    first = float(mlp.loss)
+    first = float(model.loss)
     if not math.isfinite(first):
         return pc.CaseOutcome(None, "error", f"loss {first} after the first step; not timed", first, first, 1)
-    m = pc.measure(policy, mlp.step)
-    last = float(mlp.loss)
-    steps = mlp.step_count
-    if not (math.isfinite(last) and mlp.finite()):
+    m = pc.measure(policy, model.step)
+    last = float(model.loss)
+    steps = model.step_count
+    if not (math.isfinite(last) and model.finite()):
         return pc.CaseOutcome(m, "error", f"loss {last} or non-finite parameters after {steps} steps", first, last, steps)
     return pc.CaseOutcome(m, "ok", pc.loss_note(first, last, steps), first, last, steps)
 

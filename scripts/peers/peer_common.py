@@ -5,13 +5,16 @@ rows line up with bench's own, key for key:
 
 - ``uniform``: the SplitMix64 / FNV-1a input generator, vectorised with NumPy uint64
   arithmetic (which wraps mod 2**64), bit-identical to the Swift ``SplitMix64``.
-- ``MLPCase``: parsing, validation and canonical formatting of ``mlp_step`` case ids.
+- ``parse_case`` / ``MLPCase`` / ``BlockCase``: parsing, validation and canonical formatting of
+  ``mlp_step`` and ``transformer_block_step`` case ids, their FLOPs, bytes and tokens.
+- ``initial_state``: the documented initial parameters and inputs of either kernel.
 - ``measure``: the adaptive measurement of ``MeasurementPolicy.standard`` (warm-up, batched
   samples of >= ~1 ms, stop on a +-1% 95% CI of the median or on the budget).
 - ``ResultWriter``: CSV schema v1 (+ the training columns ``mfu,tokens_per_step``) written to
   a ``.partial`` file row by row, then the JSON sidecar and the rename.
-- ``reference_loss`` / ``check_gradients``: the fp64 finite-difference check of the doc.
-- ``PeerCLI``: the command line both peers share.
+- ``reference_loss`` / ``check_gradients``: plain fp64 forward passes and the finite-difference
+  checks of the doc.
+- ``parse_args`` / ``run_suite``: the command line both peers share and the run loop.
 """
 
 from __future__ import annotations
@@ -124,13 +127,16 @@ def check_generator() -> tuple[bool, str]:
 
 
 # --------------------------------------------------------------------------------------------
-# Case ids (docs/results-schema.md#case-ids, docs/training-kernels.md#mlp_step)
+# Case ids (docs/results-schema.md#case-ids, docs/training-kernels.md)
 # --------------------------------------------------------------------------------------------
 
-KERNEL = "mlp_step"
+MLP_KERNEL = "mlp_step"
+BLOCK_KERNEL = "transformer_block_step"
+KERNELS = (MLP_KERNEL, BLOCK_KERNEL)
 DTYPES = {"fp32": np.float32, "fp64": np.float64}
 OPTIMIZERS = ("sgd", "adamw")
-MAX_DIM = 1 << 16  # bench's MLPStepSpec.dimensionLimit
+MAX_DIM = 1 << 16  # bench's MLPStepSpec/TransformerBlockSpec.dimensionLimit
+MAX_SEQUENCE = 4096  # bench's TransformerBlockSpec.sequenceLimit
 _UINT = re.compile(r"[1-9][0-9]*")
 
 
@@ -138,26 +144,24 @@ class CaseError(ValueError):
     """An invalid case id or option; its message is the one stderr line of exit code 2."""
 
 
-@dataclass(frozen=True)
-class MLPCase:
-    """An ``mlp_step`` case: ``mlp_step/<dtype>/B=<B>,D=<D>,H=<H>,opt=<sgd|adamw>``."""
+class _TrainingCase:
+    """What both kernels' cases share. Subclasses are frozen dataclasses with the fields
+    ``dtype``, the integer dimensions of ``PARAMETERS`` and ``opt``, and define
+    ``parameter_shapes``, ``flops``, ``tokens``, ``io_elements`` and ``working_set_bytes``."""
 
-    dtype: str
-    B: int
-    D: int
-    H: int
-    opt: str
-
-    kernel = KERNEL
+    kernel: str
+    PARAMETERS: tuple[str, ...]  # the id's parameters in order, "opt" last
+    LIMITS: dict[str, int] = {}  # per-dimension upper bounds other than MAX_DIM
+    INPUT_OPERANDS: tuple[str, ...]  # the generated tensors --dump-step shows
 
     @property
     def shape(self) -> str:
         """The ``<params>`` part of the id, also the CSV ``shape`` column."""
-        return f"B={self.B},D={self.D},H={self.H},opt={self.opt}"
+        return ",".join(f"{name}={getattr(self, name)}" for name in self.PARAMETERS)
 
     @property
     def id(self) -> str:
-        return f"{KERNEL}/{self.dtype}/{self.shape}"
+        return f"{self.kernel}/{self.dtype}/{self.shape}"
 
     @property
     def np_dtype(self):
@@ -168,9 +172,12 @@ class MLPCase:
         return np.dtype(self.np_dtype).itemsize
 
     @property
+    def parameter_names(self) -> tuple[str, ...]:
+        return tuple(self.parameter_shapes)
+
+    @property
     def parameter_count(self) -> int:
-        """W1 (D*H) + b1 (H) + W2 (H*D) + b2 (D)."""
-        return 2 * self.D * self.H + self.H + self.D
+        return sum(math.prod(s) for s in self.parameter_shapes.values())
 
     @property
     def state_tensors(self) -> int:
@@ -178,66 +185,13 @@ class MLPCase:
         return 1 if self.opt == "sgd" else 2
 
     @property
-    def flops(self) -> int:
-        """Model FLOPs per step: 12*B*D*H (training-kernels.md#flop-accounting)."""
-        return 12 * self.B * self.D * self.H
-
-    @property
     def bytes(self) -> int:
-        """Compulsory traffic per step, as bench's ``MLPStepSpec.bytes``: x and y read once
-        (2*B*D), every parameter and its optimizer state read and written once (P*(2 + 2*S))."""
-        p, s, bd = self.parameter_count, self.state_tensors, self.B * self.D
-        return self.element_size * (2 * bd + p * (2 + 2 * s))
+        """Compulsory traffic per step, as bench's: x and y read once, every parameter and its
+        optimizer state read and written once: ``w * (io_elements + P * (2 + 2 * states))``."""
+        return self.element_size * (self.io_elements + self.parameter_count * (2 + 2 * self.state_tensors))
 
-    @property
-    def tokens(self) -> int:
-        return self.B
-
-    @property
-    def working_set_bytes(self) -> int:
-        """Rough size of every buffer a peer allocates (for the memory check)."""
-        b, d, h = self.B, self.D, self.H
-        p = self.parameter_count
-        # params, grads, optimizer state, two scratch copies; x, y, out, dout, dx; h, tanh, a, dh
-        return self.element_size * (p * (2 + self.state_tensors + 2) + 5 * b * d + 4 * b * h)
-
-    @staticmethod
-    def parse(text: str) -> "MLPCase":
-        """Parses and validates an id; raises ``CaseError`` with a one-line reason."""
-        parts = text.split("/", 2)
-        if len(parts) != 3 or not parts[0] or not parts[1]:
-            raise CaseError(f"invalid case id '{text}': expected <kernel>/<dtype>/<params>")
-        kernel, dtype, params = parts
-        if kernel != KERNEL:
-            raise CaseError(f"unknown kernel '{kernel}' in '{text}' (this peer runs: {KERNEL})")
-        if dtype not in DTYPES:
-            raise CaseError(f"kernel '{KERNEL}' has no dtype '{dtype}' (known: {', '.join(DTYPES)})")
-        pairs = []
-        for pair in params.split(",") if params else []:
-            name, sep, value = pair.partition("=")
-            if not sep or not name or not value:
-                raise CaseError(f"invalid case id '{text}': parameter '{pair}' is not name=value")
-            pairs.append((name, value))
-        names = [n for n, _ in pairs]
-        if names != ["B", "D", "H", "opt"]:
-            raise CaseError(f"invalid case '{text}': parameters must be B,D,H,opt in this order, got {','.join(names) or 'none'}")
-        values = dict(pairs)
-        dims = {}
-        for name in ("B", "D", "H"):
-            v = values[name]
-            if not _UINT.fullmatch(v):
-                if re.fullmatch(r"-?[0-9]+", v) and int(v) <= 0:
-                    raise CaseError(f"invalid case '{text}': {name}={v} must be positive")
-                raise CaseError(f"invalid case '{text}': {name}='{v}' is not a decimal integer without sign or padding")
-            n = int(v)
-            if n > MAX_DIM:
-                raise CaseError(f"invalid case '{text}': {name}={n} is above {MAX_DIM}")
-            dims[name] = n
-        if values["opt"] not in OPTIMIZERS:
-            raise CaseError(f"invalid case '{text}': unknown optimizer '{values['opt']}' (known: {', '.join(OPTIMIZERS)})")
-        case = MLPCase(dtype, dims["B"], dims["D"], dims["H"], values["opt"])
-        assert case.id == text
-        return case
+    def validate(self, text: str) -> None:
+        """Rules beyond positive dimensions within their limits (none by default)."""
 
     def check_memory(self) -> None:
         """Refuses a case whose buffers would not fit in the available memory."""
@@ -245,6 +199,156 @@ class MLPCase:
         if avail and self.working_set_bytes > avail:
             raise CaseError(f"case '{self.id}' needs about {format_bytes(self.working_set_bytes)} of buffers "
                             f"but only {format_bytes(avail)} of memory is available; refused before allocating")
+
+
+@dataclass(frozen=True)
+class MLPCase(_TrainingCase):
+    """An ``mlp_step`` case: ``mlp_step/<dtype>/B=<B>,D=<D>,H=<H>,opt=<sgd|adamw>``."""
+
+    dtype: str
+    B: int
+    D: int
+    H: int
+    opt: str
+
+    kernel = MLP_KERNEL
+    PARAMETERS = ("B", "D", "H", "opt")
+    INPUT_OPERANDS = ("x", "y", "W1", "W2")
+
+    @property
+    def parameter_shapes(self) -> dict[str, tuple[int, ...]]:
+        d, h = self.D, self.H
+        return {"W1": (d, h), "b1": (h,), "W2": (h, d), "b2": (d,)}
+
+    @property
+    def flops(self) -> int:
+        """Model FLOPs per step: 12*B*D*H (training-kernels.md#flop-accounting)."""
+        return 12 * self.B * self.D * self.H
+
+    @property
+    def tokens(self) -> int:
+        return self.B
+
+    @property
+    def io_elements(self) -> int:
+        return 2 * self.B * self.D
+
+    @property
+    def working_set_bytes(self) -> int:
+        """Rough size of every buffer a peer allocates (for the memory check)."""
+        b, d, h = self.B, self.D, self.H
+        # params, grads, optimizer state, two scratch copies; x, y, out, dout, dx; h, tanh, a, dh
+        return self.element_size * (self.parameter_count * (2 + self.state_tensors + 2) + 5 * b * d + 4 * b * h)
+
+
+BLOCK_PARAMETERS = ("ln1.gamma", "ln1.beta", "Wqkv", "bqkv", "Wo", "bo",
+                    "ln2.gamma", "ln2.beta", "W1", "b1", "W2", "b2")
+
+
+@dataclass(frozen=True)
+class BlockCase(_TrainingCase):
+    """A ``transformer_block_step`` case:
+    ``transformer_block_step/<dtype>/B=<B>,S=<S>,D=<D>,heads=<heads>,opt=<sgd|adamw>``."""
+
+    dtype: str
+    B: int
+    S: int
+    D: int
+    heads: int
+    opt: str
+
+    kernel = BLOCK_KERNEL
+    PARAMETERS = ("B", "S", "D", "heads", "opt")
+    LIMITS = {"S": MAX_SEQUENCE}
+    INPUT_OPERANDS = ("x", "y", "Wqkv", "Wo", "W1", "W2")
+
+    @property
+    def T(self) -> int:
+        """Tokens (rows of every T×… matrix): B·S."""
+        return self.B * self.S
+
+    @property
+    def dh(self) -> int:
+        """Head size D/heads."""
+        return self.D // self.heads
+
+    @property
+    def parameter_shapes(self) -> dict[str, tuple[int, ...]]:
+        d = self.D
+        shapes = [(d,), (d,), (d, 3 * d), (3 * d,), (d, d), (d,), (d,), (d,), (d, 4 * d), (4 * d,), (4 * d, d), (d,)]
+        return dict(zip(BLOCK_PARAMETERS, shapes))
+
+    @property
+    def flops(self) -> int:
+        """Model FLOPs per step: 3*(24*T*D^2 + 4*T*S*D) (training-kernels.md#flop-accounting)."""
+        t, d = self.T, self.D
+        return 3 * (24 * t * d * d + 4 * t * self.S * d)
+
+    @property
+    def tokens(self) -> int:
+        return self.T
+
+    @property
+    def io_elements(self) -> int:
+        return 2 * self.T * self.D
+
+    @property
+    def working_set_bytes(self) -> int:
+        """Rough size of every buffer a peer allocates (for the memory check): parameters,
+        gradients, optimizer state and scratch; 46 T×D activation-sized buffers (the NumPy
+        peer's count); attention probabilities and their gradient (2·B·heads·S²)."""
+        td = self.T * self.D
+        probs = self.B * self.heads * self.S * self.S
+        return self.element_size * (self.parameter_count * (2 + 2 * self.state_tensors) + 46 * td + 2 * probs)
+
+    def validate(self, text: str) -> None:
+        if self.D % self.heads:
+            raise CaseError(f"invalid case '{text}': heads={self.heads} does not divide D={self.D}")
+
+
+_CASE_TYPES = {MLP_KERNEL: MLPCase, BLOCK_KERNEL: BlockCase}
+TrainingCase = MLPCase | BlockCase
+
+
+def parse_case(text: str) -> TrainingCase:
+    """Parses and validates an id; raises ``CaseError`` with a one-line reason."""
+    parts = text.split("/", 2)
+    if len(parts) != 3 or not parts[0] or not parts[1]:
+        raise CaseError(f"invalid case id '{text}': expected <kernel>/<dtype>/<params>")
+    kernel, dtype, params = parts
+    cls = _CASE_TYPES.get(kernel)
+    if cls is None:
+        raise CaseError(f"unknown kernel '{kernel}' in '{text}' (this peer runs: {', '.join(KERNELS)})")
+    if dtype not in DTYPES:
+        raise CaseError(f"kernel '{kernel}' has no dtype '{dtype}' (known: {', '.join(DTYPES)})")
+    pairs = []
+    for pair in params.split(",") if params else []:
+        name, sep, value = pair.partition("=")
+        if not sep or not name or not value:
+            raise CaseError(f"invalid case id '{text}': parameter '{pair}' is not name=value")
+        pairs.append((name, value))
+    names = [n for n, _ in pairs]
+    if names != list(cls.PARAMETERS):
+        raise CaseError(f"invalid case '{text}': parameters must be {','.join(cls.PARAMETERS)} in this order, "
+                        f"got {','.join(names) or 'none'}")
+    values = dict(pairs)
+    dims = {}
+    for name in cls.PARAMETERS[:-1]:
+        v = values[name]
+        if not _UINT.fullmatch(v):
+            if re.fullmatch(r"-?[0-9]+", v) and int(v) <= 0:
+                raise CaseError(f"invalid case '{text}': {name}={v} must be positive")
+            raise CaseError(f"invalid case '{text}': {name}='{v}' is not a decimal integer without sign or padding")
+        n, limit = int(v), cls.LIMITS.get(name, MAX_DIM)
+        if n > limit:
+            raise CaseError(f"invalid case '{text}': {name}={n} is above {limit}")
+        dims[name] = n
+    if values["opt"] not in OPTIMIZERS:
+        raise CaseError(f"invalid case '{text}': unknown optimizer '{values['opt']}' (known: {', '.join(OPTIMIZERS)})")
+    case = cls(dtype=dtype, opt=values["opt"], **dims)
+    case.validate(text)
+    assert case.id == text
+    return case
 
 
 def format_bytes(n: int) -> str:
@@ -257,50 +361,100 @@ def format_bytes(n: int) -> str:
 
 
 # --------------------------------------------------------------------------------------------
-# Initial state and the fp64 reference (docs/training-kernels.md#mlp_step)
+# Initial state and the fp64 references (docs/training-kernels.md)
 # --------------------------------------------------------------------------------------------
 
 @dataclass
 class InitialState:
     x: np.ndarray
     y: np.ndarray
-    W1: np.ndarray
-    b1: np.ndarray
-    W2: np.ndarray
-    b2: np.ndarray
+    params: dict[str, np.ndarray]  # in the case's parameter order
+
+    def tensor(self, name: str) -> np.ndarray:
+        """``x``, ``y`` or a parameter by name."""
+        return {"x": self.x, "y": self.y}.get(name, self.params.get(name))
 
 
-def initial_state(case: MLPCase) -> InitialState:
-    """x, y, W1 = u/sqrt(D), b1 = 0, W2 = u/sqrt(H), b2 = 0, in the case's dtype.
+def _scaled_uniform(case_id: str, operand: str, shape: Sequence[int], fan_in: int, dtype) -> np.ndarray:
+    """``uniform(id, operand) / sqrt(fan_in)``, computed as bench does (fp64 multiplication by
+    ``1 / sqrt(fan_in)``, then one rounding to the dtype) so that fp64 inputs match bit for bit."""
+    return (uniform(case_id, operand, shape, np.float64) * (1.0 / math.sqrt(fan_in))).astype(dtype)
 
-    The scaling is done in float64 and rounded once to the dtype.
+
+def initial_state(case: TrainingCase) -> InitialState:
+    """The documented initial state in the case's dtype.
+
+    ``mlp_step``: x, y (B×D); W1 = u/sqrt(D), b1 = 0, W2 = u/sqrt(H), b2 = 0.
+    ``transformer_block_step``: x, y (T×D); gammas 1, betas and biases 0; Wqkv, Wo, W1 =
+    u/sqrt(D); W2 = u/sqrt(4D).
     """
-    dt, b, d, h = case.np_dtype, case.B, case.D, case.H
-    cid = case.id
-    return InitialState(
-        x=uniform(cid, "x", (b, d), dt),
-        y=uniform(cid, "y", (b, d), dt),
-        W1=(uniform(cid, "W1", (d, h), np.float64) / math.sqrt(d)).astype(dt),
-        b1=np.zeros(h, dtype=dt),
-        W2=(uniform(cid, "W2", (h, d), np.float64) / math.sqrt(h)).astype(dt),
-        b2=np.zeros(d, dtype=dt),
-    )
+    dt, cid, d = case.np_dtype, case.id, case.D
+    if isinstance(case, MLPCase):
+        b, h = case.B, case.H
+        params = {"W1": _scaled_uniform(cid, "W1", (d, h), d, dt), "b1": np.zeros(h, dt),
+                  "W2": _scaled_uniform(cid, "W2", (h, d), h, dt), "b2": np.zeros(d, dt)}
+        rows = b
+    else:
+        fan_in = {"Wqkv": d, "Wo": d, "W1": d, "W2": 4 * d}
+        params = {}
+        for name, shape in case.parameter_shapes.items():
+            if name in fan_in:
+                params[name] = _scaled_uniform(cid, name, shape, fan_in[name], dt)
+            else:
+                params[name] = (np.ones if name.endswith(".gamma") else np.zeros)(shape, dt)
+        rows = case.T
+    return InitialState(x=uniform(cid, "x", (rows, d), dt), y=uniform(cid, "y", (rows, d), dt), params=params)
 
 
 GELU_C = math.sqrt(2.0 / math.pi)
 GELU_K = 0.044715
+LN_EPS = 1e-5
 
 # Optimizer hyper-parameters (fixed by the doc so that cases are comparable).
 SGD_LR, SGD_MOMENTUM = 0.01, 0.9
 ADAM_LR, ADAM_B1, ADAM_B2, ADAM_EPS, ADAM_WD = 0.001, 0.9, 0.999, 1e-8, 0.01
 
 
-def reference_loss(x, y, W1, b1, W2, b2) -> float:
-    """The doc's forward pass and loss, written plainly in float64."""
-    x, y, W1, b1, W2, b2 = (np.asarray(t, dtype=np.float64) for t in (x, y, W1, b1, W2, b2))
-    h = x @ W1 + b1
-    a = 0.5 * h * (1.0 + np.tanh(GELU_C * (h + GELU_K * h**3)))
-    out = a @ W2 + b2
+def _gelu(h: np.ndarray) -> np.ndarray:
+    return 0.5 * h * (1.0 + np.tanh(GELU_C * (h + GELU_K * h**3)))
+
+
+def _layer_norm(v: np.ndarray, gamma: np.ndarray, beta: np.ndarray) -> np.ndarray:
+    mu = v.mean(axis=1, keepdims=True)
+    var = ((v - mu) ** 2).mean(axis=1, keepdims=True)
+    return (v - mu) / np.sqrt(var + LN_EPS) * gamma + beta
+
+
+def _block_reference_output(case: BlockCase, x: np.ndarray, p: dict[str, np.ndarray]) -> np.ndarray:
+    """The block's forward pass written plainly, one (sequence, head) at a time."""
+    b_count, s, d, dh = case.B, case.S, case.D, case.dh
+    x1 = _layer_norm(x, p["ln1.gamma"], p["ln1.beta"])
+    qkv = x1 @ p["Wqkv"] + p["bqkv"]
+    attn = np.zeros_like(x)
+    above_diagonal = np.triu(np.ones((s, s), dtype=bool), k=1)
+    for b in range(b_count):
+        rows = slice(b * s, (b + 1) * s)
+        for h in range(case.heads):
+            q = qkv[rows, h * dh:(h + 1) * dh]
+            k = qkv[rows, d + h * dh:d + (h + 1) * dh]
+            v = qkv[rows, 2 * d + h * dh:2 * d + (h + 1) * dh]
+            scores = q @ k.T / math.sqrt(dh)
+            scores[above_diagonal] = -np.inf
+            e = np.exp(scores - scores.max(axis=1, keepdims=True))
+            attn[rows, h * dh:(h + 1) * dh] = (e / e.sum(axis=1, keepdims=True)) @ v
+    r1 = x + attn @ p["Wo"] + p["bo"]
+    x2 = _layer_norm(r1, p["ln2.gamma"], p["ln2.beta"])
+    return r1 + _gelu(x2 @ p["W1"] + p["b1"]) @ p["W2"] + p["b2"]
+
+
+def reference_loss(case: TrainingCase, x, y, params: dict[str, np.ndarray]) -> float:
+    """The doc's forward pass and MSE loss, written plainly in float64."""
+    f64 = lambda a: np.asarray(a, dtype=np.float64)  # noqa: E731
+    x, y, p = f64(x), f64(y), {k: f64(v) for k, v in params.items()}
+    if isinstance(case, MLPCase):
+        out = _gelu(x @ p["W1"] + p["b1"]) @ p["W2"] + p["b2"]
+    else:
+        out = _block_reference_output(case, x, p)
     return float(np.sum((out - y) ** 2) / y.size)
 
 
@@ -319,66 +473,120 @@ class StepResult:
     """What one step from the initial state produced (for checks and dumps), as float64 arrays."""
 
     loss: float
-    grads: dict[str, np.ndarray]  # dW1, db1, dW2, db2, dx
-    params: dict[str, np.ndarray]  # W1, b1, W2, b2 after the update
+    grads: dict[str, np.ndarray]  # "d" + each parameter name, in the case's order, then dx
+    params: dict[str, np.ndarray]  # every parameter after the update, in the case's order
 
 
-GRAD_CHECK_SHAPE = (4, 8, 16)
-FD_EPS = 1e-6
-FD_REL_TOL = 1e-6
+# The mlp_step check: every entry, eps 1e-6, max error over a tensor relative to its largest entry.
+MLP_CHECK_SHAPE = (4, 8, 16)  # B, D, H
+MLP_FD_EPS = 1e-6
+MLP_FD_REL_TOL = 1e-6
+# The transformer_block_step check: sampled entries, eps 1e-5, a bound per entry:
+# |analytic - numeric| <= BLOCK_FD_TOL * max(|analytic|, BLOCK_FD_FLOOR).
+BLOCK_CHECK_SHAPE = (2, 5, 8, 2)  # B, S, D, heads
+BLOCK_FD_EPS = 1e-5
+BLOCK_FD_TOL = 1e-6
+BLOCK_FD_FLOOR = 1e-2
+BLOCK_FD_SAMPLES = 32  # entries per tensor (every entry of smaller tensors)
 
 
-def check_gradients(first_step: Callable[[MLPCase], StepResult], out=sys.stdout) -> bool:
-    """The doc's fp64 check on B=4,D=8,H=16 for both optimizers.
+def _fd_indices(case: TrainingCase, name: str, size: int, samples: int | None) -> np.ndarray:
+    """Flat indices to perturb: all, or ``samples`` of them (first and last included), drawn
+    reproducibly from the case id and tensor name."""
+    if samples is None or size <= samples:
+        return np.arange(size)
+    rng = np.random.default_rng(seed_for(case.id, "fd:" + name))
+    inner = rng.choice(np.arange(1, size - 1), size=samples - 2, replace=False)
+    return np.concatenate(([0], np.sort(inner), [size - 1]))
 
-    For each case: the step's loss against ``reference_loss``; every gradient (dW1, db1, dW2,
-    db2 and dx) against central differences of ``reference_loss`` (eps = 1e-6), as the
-    relative error max|analytic - numeric| / max(|analytic|, |numeric|) over the tensor
-    (bound 1e-6); every updated parameter against ``reference_update`` (bound 1e-12).
-    Prints one PASS/FAIL line per check; returns True when all pass.
+
+def _central_differences(case: TrainingCase, init: InitialState, name: str, indices: np.ndarray,
+                         eps: float) -> np.ndarray:
+    """Central differences of ``reference_loss`` w.r.t. the listed flat entries of ``name``."""
+    tensors = {"x": init.x.astype(np.float64), **{k: v.astype(np.float64) for k, v in init.params.items()}}
+    y = init.y.astype(np.float64)
+    flat = tensors[name].reshape(-1)  # a view: perturbing it perturbs the tensor
+    numeric = np.empty(len(indices), dtype=np.float64)
+    for n, i in enumerate(indices):
+        base = flat[i]
+        flat[i] = base + eps
+        plus = reference_loss(case, tensors["x"], y, {k: tensors[k] for k in init.params})
+        flat[i] = base - eps
+        minus = reference_loss(case, tensors["x"], y, {k: tensors[k] for k in init.params})
+        flat[i] = base
+        numeric[n] = (plus - minus) / (2 * eps)
+    return numeric
+
+
+def _check_gradient(case: TrainingCase, init: InitialState, name: str, gradient: np.ndarray) -> tuple[bool, str]:
+    """One tensor's analytic gradient against central differences, with the kernel's rule."""
+    analytic_all = gradient.reshape(-1)
+    if isinstance(case, MLPCase):
+        idx = _fd_indices(case, name, analytic_all.size, None)
+        numeric = _central_differences(case, init, name, idx, MLP_FD_EPS)
+        analytic = analytic_all[idx]
+        scale = max(np.max(np.abs(analytic)), np.max(np.abs(numeric)), 1e-300)
+        err = float(np.max(np.abs(analytic - numeric)) / scale)
+        return err <= MLP_FD_REL_TOL, f"rel. error {err:.2e} vs central differences (bound {MLP_FD_REL_TOL:g})"
+    idx = _fd_indices(case, name, analytic_all.size, BLOCK_FD_SAMPLES)
+    numeric = _central_differences(case, init, name, idx, BLOCK_FD_EPS)
+    analytic = analytic_all[idx]
+    diff = np.abs(analytic - numeric)
+    ratio = diff / (BLOCK_FD_TOL * np.maximum(np.abs(analytic), BLOCK_FD_FLOOR))
+    w = int(np.argmax(ratio))
+    return bool(np.all(ratio <= 1.0)), (
+        f"{len(idx)} of {analytic_all.size} entries, max |error| {diff.max():.2e}, worst |error|/bound "
+        f"{ratio[w]:.2e} (entry {idx[w]}: {analytic[w]:.6e} vs {numeric[w]:.6e}; "
+        f"bound {BLOCK_FD_TOL:g}*max(|analytic|, {BLOCK_FD_FLOOR:g}))")
+
+
+def check_gradients(first_step: Callable[[TrainingCase], StepResult], out=sys.stdout) -> bool:
+    """The doc's fp64 checks of one step from the initial state, for both optimizers.
+
+    ``mlp_step`` on B=4,D=8,H=16: every entry of every gradient (dW1, db1, dW2, db2, dx)
+    against central differences of ``reference_loss`` (eps 1e-6); the tensor's
+    max|analytic - numeric| / max(|analytic|, |numeric|) must be <= 1e-6.
+    ``transformer_block_step`` on B=2,S=5,D=8,heads=2: up to 32 sampled entries of each of the
+    12 parameter gradients and of dx against central differences (eps 1e-5); each entry must
+    satisfy |analytic - numeric| <= 1e-6 * max(|analytic|, 1e-2).
+    Both: the loss against ``reference_loss`` (relative error <= 1e-12) and every updated
+    parameter against ``reference_update`` (<= 1e-12). Prints one PASS/FAIL line per check;
+    returns True when all pass.
     """
     ok_all = True
 
     def report(ok: bool, what: str, detail: str) -> None:
         nonlocal ok_all
         ok_all &= ok
-        print(f"{'PASS' if ok else 'FAIL'}  {what}: {detail}", file=out)
+        print(f"{'PASS' if ok else 'FAIL'}  {what}: {detail}", file=out, flush=True)
 
     gen_ok, gen_detail = check_generator()
     report(gen_ok, "input generator", gen_detail)
-    b, d, h = GRAD_CHECK_SHAPE
-    for opt in OPTIMIZERS:
-        case = MLPCase("fp64", b, d, h, opt)
+    b, d, h = MLP_CHECK_SHAPE
+    bb, s, bd, heads = BLOCK_CHECK_SHAPE
+    cases = [MLPCase("fp64", b, d, h, opt) for opt in OPTIMIZERS] + \
+            [BlockCase("fp64", bb, s, bd, heads, opt) for opt in OPTIMIZERS]
+    for case in cases:
         init = initial_state(case)
-        tensors = {"W1": init.W1, "b1": init.b1, "W2": init.W2, "b2": init.b2, "x": init.x}
         result = first_step(case)
-        ref = reference_loss(init.x, init.y, init.W1, init.b1, init.W2, init.b2)
+        ref = reference_loss(case, init.x, init.y, init.params)
         rel = abs(result.loss - ref) / abs(ref)
         report(rel <= 1e-12, f"{case.id} loss", f"{result.loss!r} vs reference {ref!r} (rel. error {rel:.2e})")
-        for name, base in tensors.items():
-            numeric = np.empty(base.shape, dtype=np.float64)
-            for idx in np.ndindex(base.shape):
-                args = {k: v.copy() for k, v in tensors.items()}
-                args[name][idx] = base[idx] + FD_EPS
-                plus = reference_loss(args["x"], init.y, args["W1"], args["b1"], args["W2"], args["b2"])
-                args[name][idx] = base[idx] - FD_EPS
-                minus = reference_loss(args["x"], init.y, args["W1"], args["b1"], args["W2"], args["b2"])
-                numeric[idx] = (plus - minus) / (2 * FD_EPS)
-            analytic = result.grads["d" + name]
-            scale = max(np.max(np.abs(analytic)), np.max(np.abs(numeric)), 1e-300)
-            err = float(np.max(np.abs(analytic - numeric)) / scale)
-            report(err <= FD_REL_TOL, f"{case.id} d{name}", f"rel. error {err:.2e} vs central differences (bound {FD_REL_TOL:g})")
-        for name in ("W1", "b1", "W2", "b2"):
-            expected = reference_update(opt, tensors[name], result.grads["d" + name])
+        for name in (*case.parameter_names, "x"):
+            ok, detail = _check_gradient(case, init, name, result.grads["d" + name])
+            report(ok, f"{case.id} d{name}", detail)
+        for name in case.parameter_names:
+            expected = reference_update(case.opt, init.params[name], result.grads["d" + name])
             scale = max(float(np.max(np.abs(expected))), 1e-300)
             err = float(np.max(np.abs(result.params[name] - expected)) / scale)
-            report(err <= 1e-12, f"{case.id} {opt} update of {name}", f"rel. error {err:.2e} (bound 1e-12)")
+            report(err <= 1e-12, f"{case.id} {case.opt} update of {name}", f"rel. error {err:.2e} (bound 1e-12)")
     return ok_all
 
 
-def write_dump(path: str, case: MLPCase, result: StepResult, backend: str) -> None:
+def write_dump(path: str, case: TrainingCase, result: StepResult, backend: str) -> None:
     """``--dump-step``: the loss before the update and the first 8 entries (row-major) of every
-    gradient and every updated parameter, plus the first 8 of each initial tensor."""
+    gradient (parameter order, then dx) and every updated parameter, plus the first 8 of each
+    generated initial tensor."""
     init = initial_state(case)
     first8 = lambda a: [float(v) for v in np.asarray(a).ravel()[:8]]  # noqa: E731
     doc = {
@@ -386,9 +594,9 @@ def write_dump(path: str, case: MLPCase, result: StepResult, backend: str) -> No
         "backend": backend,
         "dtype": case.dtype,
         "loss": float(result.loss),
-        "inputs_first8": {k: first8(getattr(init, k)) for k in ("x", "y", "W1", "W2")},
-        "gradients_first8": {k: first8(result.grads[k]) for k in ("dW1", "db1", "dW2", "db2", "dx")},
-        "updated_parameters_first8": {k: first8(result.params[k]) for k in ("W1", "b1", "W2", "b2")},
+        "inputs_first8": {k: first8(init.tensor(k)) for k in case.INPUT_OPERANDS},
+        "gradients_first8": {k: first8(result.grads[k]) for k in (*("d" + n for n in case.parameter_names), "dx")},
+        "updated_parameters_first8": {k: first8(result.params[k]) for k in case.parameter_names},
     }
     with open(path, "w", encoding="utf-8") as f:
         json.dump(doc, f, indent=2)
@@ -717,8 +925,10 @@ def base_environment(threads: int, extra: dict) -> dict:
 # Command line and the run loop
 # --------------------------------------------------------------------------------------------
 
-DEFAULT_CASES = ["mlp_step/fp32/B=512,D=1024,H=4096,opt=sgd", "mlp_step/fp32/B=512,D=1024,H=4096,opt=adamw"]
-QUICK_CASES = ["mlp_step/fp32/B=16,D=32,H=64,opt=sgd", "mlp_step/fp32/B=16,D=32,H=64,opt=adamw"]
+DEFAULT_CASES = ["mlp_step/fp32/B=512,D=1024,H=4096,opt=sgd", "mlp_step/fp32/B=512,D=1024,H=4096,opt=adamw",
+                 "transformer_block_step/fp32/B=4,S=256,D=768,heads=12,opt=adamw"]
+QUICK_CASES = ["mlp_step/fp32/B=16,D=32,H=64,opt=sgd", "mlp_step/fp32/B=16,D=32,H=64,opt=adamw",
+               "transformer_block_step/fp32/B=2,S=16,D=32,heads=4,opt=adamw"]
 
 
 class _OneLineParser(argparse.ArgumentParser):
@@ -748,11 +958,11 @@ def _positive_float(text: str) -> float:
 def parse_args(backend: str, argv: Sequence[str] | None = None) -> argparse.Namespace:
     p = _OneLineParser(
         prog=f"{backend}_peer.py",
-        description=f"The {backend} peer of bench's training suite: times mlp_step "
+        description=f"The {backend} peer of bench's training suite: times mlp_step and transformer_block_step "
                     "(docs/training-kernels.md) and writes a CSV (schema v1 + mfu,tokens_per_step) and its JSON sidecar.")
     p.add_argument("--case", action="append", metavar="ID", default=[],
-                   help="run this mlp_step case id (repeatable); replaces the default cases")
-    p.add_argument("--quick", action="store_true", help=f"run the small cases {QUICK_CASES[0]} and ...opt=adamw")
+                   help="run this mlp_step or transformer_block_step case id (repeatable); replaces the default cases")
+    p.add_argument("--quick", action="store_true", help=f"run the small cases {', '.join(QUICK_CASES)}")
     p.add_argument("--threads", type=_positive_int, metavar="N", help="worker threads (default: every usable core)")
     p.add_argument("--budget", type=_positive_float, metavar="S", default=2.0,
                    help="seconds per case, warm-up included (default 2); the 10-sample minimum wins over it")
@@ -761,15 +971,16 @@ def parse_args(backend: str, argv: Sequence[str] | None = None) -> argparse.Name
     p.add_argument("--peak-gflops", type=_positive_float, metavar="G",
                    help="peak GFLOP/s of the cores used, for the rows' dtype; fills the mfu column")
     p.add_argument("--check-gradients", action="store_true",
-                   help="run the fp64 finite-difference check (B=4,D=8,H=16, both optimizers) and exit 0/1")
+                   help="run the fp64 finite-difference checks (mlp_step B=4,D=8,H=16 and transformer_block_step "
+                        "B=2,S=5,D=8,heads=2, both optimizers) and exit 0/1")
     p.add_argument("--dump-step", nargs=2, metavar=("ID", "FILE"),
                    help="run one step of ID from the initial state and write its loss, gradients and updated parameters (first 8 entries each) to FILE as JSON")
     args = p.parse_args(argv)
     try:
         ids = args.case or (QUICK_CASES if args.quick else DEFAULT_CASES)
-        args.cases = [MLPCase.parse(i) for i in ids]
+        args.cases = [parse_case(i) for i in ids]
         if args.dump_step:
-            args.dump_case = MLPCase.parse(args.dump_step[0])
+            args.dump_case = parse_case(args.dump_step[0])
             args.dump_case.check_memory()
         elif not args.check_gradients:
             for case in args.cases:
@@ -818,7 +1029,7 @@ def _raise_interrupted(signum, frame):
 
 
 def run_suite(*, backend: str, args: argparse.Namespace, device: str, threads: int,
-              environment: Callable[[], dict], run_case: Callable[[MLPCase, Policy], CaseOutcome],
+              environment: Callable[[], dict], run_case: Callable[[TrainingCase, Policy], CaseOutcome],
               warnings: Sequence[str] = ()) -> int:
     """Measures every case, writes the CSV and sidecar, prints a table; returns the exit code
     (0 all ok, 1 some row error, 2 bad output path, 130 interrupted). ``warnings`` are
@@ -838,14 +1049,15 @@ def run_suite(*, backend: str, args: argparse.Namespace, device: str, threads: i
     interrupted = False
     old_int = signal.signal(signal.SIGINT, _raise_interrupted)
     old_term = signal.signal(signal.SIGTERM, _raise_interrupted)
-    print(f"{'case':<46} {'backend':<7} {'median':>10} {'tokens/s':>12} {'GFLOP/s':>9}  status", flush=True)
+    width = max(46, *(len(c.id) for c in args.cases))
+    print(f"{'case':<{width}} {'backend':<7} {'median':>10} {'tokens/s':>12} {'GFLOP/s':>9}  status", flush=True)
     try:
         for case in args.cases:
             outcome = run_case(case, policy)
             row, side = _make_row(case, outcome, backend=backend, run_id=run_id, started=started,
                                   device=device, threads=threads, peak_gflops=args.peak_gflops)
             writer.append(row, side)
-            print(_table_line(case, backend, row, outcome), flush=True)
+            print(_table_line(case, backend, row, outcome, width), flush=True)
     except (_Interrupted, KeyboardInterrupt):
         interrupted = True
     finally:
@@ -873,10 +1085,10 @@ def _load_average() -> float | None:
     return round(os.getloadavg()[0], 2) if hasattr(os, "getloadavg") else None
 
 
-def _table_line(case: MLPCase, backend: str, row: dict, outcome: CaseOutcome) -> str:
+def _table_line(case: TrainingCase, backend: str, row: dict, outcome: CaseOutcome, width: int) -> str:
     """One line of the console table; the CSV holds the full-precision figures."""
     if row["status"] != "ok":
-        return f"{case.id:<46} {backend:<7} {'-':>10} {'-':>12} {'-':>9}  {row['status']} ({outcome.notes})"
+        return f"{case.id:<{width}} {backend:<7} {'-':>10} {'-':>12} {'-':>9}  {row['status']} ({outcome.notes})"
     median = float(row["median_s"])
     for unit, scale in (("s", 1.0), ("ms", 1e-3), ("µs", 1e-6), ("ns", 1e-9)):
         if median >= scale or unit == "ns":
@@ -884,10 +1096,10 @@ def _table_line(case: MLPCase, backend: str, row: dict, outcome: CaseOutcome) ->
             break
     tokens = f"{float(row['throughput']):,.0f}"
     gflops = f"{float(row['tflops']) * 1e3:.1f}"
-    return f"{case.id:<46} {backend:<7} {human:>10} {tokens:>12} {gflops:>9}  ok"
+    return f"{case.id:<{width}} {backend:<7} {human:>10} {tokens:>12} {gflops:>9}  ok"
 
 
-def _make_row(case: MLPCase, outcome: CaseOutcome, *, backend, run_id, started, device, threads, peak_gflops):
+def _make_row(case: TrainingCase, outcome: CaseOutcome, *, backend, run_id, started, device, threads, peak_gflops):
     m = outcome.measurement
     summary = Summary.of(m.samples) if outcome.status == "ok" and m is not None and m.samples else None
     notes = outcome.notes

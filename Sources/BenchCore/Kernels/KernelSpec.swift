@@ -72,7 +72,10 @@ public struct KernelRegistry: Sendable {
     public init(specs: [any KernelSpec]) { self.specs = specs }
 
     /// The built-in kernels.
-    public static let builtIn = KernelRegistry(specs: [GEMMSpec(), MLPStepSpec(), TransformerBlockSpec()])
+    public static let builtIn = KernelRegistry(specs: [
+        GEMMSpec(), MLPStepSpec(), TransformerBlockSpec(), LayerNormSpec(), SoftmaxCrossEntropySpec(), AttentionSpec(),
+        AdamWUpdateSpec(),
+    ])
 
     /// The spec named `name`, or `nil`.
     public func spec(named name: String) -> (any KernelSpec)? {

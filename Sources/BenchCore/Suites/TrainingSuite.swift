@@ -4,6 +4,9 @@
 ///   MLP (D=768, H=3072) at 2048 tokens with AdamW.
 /// - `transformer_block_step` fp32 with AdamW: GPT-2-small width (D=768, 12 heads) at
 ///   4×256 tokens, D=1024 (16 heads) at 2×512 and D=2048 (16 heads) at 1×512.
+/// - The pieces as their own microkernels: `layernorm_fwd_bwd`, `softmax_xent_fwd_bwd`
+///   (GPT-2's 50304-entry padded vocabulary), `attention_fwd_bwd`, `adamw_update` (the
+///   7.1 M parameters of a D=768 block).
 /// - `--quick`: the same kernels at tiny shapes.
 public struct TrainingSuite: Suite {
     public init() {}
@@ -14,6 +17,10 @@ public struct TrainingSuite: Suite {
         if quick {
             return Optimizer.allCases.map { MLPStepSpec.kernelCase(.fp32, b: 16, d: 32, h: 64, optimizer: $0) }
                 + [TransformerBlockSpec.kernelCase(.fp32, b: 2, s: 16, d: 32, heads: 4, optimizer: .adamw)]
+                + [
+                    LayerNormSpec().kernelCase(.fp32, [32, 32]), SoftmaxCrossEntropySpec().kernelCase(.fp32, [32, 64]),
+                    AttentionSpec().kernelCase(.fp32, [2, 16, 32, 4]), AdamWUpdateSpec().kernelCase(.fp32, [4096]),
+                ]
         }
         return Optimizer.allCases.map { MLPStepSpec.kernelCase(.fp32, b: 512, d: 1024, h: 4096, optimizer: $0) }
             + [MLPStepSpec.kernelCase(.fp32, b: 2048, d: 768, h: 3072, optimizer: .adamw)]
@@ -21,6 +28,11 @@ public struct TrainingSuite: Suite {
                 TransformerBlockSpec.kernelCase(.fp32, b: 4, s: 256, d: 768, heads: 12, optimizer: .adamw),
                 TransformerBlockSpec.kernelCase(.fp32, b: 2, s: 512, d: 1024, heads: 16, optimizer: .adamw),
                 TransformerBlockSpec.kernelCase(.fp32, b: 1, s: 512, d: 2048, heads: 16, optimizer: .adamw),
+                // The pieces of the D=768 block step, and GPT-2's padded vocabulary.
+                LayerNormSpec().kernelCase(.fp32, [1024, 768]),
+                SoftmaxCrossEntropySpec().kernelCase(.fp32, [512, 50304]),
+                AttentionSpec().kernelCase(.fp32, [4, 256, 768, 12]),
+                AdamWUpdateSpec().kernelCase(.fp32, [12 * 768 * 768 + 13 * 768]),
             ]
     }
 }
