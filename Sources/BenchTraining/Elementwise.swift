@@ -1,4 +1,5 @@
 import BenchCore
+import Foundation
 
 /// The element-wise pieces of a training step: fused, in place, multi-threaded
 /// over rows, allocation-free.
@@ -7,11 +8,22 @@ enum Elementwise {
     static let geluScale = 0.797_884_560_802_865_4
 
     /// `h[r, :] += bias; a[r, :] = gelu(h[r, :])` for every row: one pass over h.
+    ///
+    /// fp32 runs 16 lanes at a time with ``VectorMath/tanh(_:)``; fp64 uses libm.
     @_specialize(where T == Float)
     @_specialize(where T == Double)
     static func biasGELU<T: NativeScalar>(
         _ h: UnsafeMutablePointer<T>, _ a: UnsafeMutablePointer<T>, bias: UnsafePointer<T>, rows: Int, cols: Int, threads: Int
     ) {
+        if T.self == Float.self {
+            let hf = UnsafeMutableRawPointer(h).assumingMemoryBound(to: Float.self)
+            let af = UnsafeMutableRawPointer(a).assumingMemoryBound(to: Float.self)
+            let bf = UnsafeRawPointer(bias).assumingMemoryBound(to: Float.self)
+            parallelRanges(rows, threads: threads) { range in
+                for r in range { biasGELURow(hf + r * cols, af + r * cols, bf, cols) }
+            }
+            return
+        }
         let c = T(geluScale), k = T(0.044715), half = T(0.5)
         parallelRanges(rows, threads: threads) { range in
             for r in range {
@@ -25,12 +37,58 @@ enum Elementwise {
         }
     }
 
+    @inline(__always)
+    static func biasGELURow(_ h: UnsafeMutablePointer<Float>, _ a: UnsafeMutablePointer<Float>, _ bias: UnsafePointer<Float>, _ cols: Int) {
+        var j = 0
+        while j + 16 <= cols {
+            let u = load16(h + j) + load16(bias + j)
+            store16(u, h + j)
+            let u3: SIMD16<Float> = u * u * u
+            let z: SIMD16<Float> = Float(geluScale) * (u + 0.044715 * u3)
+            let g: SIMD16<Float> = 0.5 * u * (1 + VectorMath.tanh(z))
+            store16(g, a + j)
+            j += 16
+        }
+        while j < cols {
+            let u = h[j] + bias[j]
+            h[j] = u
+            a[j] = 0.5 * u * (1 + tanhf(Float(geluScale) * (u + 0.044715 * u * u * u)))
+            j += 1
+        }
+    }
+
     /// `d[i] *= gelu′(h[i])` in place: turns ∂L/∂a into ∂L/∂h.
     ///
     /// gelu′(u) = ½(1 + t) + ½·u·(1 − t²)·√(2/π)·(1 + 3·0.044715·u²), t = tanh(√(2/π)(u + 0.044715u³)).
     @_specialize(where T == Float)
     @_specialize(where T == Double)
     static func geluBackward<T: NativeScalar>(_ d: UnsafeMutablePointer<T>, h: UnsafePointer<T>, count: Int, threads: Int) {
+        if T.self == Float.self {
+            let df = UnsafeMutableRawPointer(d).assumingMemoryBound(to: Float.self)
+            let hf = UnsafeRawPointer(h).assumingMemoryBound(to: Float.self)
+            parallelRanges(count, threads: threads, minimumPerThread: 4096) { range in
+                var i = range.lowerBound
+                let c = Float(geluScale), k: Float = 0.044715
+                while i + 16 <= range.upperBound {
+                    let u = load16(hf + i)
+                    let u2: SIMD16<Float> = u * u
+                    let inner: SIMD16<Float> = c * (u + k * u2 * u)
+                    let t = VectorMath.tanh(inner)
+                    let left: SIMD16<Float> = 0.5 * (1 + t)
+                    let slope: SIMD16<Float> = (1 - t * t) * (c * (1 + 3 * k * u2))
+                    let grad: SIMD16<Float> = left + 0.5 * u * slope
+                    store16(load16(df + i) * grad, df + i)
+                    i += 16
+                }
+                while i < range.upperBound {
+                    let u = hf[i]
+                    let t = tanhf(c * (u + k * u * u * u))
+                    df[i] *= 0.5 * (1 + t) + 0.5 * u * (1 - t * t) * c * (1 + 3 * k * u * u)
+                    i += 1
+                }
+            }
+            return
+        }
         let c = T(geluScale), k = T(0.044715), half = T(0.5)
         parallelRanges(count, threads: threads, minimumPerThread: 4096) { range in
             for i in range {
@@ -41,6 +99,13 @@ enum Elementwise {
             }
         }
     }
+
+    @inline(__always)
+    static func load16(_ p: UnsafePointer<Float>) -> SIMD16<Float> { UnsafeRawPointer(p).loadUnaligned(as: SIMD16<Float>.self) }
+    @inline(__always)
+    static func load16(_ p: UnsafeMutablePointer<Float>) -> SIMD16<Float> { UnsafeRawPointer(p).loadUnaligned(as: SIMD16<Float>.self) }
+    @inline(__always)
+    static func store16(_ v: SIMD16<Float>, _ p: UnsafeMutablePointer<Float>) { UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD16<Float>.self) }
 
     /// `out[r, :] += bias; diff = out − y; loss_r = Σ diff²; dout = scale·diff` per row.
     /// Returns Σ loss_r (in Double), using `rowLoss` as per-row scratch.
@@ -132,5 +197,44 @@ enum Elementwise {
         parallelRanges(count, threads: threads, minimumPerThread: 65536) { range in
             (dst + range.lowerBound).update(from: src + range.lowerBound, count: range.count)
         }
+    }
+
+    /// In place `row[j] = exp(row[j] − shift)` for `j < count`; returns Σ row[j] (in Double).
+    /// fp32 runs 16 lanes at a time with ``VectorMath/exp(_:)``.
+    @inline(__always)
+    static func exponentiate<T: NativeScalar>(_ row: UnsafeMutablePointer<T>, count: Int, shift: T) -> Double {
+        if T.self == Float.self {
+            let r = UnsafeMutableRawPointer(row).assumingMemoryBound(to: Float.self)
+            let m = unsafeBitCast(shift, to: Float.self)
+            var acc = SIMD16<Float>()
+            var j = 0
+            var sum = 0.0
+            while j + 16 <= count {
+                let e = VectorMath.exp(load16(r + j) - m)
+                store16(e, r + j)
+                acc += e
+                j += 16
+                // Fold into Double every 1024 lanes to keep the fp32 partial sums short.
+                if j % 1024 == 0 {
+                    sum += Double(acc.sum())
+                    acc = SIMD16<Float>()
+                }
+            }
+            sum += Double(acc.sum())
+            while j < count {
+                let e = expf(r[j] - m)
+                r[j] = e
+                sum += Double(e)
+                j += 1
+            }
+            return sum
+        }
+        var sum = 0.0
+        for j in 0..<count {
+            let e = T.exponential(row[j] - shift)
+            row[j] = e
+            sum += Double(e)
+        }
+        return sum
     }
 }

@@ -90,12 +90,7 @@ enum Normalization {
                 let valid = causal ? min(i + 1, cols) : cols
                 var mx = row[0]
                 for j in 1..<max(valid, 1) { mx = max(mx, row[j]) }
-                var sum = 0.0
-                for j in 0..<valid {
-                    let e = T.exponential(row[j] - mx)
-                    row[j] = e
-                    sum += Double(e)
-                }
+                let sum = Elementwise.exponentiate(row, count: valid, shift: mx)
                 let inv = T(1 / sum)
                 for j in 0..<valid { row[j] *= inv }
                 for j in valid..<cols { row[j] = 0 }

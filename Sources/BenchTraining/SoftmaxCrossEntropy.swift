@@ -17,12 +17,7 @@ public enum SoftmaxCrossEntropy {
                 let l = logits + r * vocabulary
                 var mx = l[0]
                 for j in 1..<vocabulary { mx = max(mx, l[j]) }
-                var sum = 0.0
-                for j in 0..<vocabulary {
-                    let e = T.exponential(l[j] - mx)
-                    l[j] = e
-                    sum += Double(e)
-                }
+                let sum = Elementwise.exponentiate(l, count: vocabulary, shift: mx)
                 let target = Int(targets[r])
                 let inv = T(1 / sum)
                 rowLoss[r] = -Double(T.logarithm(l[target] * inv))

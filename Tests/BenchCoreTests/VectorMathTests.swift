@@ -1,0 +1,37 @@
+import BenchCore
+import Foundation
+import Testing
+
+@Suite("Vectorised exp and tanh")
+struct VectorMathTests {
+    /// Every 16-lane block of a dense grid over the clamped domain of exp.
+    func grid(from lo: Float, to hi: Float, count: Int) -> [SIMD16<Float>] {
+        (0..<count).map { b in SIMD16<Float>((0..<16).map { lo + (hi - lo) * Float(b * 16 + $0) / Float(count * 16 - 1) }) }
+    }
+
+    @Test("exp is within 3 ulp (relative 3·2⁻²³) of the fp64 exp over [−87, 88]")
+    func expError() {
+        var worst = 0.0
+        for v in grid(from: -87, to: 88, count: 20_000) {
+            let e = VectorMath.exp(v)
+            for i in 0..<16 {
+                let ref = Foundation.exp(Double(v[i]))
+                worst = max(worst, abs(Double(e[i]) - ref) / ref)
+            }
+        }
+        #expect(worst <= 3 * 0x1p-23, "worst relative error \(worst)")
+    }
+
+    @Test("tanh has absolute error at most 4·2⁻²⁴ over [−20, 20] and saturates to ±1")
+    func tanhError() {
+        var worst = 0.0
+        for v in grid(from: -20, to: 20, count: 20_000) {
+            let t = VectorMath.tanh(v)
+            for i in 0..<16 { worst = max(worst, abs(Double(t[i]) - Foundation.tanh(Double(v[i])))) }
+        }
+        #expect(worst <= 4 * 0x1p-24, "worst absolute error \(worst)")
+        let big = VectorMath.tanh(SIMD16(repeating: 200)), small = VectorMath.tanh(SIMD16(repeating: -200))
+        #expect(big == SIMD16(repeating: 1))
+        #expect(small == SIMD16(repeating: -1))
+    }
+}
