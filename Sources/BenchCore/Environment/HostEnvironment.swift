@@ -122,3 +122,11 @@ public struct HostNoise: Codable, Sendable, Equatable {
         case otherProcessesCPUFraction = "other_processes_cpu_fraction", wallSeconds = "wall_seconds", warning
     }
 }
+
+extension HostEnvironment {
+    /// A placeholder for files whose environment is not known (a merge of CSVs without sidecars).
+    public static let unknown = HostEnvironment(
+        cpuModel: "unknown", cpuFlags: [], logicalCores: 0, threads: 0, memoryBytes: 0, os: "unknown", kernel: "unknown",
+        swiftVersion: "unknown", compiledISA: "unknown", kernelVariant: "unknown", blas: nil, harnessVersion: "unknown",
+        gitCommit: "unknown", commandLine: [], peak: [], noise: nil)
+}

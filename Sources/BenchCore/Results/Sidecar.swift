@@ -14,6 +14,8 @@ public struct Sidecar: Codable, Sendable, Equatable {
     public var interrupted: Bool
     public var environment: HostEnvironment
     public var rows: [SidecarRow]
+    /// For a file made by `bench merge`: the files merged, with their environments.
+    public var mergedFrom: [MergedSource]?
 
     public static let currentSchemaVersion = 1
 
@@ -32,6 +34,7 @@ public struct Sidecar: Codable, Sendable, Equatable {
     enum CodingKeys: String, CodingKey {
         case schemaVersion = "schema_version", runID = "run_id", csvFile = "csv_file", suite
         case startedAt = "started_at", finishedAt = "finished_at", interrupted, environment, rows
+        case mergedFrom = "merged_from"
     }
 }
 

@@ -1,0 +1,214 @@
+import Foundation
+
+/// The comparison of one baseline row with its candidate.
+public struct RowComparison: Sendable {
+    /// Suite, case and threads of the pair; `backend` is the candidate's (or the only side's).
+    public var key: RowKey
+    public var baselineBackend: String?
+    public var baseline: Double?
+    public var candidate: Double?
+    /// `candidate / baseline − 1` of the metric (as a fraction).
+    public var relativeChange: Double?
+    /// Slowdown factor: `candidate/baseline` for lower-is-better metrics, `baseline/candidate`
+    /// otherwise, so that > 1 is always worse.
+    public var slowdown: Double?
+    /// The threshold applied to this row (after the noise raise).
+    public var threshold: Double
+    /// How "real" was established: `U test p=…`, `CI overlap`, `threshold only`, `exact (modeled)`.
+    public var evidence: String
+    public var verdict: Verdict
+    /// Why (for non-comparable rows, model changes and environment differences).
+    public var reason: String
+}
+
+/// Per-backend counts and the geometric mean of candidate/baseline ratios.
+public struct BackendSummary: Sendable {
+    public var backend: String
+    public var counts: [Verdict: Int]
+    /// Geometric mean of `candidate / baseline` of the metric over rows with both values.
+    public var geometricMeanRatio: Double?
+}
+
+/// The full result of `bench compare`.
+public struct ComparisonReport: Sendable {
+    public var baselinePath: String
+    public var candidatePath: String
+    public var metric: Metric
+    public var rows: [RowComparison]
+    /// File-level notes (missing sidecars, environment differences).
+    public var notes: [String]
+
+    public var summaries: [BackendSummary] {
+        var order: [String] = []
+        var byBackend: [String: [RowComparison]] = [:]
+        for r in rows {
+            if byBackend[r.key.backend] == nil { order.append(r.key.backend) }
+            byBackend[r.key.backend, default: []].append(r)
+        }
+        return order.map { b in
+            let rs = byBackend[b] ?? []
+            var counts: [Verdict: Int] = [:]
+            for r in rs { counts[r.verdict, default: 0] += 1 }
+            let ratios = rs.compactMap { r -> Double? in
+                guard let a = r.baseline, let c = r.candidate, a > 0, c > 0 else { return nil }
+                return c / a
+            }
+            let geo = ratios.isEmpty ? nil : exp(ratios.map { log($0) }.reduce(0, +) / Double(ratios.count))
+            return BackendSummary(backend: b, counts: counts, geometricMeanRatio: geo)
+        }
+    }
+
+    public func count(_ verdict: Verdict) -> Int { rows.filter { $0.verdict == verdict }.count }
+}
+
+/// Compares two result sets row by row.
+public enum Comparator {
+    /// Matches rows on (`suite`, `case_id`, `backend`, `threads`) — or, with
+    /// ``ComparisonOptions/backendPair``, baseline-backend rows with candidate-backend rows on
+    /// (`suite`, `case_id`, `threads`) — and gives each pair a verdict.
+    public static func compare(_ base: ResultSet, _ cand: ResultSet, options: ComparisonOptions) -> ComparisonReport {
+        var notes: [String] = []
+        if base.sidecar == nil { notes.append("\(base.path) has no sidecar: verdicts rest on the CI columns and thresholds; the host check on the device column") }
+        if cand.sidecar == nil, cand.path != base.path {
+            notes.append("\(cand.path) has no sidecar: verdicts rest on the CI columns and thresholds; the host check on the device column")
+        }
+        let hostDifference = environmentDifference(base, cand, comparingBackends: options.backendPair != nil)
+        if let d = hostDifference {
+            notes.append(options.allowCrossHost
+                ? "environments differ (\(d)); compared anyway (--allow-cross-host)"
+                : "environments differ (\(d)); measured rows are not_comparable (pass --allow-cross-host to compare them)")
+        }
+        struct PairKey: Hashable { var suite: String, caseID: String, threads: Int, backend: String }
+        func pairKey(_ r: ResultRow, backendAgnostic: Bool) -> PairKey {
+            PairKey(suite: r.suite, caseID: r.caseID, threads: r.threads, backend: backendAgnostic ? "" : r.backend)
+        }
+        var baseRows = base.rows, candRows = cand.rows
+        if let pair = options.backendPair {
+            baseRows = baseRows.filter { $0.backend == pair.baseline }
+            candRows = candRows.filter { $0.backend == pair.candidate }
+        }
+        let agnostic = options.backendPair != nil
+        let candIndex = Dictionary(candRows.map { (pairKey($0, backendAgnostic: agnostic), $0) }, uniquingKeysWith: { a, _ in a })
+        let baseKeys = Set(baseRows.map { pairKey($0, backendAgnostic: agnostic) })
+        var out: [RowComparison] = []
+        for b in baseRows {
+            guard let c = candIndex[pairKey(b, backendAgnostic: agnostic)] else {
+                out.append(RowComparison(key: b.key, baselineBackend: b.backend, baseline: options.metric.value(in: b), candidate: nil,
+                                         relativeChange: nil, slowdown: nil, threshold: options.threshold(for: b.caseID),
+                                         evidence: "", verdict: .missing, reason: "no candidate row"))
+                continue
+            }
+            out.append(compareRow(b, c, base: base, cand: cand, options: options,
+                                  hostDifference: options.allowCrossHost ? nil : hostDifference))
+        }
+        for c in candRows where !baseKeys.contains(pairKey(c, backendAgnostic: agnostic)) {
+            out.append(RowComparison(key: c.key, baselineBackend: nil, baseline: nil, candidate: options.metric.value(in: c),
+                                     relativeChange: nil, slowdown: nil, threshold: options.threshold(for: c.caseID),
+                                     evidence: "", verdict: .new, reason: "no baseline row"))
+        }
+        return ComparisonReport(baselinePath: base.path, candidatePath: cand.path, metric: options.metric, rows: out, notes: notes)
+    }
+
+    static func compareRow(
+        _ b: ResultRow, _ c: ResultRow, base: ResultSet, cand: ResultSet, options: ComparisonOptions, hostDifference: String?
+    ) -> RowComparison {
+        let metric = options.metric
+        var r = RowComparison(key: c.key, baselineBackend: b.backend, baseline: metric.value(in: b), candidate: metric.value(in: c),
+                              relativeChange: nil, slowdown: nil, threshold: options.threshold(for: c.caseID),
+                              evidence: "", verdict: .unchanged, reason: "")
+        if let x = r.baseline, let y = r.candidate, x > 0 {
+            r.relativeChange = y / x - 1
+            if y > 0 { r.slowdown = metric.higherIsBetter ? x / y : y / x }
+        }
+        guard b.status == .ok, c.status == .ok else {
+            r.verdict = .notComparable
+            r.reason = "status \(b.status.rawValue) → \(c.status.rawValue)"
+            return r
+        }
+        if b.backendKind == .modeled && c.backendKind == .modeled {
+            r.evidence = "exact (modeled)"
+            if r.baseline == r.candidate {
+                r.verdict = .unchanged
+            } else {
+                r.verdict = .modelChanged
+                let v1 = b.extraColumns.first { $0.name == "catalog_version" }?.value ?? "?"
+                let v2 = c.extraColumns.first { $0.name == "catalog_version" }?.value ?? "?"
+                r.reason = "modeled value changed (catalog \(v1) → \(v2))"
+            }
+            return r
+        }
+        if let d = hostDifference, b.backendKind == .measured || c.backendKind == .measured {
+            r.verdict = .notComparable
+            r.reason = "environment differs: \(d)"
+            return r
+        }
+        guard let slowdown = r.slowdown else {
+            r.verdict = .notComparable
+            r.reason = "no \(metric) value on \(r.baseline == nil ? "the baseline" : "the candidate") side"
+            return r
+        }
+        // Noisy rows need bigger changes: 3× the larger relative CI half-width.
+        let noise = max(relativeHalfWidth(b) ?? 0, relativeHalfWidth(c) ?? 0)
+        r.threshold = max(r.threshold, 3 * noise)
+        let beyond = slowdown > 1 + r.threshold || slowdown < 1 / (1 + r.threshold)
+        let worse = slowdown > 1
+        // Is the difference real?
+        var real: Bool
+        if let xs = base.samples(for: b.key), let ys = cand.samples(for: c.key), let test = MannWhitney.test(xs, ys) {
+            real = test.pValue < options.alpha
+            r.evidence = "U test p=\(formatP(test.pValue))"
+        } else if let bl = b.ciLowSeconds, let bh = b.ciHighSeconds, let cl = c.ciLowSeconds, let ch = c.ciHighSeconds {
+            real = bh < cl || ch < bl
+            r.evidence = real ? "CIs disjoint" : "CIs overlap"
+        } else {
+            real = true
+            r.evidence = "threshold only"
+        }
+        if !beyond {
+            r.verdict = .unchanged
+        } else if real {
+            r.verdict = worse ? .regressed : .improved
+        } else {
+            r.verdict = .inconclusive
+            r.reason = "\(worse ? "slower" : "faster") beyond the threshold, but the difference is not significant"
+        }
+        return r
+    }
+
+    /// `max(median − ci_low, ci_high − median) / median` of a row's time columns.
+    static func relativeHalfWidth(_ row: ResultRow) -> Double? {
+        guard let m = row.medianSeconds, m > 0, let lo = row.ciLowSeconds, let hi = row.ciHighSeconds else { return nil }
+        return max(m - lo, hi - m) / m
+    }
+
+    static func formatP(_ p: Double) -> String { p < 1e-4 ? String(format: "%.1e", p) : String(format: "%.4f", p) }
+
+    /// How the measuring environments differ (CPU model, BLAS core), or `nil`.
+    static func environmentDifference(_ a: ResultSet, _ b: ResultSet, comparingBackends: Bool) -> String? {
+        if let ea = a.sidecar?.environment, let eb = b.sidecar?.environment {
+            var diffs: [String] = []
+            if ea.cpuModel != eb.cpuModel { diffs.append("CPU '\(ea.cpuModel)' vs '\(eb.cpuModel)'") }
+            if !comparingBackends, let ba = ea.blas?.coreName, let bb = eb.blas?.coreName, ba != bb {
+                diffs.append("BLAS core \(ba) vs \(bb)")
+            }
+            if ea.compiledISA != eb.compiledISA { diffs.append("kernel ISA \(ea.compiledISA) vs \(eb.compiledISA)") }
+            return diffs.isEmpty ? nil : diffs.joined(separator: ", ")
+        }
+        // Without sidecars: the device column. Comparing backends, only its CPU part (before " (").
+        func devices(_ s: ResultSet) -> Set<String> {
+            Set(s.rows.filter { $0.backendKind == .measured }.map { d in
+                comparingBackends ? String(d.device.split(separator: "(").first ?? "").trimmingCharacters(in: .whitespaces) : d.device
+            })
+        }
+        let (da, db) = (devices(a), devices(b))
+        if comparingBackends { return da.isDisjoint(with: db) && !da.isEmpty && !db.isEmpty ? "devices \(da.sorted()) vs \(db.sorted())" : nil }
+        // Per-backend device strings: compare those of the same backend.
+        var diffs: [String] = []
+        let byBackendA = Dictionary(grouping: a.rows.filter { $0.backendKind == .measured }, by: \.backend).mapValues { Set($0.map(\.device)) }
+        let byBackendB = Dictionary(grouping: b.rows.filter { $0.backendKind == .measured }, by: \.backend).mapValues { Set($0.map(\.device)) }
+        for (backend, devA) in byBackendA.sorted(by: { $0.key < $1.key }) {
+            if let devB = byBackendB[backend], devA != devB { diffs.append("\(backend) device \(devA.sorted()) vs \(devB.sorted())") }
+        }
+        return diffs.isEmpty ? nil : diffs.joined(separator: ", ")
+    }
+}

@@ -1,0 +1,55 @@
+import Foundation
+
+/// Combines result files (e.g. shards run on different machines) into one.
+public enum ResultMerger {
+    /// Errors merging files, naming the file and row.
+    public enum Error: Swift.Error, CustomStringConvertible {
+        case mixedSchemas(first: String, other: String)
+        case duplicate(key: RowKey, first: String, other: String)
+
+        public var description: String {
+            switch self {
+            case .mixedSchemas(let a, let b): "\(b) has other columns than \(a) (mixed schema versions); refusing to merge"
+            case .duplicate(let k, let a, let b): "row \(k) is in both \(a) and \(b); pass --prefer latest to keep the newer one"
+            }
+        }
+    }
+
+    /// Merges `sets` in order. Columns must be identical. A key present twice is an error
+    /// unless `preferLatest`, which keeps the row with the later timestamp (the later file on a tie).
+    public static func merge(_ sets: [ResultSet], preferLatest: Bool) throws(ResultMerger.Error) -> (columns: [String], rows: [ResultRow], samples: [SidecarRow], sources: [MergedSource]) {
+        guard let first = sets.first else { return ([], [], [], []) }
+        var rows: [ResultRow] = []
+        var origin: [RowKey: (index: Int, path: String)] = [:]
+        var samples: [RowKey: SidecarRow] = [:]
+        for set in sets {
+            guard set.columns == first.columns else { throw .mixedSchemas(first: first.path, other: set.path) }
+            let sidecarRows = Dictionary((set.sidecar?.rows ?? []).map { ($0.key, $0) }, uniquingKeysWith: { a, _ in a })
+            for row in set.rows {
+                if let existing = origin[row.key] {
+                    guard preferLatest else { throw .duplicate(key: row.key, first: existing.path, other: set.path) }
+                    if row.timestamp >= rows[existing.index].timestamp {
+                        rows[existing.index] = row
+                        origin[row.key] = (existing.index, set.path)
+                        samples[row.key] = sidecarRows[row.key]
+                    }
+                    continue
+                }
+                origin[row.key] = (rows.count, set.path)
+                rows.append(row)
+                samples[row.key] = sidecarRows[row.key]
+            }
+        }
+        let sources = sets.map { MergedSource(csvFile: $0.path, runID: $0.sidecar?.runID ?? Set($0.rows.map(\.runID)).sorted().joined(separator: ","), environment: $0.sidecar?.environment) }
+        return (first.columns, rows, rows.compactMap { samples[$0.key] }, sources)
+    }
+}
+
+/// Where a merged file's rows came from (recorded in its sidecar).
+public struct MergedSource: Codable, Sendable, Equatable {
+    public var csvFile: String
+    public var runID: String
+    public var environment: HostEnvironment?
+
+    enum CodingKeys: String, CodingKey { case csvFile = "csv_file", runID = "run_id", environment }
+}

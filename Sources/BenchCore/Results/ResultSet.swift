@@ -1,0 +1,72 @@
+import Foundation
+
+/// A results CSV with its sidecar (when present), validated and indexed by row key.
+public struct ResultSet: Sendable {
+    public var path: String
+    public var columns: [String]
+    public var rows: [ResultRow]
+    /// The sidecar next to the CSV, or `nil` when there is none (a valid input: verdicts
+    /// then rest on the CI columns).
+    public var sidecar: Sidecar?
+    private var samplesByKey: [RowKey: [Double]]
+
+    /// Reads `path` and, if it exists, the sidecar beside it.
+    ///
+    /// - Throws: ``ResultFileError`` for an unreadable or invalid CSV, duplicate keys
+    ///   within the file, or a sidecar that does not match the CSV (other run, other rows).
+    public init(path: String) throws(ResultFileError) {
+        self.path = path
+        (columns, rows) = try ResultReader.read(path: path)
+        var seen: [RowKey: Int] = [:]
+        for (i, row) in rows.enumerated() {
+            if let first = seen[row.key] {
+                throw .invalid(path: path, record: i + 2, column: "case_id",
+                               reason: "duplicate row \(row.key) (first at record \(first + 2))")
+            }
+            seen[row.key] = i
+        }
+        let sidecarPath = ResultWriter.sidecarURL(for: URL(fileURLWithPath: path)).path
+        samplesByKey = [:]
+        sidecar = nil
+        if FileManager.default.fileExists(atPath: sidecarPath) {
+            let s = try ResultReader.readSidecar(path: sidecarPath)
+            let runIDs = Set(rows.map(\.runID))
+            if !rows.isEmpty, !runIDs.contains(s.runID), runIDs.count == 1 {
+                throw .invalid(path: sidecarPath, record: 0, column: "run_id",
+                               reason: "sidecar run_id \(s.runID) does not match the CSV's \(runIDs.first ?? "")")
+            }
+            let keys = Set(rows.map(\.key))
+            for r in s.rows {
+                guard keys.contains(r.key) else {
+                    throw .invalid(path: sidecarPath, record: 0, column: nil, reason: "sidecar has a row the CSV lacks: \(r.key)")
+                }
+                if let bad = r.samplesSeconds.first(where: { !$0.isFinite || $0 < 0 }) {
+                    throw .invalid(path: sidecarPath, record: 0, column: "samples_s", reason: "invalid sample \(bad) for \(r.key)")
+                }
+                samplesByKey[r.key] = r.samplesSeconds
+            }
+            // A sidecar row without samples is allowed (merged from a CSV that had no sidecar).
+            for row in rows {
+                guard let n = samplesByKey[row.key]?.count, n > 0, n != row.samples else { continue }
+                throw .invalid(path: sidecarPath, record: 0, column: "samples_s",
+                               reason: "\(row.key): the CSV says \(row.samples) samples, the sidecar has \(n)")
+            }
+            sidecar = s
+        }
+    }
+
+    /// Builds a set from rows in memory (merging, tests).
+    public init(path: String, columns: [String], rows: [ResultRow], sidecar: Sidecar?) {
+        self.path = path
+        self.columns = columns
+        self.rows = rows
+        self.sidecar = sidecar
+        samplesByKey = Dictionary(uniqueKeysWithValues: (sidecar?.rows ?? []).map { ($0.key, $0.samplesSeconds) })
+    }
+
+    /// Raw per-call seconds of a row, or `nil` without a sidecar (or without samples).
+    public func samples(for key: RowKey) -> [Double]? {
+        guard let s = samplesByKey[key], !s.isEmpty else { return nil }
+        return s
+    }
+}
