@@ -33,6 +33,8 @@ public final class PreparedMLP<T: NativeScalar>: PreparedCase {
     /// Tolerance per entry: `8u·(√H·S₁ + 1.2·√D·S₂ + S₁)` with `S₁ = Σⱼ|aⱼ·W2ⱼₖ|`,
     /// `S₂ = Σⱼ|W2ⱼₖ|·Σᵢ|xᵢ·W1ᵢⱼ|`: the GEMM bound of each layer, the first layer's
     /// error carried through GELU (slope ≤ 1.13), and one ulp of tanh.
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     func verifyFirstForward() -> Verification {
         let (b, d, h) = (model.b, model.d, model.h)
         let id = model.kernelCase

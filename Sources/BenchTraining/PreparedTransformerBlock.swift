@@ -33,6 +33,8 @@ public final class PreparedTransformerBlock<T: NativeScalar>: PreparedCase {
     /// sums of O(1) terms through LayerNorm (which rescales errors by at most its rstd,
     /// O(1) here), so fp32 round-off stays near `u·√(4D)` (about 1e-6); a wrong op
     /// errs by 1e-2 or more.
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     func verifyFirstForward() -> Verification {
         let (s, d, heads, dh) = (model.sequence, model.model, model.heads, model.headDimension)
         let id = model.kernelCase

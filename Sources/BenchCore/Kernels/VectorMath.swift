@@ -11,7 +11,11 @@ public enum VectorMath {
     @inlinable @inline(__always)
     public static func exp(_ x: SIMD16<Float>) -> SIMD16<Float> {
         let clamped = x.clamped(lowerBound: SIMD16(repeating: -87.3), upperBound: SIMD16(repeating: 88.3))
-        let n = (clamped * 1.442_695_040_888_963_4).rounded(.toNearestOrEven)
+        // Round to nearest with the 1.5·2²³ trick: adding it leaves n in the low mantissa bits
+        // (all integer work stays in vector registers; SIMD Float→Int32 conversion does not).
+        let magic = SIMD16<Float>(repeating: 12_582_912)
+        let t = fma(magic, clamped, SIMD16(repeating: 1.442_695_040_888_963_4))
+        let n = t - magic
         var r = fma(clamped, n, SIMD16(repeating: -0.693_145_751_953_125))
         r = fma(r, n, SIMD16(repeating: -1.428_606_765_330_187_045e-6))
         var p = SIMD16<Float>(repeating: 1.0 / 720)
@@ -21,7 +25,7 @@ public enum VectorMath {
         p = fma(SIMD16(repeating: 0.5), p, r)
         p = fma(SIMD16(repeating: 1), p, r)
         p = fma(SIMD16(repeating: 1), p, r)
-        let exponent = SIMD16<Int32>(n, rounding: .toNearestOrEven) &+ 127
+        let exponent = (unsafeBitCast(t, to: SIMD16<Int32>.self) &- 0x4B40_0000) &+ 127
         let scale = unsafeBitCast(exponent &<< 23, to: SIMD16<Float>.self)
         return p * scale
     }
