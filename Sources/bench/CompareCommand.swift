@@ -107,6 +107,9 @@ struct CompareCommand: ParsableCommand {
         } catch {
             throw UsageError("\(error)")
         }
+        for set in [base, cand] where set.rows.isEmpty {
+            throw UsageError("\(set.path): record 1: header only, no rows to compare")
+        }
         if let pair = options.backendPair {
             for (set, id) in [(base, pair.baseline), (cand, pair.candidate)] where !set.rows.contains(where: { $0.backend == id }) {
                 throw UsageError("--backends: \(set.path) has no rows of backend '\(id)' (it has \(Set(set.rows.map(\.backend)).sorted().joined(separator: ", ")))")

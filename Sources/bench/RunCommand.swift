@@ -46,6 +46,15 @@ struct RunCommand: ParsableCommand {
     @Option(name: .customLong("add-case"), help: "Also run this case id (repeatable), e.g. gemm/fp32/M=384,N=1536,K=512.")
     var addCase: [String] = []
 
+    @Option(help: "Compare the results with this baseline CSV when the run ends (same exit codes as bench compare).")
+    var baseline: String?
+
+    @Option(help: "With --baseline: the regression threshold, 5% or 0.05.")
+    var threshold: String = "5%"
+
+    @Flag(name: .customLong("fail-on-model-change"), help: "With --baseline: fail when a modeled value changed.")
+    var failOnModelChange = false
+
     @Option(name: .customLong("blas-coretype"), help: "Re-run with OPENBLAS_CORETYPE=NAME (or 'auto' for this CPU's best), e.g. SkylakeX.")
     var blasCoreType: String?
 
@@ -54,6 +63,12 @@ struct RunCommand: ParsableCommand {
         if let budget, !(budget > 0) || !budget.isFinite { throw ValidationError("--budget must be a positive number of seconds (got \(budget))") }
         if let minSamples, minSamples < 6 {
             throw ValidationError("--min-samples must be at least 6, the fewest that give a 95% CI of the median (got \(minSamples))")
+        }
+        if ComparisonOptions.parseThreshold(threshold) == nil {
+            throw ValidationError("--threshold: '\(threshold)' is not a threshold like 5% or 0.05")
+        }
+        if let baseline, !FileManager.default.isReadableFile(atPath: baseline) {
+            throw ValidationError("--baseline: '\(baseline)' does not exist or is not readable")
         }
         if let blasCoreType, blasCoreType != "auto",
            !OpenBLAS.knownCoreTypes.contains(where: { $0.caseInsensitiveCompare(blasCoreType) == .orderedSame }) {
@@ -66,7 +81,18 @@ struct RunCommand: ParsableCommand {
         try BuildInfo.checkISA(cpuFlags: cpu.flags)
         let plan = try RunPlan(command: self, cpu: cpu)
         try reexecForCoreTypeIfNeeded(cpuFlags: cpu.flags)
-        let status = try plan.execute()
+        // Check the baseline before running anything, so a bad one fails fast.
+        if let baseline {
+            do { _ = try ResultSet(path: baseline) } catch { throw UsageError("--baseline: \(error)") }
+        }
+        var status = try plan.execute()
+        if let baseline {
+            var options = ComparisonOptions()
+            options.threshold = ComparisonOptions.parseThreshold(threshold) ?? 0.05
+            let report = try CompareCommand.compare(baseline: baseline, candidate: plan.destination.path, options: options)
+            print(ReportFormat.table.render(report, color: isatty(STDOUT_FILENO) == 1))
+            status = max(status, CompareCommand.exitStatus(report, strict: false, failOnModelChange: failOnModelChange))
+        }
         throw ExitCode(status)
     }
 
