@@ -1,5 +1,4 @@
 import BenchCore
-import Dispatch
 
 /// A packed, cache-blocked, multi-threaded GEMM over row-major matrices,
 /// `C[m×n] = α·op(A)·op(B) + β·C` with `op(X)` = `X` or `Xᵀ`, in the style of
@@ -135,11 +134,8 @@ public final class GEMMKernel<T: NativeScalar> {
             body(0)
         } else {
             // The workers only touch disjoint parts of C and their own workspace,
-            // and concurrentPerform returns after all of them: safe to share.
-            withoutActuallyEscaping(body) { body in
-                let shared = unsafeBitCast(body, to: (@Sendable (Int) -> Void).self)
-                DispatchQueue.concurrentPerform(iterations: threads, execute: shared)
-            }
+            // and run returns after all of them.
+            WorkerPool.shared.run(participants: threads, body)
         }
     }
 

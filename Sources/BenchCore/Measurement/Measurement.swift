@@ -31,7 +31,8 @@ public struct Measurement: Sendable, Equatable {
     /// Warm-up makes at least `warmupMinCalls` calls and runs at least
     /// `warmupMinSeconds`; its fastest call sets how many calls a sample batches.
     /// Sampling stops at the first of: the median's CI within the target width
-    /// (after `minSamples`), the budget spent (after `minSamples`), or the cap.
+    /// (after `minSamples` and `minimumBudgetFraction` of the budget), the budget
+    /// spent (after `minSamples`), or the cap.
     public static func measure<S: Stopwatch>(
         policy: MeasurementPolicy, stopwatch: inout S, _ body: () throws -> Void
     ) rethrows -> Measurement {
@@ -62,7 +63,8 @@ public struct Measurement: Sendable, Equatable {
             }
             guard n >= minSamples else { continue }
             // Sorting is O(n log n); check every sample while n is small, then every 16th.
-            if n < 64 || n % 16 == 0 {
+            let spanned = t1 - start >= policy.minimumBudgetFraction * policy.budgetSeconds
+            if spanned && (n < 64 || n % 16 == 0) {
                 let summary = Summary(samples, level: policy.confidenceLevel)
                 if let w = summary.relativeCIHalfWidth, w <= policy.targetRelativeCIHalfWidth {
                     return Measurement(samples: samples, callsPerSample: calls, warmupCalls: warmupCalls, stopReason: .precision)

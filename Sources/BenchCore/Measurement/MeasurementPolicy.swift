@@ -16,6 +16,10 @@ public struct MeasurementPolicy: Sendable, Equatable {
     public var confidenceLevel: Double
     /// Hard cap on samples per case, bounding memory.
     public var maxSamples: Int
+    /// The precision stop is allowed only after this fraction of the budget, so that samples
+    /// span enough time to catch slow changes of machine state (frequency, thread placement):
+    /// stopping at the first narrow CI made back-to-back runs of tiny kernels disagree.
+    public var minimumBudgetFraction: Double = 0.5
 
     public init(
         warmupMinCalls: Int = 3, warmupMinSeconds: Double = 0.3, minSamples: Int = 10,

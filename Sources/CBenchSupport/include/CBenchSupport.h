@@ -8,4 +8,14 @@
 /// names the ISA the Swift kernels were compiled for as well.
 const char *bench_compiled_isa(void);
 
+
+/// A spin-wait hint to the CPU (x86 `pause`, ARM `yield`), for busy-waiting workers.
+static inline void bench_cpu_relax(void) {
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__)
+    __asm__ __volatile__("yield");
+#endif
+}
+
 #endif

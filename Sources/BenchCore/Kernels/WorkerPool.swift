@@ -1,0 +1,104 @@
+import CBenchSupport
+import Foundation
+import Synchronization
+
+/// A persistent pool of worker threads for the kernels' parallel loops.
+///
+/// `run(participants:_:)` hands `body(t)` to `participants − 1` workers and runs `body(0)`
+/// on the caller, then waits for all of them. Workers spin for a short while (≈ 50 µs)
+/// after each job before sleeping, so back-to-back parallel regions of a GEMM or a
+/// training step start within a fraction of a microsecond and always on distinct threads —
+/// `DispatchQueue.concurrentPerform` sometimes ran both halves on one thread, making small
+/// multi-threaded kernels bimodal. No thread is created and nothing is allocated per call.
+public final class WorkerPool: @unchecked Sendable {
+    /// The process-wide pool, with one worker per extra logical core.
+    public static let shared = WorkerPool(workers: max(0, ProcessInfo.processInfo.activeProcessorCount - 1))
+
+    /// Worker threads (the caller is participant 0 and is not counted).
+    public let workers: Int
+    private let generation = Atomic<Int>(0)
+    private let pending = Atomic<Int>(0)
+    private let sleepers = Atomic<Int>(0)
+    private let condition = NSCondition()
+    private let callerLock = NSLock()
+    // Written by the caller before `generation` is bumped, read by workers after they see it.
+    private nonisolated(unsafe) var job: ((Int) -> Void)?
+    private nonisolated(unsafe) var participants = 0
+
+    /// Spin iterations before a worker sleeps (≈ 50 µs of `pause`).
+    static let spinLimit = 2_000
+
+    public init(workers: Int) {
+        self.workers = workers
+        for index in 1...max(1, workers) where index <= workers {
+            let thread = Thread { [unowned self] in self.workerLoop(index) }
+            thread.name = "bench-worker-\(index)"
+            thread.start()
+        }
+    }
+
+    /// Runs `body(t)` for `t` in `0..<participants` (at most `workers + 1` at once),
+    /// `t = 0` on the calling thread, and returns when all are done.
+    public func run(participants requested: Int, _ body: (Int) -> Void) {
+        let n = min(requested, workers + 1)
+        if n <= 1 {
+            for t in 0..<max(requested, 1) { body(t) }
+            return
+        }
+        // One parallel region at a time (nested or concurrent callers run serially).
+        guard callerLock.try() else {
+            for t in 0..<requested { body(t) }
+            return
+        }
+        defer { callerLock.unlock() }
+        withoutActuallyEscaping(body) { body in
+            job = body
+            participants = n
+            pending.store(n - 1, ordering: .relaxed)
+            generation.add(1, ordering: .sequentiallyConsistent)
+            if sleepers.load(ordering: .sequentiallyConsistent) > 0 {
+                condition.lock()
+                condition.broadcast()
+                condition.unlock()
+            }
+            body(0)
+            // Requests beyond the pool's size run on the caller.
+            if requested > n { for t in n..<requested { body(t) } }
+            while pending.load(ordering: .acquiring) > 0 { bench_cpu_relax() }
+            job = nil
+        }
+    }
+
+    private func workerLoop(_ index: Int) {
+        var seen = 0
+        while true {
+            var spins = 0
+            var current = generation.load(ordering: .acquiring)
+            while current == seen {
+                if spins < Self.spinLimit {
+                    bench_cpu_relax()
+                    spins += 1
+                } else {
+                    condition.lock()
+                    sleepers.add(1, ordering: .sequentiallyConsistent)
+                    while generation.load(ordering: .acquiring) == seen { condition.wait() }
+                    sleepers.subtract(1, ordering: .sequentiallyConsistent)
+                    condition.unlock()
+                }
+                current = generation.load(ordering: .acquiring)
+            }
+            seen = current
+            if index < participants {
+                runJob(index)
+                pending.subtract(1, ordering: .releasing)
+            }
+        }
+    }
+
+    /// Calls the job in its own frame, so this worker's reference to the closure is gone
+    /// before it signals completion (the caller's `withoutActuallyEscaping` checks that).
+    @inline(never)
+    private func runJob(_ index: Int) {
+        job?(index)
+    }
+}
