@@ -40,6 +40,13 @@ let package = Package(
         // MARK: Training kernels (matmuls through a MatrixEngine)
         .target(name: "BenchTraining", dependencies: ["BenchCore"]),
 
+        // MARK: Modeled backends and the price catalog
+        .target(
+            name: "BenchModels",
+            dependencies: ["BenchCore", .product(name: "Yams", package: "Yams")],
+            resources: [.copy("Resources/catalog.json")]
+        ),
+
         // MARK: Backends
         .target(name: "BenchBLAS", dependencies: ["BenchCore", "BenchTraining", "CBLAS"]),
         .target(name: "BenchSwiftKernels", dependencies: ["BenchCore", "BenchTraining"]),
@@ -48,7 +55,7 @@ let package = Package(
         .executableTarget(
             name: "bench",
             dependencies: [
-                "BenchCore", "BenchBLAS", "BenchSwiftKernels",
+                "BenchCore", "BenchBLAS", "BenchSwiftKernels", "BenchModels",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -58,7 +65,7 @@ let package = Package(
         .testTarget(name: "BenchCoreTests", dependencies: ["BenchCore", "BenchTestSupport"]),
         .testTarget(
             name: "BenchKernelTests",
-            dependencies: ["BenchCore", "BenchTraining", "BenchBLAS", "BenchSwiftKernels", "BenchTestSupport"]
+            dependencies: ["BenchCore", "BenchTraining", "BenchBLAS", "BenchSwiftKernels", "BenchModels", "BenchTestSupport"]
         ),
         .testTarget(name: "BenchCLITests", dependencies: ["BenchCore", "BenchTestSupport"]),
     ],

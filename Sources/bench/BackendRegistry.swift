@@ -1,12 +1,24 @@
 import BenchBLAS
 import BenchCore
+import BenchModels
 import BenchSwiftKernels
 
 /// The backends of this build, registered explicitly in one place.
 enum BackendRegistry {
-    /// Every built-in backend, in display order.
-    static func all(cpuModel: String) -> [any Backend] {
-        [BLASBackend(cpuModel: cpuModel), SwiftBackend(cpuModel: cpuModel)]
+    /// Every built-in backend, in display order: the measured CPU backends, then the
+    /// modeled profiles of the catalog.
+    static func all(cpuModel: String, catalog: Catalog?) throws -> [any Backend] {
+        var backends: [any Backend] = [BLASBackend(cpuModel: cpuModel), SwiftBackend(cpuModel: cpuModel)]
+        if let catalog {
+            for profile in Profile.builtIn {
+                do {
+                    backends.append(try ModeledDeviceBackend(profile: profile, catalog: catalog))
+                } catch {
+                    throw UsageError("\(error)")
+                }
+            }
+        }
+        return backends
     }
 
     /// Group names `--backend` accepts besides ids.

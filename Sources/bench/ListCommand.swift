@@ -42,7 +42,7 @@ struct ListCommand: ParsableCommand {
             }
         }
         print("backends:")
-        for b in BackendRegistry.all(cpuModel: cpu.model) {
+        for b in try BackendRegistry.all(cpuModel: cpu.model, catalog: try RunPlan.loadCatalog(nil)) {
             print("  \(b.id)  [\(b.kind.rawValue)]  \(b.device); dtypes \(b.dtypes.map(\.rawValue).joined(separator: ","))")
         }
         let blas = OpenBLAS.info(cpuFlags: cpu.flags)

@@ -1,6 +1,7 @@
 import ArgumentParser
 import BenchBLAS
 import BenchCore
+import BenchModels
 import BenchSwiftKernels
 import Foundation
 
@@ -46,6 +47,21 @@ struct RunCommand: ParsableCommand {
     @Option(name: .customLong("add-case"), help: "Also run this case id (repeatable), e.g. gemm/fp32/M=384,N=1536,K=512.")
     var addCase: [String] = []
 
+    @Option(help: "A catalog file (JSON or YAML) that adds to or overrides the shipped one.")
+    var catalog: String?
+
+    @Option(help: "Pricing basis: on-demand, capacity-block, 1yr-reserved, 3yr-reserved, spot (falls back in that order).")
+    var pricing: String = "on-demand"
+
+    @Option(help: "Override one instance's price for this run: INSTANCE=USD per hour (repeatable).")
+    var price: [String] = []
+
+    @Option(name: .customLong("host-instance"), help: "The catalog instance this machine is, to price the measured backends.")
+    var hostInstance: String?
+
+    @Option(name: .customLong("host-price"), help: "This machine's price in USD per hour, to price the measured backends.")
+    var hostPrice: Double?
+
     @Option(help: "Compare the results with this baseline CSV when the run ends (same exit codes as bench compare).")
     var baseline: String?
 
@@ -63,6 +79,19 @@ struct RunCommand: ParsableCommand {
         if let budget, !(budget > 0) || !budget.isFinite { throw ValidationError("--budget must be a positive number of seconds (got \(budget))") }
         if let minSamples, minSamples < 6 {
             throw ValidationError("--min-samples must be at least 6, the fewest that give a 95% CI of the median (got \(minSamples))")
+        }
+        if !Catalog.pricingFallback.contains(pricing) {
+            throw ValidationError("--pricing: unknown basis '\(pricing)' (valid: \(Catalog.pricingFallback.joined(separator: ", ")))")
+        }
+        if let hostPrice, !(hostPrice > 0) || !hostPrice.isFinite {
+            throw ValidationError("--host-price must be a positive number of USD per hour (got \(hostPrice))")
+        }
+        if hostPrice != nil, hostInstance != nil { throw ValidationError("give --host-instance or --host-price, not both") }
+        for p in price {
+            let parts = p.split(separator: "=", maxSplits: 1)
+            guard parts.count == 2, let v = Double(parts[1]), v > 0, v.isFinite else {
+                throw ValidationError("--price '\(p)': expected INSTANCE=USD with a positive price")
+            }
         }
         if ComparisonOptions.parseThreshold(threshold) == nil {
             throw ValidationError("--threshold: '\(threshold)' is not a threshold like 5% or 0.05")

@@ -1,5 +1,6 @@
 import BenchBLAS
 import BenchCore
+import BenchModels
 import BenchSwiftKernels
 import Foundation
 
@@ -13,6 +14,8 @@ struct RunPlan {
     let destination: URL
     let cpu: (model: String, flags: [String])
     let requestedCoreType: String?
+    let prices: [BackendID: PriceQuote]
+    let catalogVersion: String
 
     /// Validates the command's options against the suites, backends and host.
     init(command c: RunCommand, cpu: (model: String, flags: [String])) throws {
@@ -22,10 +25,27 @@ struct RunPlan {
             throw UsageError("--suite: unknown suite '\(c.suite)' (valid: \(SuiteRegistry.all.map(\.name).joined(separator: ", ")))")
         }
         self.suite = suite
-        backends = try BackendRegistry.select(c.backend, from: BackendRegistry.all(cpuModel: cpu.model))
+        let catalog = try Self.loadCatalog(c.catalog)
+        catalogVersion = catalog.catalogVersion
+        let allBackends = try BackendRegistry.all(cpuModel: cpu.model, catalog: catalog)
+        backends = try BackendRegistry.select(c.backend, from: allBackends)
         guard !backends.isEmpty else {
-            throw UsageError("--backend '\(c.backend)' selects no backend in this build (available: \(BackendRegistry.all(cpuModel: cpu.model).map(\.id.rawValue).joined(separator: ", ")))")
+            throw UsageError("--backend '\(c.backend)' selects no backend in this build (available: \(allBackends.map(\.id.rawValue).joined(separator: ", ")))")
         }
+        var overrides: [String: Double] = [:]
+        for p in c.price {
+            let parts = p.split(separator: "=", maxSplits: 1)
+            overrides[String(parts[0])] = Double(parts[1])
+        }
+        let book: PriceBook
+        do {
+            book = try PriceBook(catalog: catalog, basis: c.pricing, overrides: overrides, hostInstance: c.hostInstance, hostPrice: c.hostPrice)
+        } catch {
+            throw UsageError("\(error)")
+        }
+        var prices: [BackendID: PriceQuote] = [:]
+        for b in backends { prices[b.id] = book.quote(for: b) }
+        self.prices = prices
 
         var cases = suite.cases(quick: c.quick)
         for id in c.addCase {
@@ -82,6 +102,18 @@ struct RunPlan {
         destination = try Self.destination(c.out, suite: suite.name)
     }
 
+    /// The shipped catalog, with `--catalog FILE` laid over it.
+    static func loadCatalog(_ extra: String?) throws -> Catalog {
+        do {
+            var catalog = try Catalog.shipped()
+            if let extra { catalog = catalog.overlaid(with: try Catalog.load(path: extra)) }
+            try catalog.validate(path: extra ?? "catalog")
+            return catalog
+        } catch {
+            throw UsageError("\(error)")
+        }
+    }
+
     /// The output path: `--out` (its directory must exist) or `results/<suite>-<UTC>.csv`.
     static func destination(_ out: String?, suite: String) throws -> URL {
         let fm = FileManager.default
@@ -124,14 +156,15 @@ struct RunPlan {
             printError("WARNING: \(blas.warning)")
         }
         let noise = NoiseMonitor.start()
-        let dtypes = Set(cases.map(\.dtype))
+        // The host peak only matters for measured backends, which run fp32 and fp64.
+        let measuredDTypes = backends.contains { $0.kind == .measured } ? Set(cases.map(\.dtype)).intersection([.fp32, .fp64]) : []
         var peak: [DType: Double] = [:]
-        for d in dtypes.sorted() { peak[d] = HostPeak.measure(dtype: d, threads: threads) }
+        for d in measuredDTypes.sorted() { peak[d] = HostPeak.measure(dtype: d, threads: threads) }
         let startedAt = Date()
         let runID = UUID().uuidString.lowercased()
         let configuration = RunConfiguration(
             suite: suite.name, runID: runID, timestamp: Timestamp.iso(startedAt), threads: threads,
-            policy: policy, peakFLOPS: peak)
+            policy: policy, peakFLOPS: peak, prices: prices)
         let writer: ResultWriter
         do {
             writer = try ResultWriter(destination: destination)
@@ -197,6 +230,8 @@ struct RunPlan {
             throw UsageError("\(error)")
         }
         print(ResultTable.render(outcomes))
+        let ranking = Ranking.render(outcomes.map(\.row))
+        if !ranking.isEmpty { print(ranking) }
         let env = environment()
         print("host peak (measured, \(threads) thread\(threads == 1 ? "" : "s")): " + peak.keys.sorted().map { "\($0) \(fixed(peak[$0]! / 1e9, 1)) GFLOP/s" }.joined(separator: ", "))
         print("OpenBLAS core: \(blas.coreName)\(blas.coreTypeOverride.isEmpty ? "" : " (OPENBLAS_CORETYPE=\(blas.coreTypeOverride))"); native kernels: \(NativeKernels.variant)")

@@ -6,7 +6,7 @@ public struct GEMMSpec: KernelSpec {
 
     public var name: String { "gemm" }
     public var parameterNames: [String] { ["M", "N", "K"] }
-    public var dtypes: [DType] { [.fp32, .fp64] }
+    public var dtypes: [DType] { [.fp32, .fp64, .bf16, .fp8] }
     public var throughputUnit: String { "calls/s" }
 
     /// Largest accepted dimension; keeps every index product inside `Int32` for BLAS.

@@ -7,7 +7,7 @@ public struct MLPStepSpec: KernelSpec {
     public init() {}
     public var name: String { "mlp_step" }
     public var parameterNames: [String] { ["B", "D", "H", "opt"] }
-    public var dtypes: [DType] { [.fp32, .fp64] }
+    public var dtypes: [DType] { [.fp32, .fp64, .bf16] }
     public var throughputUnit: String { "tokens/s" }
     /// Largest accepted B, D or H.
     public static let dimensionLimit = 1 << 16
@@ -47,15 +47,16 @@ public struct MLPStepSpec: KernelSpec {
         return 12 * Double(s.b) * Double(s.d) * Double(s.h)
     }
 
-    /// Compulsory bytes per step: read x and y once (`2·B·D`), and read and write every
-    /// parameter and its optimizer state once (`P·(2 + 2·states)`, P = `2·D·H + D + H`,
-    /// states 1 for SGD momentum, 2 for AdamW), times the element size.
+    /// Compulsory bytes per step: read x and y once (`2·B·D` elements of the dtype), and read
+    /// and write every parameter and its optimizer state once (`P·(2 + 2·states)`,
+    /// P = `2·D·H + D + H`, states 1 for SGD momentum, 2 for AdamW) in at least fp32 (bf16
+    /// cases are mixed precision: fp32 master weights and optimizer state).
     public func bytes(_ kernelCase: KernelCase) -> Double {
         let s = shape(kernelCase)
         let w = Double(kernelCase.dtype.byteWidth ?? 8)
         let p = 2 * Double(s.d) * Double(s.h) + Double(s.d + s.h)
         let states = s.optimizer == .sgd ? 1.0 : 2.0
-        return w * (2 * Double(s.b) * Double(s.d) + p * (2 + 2 * states))
+        return w * 2 * Double(s.b) * Double(s.d) + max(w, 4) * p * (2 + 2 * states)
     }
 
     /// Parameters, gradients, optimizer state and activations.

@@ -8,7 +8,7 @@ public struct TransformerBlockSpec: KernelSpec {
     public init() {}
     public var name: String { "transformer_block_step" }
     public var parameterNames: [String] { ["B", "S", "D", "heads", "opt"] }
-    public var dtypes: [DType] { [.fp32, .fp64] }
+    public var dtypes: [DType] { [.fp32, .fp64, .bf16] }
     public var throughputUnit: String { "tokens/s" }
     /// Longest accepted sequence: the attention probabilities of every head are kept for backward.
     public static let sequenceLimit = 4096
@@ -71,7 +71,8 @@ public struct TransformerBlockSpec: KernelSpec {
         let d = Double(s.model)
         let p = 12 * d * d + 13 * d
         let states = s.optimizer == .sgd ? 1.0 : 2.0
-        return w * (2 * Double(s.tokens) * d + p * (2 + 2 * states))
+        // bf16 cases are mixed precision: parameters and optimizer state stay in fp32.
+        return w * 2 * Double(s.tokens) * d + max(w, 4) * p * (2 + 2 * states)
     }
 
     /// Parameters (value, gradient, two states), activations, gradients and attention probabilities.

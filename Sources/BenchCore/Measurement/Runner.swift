@@ -11,9 +11,12 @@ public struct RunConfiguration: Sendable {
     /// Measured peak FLOP/s of `threads` cores per dtype, for "% of peak".
     public var peakFLOPS: [DType: Double]
     public var kernels: KernelRegistry
+    /// Hourly price of each backend's share of an instance, when known.
+    public var prices: [BackendID: PriceQuote]
 
     public init(suite: String, runID: String, timestamp: String, threads: Int, policy: MeasurementPolicy,
-                peakFLOPS: [DType: Double], kernels: KernelRegistry = .builtIn) {
+                peakFLOPS: [DType: Double], kernels: KernelRegistry = .builtIn, prices: [BackendID: PriceQuote] = [:]) {
+        self.prices = prices
         self.suite = suite
         self.runID = runID
         self.timestamp = timestamp
@@ -77,15 +80,49 @@ public struct Runner {
             throughputUnit: spec?.throughputUnit ?? "calls/s")
         var sidecar = SidecarRow(key: row.key, status: .ok)
         let tokens = spec?.tokensPerStep(kernelCase)
-        func finish(_ status: RowStatus, _ notes: String, mfu: Double? = nil) -> RunOutcome {
-            row.extraColumns = [("mfu", ResultSchema.format(mfu)), ("tokens_per_step", tokens.map(String.init) ?? "")]
+        let modeled = backend as? any ModeledBackend
+        let quote = configuration.prices[backend.id]
+        func finish(_ status: RowStatus, _ notes: String, mfu: Double? = nil, bound: Bound? = nil) -> RunOutcome {
+            var perDollar: Double?
+            var allNotes = [notes]
+            if let quote {
+                row.priceUSDPerHour = quote.usdPerHour
+                if status == .ok, let t = row.tflops, t > 0, let q = row.throughput, q > 0 {
+                    let cost = CostMetrics(usdPerHour: quote.usdPerHour, tflops: t, throughput: q)
+                    row.usdPerPFLOP = cost.usdPerPFLOP
+                    row.usdPerMillionUnits = cost.usdPerMillionUnits
+                    perDollar = cost.perfPerDollar
+                }
+                if !quote.note.isEmpty { allNotes.append(quote.note) }
+            } else if backend.kind == .measured, status == .ok {
+                allNotes.append("no price: pass --host-instance NAME or --host-price USD")
+            }
+            row.extraColumns = [
+                ("mfu", ResultSchema.format(mfu)), ("tokens_per_step", tokens.map(String.init) ?? ""),
+                ("bound", bound?.rawValue ?? ""), ("perf_per_dollar", ResultSchema.format(perDollar)),
+                ("catalog_version", modeled?.catalogVersion ?? ""),
+            ]
             row.status = status
-            row.notes = notes
+            row.notes = allNotes.filter { !$0.isEmpty }.joined(separator: "; ")
             sidecar.status = status
             return RunOutcome(row: row, sidecar: sidecar, fractionOfPeak: nil)
         }
         guard let spec else { return finish(.error, "unknown kernel \(kernelCase.kernel)") }
         if let reason = backend.unsupportedReason(for: kernelCase) { return finish(.unsupported, reason) }
+        if let modeled {
+            do {
+                let e = try modeled.estimate(kernelCase)
+                row.medianSeconds = e.seconds
+                row.tflops = row.flops / e.seconds / 1e12
+                row.throughput = spec.unitsPerCall(kernelCase) / e.seconds
+                sidecar.stopReason = "modeled"
+                var outcome = finish(.ok, e.notes, mfu: row.flops / e.seconds / e.peakFLOPS, bound: e.bound)
+                outcome.fractionOfPeak = row.flops / e.seconds / e.peakFLOPS
+                return outcome
+            } catch {
+                return finish(.unsupported, "\(error)")
+            }
+        }
 
         let prepared: any PreparedCase
         do {

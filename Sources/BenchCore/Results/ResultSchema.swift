@@ -15,9 +15,11 @@ public enum ResultSchema {
 
     /// Columns added after v1 by the training suite, in order (readers treat them as optional).
     public static let trainingColumns = ["mfu", "tokens_per_step"]
+    /// Columns added after those by the cost model, in order.
+    public static let costColumns = ["bound", "perf_per_dollar", "catalog_version"]
 
     /// Every column this build writes, in order.
-    public static let columns = v1Columns + trainingColumns
+    public static let columns = v1Columns + trainingColumns + costColumns
 
     /// Columns that are always quoted (they contain commas by design).
     public static let alwaysQuoted: Set<String> = ["case_id", "shape"]

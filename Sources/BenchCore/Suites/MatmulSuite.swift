@@ -4,8 +4,10 @@
 /// - Transformer (fp32, the precision a CPU trains in), `M = tokens` = 1024 and
 ///   d ∈ {768, 1024, 2048}: the QKV projection (`N = 3d, K = d`), the MLP up
 ///   projection (`N = 4d, K = d`) and the MLP down projection (`N = d, K = 4d`).
-/// - `--quick`: fp32 and fp64 at 64 and 128, plus one odd-sized case (prime
-///   dimensions exercise the kernels' edges).
+/// - bf16 at the transformer shapes and 4096³, fp8 at 4096³ (the precisions accelerators
+///   train in; the CPU backends report them unsupported).
+/// - `--quick`: fp32 and fp64 at 64 and 128, one odd-sized case (prime dimensions exercise
+///   the kernels' edges), bf16 and fp8 at 128.
 public struct MatmulSuite: Suite {
     public init() {}
     public var name: String { "matmul" }
@@ -24,6 +26,8 @@ public struct MatmulSuite: Suite {
                 GEMMSpec.kernelCase(.fp32, m: 37, n: 101, k: 53),
                 GEMMSpec.kernelCase(.fp64, m: 64, n: 64, k: 64),
                 GEMMSpec.kernelCase(.fp64, m: 128, n: 128, k: 128),
+                GEMMSpec.kernelCase(.bf16, m: 128, n: 128, k: 128),
+                GEMMSpec.kernelCase(.fp8, m: 128, n: 128, k: 128),
             ]
         }
         var cases: [KernelCase] = []
@@ -36,6 +40,16 @@ public struct MatmulSuite: Suite {
             cases.append(GEMMSpec.kernelCase(.fp32, m: t, n: 4 * d, k: d))
             cases.append(GEMMSpec.kernelCase(.fp32, m: t, n: d, k: 4 * d))
         }
+        // The precisions accelerators train in: bf16 for every transformer shape and the
+        // largest square, fp8 for the largest square (measured CPU backends report them
+        // unsupported; modeled devices run them at their bf16/fp8 peaks).
+        for d in Self.modelWidths {
+            cases.append(GEMMSpec.kernelCase(.bf16, m: t, n: 3 * d, k: d))
+            cases.append(GEMMSpec.kernelCase(.bf16, m: t, n: 4 * d, k: d))
+            cases.append(GEMMSpec.kernelCase(.bf16, m: t, n: d, k: 4 * d))
+        }
+        cases.append(GEMMSpec.kernelCase(.bf16, m: 4096, n: 4096, k: 4096))
+        cases.append(GEMMSpec.kernelCase(.fp8, m: 4096, n: 4096, k: 4096))
         return cases
     }
 }

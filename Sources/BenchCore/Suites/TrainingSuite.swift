@@ -18,6 +18,10 @@ public struct TrainingSuite: Suite {
             return Optimizer.allCases.map { MLPStepSpec.kernelCase(.fp32, b: 16, d: 32, h: 64, optimizer: $0) }
                 + [TransformerBlockSpec.kernelCase(.fp32, b: 2, s: 16, d: 32, heads: 4, optimizer: .adamw)]
                 + [
+                    MLPStepSpec.kernelCase(.bf16, b: 16, d: 32, h: 64, optimizer: .adamw),
+                    TransformerBlockSpec.kernelCase(.bf16, b: 2, s: 16, d: 32, heads: 4, optimizer: .adamw),
+                ]
+                + [
                     LayerNormSpec().kernelCase(.fp32, [32, 32]), SoftmaxCrossEntropySpec().kernelCase(.fp32, [32, 64]),
                     AttentionSpec().kernelCase(.fp32, [2, 16, 32, 4]), AdamWUpdateSpec().kernelCase(.fp32, [4096]),
                 ]
@@ -33,6 +37,10 @@ public struct TrainingSuite: Suite {
                 SoftmaxCrossEntropySpec().kernelCase(.fp32, [512, 50304]),
                 AttentionSpec().kernelCase(.fp32, [4, 256, 768, 12]),
                 AdamWUpdateSpec().kernelCase(.fp32, [12 * 768 * 768 + 13 * 768]),
+                // Mixed precision (bf16 matmuls, fp32 master weights), as accelerators train.
+                MLPStepSpec.kernelCase(.bf16, b: 512, d: 1024, h: 4096, optimizer: .sgd),
+                TransformerBlockSpec.kernelCase(.bf16, b: 4, s: 256, d: 768, heads: 12, optimizer: .adamw),
+                TransformerBlockSpec.kernelCase(.bf16, b: 1, s: 512, d: 2048, heads: 16, optimizer: .adamw),
             ]
     }
 }

@@ -1,0 +1,31 @@
+/// What bounds a modeled step: the compute units, memory bandwidth, or per-kernel overhead.
+public enum Bound: String, Sendable, Codable {
+    case compute, memory, overhead
+}
+
+/// A modeled figure: no sample is taken; the time comes from a documented model.
+public struct ModeledEstimate: Sendable, Equatable {
+    /// Modeled seconds per call.
+    public var seconds: Double
+    /// The term that contributes most to the time.
+    public var bound: Bound
+    /// Dense peak FLOP/s of the modeled device(s) for the case's dtype (for MFU).
+    public var peakFLOPS: Double
+    /// A short explanation for the notes column.
+    public var notes: String
+
+    public init(seconds: Double, bound: Bound, peakFLOPS: Double, notes: String) {
+        self.seconds = seconds
+        self.bound = bound
+        self.peakFLOPS = peakFLOPS
+        self.notes = notes
+    }
+}
+
+/// A backend whose figures come from a model of a device (`backend_kind=modeled`).
+public protocol ModeledBackend: Backend {
+    /// Version of the catalog the model read, written in the `catalog_version` column.
+    var catalogVersion: String { get }
+    /// The modeled time of one call, deterministic for a given case and catalog.
+    func estimate(_ kernelCase: KernelCase) throws -> ModeledEstimate
+}

@@ -1,0 +1,234 @@
+import BenchCore
+import Foundation
+import Yams
+
+/// A sourced number: value, unit, source and date (and an optional note or number format).
+public struct Fact: Codable, Sendable, Equatable {
+    public var value: Double
+    public var unit: String
+    public var source: String
+    public var date: String
+    public var note: String?
+    public var format: String?
+
+    /// Whether the number is a modelling assumption rather than a sourced fact.
+    public var isAssumption: Bool { source == "assumption" }
+}
+
+/// An hourly price on one pricing basis.
+public struct Price: Codable, Sendable, Equatable {
+    public var usdPerHour: Double
+    public var source: String
+    public var date: String
+    public var note: String?
+
+    enum CodingKeys: String, CodingKey { case usdPerHour = "usd_per_hour", source, date, note }
+}
+
+/// The modelling parameters of a device (all `source: assumption` unless sourced).
+public struct ModelParameters: Codable, Sendable, Equatable {
+    public var launchOverheadUs: Fact?
+    public var tileM: Fact?, tileN: Fact?, tileK: Fact?
+    public var computeUnits: Fact?
+    public var matmulEfficiency: Fact?
+    public var memoryEfficiency: Fact?
+    public var minWorkPerUnitFlops: Fact?
+
+    enum CodingKeys: String, CodingKey {
+        case launchOverheadUs = "launch_overhead_us", tileM = "tile_m", tileN = "tile_n", tileK = "tile_k"
+        case computeUnits = "compute_units", matmulEfficiency = "matmul_efficiency", memoryEfficiency = "memory_efficiency"
+        case minWorkPerUnitFlops = "min_work_per_unit_flops"
+    }
+}
+
+/// A device: peaks per dtype, memory, and modelling parameters.
+public struct DeviceSpec: Codable, Sendable, Equatable {
+    public var name: String
+    public var displayName: String
+    public var vendor: String
+    public var kind: String
+    /// Dense peaks (TFLOP/s) per dtype. Sparse peaks live in ``peakSparseTflops`` and are never used.
+    public var peakDenseTflops: [String: Fact]
+    public var peakSparseTflops: [String: Fact]?
+    public var memoryGb: Fact?
+    public var memoryBandwidthGbPerS: Fact?
+    public var tdpWatts: Fact?
+    public var onChipSramMib: Fact?
+    public var model: ModelParameters?
+    public var notes: String?
+
+    enum CodingKeys: String, CodingKey {
+        case name, displayName = "display_name", vendor, kind, peakDenseTflops = "peak_dense_tflops"
+        case peakSparseTflops = "peak_sparse_tflops", memoryGb = "memory_gb", memoryBandwidthGbPerS = "memory_bandwidth_gb_per_s"
+        case tdpWatts = "tdp_watts", onChipSramMib = "on_chip_sram_mib", model, notes
+    }
+
+    /// Memory bandwidth in bytes per second, converting the catalog's unit.
+    public var memoryBytesPerSecond: Double? {
+        guard let f = memoryBandwidthGbPerS else { return nil }
+        switch f.unit {
+        case "GiB/s": return f.value * 1_073_741_824
+        case "TB/s": return f.value * 1e12
+        default: return f.value * 1e9
+        }
+    }
+}
+
+/// A rentable instance: which device, how many, and its prices.
+public struct InstanceSpec: Codable, Sendable, Equatable {
+    public var name: String
+    public var device: String
+    /// Accelerator chips, CPU sockets (Graviton) or physical cores (x86), per the catalog notes.
+    public var deviceCount: Int
+    public var vcpus: Int?
+    public var provider: String
+    public var region: String
+    public var prices: [String: Price]
+    public var notes: String?
+
+    enum CodingKeys: String, CodingKey {
+        case name, device, deviceCount = "device_count", vcpus, provider, region, prices, notes
+    }
+}
+
+/// The versioned catalog of devices, instances and prices (`Sources/BenchModels/Resources/catalog.json`,
+/// schema in `docs/catalog.md`).
+public struct Catalog: Codable, Sendable, Equatable {
+    public var schemaVersion: Int
+    public var catalogVersion: String
+    public var currency: String
+    public var devices: [DeviceSpec]
+    public var instances: [InstanceSpec]
+
+    enum CodingKeys: String, CodingKey {
+        case schemaVersion = "schema_version", catalogVersion = "catalog_version", currency, devices, instances
+    }
+
+    /// Pricing bases, in the order used when the requested one has no price.
+    public static let pricingFallback = ["on-demand", "capacity-block", "1yr-reserved", "3yr-reserved", "spot"]
+    static let kinds: Set<String> = ["aws_neuron", "nvidia_gpu", "aws_cpu", "x86_cpu"]
+    static let dtypes: Set<String> = ["fp32", "tf32", "bf16", "fp16", "fp8"]
+
+    public func device(named name: String) -> DeviceSpec? { devices.first { $0.name == name } }
+    public func instance(named name: String) -> InstanceSpec? { instances.first { $0.name == name } }
+
+    /// The price of `instance` on `basis`, falling back in ``pricingFallback`` order.
+    /// Returns the basis actually used, or `nil` when the instance has no price at all.
+    public func price(of instance: InstanceSpec, basis: String) -> (price: Price, basis: String)? {
+        if let p = instance.prices[basis] { return (p, basis) }
+        for b in Self.pricingFallback where b != basis {
+            if let p = instance.prices[b] { return (p, b) }
+        }
+        return nil
+    }
+
+    /// The catalog shipped with bench.
+    public static func shipped() throws(CatalogError) -> Catalog {
+        guard let url = Bundle.module.url(forResource: "catalog", withExtension: "json") else {
+            throw .unreadable(path: "catalog.json (bench's resource bundle)", reason: "not found next to the binary")
+        }
+        return try load(path: url.path)
+    }
+
+    /// Reads and validates a catalog file (JSON, or YAML: it is read with Yams).
+    public static func load(path: String) throws(CatalogError) -> Catalog {
+        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
+            throw .unreadable(path: path, reason: "cannot read the file")
+        }
+        let catalog: Catalog
+        do {
+            catalog = try YAMLDecoder().decode(Catalog.self, from: text)
+        } catch let error as DecodingError {
+            throw .invalid(path: path, location: Self.location(of: error), reason: Self.reason(of: error))
+        } catch {
+            // Yams' syntax errors name the line and column.
+            throw .syntax(path: path, detail: "\(error)".split(separator: "\n").first.map(String.init) ?? "\(error)")
+        }
+        try catalog.validate(path: path)
+        return catalog
+    }
+
+    /// Adds or replaces devices and instances (by name) from `other`, and takes its version.
+    public func overlaid(with other: Catalog) -> Catalog {
+        var result = self
+        for d in other.devices {
+            if let i = result.devices.firstIndex(where: { $0.name == d.name }) { result.devices[i] = d } else { result.devices.append(d) }
+        }
+        for inst in other.instances {
+            if let i = result.instances.firstIndex(where: { $0.name == inst.name }) { result.instances[i] = inst } else { result.instances.append(inst) }
+        }
+        result.catalogVersion = "\(catalogVersion)+\(other.catalogVersion)"
+        return result
+    }
+
+    /// Checks units, kinds, dtypes, prices and references; the first problem is thrown.
+    public func validate(path: String) throws(CatalogError) {
+        guard schemaVersion == 1 else { throw .invalid(path: path, location: "schema_version", reason: "unknown schema_version \(schemaVersion) (this build reads 1)") }
+        var names = Set<String>()
+        for (i, d) in devices.enumerated() {
+            let at = "devices[\(i)] (\(d.name))"
+            guard names.insert(d.name).inserted else { throw .invalid(path: path, location: at, reason: "duplicate device name '\(d.name)'") }
+            guard Self.kinds.contains(d.kind) else {
+                throw .invalid(path: path, location: at, reason: "unknown kind '\(d.kind)' (valid: \(Self.kinds.sorted().joined(separator: ", ")))")
+            }
+            for (dtype, fact) in d.peakDenseTflops {
+                guard Self.dtypes.contains(dtype) else { throw .invalid(path: path, location: "\(at).peak_dense_tflops", reason: "unknown dtype '\(dtype)'") }
+                guard fact.unit == "TFLOP/s" else { throw .invalid(path: path, location: "\(at).peak_dense_tflops.\(dtype)", reason: "unknown unit '\(fact.unit)' (expected TFLOP/s)") }
+                guard fact.value > 0 else { throw .invalid(path: path, location: "\(at).peak_dense_tflops.\(dtype)", reason: "peak must be positive (got \(fact.value))") }
+            }
+            if let bw = d.memoryBandwidthGbPerS {
+                guard ["GB/s", "GiB/s", "TB/s"].contains(bw.unit) else { throw .invalid(path: path, location: "\(at).memory_bandwidth_gb_per_s", reason: "unknown unit '\(bw.unit)'") }
+                guard bw.value > 0 else { throw .invalid(path: path, location: "\(at).memory_bandwidth_gb_per_s", reason: "must be positive") }
+            }
+        }
+        var instanceNames = Set<String>()
+        for (i, inst) in instances.enumerated() {
+            let at = "instances[\(i)] (\(inst.name))"
+            guard instanceNames.insert(inst.name).inserted else { throw .invalid(path: path, location: at, reason: "duplicate instance name '\(inst.name)'") }
+            guard names.contains(inst.device) else { throw .invalid(path: path, location: at, reason: "unknown device '\(inst.device)'") }
+            guard inst.deviceCount > 0 else { throw .invalid(path: path, location: at, reason: "device_count must be positive") }
+            for (basis, price) in inst.prices {
+                guard Self.pricingFallback.contains(basis) else {
+                    throw .invalid(path: path, location: "\(at).prices", reason: "unknown pricing basis '\(basis)' (valid: \(Self.pricingFallback.joined(separator: ", ")))")
+                }
+                guard price.usdPerHour > 0, price.usdPerHour.isFinite else {
+                    throw .invalid(path: path, location: "\(at).prices.\(basis)", reason: "price must be positive (got \(price.usdPerHour))")
+                }
+            }
+        }
+    }
+
+    static func location(of error: DecodingError) -> String {
+        let path: [any CodingKey]
+        switch error {
+        case .keyNotFound(_, let c), .typeMismatch(_, let c), .valueNotFound(_, let c), .dataCorrupted(let c): path = c.codingPath
+        @unknown default: path = []
+        }
+        return path.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined().trimmingCharacters(in: CharacterSet(charactersIn: "."))
+    }
+
+    static func reason(of error: DecodingError) -> String {
+        switch error {
+        case .keyNotFound(let key, _): "missing required field '\(key.stringValue)'"
+        case .typeMismatch(let type, _): "expected \(type)"
+        case .valueNotFound(let type, _): "missing value of type \(type)"
+        case .dataCorrupted(let c): c.debugDescription
+        @unknown default: "\(error)"
+        }
+    }
+}
+
+/// Errors reading or validating a catalog: file, location and reason.
+public enum CatalogError: Error, Equatable, Sendable, CustomStringConvertible {
+    case unreadable(path: String, reason: String)
+    case syntax(path: String, detail: String)
+    case invalid(path: String, location: String, reason: String)
+
+    public var description: String {
+        switch self {
+        case .unreadable(let p, let r): "catalog '\(p)': \(r)"
+        case .syntax(let p, let d): "catalog '\(p)': syntax error: \(d)"
+        case .invalid(let p, let l, let r): "catalog '\(p)': \(l.isEmpty ? "" : l + ": ")\(r)"
+        }
+    }
+}
