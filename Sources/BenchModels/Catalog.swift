@@ -139,6 +139,10 @@ public struct Catalog: Codable, Sendable, Equatable {
         do {
             catalog = try YAMLDecoder().decode(Catalog.self, from: text)
         } catch let error as DecodingError {
+            // Yams reports YAML/JSON syntax errors (with line and column) as the underlying error.
+            if case .dataCorrupted(let context) = error, let underlying = context.underlyingError {
+                throw .syntax(path: path, detail: "\(underlying)".split(separator: "\n").first.map(String.init) ?? "\(underlying)")
+            }
             throw .invalid(path: path, location: Self.location(of: error), reason: Self.reason(of: error))
         } catch {
             // Yams' syntax errors name the line and column.

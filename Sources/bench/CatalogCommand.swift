@@ -1,0 +1,58 @@
+import ArgumentParser
+import BenchCore
+import BenchModels
+import Foundation
+
+/// `bench catalog`: the devices, instances and prices the modeled backends and costs use.
+struct CatalogCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "catalog", abstract: "List the catalog's devices and instances with their sourced specs and prices.")
+
+    @Option(help: "A catalog file that adds to or overrides the shipped one.")
+    var catalog: String?
+
+    @Option(help: "Pricing basis to show (falls back on-demand, capacity-block, 1yr-reserved, 3yr-reserved, spot).")
+    var pricing: String = "on-demand"
+
+    @Flag(help: "Also print every number's source and date.")
+    var sources = false
+
+    func validate() throws {
+        if !Catalog.pricingFallback.contains(pricing) {
+            throw ValidationError("--pricing: unknown basis '\(pricing)' (valid: \(Catalog.pricingFallback.joined(separator: ", ")))")
+        }
+    }
+
+    func run() throws {
+        let c = try RunPlan.loadCatalog(catalog)
+        print("catalog \(c.catalogVersion) (schema \(c.schemaVersion), \(c.currency)); modeled profiles: \(Profile.builtIn.map { "\($0.id)=\($0.device)@\($0.instance)" }.joined(separator: ", "))")
+        var devices: [[String]] = [["device", "kind", "fp32", "tf32", "bf16", "fp8", "memory", "bandwidth", "TDP"]]
+        for d in c.devices {
+            func peak(_ t: String) -> String { d.peakDenseTflops[t].map { fixed($0.value, 1) } ?? "-" }
+            devices.append([d.name, d.kind, peak("fp32"), peak("tf32"), peak("bf16"), peak("fp8"),
+                            d.memoryGb.map { "\(fixed($0.value, 0)) \($0.unit)" } ?? "-",
+                            d.memoryBandwidthGbPerS.map { "\(fixed($0.value, 0)) \($0.unit)" } ?? "-",
+                            d.tdpWatts.map { "\(fixed($0.value, 0)) W" } ?? "-"])
+        }
+        print("\ndevices (dense peak TFLOP/s; sparse peaks are never used):")
+        print(ResultTable.align(devices, rightAligned: [2, 3, 4, 5, 6, 7, 8]))
+        var instances: [[String]] = [["instance", "device", "count", "vCPUs", "region", "USD/hour", "basis", "USD/hour per device"]]
+        for inst in c.instances {
+            let p = c.price(of: inst, basis: pricing)
+            instances.append([inst.name, inst.device, "\(inst.deviceCount)", inst.vcpus.map(String.init) ?? "-", inst.region,
+                              p.map { fixed($0.price.usdPerHour, 4) } ?? "none", p?.basis ?? "-",
+                              p.map { fixed($0.price.usdPerHour / Double(inst.deviceCount), 4) } ?? "-"])
+        }
+        print("\ninstances (\(pricing) prices; another basis is used when \(pricing) has none):")
+        print(ResultTable.align(instances, rightAligned: [2, 3, 5, 7]))
+        if sources {
+            print("\nsources:")
+            for d in c.devices {
+                for (t, f) in d.peakDenseTflops.sorted(by: { $0.key < $1.key }) { print("  \(d.name) \(t) \(f.value) \(f.unit): \(f.source) (\(f.date))") }
+            }
+            for inst in c.instances {
+                for (b, p) in inst.prices.sorted(by: { $0.key < $1.key }) { print("  \(inst.name) \(b) $\(p.usdPerHour)/h: \(p.source) (\(p.date))") }
+            }
+        }
+    }
+}
