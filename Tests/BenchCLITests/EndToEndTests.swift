@@ -10,7 +10,7 @@ struct EndToEndTests {
         let bench = try BenchBinary.locate()
         let dir = try temporaryDirectory()
         let out = dir.appendingPathComponent("quick.csv")
-        let r = try bench.run(["run", "--suite", "matmul", "--quick", "--threads", "2", "--out", out.path])
+        let r = try bench.run(["run", "--suite", "matmul", "--quick", "--backend", "measured", "--threads", "2", "--out", out.path])
         #expect(r.status == 0, "stderr: \(r.stderr)")
         #expect(r.stdout.contains("results: \(out.path)"))
         #expect(r.stdout.contains("% peak"))
@@ -21,18 +21,24 @@ struct EndToEndTests {
         #expect(Set(rows.map(\.backend)) == ["cpu-blas", "cpu-swift"])
         #expect(Set(rows.map(\.runID)).count == 1)
         for row in rows {
-            #expect(row.status == .ok, "\(row.caseID) \(row.backend): \(row.notes)")
             #expect(row.threads == 2)
-            #expect(row.samples >= 6)
             #expect(row.throughputUnit == "calls/s")
             #expect(row.priceUSDPerHour == nil)
+            if row.dtype == "bf16" || row.dtype == "fp8" {
+                // The CPU backends have no bf16/fp8 kernels: unsupported, with the reason.
+                #expect(row.status == .unsupported)
+                #expect(row.notes.contains("has no \(row.dtype)"))
+                continue
+            }
+            #expect(row.status == .ok, "\(row.caseID) \(row.backend): \(row.notes)")
+            #expect(row.samples >= 6)
             #expect(row.notes.contains("verified"))
         }
         let sidecar = try ResultReader.readSidecar(path: dir.appendingPathComponent("quick.json").path)
         #expect(sidecar.csvFile == "quick.csv")
         #expect(!sidecar.interrupted)
         #expect(sidecar.rows.map(\.key) == rows.map(\.key))
-        for (s, row) in zip(sidecar.rows, rows) {
+        for (s, row) in zip(sidecar.rows, rows) where row.status == .ok {
             #expect(s.samplesSeconds.count == row.samples)
             let median = Summary(s.samplesSeconds).median
             #expect(abs(median - (row.medianSeconds ?? 0)) <= 1e-12 * max(1, median))
@@ -64,7 +70,7 @@ struct EndToEndTests {
         // The quick cases finish in about 0.1 s each (100 samples of ~1 ms); the added
         // large case last needs 100 samples of ~0.1 s, so the run is interrupted inside it.
         let p = try bench.start([
-            "run", "--quick", "--min-samples", "100", "--threads", "1", "--out", out.path,
+            "run", "--quick", "--backend", "measured", "--dtype", "fp32,fp64", "--min-samples", "100", "--threads", "1", "--out", out.path,
             "--add-case", "gemm/fp64/M=2000,N=2000,K=2000",
         ])
         let partial = dir.appendingPathComponent(".int.csv.partial")
@@ -87,7 +93,7 @@ struct EndToEndTests {
         let rows = try ResultReader.read(path: out.path).rows
         #expect(rows.count >= 1)
         #expect(rows.count >= 2)
-        #expect(rows.count < (MatmulSuite().cases(quick: true).count + 1) * 2)
+        #expect(rows.count < (MatmulSuite().cases(quick: true).count + 1) * 2 - 2)
         #expect(rows.allSatisfy { $0.status == .ok })
         let sidecar = try ResultReader.readSidecar(path: dir.appendingPathComponent("int.json").path)
         #expect(sidecar.interrupted)
@@ -99,11 +105,11 @@ struct EndToEndTests {
         let bench = try BenchBinary.locate()
         let dir = try temporaryDirectory()
         let out = dir.appendingPathComponent("train.csv")
-        let r = try bench.run(["run", "--suite", "training", "--quick", "--threads", "2", "--out", out.path])
+        let r = try bench.run(["run", "--suite", "training", "--quick", "--backend", "measured", "--dtype", "fp32", "--threads", "2", "--out", out.path])
         #expect(r.status == 0, "stderr: \(r.stderr)")
         let (columns, rows) = try ResultReader.read(path: out.path)
-        #expect(columns == ResultSchema.v1Columns + ["mfu", "tokens_per_step"])
-        #expect(rows.count == TrainingSuite().cases(quick: true).count * 2)
+        #expect(columns == ResultSchema.v1Columns + ["mfu", "tokens_per_step", "bound", "perf_per_dollar", "catalog_version"])
+        #expect(rows.count == TrainingSuite().cases(quick: true).filter { $0.dtype == .fp32 }.count * 2)
         for row in rows {
             #expect(row.status == .ok, "\(row.caseID) \(row.backend): \(row.notes)")
             let kc = try KernelRegistry.builtIn.validatedCase(row.caseID)
@@ -117,6 +123,31 @@ struct EndToEndTests {
             let units = spec.unitsPerCall(kc)
             #expect(abs((row.throughput ?? 0) - units / (row.medianSeconds ?? 1)) < 1e-6 * (row.throughput ?? 1))
         }
+    }
+
+    @Test("modeled and measured rows together, with cost columns wherever a price is known")
+    func costs() throws {
+        let bench = try BenchBinary.locate()
+        let dir = try temporaryDirectory()
+        let out = dir.appendingPathComponent("cost.csv")
+        let r = try bench.run(["run", "--suite", "training", "--quick", "--case", "^mlp_step/", "--host-price", "0.5", "--out", out.path])
+        #expect(r.status == 0, "stderr: \(r.stderr)")
+        #expect(r.stdout.contains("price-performance ranking"))
+        let (columns, rows) = try ResultReader.read(path: out.path)
+        #expect(columns == ResultSchema.columns)
+        let h100 = try #require(rows.first { $0.backend == "h100" && $0.dtype == "bf16" })
+        #expect(h100.backendKind == .modeled)
+        #expect(h100.samples == 0 && h100.p10Seconds == nil && h100.ciLowSeconds == nil)
+        #expect(abs((h100.priceUSDPerHour ?? 0) - 55.04 / 8) < 1e-9)
+        let throughput = try #require(h100.throughput), tflops = try #require(h100.tflops)
+        #expect(abs((h100.usdPerMillionUnits ?? 0) - 55.04 / 8 / 3600 / throughput * 1e6) < 1e-9 * (h100.usdPerMillionUnits ?? 1))
+        #expect(abs((h100.usdPerPFLOP ?? 0) - 55.04 / 8 / (tflops * 3.6)) < 1e-9 * (h100.usdPerPFLOP ?? 1))
+        #expect(["compute", "memory", "overhead"].contains(h100.extraColumns.first { $0.name == "bound" }?.value ?? ""))
+        #expect(h100.extraColumns.first { $0.name == "catalog_version" }?.value.isEmpty == false)
+        let blas = try #require(rows.first { $0.backend == "cpu-blas" && $0.dtype == "fp32" })
+        #expect(blas.priceUSDPerHour == 0.5)
+        #expect(blas.usdPerMillionUnits != nil)
+        #expect(rows.first { $0.backend == "cpu-blas" && $0.dtype == "bf16" }?.status == .unsupported)
     }
 
     @Test("bench list shows suites, cases, backends and the measured peak")
