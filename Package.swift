@@ -47,6 +47,9 @@ let package = Package(
             resources: [.copy("Resources/catalog.json")]
         ),
 
+        // MARK: Out-of-process plugins
+        .target(name: "BenchPlugins", dependencies: ["BenchCore", "BenchTraining"]),
+
         // MARK: Backends
         .target(name: "BenchBLAS", dependencies: ["BenchCore", "BenchTraining", "CBLAS"]),
         .target(name: "BenchSwiftKernels", dependencies: ["BenchCore", "BenchTraining"]),
@@ -55,9 +58,17 @@ let package = Package(
         .executableTarget(
             name: "bench",
             dependencies: [
-                "BenchCore", "BenchBLAS", "BenchSwiftKernels", "BenchModels",
+                "BenchCore", "BenchBLAS", "BenchSwiftKernels", "BenchModels", "BenchPlugins",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
+        ),
+
+        // MARK: Benchmarks (built with the package, run by scripts/perf-*)
+        .target(name: "CAllocationCounter", path: "Benchmarks/CAllocationCounter"),
+        .executableTarget(
+            name: "bench-alloc-check",
+            dependencies: ["BenchCore", "BenchBLAS", "BenchSwiftKernels", "CAllocationCounter"],
+            path: "Benchmarks/AllocationCheck"
         ),
 
         // MARK: Tests
@@ -67,7 +78,7 @@ let package = Package(
             name: "BenchKernelTests",
             dependencies: ["BenchCore", "BenchTraining", "BenchBLAS", "BenchSwiftKernels", "BenchModels", "BenchTestSupport"]
         ),
-        .testTarget(name: "BenchCLITests", dependencies: ["BenchCore", "BenchTestSupport"]),
+        .testTarget(name: "BenchCLITests", dependencies: ["BenchCore", "BenchTestSupport"], exclude: ["Fixtures"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -29,56 +29,74 @@ public final class PreparedMLP<T: NativeScalar>: PreparedCase {
     }
 
     /// Recomputes up to 4 output rows of the first forward pass in fp64.
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
+    func verifyFirstForward() -> Verification {
+        let entries = Self.verificationEntries(model.kernelCase)
+        return Self.checkFirstForward(model.kernelCase, entries: entries,
+                                      values: entries.map { Double(model.output.base[$0.0 * model.d + $0.1]) })
+    }
+
+    /// Rows 0 and B−1 and up to two pseudo-random rows of `out[B×D]`, every column.
+    public static func verificationEntries(_ kernelCase: KernelCase) -> [(Int, Int)] {
+        let s = MLPStepSpec().shape(kernelCase)
+        var rows = Set([0, s.b - 1])
+        var rng = SplitMix64(seed: InputSeed.seed(caseID: kernelCase.id, operand: "verify"))
+        while rows.count < min(4, s.b) { rows.insert(Int(rng.next() % UInt64(s.b))) }
+        return rows.sorted().flatMap { r in (0..<s.d).map { (r, $0) } }
+    }
+
+    /// Checks values of the first forward pass's `out` at `entries` (from any implementation)
+    /// against an fp64 recomputation from the initial state.
     ///
     /// Tolerance per entry: `8u·(√H·S₁ + 1.2·√D·S₂ + S₁)` with `S₁ = Σⱼ|aⱼ·W2ⱼₖ|`,
     /// `S₂ = Σⱼ|W2ⱼₖ|·Σᵢ|xᵢ·W1ᵢⱼ|`: the GEMM bound of each layer, the first layer's
     /// error carried through GELU (slope ≤ 1.13), and one ulp of tanh.
-    @_specialize(where T == Float)
-    @_specialize(where T == Double)
-    func verifyFirstForward() -> Verification {
-        let (b, d, h) = (model.b, model.d, model.h)
-        let id = model.kernelCase
+    public static func checkFirstForward(_ id: KernelCase, entries: [(Int, Int)], values: [Double]) -> Verification {
+        let s = MLPStepSpec().shape(id)
+        let (b, d, h) = (s.b, s.d, s.h)
+        guard values.count == entries.count else {
+            return Verification(passed: false, checkedEntries: 0, worstErrorRatio: .infinity, maxAbsoluteError: 0,
+                                tolerance: "", detail: "\(values.count) values for \(entries.count) entries")
+        }
         let w1 = AlignedBuffer<T>(count: d * h, repeating: 0), w2 = AlignedBuffer<T>(count: h * d, repeating: 0)
         let x = AlignedBuffer<T>(count: b * d, repeating: 0), y = AlignedBuffer<T>(count: b * d, repeating: 0)
         MLPStep<T>.initialize(id, x: x.pointer, y: y.pointer, w1: w1.pointer, w2: w2.pointer, d: d, h: h)
         let u = T.dtype.unitRoundoff ?? 1e-16
-        var rows = Set([0, b - 1])
-        var rng = SplitMix64(seed: InputSeed.seed(caseID: id.id, operand: "verify"))
-        while rows.count < min(4, b) { rows.insert(Int(rng.next() % UInt64(b))) }
-        var worst = 0.0, maxAbs = 0.0, detail = "", checked = 0
+        var worst = 0.0, maxAbs = 0.0, detail = ""
         var act = [Double](repeating: 0, count: h), mag = [Double](repeating: 0, count: h)
-        for r in rows.sorted() {
-            for j in 0..<h {
-                var s = 0.0, m = 0.0
-                for i in 0..<d {
-                    let t = Double(x.base[r * d + i]) * Double(w1.base[i * h + j])
-                    s += t
-                    m += abs(t)
-                }
-                act[j] = 0.5 * s * (1 + Foundation.tanh(Elementwise.geluScale * (s + 0.044715 * s * s * s)))
-                mag[j] = m
-            }
-            for k in 0..<d {
-                var ref = 0.0, s1 = 0.0, s2 = 0.0
+        var currentRow = -1
+        for ((r, k), got) in zip(entries, values) {
+            if r != currentRow {
                 for j in 0..<h {
-                    let wv = Double(w2.base[j * d + k])
-                    ref += act[j] * wv
-                    s1 += abs(act[j] * wv)
-                    s2 += abs(wv) * mag[j]
+                    var sum = 0.0, m = 0.0
+                    for i in 0..<d {
+                        let t = Double(x.base[r * d + i]) * Double(w1.base[i * h + j])
+                        sum += t
+                        m += abs(t)
+                    }
+                    act[j] = 0.5 * sum * (1 + Foundation.tanh(Elementwise.geluScale * (sum + 0.044715 * sum * sum * sum)))
+                    mag[j] = m
                 }
-                let got = Double(model.output.base[r * d + k])
-                let bound = 8 * u * (Double(h).squareRoot() * s1 + 1.2 * Double(d).squareRoot() * s2 + s1) + .leastNormalMagnitude
-                let err = abs(got - ref)
-                let ratio = got.isFinite ? err / bound : .infinity
-                if ratio > worst {
-                    worst = ratio
-                    if ratio > 1, detail.isEmpty { detail = "out[\(r),\(k)] = \(got), reference \(ref), |error| \(err) > bound \(bound)" }
-                }
-                if got.isFinite { maxAbs = max(maxAbs, err) }
-                checked += 1
+                currentRow = r
             }
+            var ref = 0.0, s1 = 0.0, s2 = 0.0
+            for j in 0..<h {
+                let wv = Double(w2.base[j * d + k])
+                ref += act[j] * wv
+                s1 += abs(act[j] * wv)
+                s2 += abs(wv) * mag[j]
+            }
+            let bound = 8 * u * (Double(h).squareRoot() * s1 + 1.2 * Double(d).squareRoot() * s2 + s1) + .leastNormalMagnitude
+            let err = abs(got - ref)
+            let ratio = got.isFinite ? err / bound : .infinity
+            if ratio > worst {
+                worst = ratio
+                if ratio > 1, detail.isEmpty { detail = "out[\(r),\(k)] = \(got), reference \(ref), |error| \(err) > bound \(bound)" }
+            }
+            if got.isFinite { maxAbs = max(maxAbs, err) }
         }
-        return Verification(passed: worst <= 1, checkedEntries: checked, worstErrorRatio: worst, maxAbsoluteError: maxAbs,
+        return Verification(passed: worst <= 1, checkedEntries: entries.count, worstErrorRatio: worst, maxAbsoluteError: maxAbs,
                             tolerance: "first forward pass vs fp64, |out-ref| <= 8u(sqrt(H)S1 + 1.2 sqrt(D)S2 + S1)",
                             detail: detail)
     }

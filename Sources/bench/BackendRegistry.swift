@@ -1,6 +1,8 @@
 import BenchBLAS
 import BenchCore
 import BenchModels
+import BenchPlugins
+import Foundation
 import BenchSwiftKernels
 
 /// The backends of this build, registered explicitly in one place.
@@ -24,8 +26,13 @@ enum BackendRegistry {
     /// Group names `--backend` accepts besides ids.
     static let groups = ["all", "measured", "modeled"]
 
-    /// Resolves a comma-separated `--backend` list of ids and groups, keeping order, no duplicates.
-    static func select(_ list: String, from backends: [any Backend]) throws -> [any Backend] {
+    /// Resolves a comma-separated `--backend` list of ids, groups and `plugin:PATH` entries,
+    /// keeping order, no duplicates. Plugins are started (and handshaken) here, before any case
+    /// runs; their stderr goes to `<log stem>.plugin-<file name>.log`.
+    static func select(
+        _ list: String, from backends: [any Backend], pluginArguments: [String] = [], logStem: String = "results/bench",
+        caseTimeout: Double = 60
+    ) throws -> [any Backend] {
         var chosen: [any Backend] = []
         func add(_ b: any Backend) {
             if !chosen.contains(where: { $0.id == b.id }) { chosen.append(b) }
@@ -36,6 +43,17 @@ enum BackendRegistry {
             case "all": backends.forEach(add)
             case "measured": backends.filter { $0.kind == .measured }.forEach(add)
             case "modeled": backends.filter { $0.kind == .modeled }.forEach(add)
+            case let plugin where plugin.hasPrefix("plugin:"):
+                let path = String(plugin.dropFirst("plugin:".count))
+                let log = "\(logStem).plugin-\(URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent).log"
+                do {
+                    add(try PluginBackend(path: path, arguments: pluginArguments, logPath: log, caseTimeout: caseTimeout))
+                } catch {
+                    // The plugin's own last words (e.g. the install command it needs) say the most.
+                    let said = (try? String(contentsOfFile: log, encoding: .utf8))?
+                        .split(separator: "\n").last.map { "; it said: \($0.prefix(300))" } ?? ""
+                    throw UsageError("--backend plugin:\(path): \(error)\(said) (plugin log: \(log))")
+                }
             default:
                 guard let b = backends.first(where: { $0.id.rawValue == name }) else {
                     let valid = (backends.map(\.id.rawValue) + groups).joined(separator: ", ")

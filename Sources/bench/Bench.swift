@@ -19,6 +19,8 @@ struct Bench: ParsableCommand {
     )
 
     static func main() {
+        // A plugin that dies must show up as an error on write, not kill bench with SIGPIPE.
+        signal(SIGPIPE, SIG_IGN)
         do {
             var command = try parseAsRoot()
             try command.run()

@@ -20,7 +20,7 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Suite to run (\(SuiteRegistry.all.map(\.name).joined(separator: ", "))).")
     var suite: String = "matmul"
 
-    @Option(help: "Comma-separated backend ids and groups (all, measured, modeled).")
+    @Option(help: "Comma-separated backend ids and groups (all, measured, modeled), and plugin:PATH for an out-of-process plugin.")
     var backend: String = "all"
 
     @Option(name: .customLong("case"), help: "Only cases whose id matches this regular expression.")
@@ -46,6 +46,12 @@ struct RunCommand: ParsableCommand {
 
     @Option(name: .customLong("add-case"), help: "Also run this case id (repeatable), e.g. gemm/fp32/M=384,N=1536,K=512.")
     var addCase: [String] = []
+
+    @Option(name: .customLong("plugin-arg"), parsing: .unconditionalSingleValue, help: "An argument passed to every plugin (repeatable).")
+    var pluginArg: [String] = []
+
+    @Option(name: .customLong("case-timeout"), help: "Seconds a plugin may take for one prepare, run, verify or teardown (default 60).")
+    var caseTimeout: Double = 60
 
     @Option(help: "A catalog file (JSON or YAML) that adds to or overrides the shipped one.")
     var catalog: String?
@@ -80,6 +86,7 @@ struct RunCommand: ParsableCommand {
         if let minSamples, minSamples < 6 {
             throw ValidationError("--min-samples must be at least 6, the fewest that give a 95% CI of the median (got \(minSamples))")
         }
+        if !(caseTimeout > 0) || !caseTimeout.isFinite { throw ValidationError("--case-timeout must be a positive number of seconds (got \(caseTimeout))") }
         if !Catalog.pricingFallback.contains(pricing) {
             throw ValidationError("--pricing: unknown basis '\(pricing)' (valid: \(Catalog.pricingFallback.joined(separator: ", ")))")
         }

@@ -1,6 +1,7 @@
 import BenchBLAS
 import BenchCore
 import BenchModels
+import BenchPlugins
 import BenchSwiftKernels
 import Foundation
 
@@ -25,10 +26,13 @@ struct RunPlan {
             throw UsageError("--suite: unknown suite '\(c.suite)' (valid: \(SuiteRegistry.all.map(\.name).joined(separator: ", ")))")
         }
         self.suite = suite
+        let destination = try Self.destination(c.out, suite: suite.name)
         let catalog = try Self.loadCatalog(c.catalog)
         catalogVersion = catalog.catalogVersion
         let allBackends = try BackendRegistry.all(cpuModel: cpu.model, catalog: catalog)
-        backends = try BackendRegistry.select(c.backend, from: allBackends)
+        backends = try BackendRegistry.select(
+            c.backend, from: allBackends, pluginArguments: c.pluginArg,
+            logStem: destination.deletingPathExtension().path, caseTimeout: c.caseTimeout)
         guard !backends.isEmpty else {
             throw UsageError("--backend '\(c.backend)' selects no backend in this build (available: \(allBackends.map(\.id.rawValue).joined(separator: ", ")))")
         }
@@ -99,7 +103,7 @@ struct RunPlan {
         if let n = c.minSamples { policy.minSamples = n }
         self.policy = policy
 
-        destination = try Self.destination(c.out, suite: suite.name)
+        self.destination = destination
     }
 
     /// The shipped catalog, with `--catalog FILE` laid over it.
@@ -223,6 +227,7 @@ struct RunPlan {
                 outcomes.append(outcome)
             })
         interrupt.cancel()
+        for b in backends { b.shutdown() }
         if progress { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
         do {
             try writer.finish(makeSidecar(false))
@@ -237,6 +242,7 @@ struct RunPlan {
         print("OpenBLAS core: \(blas.coreName)\(blas.coreTypeOverride.isEmpty ? "" : " (OPENBLAS_CORETYPE=\(blas.coreTypeOverride))"); native kernels: \(NativeKernels.variant)")
         if !blas.warning.isEmpty, backends.contains(where: { $0.id == .cpuBLAS }) { printError("WARNING: \(blas.warning)") }
         if let w = env.noise?.warning, !w.isEmpty { printError("warning: \(w)") }
+        for case let plugin as PluginBackend in backends { print("plugin \(plugin.id) log: \(plugin.logPath)") }
         print("results: \(destination.path)")
         print("sidecar: \(writer.sidecarURL.path)")
         let failures = outcomes.filter { $0.row.status.isFailure }

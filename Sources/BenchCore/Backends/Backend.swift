@@ -36,9 +36,13 @@ public protocol Backend: AnyObject {
     func unsupportedReason(for kernelCase: KernelCase) -> String?
     /// Allocates and initialises everything the case needs, with `threads` workers.
     func prepare(_ kernelCase: KernelCase, threads: Int) throws -> any PreparedCase
+    /// Releases what the backend holds (a plugin's child process) at the end of a run.
+    func shutdown()
 }
 
 extension Backend {
+    public func shutdown() {}
+
     /// The default check: the dtype must be one of ``dtypes``.
     public func dtypeUnsupportedReason(for kernelCase: KernelCase) -> String? {
         dtypes.contains(kernelCase.dtype)
@@ -53,6 +57,18 @@ public protocol PreparedCase: AnyObject {
     func run() throws
     /// Checks the output of the latest ``run()`` against an fp64 reference.
     func verify() -> Verification
+    /// Frees the case's resources once its row is finished.
+    func teardown()
+}
+
+extension PreparedCase {
+    public func teardown() {}
+}
+
+/// A prepared case that times itself on its device's clock (an out-of-process plugin).
+public protocol SelfTimedCase: PreparedCase {
+    /// `count` samples, each the mean seconds per call of `callsPerSample` back-to-back calls.
+    func samples(count: Int, callsPerSample: Int) throws -> [Double]
 }
 
 /// Errors a backend raises while preparing or running a case.
@@ -63,6 +79,8 @@ public enum BackendError: Error, Equatable, Sendable, CustomStringConvertible {
     case allocationFailed(caseID: String, bytes: Int)
     /// The computation produced NaN or infinity.
     case nonFinite(caseID: String, detail: String)
+    /// The backend cannot run this case (a plugin said so); the row is `unsupported`.
+    case unsupported(String)
     /// Anything else, with a one-line reason.
     case failed(String)
 
@@ -71,6 +89,7 @@ public enum BackendError: Error, Equatable, Sendable, CustomStringConvertible {
         case .unsupportedKernel(let b, let k): "backend \(b) does not implement kernel \(k)"
         case .allocationFailed(let id, let bytes): "could not allocate \(formatBytes(bytes)) for \(id)"
         case .nonFinite(let id, let detail): "non-finite values in \(id): \(detail)"
+        case .unsupported(let reason): reason
         case .failed(let reason): reason
         }
     }

@@ -34,25 +34,38 @@ public final class GEMMProblem<T: GEMMScalar> {
     /// factor of 8; a wrong index or a dropped term errs by about `|aᵢₖ·bₖⱼ|`,
     /// hundreds of times more.
     public func verify() -> Verification {
-        let (m, n, k) = (shape.m, shape.n, shape.k)
-        var entries: [(Int, Int)] = [(0, 0), (0, n - 1), (m - 1, 0), (m - 1, n - 1)]
+        let entries = Self.verificationEntries(kernelCase)
+        return check(entries: entries, values: entries.map { Double(c.base[$0.0 * shape.n + $0.1]) })
+    }
+
+    /// The entries verification samples: the four corners plus up to 60 pseudo-random ones
+    /// (SplitMix64 seeded with `FNV-1a-64("<case id>#verify")`).
+    public static func verificationEntries(_ kernelCase: KernelCase) -> [(Int, Int)] {
+        let s = GEMMSpec().shape(kernelCase)
+        var entries: [(Int, Int)] = [(0, 0), (0, s.n - 1), (s.m - 1, 0), (s.m - 1, s.n - 1)]
         var rng = SplitMix64(seed: InputSeed.seed(caseID: kernelCase.id, operand: "verify"))
-        for _ in 0..<min(60, m * n) {
-            entries.append((Int(rng.next() % UInt64(m)), Int(rng.next() % UInt64(n))))
+        for _ in 0..<min(60, s.m * s.n) {
+            entries.append((Int(rng.next() % UInt64(s.m)), Int(rng.next() % UInt64(s.n))))
         }
+        return entries
+    }
+
+    /// Checks `values` of C at `entries` (computed by any implementation from this case's
+    /// inputs) against an fp64 recomputation, with the tolerance documented on ``verify()``.
+    public func check(entries: [(Int, Int)], values: [Double]) -> Verification {
+        let (n, k) = (shape.n, shape.k)
         let u = T.dtype.unitRoundoff ?? 1e-16
         let factor = 8 * Double(k).squareRoot() * u
         var worst = 0.0, maxAbs = 0.0
         var detail = ""
-        let ap = a.base, bp = b.base, cp = c.base
-        for (i, j) in entries {
+        let ap = a.base, bp = b.base
+        for ((i, j), got) in zip(entries, values) {
             var ref = 0.0, mag = 0.0
             for p in 0..<k {
                 let t = Double(ap[i * k + p]) * Double(bp[p * n + j])
                 ref += t
                 mag += abs(t)
             }
-            let got = Double(cp[i * n + j])
             let err = abs(got - ref)
             let bound = factor * mag + Double.leastNormalMagnitude
             let ratio = got.isFinite ? err / bound : .infinity
@@ -63,6 +76,10 @@ public final class GEMMProblem<T: GEMMScalar> {
                 }
             }
             if got.isFinite { maxAbs = max(maxAbs, err) }
+        }
+        if values.count != entries.count {
+            return Verification(passed: false, checkedEntries: 0, worstErrorRatio: .infinity, maxAbsoluteError: 0,
+                                tolerance: "", detail: "\(values.count) values for \(entries.count) entries")
         }
         return Verification(
             passed: worst <= 1, checkedEntries: entries.count, worstErrorRatio: worst, maxAbsoluteError: maxAbs,

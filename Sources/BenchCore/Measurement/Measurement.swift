@@ -75,4 +75,33 @@ public struct Measurement: Sendable, Equatable {
             }
         }
     }
+
+    /// Measures a case that times itself (a plugin): the same warm-up, batching, stopping
+    /// rule and budget as ``measure(policy:stopwatch:_:)``, with samples from `source(count, callsPerSample)`.
+    public static func measureSelfTimed<S: Stopwatch>(
+        policy: MeasurementPolicy, stopwatch: inout S, _ source: (Int, Int) throws -> [Double]
+    ) rethrows -> Measurement {
+        let start = stopwatch.seconds()
+        var warm = try source(max(1, policy.warmupMinCalls), 1)
+        while stopwatch.seconds() - start < policy.warmupMinSeconds { warm += try source(1, 1) }
+        let perCall = max(warm.min() ?? 1e-9, 1e-9)
+        let calls = max(1, Int((policy.targetSampleSeconds / perCall * (1 - 1e-9)).rounded(.up)))
+        var samples: [Double] = []
+        let minSamples = max(1, policy.minSamples)
+        while true {
+            let want = samples.count < minSamples ? minSamples - samples.count : max(1, min(64, samples.count / 4))
+            samples += try source(min(want, policy.maxSamples - samples.count), calls)
+            let elapsed = stopwatch.seconds() - start
+            if samples.count >= policy.maxSamples {
+                return Measurement(samples: samples, callsPerSample: calls, warmupCalls: warm.count, stopReason: .sampleCap)
+            }
+            if elapsed >= policy.minimumBudgetFraction * policy.budgetSeconds,
+               let w = Summary(samples, level: policy.confidenceLevel).relativeCIHalfWidth, w <= policy.targetRelativeCIHalfWidth {
+                return Measurement(samples: samples, callsPerSample: calls, warmupCalls: warm.count, stopReason: .precision)
+            }
+            if elapsed >= policy.budgetSeconds {
+                return Measurement(samples: samples, callsPerSample: calls, warmupCalls: warm.count, stopReason: .budget)
+            }
+        }
+    }
 }

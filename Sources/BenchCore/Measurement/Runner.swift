@@ -127,6 +127,13 @@ public struct Runner {
         let prepared: any PreparedCase
         do {
             prepared = try backend.prepare(kernelCase, threads: configuration.threads)
+        } catch BackendError.unsupported(let reason) {
+            return finish(.unsupported, reason)
+        } catch {
+            return finish(.error, "\(error)")
+        }
+        defer { prepared.teardown() }
+        do {
             try prepared.run()
         } catch {
             return finish(.error, "\(error)")
@@ -140,7 +147,13 @@ public struct Runner {
         var stopwatch = ContinuousStopwatch()
         let measurement: Measurement
         do {
-            measurement = try Measurement.measure(policy: configuration.policy, stopwatch: &stopwatch) { try prepared.run() }
+            if let selfTimed = prepared as? any SelfTimedCase {
+                measurement = try Measurement.measureSelfTimed(policy: configuration.policy, stopwatch: &stopwatch) {
+                    try selfTimed.samples(count: $0, callsPerSample: $1)
+                }
+            } else {
+                measurement = try Measurement.measure(policy: configuration.policy, stopwatch: &stopwatch) { try prepared.run() }
+            }
         } catch {
             return finish(.error, "\(error)")
         }

@@ -1,0 +1,34 @@
+// Counts heap allocations per call after warm-up, for the kernels whose hot paths must not
+// allocate: GEMM on both backends, and the training steps. Run: scripts/perf-allocations.
+import BenchBLAS
+import BenchCore
+import BenchSwiftKernels
+import CAllocationCounter
+import Foundation
+
+let cpu = HostProbe.cpuInfo().model
+let threads = Int(CommandLine.arguments.dropFirst().first ?? "") ?? ProcessInfo.processInfo.activeProcessorCount
+let ids = [
+    "gemm/fp32/M=1024,N=1024,K=1024", "gemm/fp64/M=512,N=512,K=512",
+    "mlp_step/fp32/B=512,D=1024,H=4096,opt=sgd", "mlp_step/fp32/B=512,D=1024,H=4096,opt=adamw",
+    "transformer_block_step/fp32/B=4,S=256,D=768,heads=12,opt=adamw",
+    "layernorm_fwd_bwd/fp32/T=1024,D=768", "softmax_xent_fwd_bwd/fp32/T=512,V=50304",
+    "attention_fwd_bwd/fp32/B=4,S=256,D=768,heads=12", "adamw_update/fp32/N=7087872",
+]
+var worst = 0
+print("| case | backend | threads | allocations per call (after 3 warm-up calls, over 10 calls) |")
+print("|---|---|---|---|")
+for id in ids {
+    let kc = try KernelRegistry.builtIn.validatedCase(id)
+    for backend in [BLASBackend(cpuModel: cpu) as any Backend, SwiftBackend(cpuModel: cpu)] {
+        let prepared = try backend.prepare(kc, threads: threads)
+        for _ in 0..<3 { try prepared.run() }
+        bench_count_allocations(1)
+        for _ in 0..<10 { try prepared.run() }
+        bench_count_allocations(0)
+        let perCall = Double(bench_allocations()) / 10
+        worst = max(worst, bench_allocations())
+        print("| `\(id)` | \(backend.id) | \(threads) | \(perCall) |")
+    }
+}
+exit(worst == 0 ? 0 : 1)

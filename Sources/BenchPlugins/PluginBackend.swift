@@ -1,0 +1,264 @@
+import BenchCore
+import BenchTraining
+import Foundation
+
+/// A backend that is any executable speaking the plugin protocol (docs/plugin-protocol.md).
+///
+/// The plugin runs as a child process in its own process group; a crash, hang, garbage or
+/// protocol violation fails only the case at hand (the child is killed, reaped, and started
+/// again for the next case). Its stderr goes to ``logPath``.
+public final class PluginBackend: Backend {
+    public let id: BackendID
+    public let kind = BackendKind.measured
+    public let device: String
+    public let dtypes: [DType]
+    public let kernels: [String]
+    public let path: String
+    public let arguments: [String]
+    /// Where the plugin's stderr goes (named in every row's notes).
+    public let logPath: String
+    /// Seconds each prepare, run, verify or teardown may take.
+    public let caseTimeout: Double
+    /// The plugin's own price suggestion, if it gave one (not used unless asked).
+    public let priceHint: Double?
+    private var process: PluginProcess?
+    private var nextID = 1
+
+    /// Starts the plugin and completes the handshake.
+    public init(path: String, arguments: [String], logPath: String, caseTimeout: Double) throws(PluginError) {
+        self.path = path
+        self.arguments = arguments
+        self.logPath = logPath
+        self.caseTimeout = caseTimeout
+        let p = try PluginProcess(path: path, arguments: arguments, logPath: logPath)
+        let hello: [String: Any]
+        do {
+            try p.send(["type": "hello", "protocol_version": PluginProtocol.version], waitingFor: "the handshake")
+            hello = try p.receive(timeout: PluginProtocol.handshakeTimeout, waitingFor: "the handshake")
+        } catch let error as PluginError {
+            p.terminate()
+            throw error
+        } catch {
+            p.terminate()
+            throw .protocolViolation(plugin: path, detail: "\(error)")
+        }
+        let m = Message(hello, plugin: path)
+        guard (try? m.string("type")) == "handshake" else {
+            p.terminate()
+            throw .protocolViolation(plugin: path, detail: "expected a handshake, got \(hello["type"] ?? "no type")")
+        }
+        do {
+            let version = try m.int("protocol_version")
+            guard version == PluginProtocol.version else { throw PluginError.versionMismatch(plugin: path, got: version) }
+            let backendID = try m.string("backend_id")
+            guard backendID.range(of: "^[a-z0-9][a-z0-9._-]{0,63}$", options: .regularExpression) != nil else {
+                throw PluginError.protocolViolation(plugin: path, detail: "backend_id '\(backendID)' is not a lowercase id")
+            }
+            id = BackendID(backendID)
+            device = String(try m.string("device").prefix(512))
+            kernels = try m.strings("kernels")
+            dtypes = try m.strings("dtypes").map { DType(rawValue: $0) }
+            priceHint = hello["price_hint_usd_per_hour"] as? Double
+        } catch let error as PluginError {
+            p.terminate()
+            throw error
+        } catch {
+            p.terminate()
+            throw .protocolViolation(plugin: path, detail: "\(error)")
+        }
+        process = p
+    }
+
+    public func unsupportedReason(for kernelCase: KernelCase) -> String? {
+        if !kernels.contains(kernelCase.kernel) { return "\(id) (plugin) does not implement \(kernelCase.kernel)" }
+        return dtypeUnsupportedReason(for: kernelCase)
+    }
+
+    /// The running child, started again (with a new handshake) after a failure.
+    func running() throws(PluginError) -> PluginProcess {
+        if let process { return process }
+        let fresh = try PluginBackend(path: path, arguments: arguments, logPath: logPath, caseTimeout: caseTimeout)
+        guard let p = fresh.process, fresh.id == id else {
+            throw .protocolViolation(plugin: path, detail: "restarted with another backend id")
+        }
+        fresh.process = nil
+        process = p
+        return p
+    }
+
+    /// Sends a request and returns the validated reply; on any failure kills the child.
+    func exchange(_ request: [String: Any], expecting types: Set<String>, what: String) throws(PluginError) -> Message {
+        try exchange(request.sorted { $0.key < $1.key }, expecting: types, what: what)
+    }
+
+    func exchange(_ fields: [(String, Any)], expecting types: Set<String>, what: String) throws(PluginError) -> Message {
+        let request = Dictionary(fields, uniquingKeysWith: { a, _ in a })
+        let p = try running()
+        do {
+            try p.send(fields, waitingFor: what)
+            let reply = Message(try p.receive(timeout: caseTimeout, waitingFor: what), plugin: path)
+            let type = try reply.string("type")
+            guard types.contains(type) || type == "error" || type == "unsupported" else {
+                throw PluginError.protocolViolation(plugin: path, detail: "answered \(what) with '\(type)'")
+            }
+            if let expected = request["id"] as? Int {
+                let got = try reply.int("id")
+                guard got == expected else { throw PluginError.protocolViolation(plugin: path, detail: "answered request \(expected) with id \(got)") }
+            }
+            return reply
+        } catch let error as PluginError {
+            process = nil
+            p.terminate()
+            throw error
+        } catch {
+            process = nil
+            p.terminate()
+            throw .protocolViolation(plugin: path, detail: "\(error)")
+        }
+    }
+
+    public func prepare(_ kernelCase: KernelCase, threads: Int) throws -> any PreparedCase {
+        let requestID = nextID
+        nextID += 1
+        // Parameters in the case id's order (a JSON object, written in that order).
+        let parameters: [(String, Any)] = kernelCase.parameters.map { ($0.name, $0.value) }
+        do {
+            let reply = try exchange(
+                [("type", "prepare"), ("id", requestID), ("case_id", kernelCase.id), ("kernel", kernelCase.kernel),
+                 ("dtype", kernelCase.dtype.rawValue), ("parameters", parameters), ("threads", threads)],
+                expecting: ["prepared"], what: "prepare of \(kernelCase.id)")
+            switch try reply.string("type") {
+            case "unsupported": throw BackendError.unsupported(try reply.string("reason"))
+            case "error": throw BackendError.failed("plugin error: \(try reply.string("message")) (log: \(logPath))")
+            default: return PreparedPluginCase(backend: self, kernelCase: kernelCase, requestID: requestID)
+            }
+        } catch let error as PluginError {
+            throw BackendError.failed("\(error) (log: \(logPath))")
+        }
+    }
+
+    /// Sends `shutdown` and reaps the child.
+    public func shutdown() {
+        process?.shutdown()
+        process = nil
+    }
+
+    deinit { process?.terminate() }
+}
+
+/// A case prepared inside a plugin: the plugin times its own samples.
+final class PreparedPluginCase: SelfTimedCase {
+    let backend: PluginBackend
+    let kernelCase: KernelCase
+    let requestID: Int
+    private var calls = 0
+
+    init(backend: PluginBackend, kernelCase: KernelCase, requestID: Int) {
+        self.backend = backend
+        self.kernelCase = kernelCase
+        self.requestID = requestID
+    }
+
+    func run() throws { _ = try samples(count: 1, callsPerSample: 1) }
+
+    func samples(count: Int, callsPerSample: Int) throws -> [Double] {
+        do {
+            let reply = try backend.exchange(
+                ["type": "run", "id": requestID, "iterations": count, "calls_per_sample": callsPerSample],
+                expecting: ["samples"], what: "run of \(kernelCase.id)")
+            if try reply.string("type") != "samples" { throw PluginError.protocolViolation(plugin: backend.path, detail: "\(try reply.string("type")) during run: \(reply.raw["message"] ?? reply.raw["reason"] ?? "")") }
+            let values = try reply.numbers("samples_s")
+            guard values.count == count else {
+                throw PluginError.protocolViolation(plugin: backend.path, detail: "\(values.count) samples for \(count) iterations")
+            }
+            guard values.allSatisfy({ $0.isFinite && $0 >= 0 }) else {
+                throw PluginError.protocolViolation(plugin: backend.path, detail: "a negative or non-finite duration")
+            }
+            calls += count * callsPerSample
+            return values
+        } catch let error as PluginError {
+            throw BackendError.failed("\(error) (log: \(backend.logPath))")
+        }
+    }
+
+    func verify() -> Verification {
+        let entries: [(Int, Int)]
+        switch kernelCase.kernel {
+        case "gemm": entries = GEMMProblem<Double>.verificationEntries(kernelCase)
+        case "mlp_step": entries = PreparedMLP<Double>.verificationEntries(kernelCase)
+        default: return failed("bench has no reference for \(kernelCase.kernel)")
+        }
+        let values: [Double]
+        do {
+            let reply = try backend.exchange(
+                ["type": "verify", "id": requestID, "entries": entries.map { [$0.0, $0.1] }],
+                expecting: ["verification"], what: "verify of \(kernelCase.id)")
+            guard try reply.string("type") == "verification" else { return failed("the plugin answered verify with \(reply.raw["type"] ?? "?")") }
+            values = try reply.numbers("values", allowNull: true)
+        } catch {
+            return failed("\(error) (log: \(backend.logPath))")
+        }
+        guard values.count == entries.count else { return failed("\(values.count) values for \(entries.count) entries") }
+        switch kernelCase.kernel {
+        case "gemm":
+            return kernelCase.dtype == .fp64
+                ? GEMMProblem<Double>(kernelCase).check(entries: entries, values: values)
+                : GEMMProblem<Float>(kernelCase).check(entries: entries, values: values)
+        default:
+            if calls > 1 {
+                let bad = values.firstIndex { !$0.isFinite }
+                return Verification(passed: bad == nil, checkedEntries: values.count, worstErrorRatio: bad == nil ? 0 : .infinity,
+                                    maxAbsoluteError: 0, tolerance: "outputs finite after training steps",
+                                    detail: bad.map { "out\(entries[$0]) is not finite" } ?? "")
+            }
+            return kernelCase.dtype == .fp64
+                ? PreparedMLP<Double>.checkFirstForward(kernelCase, entries: entries, values: values)
+                : PreparedMLP<Float>.checkFirstForward(kernelCase, entries: entries, values: values)
+        }
+    }
+
+    func failed(_ detail: String) -> Verification {
+        Verification(passed: false, checkedEntries: 0, worstErrorRatio: .infinity, maxAbsoluteError: 0, tolerance: "", detail: detail)
+    }
+
+    func teardown() {
+        _ = try? backend.exchange(["type": "teardown", "id": requestID], expecting: ["torn_down"], what: "teardown of \(kernelCase.id)")
+    }
+}
+
+/// Typed access to a received JSON object; every miss is a protocol violation naming the field.
+struct Message {
+    let raw: [String: Any]
+    let plugin: String
+
+    init(_ raw: [String: Any], plugin: String) {
+        self.raw = raw
+        self.plugin = plugin
+    }
+
+    func string(_ key: String) throws(PluginError) -> String {
+        guard let v = raw[key] as? String else { throw .protocolViolation(plugin: plugin, detail: "field '\(key)' missing or not a string") }
+        return v
+    }
+
+    func int(_ key: String) throws(PluginError) -> Int {
+        guard let n = raw[key] as? Int else { throw .protocolViolation(plugin: plugin, detail: "field '\(key)' missing or not an integer") }
+        return n
+    }
+
+    func strings(_ key: String) throws(PluginError) -> [String] {
+        guard let v = raw[key] as? [Any], let s = v as? [String] else { throw .protocolViolation(plugin: plugin, detail: "field '\(key)' missing or not a list of strings") }
+        return s
+    }
+
+    func numbers(_ key: String, allowNull: Bool = false) throws(PluginError) -> [Double] {
+        guard let v = raw[key] as? [Any] else { throw .protocolViolation(plugin: plugin, detail: "field '\(key)' missing or not a list") }
+        var out: [Double] = []
+        for item in v {
+            if let n = item as? NSNumber { out.append(n.doubleValue) } else if allowNull, item is NSNull { out.append(.nan) } else {
+                throw .protocolViolation(plugin: plugin, detail: "field '\(key)' holds a non-number")
+            }
+        }
+        return out
+    }
+}

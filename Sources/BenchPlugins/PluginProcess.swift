@@ -1,0 +1,200 @@
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Errors talking to a plugin: each names the plugin and what went wrong.
+public enum PluginError: Error, Equatable, Sendable, CustomStringConvertible {
+    case notExecutable(path: String)
+    case spawnFailed(path: String, reason: String)
+    case timeout(plugin: String, waitingFor: String, seconds: Double)
+    case exited(plugin: String, waitingFor: String, status: String)
+    case oversized(plugin: String, limit: Int)
+    case malformed(plugin: String, detail: String)
+    case protocolViolation(plugin: String, detail: String)
+    case versionMismatch(plugin: String, got: Int)
+
+    public var description: String {
+        switch self {
+        case .notExecutable(let p): "plugin '\(p)' does not exist or is not executable"
+        case .spawnFailed(let p, let r): "plugin '\(p)' could not be started: \(r)"
+        case .timeout(let p, let w, let s): "plugin '\(p)' did not answer \(w) within \(s) s; its process group was killed"
+        case .exited(let p, let w, let st): "plugin '\(p)' exited (\(st)) while bench waited for \(w)"
+        case .oversized(let p, let l): "plugin '\(p)' sent a line longer than \(l) bytes"
+        case .malformed(let p, let d): "plugin '\(p)' sent malformed JSON: \(d)"
+        case .protocolViolation(let p, let d): "plugin '\(p)' broke the protocol: \(d)"
+        case .versionMismatch(let p, let v): "plugin '\(p)' speaks protocol version \(v); bench speaks \(PluginProtocol.version)"
+        }
+    }
+}
+
+/// A plugin child process in its own process group, with line-based JSON I/O over pipes.
+final class PluginProcess {
+    let path: String
+    let pid: pid_t
+    private let input: Int32
+    private let output: Int32
+    private var buffer: [UInt8] = []
+    private var reaped = false
+
+    /// Starts `path` with `arguments`; its stderr is appended to `logPath`.
+    init(path: String, arguments: [String], logPath: String) throws(PluginError) {
+        self.path = path
+        guard access(path, X_OK) == 0 else { throw .notExecutable(path: path) }
+        var toChild: [Int32] = [0, 0], fromChild: [Int32] = [0, 0]
+        guard pipe(&toChild) == 0, pipe(&fromChild) == 0 else { throw .spawnFailed(path: path, reason: String(cString: strerror(errno))) }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_adddup2(&actions, toChild[0], 0)
+        posix_spawn_file_actions_adddup2(&actions, fromChild[1], 1)
+        posix_spawn_file_actions_addopen(&actions, 2, logPath, O_WRONLY | O_CREAT | O_APPEND, 0o644)
+        for fd in toChild + fromChild { posix_spawn_file_actions_addclose(&actions, fd) }
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        // Its own process group, so a timeout can kill the plugin and every child it started.
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP))
+        posix_spawnattr_setpgroup(&attributes, 0)
+        let argv = ([path] + arguments).map { strdup($0) } + [nil]
+        defer { for p in argv { free(p) } }
+        var child: pid_t = 0
+        let rc = posix_spawn(&child, path, &actions, &attributes, argv, environ)
+        close(toChild[0])
+        close(fromChild[1])
+        guard rc == 0 else {
+            close(toChild[1])
+            close(fromChild[0])
+            throw .spawnFailed(path: path, reason: String(cString: strerror(rc)))
+        }
+        pid = child
+        input = toChild[1]
+        output = fromChild[0]
+        _ = fcntl(input, F_SETFD, FD_CLOEXEC)
+        _ = fcntl(output, F_SETFD, FD_CLOEXEC)
+    }
+
+    deinit { terminate() }
+
+    /// Writes one JSON object and a newline. A dead plugin shows up as an error (SIGPIPE is ignored).
+    func send(_ object: [String: Any], waitingFor what: String) throws(PluginError) {
+        try send(object.sorted { $0.key < $1.key }, waitingFor: what)
+    }
+
+    /// Writes one JSON object whose keys (and those of nested `[(String, Any)]` objects) keep
+    /// the given order — the `prepare` parameters must arrive in the case id's order.
+    func send(_ fields: [(String, Any)], waitingFor what: String) throws(PluginError) {
+        guard let text = Self.encode(fields) else {
+            throw .protocolViolation(plugin: path, detail: "bench could not encode a request")
+        }
+        var bytes = [UInt8](text.utf8)
+        bytes.append(0x0A)
+        var offset = 0
+        while offset < bytes.count {
+            let n = bytes[offset...].withUnsafeBytes { write(input, $0.baseAddress, $0.count) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw .exited(plugin: path, waitingFor: what, status: exitStatus())
+            }
+            offset += n
+        }
+    }
+
+    static func encode(_ value: Any) -> String? {
+        if let fields = value as? [(String, Any)] {
+            var parts: [String] = []
+            for (k, v) in fields {
+                guard let key = encode(k), let val = encode(v) else { return nil }
+                parts.append("\(key):\(val)")
+            }
+            return "{" + parts.joined(separator: ",") + "}"
+        }
+        guard let data = try? JSONSerialization.data(withJSONObject: value, options: [.fragmentsAllowed, .sortedKeys]) else { return nil }
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    /// Reads one line (at most `PluginProtocol.maxLineBytes`) within `timeout` seconds and parses it.
+    func receive(timeout: Double, waitingFor what: String) throws(PluginError) -> [String: Any] {
+        let deadline = Date().addingTimeInterval(timeout)
+        while true {
+            if let newline = buffer.firstIndex(of: 0x0A) {
+                let line = Array(buffer[..<newline])
+                buffer.removeSubrange(...newline)
+                guard let object = try? JSONSerialization.jsonObject(with: Data(line)), let dict = object as? [String: Any] else {
+                    let preview = String(decoding: line.prefix(80), as: UTF8.self)
+                    throw .malformed(plugin: path, detail: "'\(preview)\(line.count > 80 ? "…" : "")' while waiting for \(what)")
+                }
+                return dict
+            }
+            if buffer.count > PluginProtocol.maxLineBytes { throw .oversized(plugin: path, limit: PluginProtocol.maxLineBytes) }
+            let remaining = deadline.timeIntervalSinceNow
+            if remaining <= 0 {
+                terminate()
+                throw .timeout(plugin: path, waitingFor: what, seconds: timeout)
+            }
+            var pfd = pollfd(fd: output, events: Int16(POLLIN), revents: 0)
+            let ready = poll(&pfd, 1, Int32(min(remaining * 1000, 1000).rounded(.up)))
+            if ready < 0 && errno != EINTR { throw .exited(plugin: path, waitingFor: what, status: exitStatus()) }
+            if ready <= 0 { continue }
+            var chunk = [UInt8](repeating: 0, count: 65536)
+            let n = chunk.withUnsafeMutableBytes { read(output, $0.baseAddress, $0.count) }
+            if n == 0 { throw .exited(plugin: path, waitingFor: what, status: exitStatus()) }
+            if n > 0 { buffer.append(contentsOf: chunk[..<n]) }
+        }
+    }
+
+    /// The child's exit status, reaping it (waits at most ~1 s, then kills the group).
+    func exitStatus() -> String {
+        if reaped { return "already reaped" }
+        var status: Int32 = 0
+        for _ in 0..<100 {
+            let r = waitpid(pid, &status, WNOHANG)
+            if r == pid {
+                reaped = true
+                let code = (status >> 8) & 0xFF, signal = status & 0x7F
+                return signal != 0 ? "killed by signal \(signal)" : "status \(code)"
+            }
+            usleep(10_000)
+        }
+        terminate()
+        return "still running; killed"
+    }
+
+    /// Kills the plugin's whole process group and reaps the plugin. Idempotent.
+    func terminate() {
+        if reaped { return }
+        kill(-pid, SIGKILL)
+        kill(pid, SIGKILL)
+        var status: Int32 = 0
+        waitpid(pid, &status, 0)
+        reaped = true
+        close(input)
+        close(output)
+    }
+
+    /// Asks the plugin to exit and reaps it (killing the group if it does not within 5 s).
+    func shutdown() {
+        if reaped { return }
+        try? send(["type": "shutdown"], waitingFor: "shutdown")
+        var status: Int32 = 0
+        for _ in 0..<500 {
+            if waitpid(pid, &status, WNOHANG) == pid {
+                reaped = true
+                kill(-pid, SIGKILL)  // any children it left behind
+                close(input)
+                close(output)
+                return
+            }
+            usleep(10_000)
+        }
+        terminate()
+    }
+}
+
+/// Constants of the plugin protocol (docs/plugin-protocol.md).
+public enum PluginProtocol {
+    public static let version = 1
+    public static let maxLineBytes = 16 << 20
+    public static let handshakeTimeout = 10.0
+}

@@ -1,0 +1,95 @@
+import BenchCore
+import BenchTestSupport
+import Foundation
+import Testing
+
+@Suite("Out-of-process plugins", .serialized)
+struct PluginTests {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let fixtures = root.appendingPathComponent("Tests/BenchCLITests/Fixtures/plugins")
+
+    func run(_ plugin: String, _ extra: [String] = []) throws -> (BenchBinary.Result, [ResultRow], URL) {
+        let dir = try temporaryDirectory()
+        let out = dir.appendingPathComponent("p.csv")
+        let r = try BenchBinary.locate().run(
+            ["run", "--suite", "matmul", "--quick", "--dtype", "fp32", "--case", "M=(64|37),", "--backend", "plugin:\(plugin)",
+             "--out", out.path] + extra)
+        let rows = (try? ResultReader.read(path: out.path).rows) ?? []
+        return (r, rows, dir)
+    }
+
+    func fixture(_ name: String) -> String { Self.fixtures.appendingPathComponent(name).path }
+
+    @Test("a correct plugin's rows are ordinary verified measured rows")
+    func good() throws {
+        let (r, rows, _) = try run(fixture("good_gemm.py"))
+        #expect(r.status == 0, "stderr: \(r.stderr)")
+        #expect(rows.count == 2)
+        for row in rows {
+            #expect(row.status == .ok, "\(row.notes)")
+            #expect(row.backendKind == .measured)
+            #expect(row.backend == "good-gemm")
+            #expect(row.samples >= 6)
+            #expect(row.notes.contains("verified"))
+        }
+    }
+
+    @Test("a plugin returning wrong results gives verify_failed rows and exit 1")
+    func wrongResult() throws {
+        let (r, rows, _) = try run(fixture("wrong_result.py"))
+        #expect(r.status == 1)
+        #expect(rows.allSatisfy { $0.status == .verifyFailed && $0.medianSeconds == nil })
+    }
+
+    @Test("crash, garbage and out-of-order answers give error rows with the reason and the log path; the run goes on",
+          arguments: [("crash.py", "exited (status 1)"), ("garbage.py", "malformed JSON"), ("out_of_order.py", "answered request")])
+    func faults(name: String, reason: String) throws {
+        let (r, rows, dir) = try run(fixture(name))
+        #expect(r.status == 1, "stderr: \(r.stderr)")
+        #expect(rows.count == 2)  // the second case ran on a restarted plugin
+        for row in rows {
+            #expect(row.status == .error)
+            #expect(row.notes.contains(reason), "\(row.notes)")
+            #expect(row.notes.contains(dir.path))  // the log next to the results
+        }
+        #expect(r.stdout.contains("log: \(dir.path)"))
+    }
+
+    @Test("a hanging plugin is killed (with its children) after --case-timeout and the row says so")
+    func hang() throws {
+        let start = Date()
+        let (r, rows, _) = try run(fixture("hang.py"), ["--case-timeout", "1"])
+        #expect(r.status == 1)
+        #expect(rows.first?.status == .error)
+        #expect(rows.first?.notes.contains("did not answer") == true)
+        #expect(Date().timeIntervalSince(start) < 30)
+    }
+
+    @Test("a plugin that cannot start or speaks another protocol version is refused with exit 2", arguments: [
+        ("/nonexistent/plugin.py", "does not exist or is not executable"),
+        ("wrong_version.py", "speaks protocol version 99"),
+    ])
+    func refused(path: String, message: String) throws {
+        let (r, rows, _) = try run(path.hasPrefix("/") ? path : fixture(path))
+        #expect(r.status == 2)
+        #expect(r.stderr.contains(message), "stderr: \(r.stderr)")
+        #expect(r.stderr.split(separator: "\n").count == 1)
+        #expect(rows.isEmpty)
+    }
+
+    @Test("the NumPy reference plugin runs GEMM and mlp_step beside cpu-blas, with the same case ids")
+    func numpyPlugin() throws {
+        let dir = try temporaryDirectory()
+        let out = dir.appendingPathComponent("np.csv")
+        let plugin = Self.root.appendingPathComponent("scripts/plugins/numpy_backend.py").path
+        let r = try BenchBinary.locate().run(
+            ["run", "--suite", "training", "--quick", "--dtype", "fp32", "--case", "^mlp_step/", "--backend", "cpu-blas,plugin:\(plugin)",
+             "--out", out.path])
+        #expect(r.status == 0, "stderr: \(r.stderr)")
+        let rows = try ResultReader.read(path: out.path).rows
+        let numpy = rows.filter { $0.backend == "numpy" }
+        #expect(numpy.count == 2)
+        #expect(numpy.allSatisfy { $0.status == .ok && $0.throughputUnit == "tokens/s" })
+        #expect(Set(numpy.map(\.caseID)) == Set(rows.filter { $0.backend == "cpu-blas" }.map(\.caseID)))
+    }
+}

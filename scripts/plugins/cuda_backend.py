@@ -1,0 +1,166 @@
+#!/usr/bin/env python3
+"""CUDA (PyTorch) backend plugin for bench -- EXAMPLE, UNTESTED.
+
+    bench run --suite matmul --backend plugin:scripts/plugins/cuda_backend.py \
+        [--plugin-arg --device-index --plugin-arg 0] [--plugin-arg --price-hint --plugin-arg 3.90]
+
+UNTESTED EXAMPLE: written against docs/plugin-protocol.md (version 1) and PyTorch's documented
+CUDA API, but it has never run on a GPU in this repository's CI or by its authors. Its protocol
+handling is shared with the tested NumPy/JAX plugins (plugin_common.py); the CUDA parts may need
+fixes. Check it on a GPU with ``scripts/plugins/protocol_check.py`` before trusting its rows.
+
+Backend id ``cuda``; kernel ``gemm`` in ``fp32`` and ``bf16`` (``torch.matmul(A, B, out=C)``,
+cuBLAS). fp32 runs without TF32 (``torch.backends.cuda.matmul.allow_tf32 = False``): TF32 keeps
+10 mantissa bits and would fail bench's fp32 tolerance. bf16 runs with fp32 accumulation as
+cuBLAS does, writing a bf16 C; its inputs are the generator's values rounded to bf16 (round to
+nearest even), so a reference must be computed from those rounded inputs, with u = 2^-8
+(protocol_check.py does). bf16 case ids (``gemm/bf16/M=...``) are only sent by a harness that
+accepts that dtype.
+
+Inputs come from the case id through the peers' vectorised generator (scripts/peers/
+peer_common.py, needs numpy), are generated on the host and copied to the GPU once in
+``prepare``. Samples are timed with CUDA events around ``calls_per_sample`` back-to-back calls
+(the device's own clock); ``threads`` is ignored (the GPU does the work).
+
+Plugin arguments: ``--device-index N`` (default 0), ``--price-hint USD`` (the price per hour of
+this GPU's share of the instance, sent as ``price_hint_usd_per_hour``).
+
+Refuses at handshake time (one stderr line, exit status 3, no handshake) when numpy or torch is
+missing (``pip install torch numpy``; pick the CUDA build at https://pytorch.org/get-started/)
+or when PyTorch sees no CUDA device.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+sys.dont_write_bytecode = True
+sys.path.insert(0, os.path.dirname(os.path.realpath(__file__)))
+import plugin_common as plc  # noqa: E402
+
+BACKEND_ID = "cuda"
+INSTALL = "pip install torch numpy (a CUDA build of torch: https://pytorch.org/get-started/locally/)"
+
+np = None
+pc = None
+torch = None
+
+
+class GemmCase(plc.PreparedCase):
+    def __init__(self, case_id: str, m: int, n: int, k: int, dtype, device):
+        self.device = device
+        a = pc.uniform(case_id, "A", (m, k), np.float32)  # exact in fp32; rounded once to bf16 below
+        b = pc.uniform(case_id, "B", (k, n), np.float32)
+        self.a = torch.from_numpy(a).to(device=device, dtype=dtype)
+        self.b = torch.from_numpy(b).to(device=device, dtype=dtype)
+        self.c = torch.full((m, n), float("nan"), device=device, dtype=dtype)
+        self.calls = 0
+        torch.matmul(self.a, self.b, out=self.c)  # warm cuBLAS (handle, workspace, kernel choice)
+        torch.cuda.synchronize(device)
+        self.c.fill_(float("nan"))  # so that a first run that writes nothing fails verification
+
+    def run(self, iterations: int, calls_per_sample: int) -> list[float]:
+        start = torch.cuda.Event(enable_timing=True)
+        end = torch.cuda.Event(enable_timing=True)
+        a, b, c = self.a, self.b, self.c
+        samples = []
+        with torch.cuda.device(self.device):
+            torch.cuda.synchronize()
+            for _ in range(iterations):
+                start.record()
+                for _ in range(calls_per_sample):
+                    torch.matmul(a, b, out=c)
+                end.record()
+                end.synchronize()
+                samples.append(start.elapsed_time(end) / 1e3 / calls_per_sample)  # ms -> s per call
+        self.calls += iterations * calls_per_sample
+        return samples
+
+    def verify(self, entries):
+        if self.calls == 0:
+            raise RuntimeError("verify before the first run: C has not been computed")
+        m, n = self.c.shape
+        pairs = plc.check_entries(entries, m, n, "C")
+        if not pairs:
+            return []
+        rows = torch.tensor([i for i, _ in pairs], device=self.device)
+        cols = torch.tensor([j for _, j in pairs], device=self.device)
+        return self.c[rows, cols].float().cpu().tolist()
+
+    def teardown(self) -> None:
+        self.a = self.b = self.c = None
+        torch.cuda.empty_cache()
+
+
+class CudaBackend(plc.Backend):
+    backend_id = BACKEND_ID
+    kernels = ("gemm",)
+    dtypes = ("fp32", "bf16")
+
+    def __init__(self, index: int, price: float | None):
+        self.index, self.price = index, price
+        self.device_obj = torch.device("cuda", index)
+        self.dtypes_map = {"fp32": torch.float32, "bf16": torch.bfloat16}
+        torch.backends.cuda.matmul.allow_tf32 = False  # true fp32 (see the module docstring)
+        torch.backends.cudnn.allow_tf32 = False
+
+    def device(self) -> str:
+        name = torch.cuda.get_device_name(self.index)
+        return f"{name} (CUDA {torch.version.cuda}, PyTorch {torch.__version__}, cuBLAS; fp32 without TF32)"
+
+    def price_hint(self) -> float | None:
+        return self.price
+
+    def prepare(self, req: dict) -> plc.PreparedCase:
+        m, n, k = plc.parse_gemm(req)
+        dtype = self.dtypes_map[req["dtype"]]
+        size = torch.tensor([], dtype=dtype).element_size()
+        need = (m * k + k * n + m * n) * size
+        free, _total = torch.cuda.mem_get_info(self.index)
+        if need > free:
+            raise plc.failure(f"case '{req['case_id']}' needs {pc.format_bytes(need)} of GPU memory, "
+                              f"{pc.format_bytes(free)} free; refused before allocating")
+        try:
+            return GemmCase(req["case_id"], m, n, k, dtype, self.device_obj)
+        except torch.cuda.OutOfMemoryError as e:
+            torch.cuda.empty_cache()
+            raise plc.failure(f"CUDA out of memory: {str(e).splitlines()[0]}") from None
+
+
+def make_backend() -> CudaBackend:
+    global np, pc, torch
+    ap = argparse.ArgumentParser(prog="cuda_backend.py", add_help=False)
+    ap.add_argument("--device-index", type=int, default=0)
+    ap.add_argument("--price-hint", type=float, default=None)
+    try:
+        args, unknown = ap.parse_known_args()
+    except SystemExit:  # argparse has printed why on stderr
+        raise plc.Unavailable("cuda plugin: bad plugin arguments (known: --device-index N, --price-hint USD)") from None
+    if unknown:
+        raise plc.Unavailable(f"cuda plugin: unknown plugin argument(s) {' '.join(unknown)} "
+                              "(known: --device-index N, --price-hint USD)")
+    missing = plc.missing_modules(["numpy", "torch"])
+    if missing:
+        raise plc.Unavailable(f"cuda plugin: Python module(s) {', '.join(missing)} not importable by "
+                              f"{sys.executable}; install with: {INSTALL}")
+    import numpy
+    import torch as _torch
+
+    np, torch = numpy, _torch
+    if not torch.cuda.is_available():
+        raise plc.Unavailable(f"cuda plugin: PyTorch {torch.__version__} (CUDA build: {torch.version.cuda or 'no'}) "
+                              "sees no CUDA device; run it on a machine with an NVIDIA GPU and driver")
+    if not 0 <= args.device_index < torch.cuda.device_count():
+        raise plc.Unavailable(f"cuda plugin: --device-index {args.device_index} but only "
+                              f"{torch.cuda.device_count()} CUDA device(s)")
+    plc.add_peers_to_path()
+    import peer_common
+
+    pc = peer_common
+    return CudaBackend(args.device_index, args.price_hint)
+
+
+if __name__ == "__main__":
+    plc.main(make_backend, BACKEND_ID)

@@ -1,0 +1,180 @@
+#!/usr/bin/env python3
+"""AWS Trainium (torch-neuronx / PyTorch-XLA) backend plugin for bench -- EXAMPLE, UNTESTED.
+
+    bench run --suite matmul --case-timeout 900 --backend plugin:scripts/plugins/trainium_backend.py \
+        [--plugin-arg --price-hint --plugin-arg 0.67]
+
+UNTESTED EXAMPLE: written against docs/plugin-protocol.md (version 1) and the AWS Neuron
+documentation of torch-neuronx (PyTorch/XLA on a NeuronCore), but it has never run on a
+Trainium instance in this repository's CI or by its authors. Its protocol handling is shared with
+the tested NumPy/JAX plugins (plugin_common.py); the Neuron parts may need fixes. Check it on a
+trn1/trn2 instance with ``scripts/plugins/protocol_check.py`` before trusting its rows.
+
+Backend id ``trainium``; kernel ``gemm`` in ``fp32`` and ``bf16`` on one NeuronCore (the default
+XLA device, ``xm.xla_device()``). Each call is ``torch.matmul(A, B)`` on XLA tensors followed by
+``xm.mark_step()`` (which cuts the lazy graph and launches it); a sample ends with
+``xm.wait_device_ops()``, so it covers finished device work -- and also the host's lazy-tensor
+tracing per call, which is part of what using Trainium from PyTorch costs.
+
+Compilation: the first execution of a shape compiles it with neuronx-cc, which can take minutes;
+``prepare`` does it (and the Neuron persistent cache keeps it for later runs), so raise bench's
+``--case-timeout`` for a first run. fp32 must not be auto-cast: neuronx-cc by default casts fp32
+matrix multiplications to bf16, which would fail bench's fp32 tolerance, so this plugin adds
+``--auto-cast=none`` to ``NEURON_CC_FLAGS`` unless that variable already sets ``--auto-cast``
+(then your setting wins and fp32 rows may come out ``verify_failed``). ``XLA_USE_BF16`` /
+``XLA_DOWNCAST_BF16`` must not be set (they turn fp32 tensors into bf16). bf16 inputs are the
+generator's fp32 values rounded to bf16 (round to nearest even); a reference must use those
+rounded inputs with u = 2^-8 (protocol_check.py does). ``threads`` is ignored.
+
+Plugin argument: ``--price-hint USD`` (the price per hour of one NeuronCore's share of the
+instance, sent as ``price_hint_usd_per_hour``).
+
+Refuses at handshake time (one stderr line, exit status 3, no handshake) when the Neuron SDK's
+Python packages are missing (torch, torch_xla, torch_neuronx, numpy: use the AWS Neuron DLAMI or
+``pip install torch-neuronx neuronx-cc numpy --extra-index-url=https://pip.repos.neuron.amazonaws.com``)
+or when no Neuron device (``/dev/neuron*``) is present.
+"""
+
+from __future__ import annotations
+
+import argparse
+import glob
+import importlib.metadata
+import os
+import sys
+
+sys.dont_write_bytecode = True
+sys.path.insert(0, os.path.dirname(os.path.realpath(__file__)))
+import plugin_common as plc  # noqa: E402
+
+BACKEND_ID = "trainium"
+INSTALL = ("use the AWS Neuron DLAMI, or pip install torch-neuronx neuronx-cc numpy "
+           "--extra-index-url=https://pip.repos.neuron.amazonaws.com")
+
+np = None
+pc = None
+torch = None
+xm = None
+
+
+def _version(dist: str) -> str:
+    try:
+        return importlib.metadata.version(dist)
+    except importlib.metadata.PackageNotFoundError:
+        return "?"
+
+
+class GemmCase(plc.PreparedCase):
+    def __init__(self, case_id: str, m: int, n: int, k: int, dtype, device):
+        a = pc.uniform(case_id, "A", (m, k), np.float32)  # exact in fp32; rounded once to bf16 below
+        b = pc.uniform(case_id, "B", (k, n), np.float32)
+        self.a = torch.from_numpy(a).to(dtype).to(device)
+        self.b = torch.from_numpy(b).to(dtype).to(device)
+        xm.mark_step()
+        # Compile (neuronx-cc) and run the graph once, outside any sample.
+        warm = torch.matmul(self.a, self.b)
+        xm.mark_step()
+        xm.wait_device_ops()
+        del warm
+        self.c = None
+
+    def _call(self):
+        self.c = torch.matmul(self.a, self.b)
+        xm.mark_step()
+        return self.c
+
+    def run(self, iterations: int, calls_per_sample: int) -> list[float]:
+        return plc.time_samples(self._call, iterations, calls_per_sample, sync=lambda _c: xm.wait_device_ops())
+
+    def verify(self, entries):
+        if self.c is None:
+            raise RuntimeError("verify before the first run: C has not been computed")
+        host = self.c.cpu().float()  # one transfer of C
+        m, n = host.shape
+        return [float(host[i, j]) for i, j in plc.check_entries(entries, m, n, "C")]
+
+    def teardown(self) -> None:
+        self.a = self.b = self.c = None
+        xm.mark_step()
+
+
+class TrainiumBackend(plc.Backend):
+    backend_id = BACKEND_ID
+    kernels = ("gemm",)
+    dtypes = ("fp32", "bf16")
+
+    def __init__(self, price: float | None, neuron_devices: list[str]):
+        self.price = price
+        self.neuron_devices = neuron_devices
+        self.device_obj = None  # created at the first prepare (starts the Neuron runtime)
+
+    def device(self) -> str:
+        return (f"AWS Neuron, 1 NeuronCore ({len(self.neuron_devices)} Neuron device(s) present; "
+                f"torch-neuronx {_version('torch-neuronx')}, neuronx-cc {_version('neuronx-cc')}, "
+                f"torch-xla {_version('torch-xla')}; NEURON_CC_FLAGS={os.environ.get('NEURON_CC_FLAGS', '')!r})")
+
+    def price_hint(self) -> float | None:
+        return self.price
+
+    def _start(self) -> None:
+        global np, pc, torch, xm
+        if self.device_obj is not None:
+            return
+        import numpy
+        import torch as _torch
+        import torch_neuronx  # noqa: F401  (registers the Neuron backend of torch_xla)
+        import torch_xla.core.xla_model as _xm
+
+        plc.add_peers_to_path()
+        import peer_common
+
+        np, torch, xm, pc = numpy, _torch, _xm, peer_common
+        self.device_obj = xm.xla_device()
+        plc.log(f"XLA device {self.device_obj} ({xm.xla_device_hw(self.device_obj)})")
+
+    def prepare(self, req: dict) -> plc.PreparedCase:
+        m, n, k = plc.parse_gemm(req)
+        try:
+            self._start()
+        except Exception as e:
+            raise plc.failure(f"cannot start the Neuron XLA device: {type(e).__name__}: {e}") from None
+        dtype = {"fp32": torch.float32, "bf16": torch.bfloat16}[req["dtype"]]
+        try:
+            return GemmCase(req["case_id"], m, n, k, dtype, self.device_obj)
+        except (RuntimeError, MemoryError) as e:  # compile and device-memory failures
+            first = str(e).splitlines()[0] if str(e) else ""
+            raise plc.failure(f"{type(e).__name__}: {first}") from None
+
+
+def make_backend() -> TrainiumBackend:
+    ap = argparse.ArgumentParser(prog="trainium_backend.py", add_help=False)
+    ap.add_argument("--price-hint", type=float, default=None)
+    try:
+        args, unknown = ap.parse_known_args()
+    except SystemExit:  # argparse has printed why on stderr
+        raise plc.Unavailable("trainium plugin: bad plugin arguments (known: --price-hint USD)") from None
+    if unknown:
+        raise plc.Unavailable(f"trainium plugin: unknown plugin argument(s) {' '.join(unknown)} (known: --price-hint USD)")
+    # Present without importing: torch_xla/torch_neuronx take seconds to import and start the
+    # Neuron runtime; that happens at the first prepare, not within the 10 s handshake.
+    missing = plc.missing_modules(["numpy", "torch", "torch_xla", "torch_neuronx"], import_them=False)
+    if missing:
+        raise plc.Unavailable(f"trainium plugin: Neuron SDK Python module(s) {', '.join(missing)} not found for "
+                              f"{sys.executable}; {INSTALL}")
+    devices = sorted(glob.glob("/dev/neuron[0-9]*"))
+    if not devices:
+        raise plc.Unavailable("trainium plugin: no Neuron device (/dev/neuron*) on this machine; "
+                              "run it on a Trainium (trn1/trn2) instance with the Neuron driver loaded")
+    for var in ("XLA_USE_BF16", "XLA_DOWNCAST_BF16"):
+        if os.environ.get(var, "0") not in ("", "0"):
+            plc.log(f"warning: {var} is set: fp32 tensors become bf16 and fp32 rows will fail verification")
+    flags = os.environ.get("NEURON_CC_FLAGS", "")
+    if "--auto-cast" not in flags:
+        os.environ["NEURON_CC_FLAGS"] = f"{flags} --auto-cast=none".strip()
+    else:
+        plc.log(f"NEURON_CC_FLAGS sets --auto-cast ({flags!r}); fp32 matmuls may run in bf16")
+    return TrainiumBackend(args.price_hint, devices)
+
+
+if __name__ == "__main__":
+    plc.main(make_backend, BACKEND_ID)
