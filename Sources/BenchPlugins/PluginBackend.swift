@@ -35,12 +35,9 @@ public final class PluginBackend: Backend {
         do {
             try p.send(["type": "hello", "protocol_version": PluginProtocol.version], waitingFor: "the handshake")
             hello = try p.receive(timeout: PluginProtocol.handshakeTimeout, waitingFor: "the handshake")
-        } catch let error as PluginError {
-            p.terminate()
-            throw error
         } catch {
             p.terminate()
-            throw .protocolViolation(plugin: path, detail: "\(error)")
+            throw error
         }
         let m = Message(hello, plugin: path)
         guard (try? m.string("type")) == "handshake" else {
