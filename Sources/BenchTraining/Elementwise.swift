@@ -107,31 +107,16 @@ enum Elementwise {
     @inline(__always)
     static func store16(_ v: SIMD16<Float>, _ p: UnsafeMutablePointer<Float>) { UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD16<Float>.self) }
 
-    /// `out[r, :] += bias; diff = out − y; loss_r = Σ diff²; dout = scale·diff` per row.
-    /// Returns Σ loss_r (in Double), using `rowLoss` as per-row scratch.
-    @_specialize(where T == Float)
-    @_specialize(where T == Double)
+    /// `out[r, :] += bias`, then the squared error against `target` and `dout = scale·(out − y)`.
+    /// Returns Σ (out − y)² (in Double), using `rowLoss` as per-row scratch.
+    @inline(__always)
     static func biasMSE<T: NativeScalar>(
         out: UnsafeMutablePointer<T>, bias: UnsafePointer<T>, target: UnsafePointer<T>, dout: UnsafeMutablePointer<T>,
         rowLoss: UnsafeMutablePointer<Double>, rows: Int, cols: Int, gradScale: T, threads: Int
     ) -> Double {
-        parallelRanges(rows, threads: threads) { range in
-            for r in range {
-                let o = out + r * cols, y = target + r * cols, g = dout + r * cols
-                var s = 0.0
-                for j in 0..<cols {
-                    let v = o[j] + bias[j]
-                    o[j] = v
-                    let diff = v - y[j]
-                    s += Double(diff * diff)
-                    g[j] = gradScale * diff
-                }
-                rowLoss[r] = s
-            }
-        }
-        var total = 0.0
-        for r in 0..<rows { total += rowLoss[r] }
-        return total
+        addBias(out, bias: bias, residual: nil, rows: rows, cols: cols, threads: threads)
+        return squaredError(out: out, target: target, dout: dout, rowLoss: rowLoss, rows: rows, cols: cols,
+                            gradScale: gradScale, threads: threads)
     }
 
     /// `dst[j] = Σ_r src[r, j]`: bias gradients. Threads split the columns.

@@ -22,15 +22,30 @@ bench_detect_isa() {
     fi
 }
 
+# Sets BENCH_FLAGS for the ISA named in $1.
+bench_flags_for() {
+    case "$1" in
+        avx512) BENCH_FLAGS=(-Xswiftc -target-cpu -Xswiftc skylake-avx512 -Xcc -march=skylake-avx512 -Xswiftc -DBENCH_FMA) ;;
+        avx2) BENCH_FLAGS=(-Xswiftc -target-cpu -Xswiftc haswell -Xcc -march=haswell -Xswiftc -DBENCH_FMA) ;;
+        # FMA is part of the AArch64 base ISA.
+        neon) BENCH_FLAGS=(-Xswiftc -DBENCH_FMA) ;;
+        portable) BENCH_FLAGS=() ;;
+        *) echo "scripts: unknown BENCH_ISA '$1' (avx512, avx2, neon, portable)" >&2; exit 2 ;;
+    esac
+}
+
+# The variants this CPU can run, widest first (what scripts/test checks besides the native one).
+bench_runnable_isas() {
+    case "$(bench_detect_isa)" in
+        avx512) echo "avx512 avx2 portable" ;;
+        avx2) echo "avx2 portable" ;;
+        neon) echo "neon portable" ;;
+        *) echo "portable" ;;
+    esac
+}
+
 BENCH_ISA=${BENCH_ISA:-$(bench_detect_isa)}
-case "$BENCH_ISA" in
-    avx512) BENCH_FLAGS=(-Xswiftc -target-cpu -Xswiftc skylake-avx512 -Xcc -march=skylake-avx512 -Xswiftc -DBENCH_FMA) ;;
-    avx2) BENCH_FLAGS=(-Xswiftc -target-cpu -Xswiftc haswell -Xcc -march=haswell -Xswiftc -DBENCH_FMA) ;;
-    # FMA is part of the AArch64 base ISA.
-    neon) BENCH_FLAGS=(-Xswiftc -DBENCH_FMA) ;;
-    portable) BENCH_FLAGS=() ;;
-    *) echo "scripts: unknown BENCH_ISA '$BENCH_ISA' (avx512, avx2, neon, portable)" >&2; exit 2 ;;
-esac
+bench_flags_for "$BENCH_ISA"
 
 # Installs the system packages the build needs when they are missing.
 bench_install_deps() {
