@@ -76,7 +76,8 @@ let package = Package(
         .testTarget(name: "BenchCoreTests", dependencies: ["BenchCore", "BenchTestSupport"]),
         .testTarget(
             name: "BenchKernelTests",
-            dependencies: ["BenchCore", "BenchTraining", "BenchBLAS", "BenchSwiftKernels", "BenchModels", "BenchTestSupport"]
+            dependencies: ["BenchCore", "BenchTraining", "BenchBLAS", "BenchSwiftKernels", "BenchModels", "BenchTestSupport"],
+            exclude: ["Fixtures"]
         ),
         .testTarget(name: "BenchCLITests", dependencies: ["BenchCore", "BenchTestSupport"], exclude: ["Fixtures"]),
     ],

@@ -57,6 +57,18 @@ struct CompareCLITests {
         ("garbage.csv", String(decoding: (0..<600).map { UInt8(($0 * 37 + 11) % 256) }, as: UTF8.self), "garbage.csv"),
     ]
 
+    @Test("binary garbage (invalid UTF-8, NUL bytes) is refused with one line and exit 2")
+    func binaryGarbage() throws {
+        let dir = try temporaryDirectory()
+        let path = dir.appendingPathComponent("garbage.bin")
+        var g = SplitMix64(seed: 99)
+        try Data((0..<4096).map { _ in UInt8(truncatingIfNeeded: g.next()) }).write(to: path)
+        let r = try compare([path.path, Self.fixtures.appendingPathComponent("same.csv").path])
+        #expect(r.status == 2, "stderr: \(r.stderr)")
+        #expect(r.stderr.split(separator: "\n").count == 1)
+        #expect(r.stderr.contains("garbage.bin"))
+    }
+
     @Test("invalid files are refused with one line and exit 2", arguments: badFiles)
     func badInput(name: String, content: String, message: String) throws {
         let dir = try temporaryDirectory()
