@@ -13,6 +13,10 @@ public struct Fact: Codable, Sendable, Equatable {
 
     /// Whether the number is a modelling assumption rather than a sourced fact.
     public var isAssumption: Bool { source == "assumption" }
+
+    public init(value: Double, unit: String, source: String, date: String, note: String?, format: String?) {
+        (self.value, self.unit, self.source, self.date, self.note, self.format) = (value, unit, source, date, note, format)
+    }
 }
 
 /// An hourly price on one pricing basis.
@@ -33,6 +37,13 @@ public struct ModelParameters: Codable, Sendable, Equatable {
     public var matmulEfficiency: Fact?
     public var memoryEfficiency: Fact?
     public var minWorkPerUnitFlops: Fact?
+
+    public init(launchOverheadUs: Fact?, tileM: Fact?, tileN: Fact?, tileK: Fact?, computeUnits: Fact?,
+                matmulEfficiency: Fact?, memoryEfficiency: Fact?, minWorkPerUnitFlops: Fact?) {
+        (self.launchOverheadUs, self.tileM, self.tileN, self.tileK) = (launchOverheadUs, tileM, tileN, tileK)
+        (self.computeUnits, self.matmulEfficiency, self.memoryEfficiency, self.minWorkPerUnitFlops) =
+            (computeUnits, matmulEfficiency, memoryEfficiency, minWorkPerUnitFlops)
+    }
 
     enum CodingKeys: String, CodingKey {
         case launchOverheadUs = "launch_overhead_us", tileM = "tile_m", tileN = "tile_n", tileK = "tile_k"
@@ -56,6 +67,15 @@ public struct DeviceSpec: Codable, Sendable, Equatable {
     public var onChipSramMib: Fact?
     public var model: ModelParameters?
     public var notes: String?
+
+    public init(name: String, displayName: String, vendor: String, kind: String, peakDenseTflops: [String: Fact],
+                peakSparseTflops: [String: Fact]?, memoryGb: Fact?, memoryBandwidthGbPerS: Fact?, tdpWatts: Fact?,
+                onChipSramMib: Fact?, model: ModelParameters?, notes: String?) {
+        (self.name, self.displayName, self.vendor, self.kind) = (name, displayName, vendor, kind)
+        (self.peakDenseTflops, self.peakSparseTflops, self.memoryGb, self.memoryBandwidthGbPerS) =
+            (peakDenseTflops, peakSparseTflops, memoryGb, memoryBandwidthGbPerS)
+        (self.tdpWatts, self.onChipSramMib, self.model, self.notes) = (tdpWatts, onChipSramMib, model, notes)
+    }
 
     enum CodingKeys: String, CodingKey {
         case name, displayName = "display_name", vendor, kind, peakDenseTflops = "peak_dense_tflops"
@@ -100,6 +120,11 @@ public struct Catalog: Codable, Sendable, Equatable {
     public var devices: [DeviceSpec]
     public var instances: [InstanceSpec]
 
+    public init(schemaVersion: Int, catalogVersion: String, currency: String, devices: [DeviceSpec], instances: [InstanceSpec]) {
+        (self.schemaVersion, self.catalogVersion, self.currency, self.devices, self.instances) =
+            (schemaVersion, catalogVersion, currency, devices, instances)
+    }
+
     enum CodingKeys: String, CodingKey {
         case schemaVersion = "schema_version", catalogVersion = "catalog_version", currency, devices, instances
     }
@@ -107,7 +132,8 @@ public struct Catalog: Codable, Sendable, Equatable {
     /// Pricing bases, in the order used when the requested one has no price.
     public static let pricingFallback = ["on-demand", "capacity-block", "1yr-reserved", "3yr-reserved", "spot"]
     static let kinds: Set<String> = ["aws_neuron", "nvidia_gpu", "aws_cpu", "x86_cpu"]
-    static let dtypes: Set<String> = ["fp32", "tf32", "bf16", "fp16", "fp8"]
+    // fp64 appears in host profiles written by `bench calibrate`.
+    static let dtypes: Set<String> = ["fp64", "fp32", "tf32", "bf16", "fp16", "fp8"]
 
     public func device(named name: String) -> DeviceSpec? { devices.first { $0.name == name } }
     public func instance(named name: String) -> InstanceSpec? { instances.first { $0.name == name } }

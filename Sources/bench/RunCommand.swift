@@ -53,6 +53,9 @@ struct RunCommand: ParsableCommand {
     @Option(name: .customLong("case-timeout"), help: "Seconds a plugin may take for one prepare, run, verify or teardown (default 60).")
     var caseTimeout: Double = 60
 
+    @Option(name: .customLong("with-model"), help: "A host profile from bench calibrate: add the model's prediction and its error to every measured row.")
+    var withModel: String?
+
     @Option(help: "A catalog file (JSON or YAML) that adds to or overrides the shipped one.")
     var catalog: String?
 

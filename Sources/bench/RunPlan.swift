@@ -17,6 +17,8 @@ struct RunPlan {
     let requestedCoreType: String?
     let prices: [BackendID: PriceQuote]
     let catalogVersion: String
+    /// `--with-model`: the calibrated models of this host, per measured backend id.
+    let hostModels: [String: DeviceModel]
 
     /// Validates the command's options against the suites, backends and host.
     init(command c: RunCommand, cpu: (model: String, flags: [String])) throws {
@@ -27,6 +29,23 @@ struct RunPlan {
         }
         self.suite = suite
         let destination = try Self.destination(c.out, suite: suite.name)
+        if let file = c.withModel {
+            do {
+                let profile = try Catalog.load(path: file)
+                var models: [String: DeviceModel] = [:]
+                for d in profile.devices where d.name.hasPrefix("host-") { models[String(d.name.dropFirst(5))] = DeviceModel(device: d, count: 1) }
+                guard !models.isEmpty else {
+                    throw UsageError("--with-model '\(file)': no host-<backend> device (write the profile with bench calibrate)")
+                }
+                hostModels = models
+            } catch let e as UsageError {
+                throw e
+            } catch {
+                throw UsageError("--with-model: \(error)")
+            }
+        } else {
+            hostModels = [:]
+        }
         let catalog = try Self.loadCatalog(c.catalog)
         catalogVersion = catalog.catalogVersion
         let allBackends = try BackendRegistry.all(cpuModel: cpu.model, catalog: catalog)
@@ -212,6 +231,7 @@ struct RunPlan {
         }
         let progress = isatty(STDERR_FILENO) == 1
         var outcomes: [RunOutcome] = []
+        var predictionErrors: [(backend: String, error: Double)] = []
         let runner = Runner(configuration: configuration)
         try runner.run(
             cases: cases, backends: backends,
@@ -219,6 +239,14 @@ struct RunPlan {
                 if progress { FileHandle.standardError.write(Data("\r\u{1B}[K[\(index + 1)/\(total)] \(kc.id) on \(backend.id)".utf8)) }
             },
             didFinish: { outcome in
+                var outcome = outcome
+                if let hostModel = hostModels[outcome.row.backend], outcome.row.backendKind == .measured, outcome.row.status == .ok,
+                   let measured = outcome.row.medianSeconds, let kc = try? KernelRegistry.builtIn.validatedCase(outcome.row.caseID),
+                   case .success(let e) = hostModel.estimate(kc) {
+                    let error = e.seconds / measured - 1
+                    outcome.row.notes += "; host model predicts \(ResultTable.formatSeconds(e.seconds)) (\(error >= 0 ? "+" : "")\(fixed(error * 100, 1))%, \(e.bound.rawValue)-bound)"
+                    predictionErrors.append((outcome.row.backend, error))
+                }
                 do {
                     try writer.append(outcome.row, samples: outcome.sidecar)
                 } catch {
@@ -235,6 +263,12 @@ struct RunPlan {
             throw UsageError("\(error)")
         }
         print(ResultTable.render(outcomes))
+        if !predictionErrors.isEmpty {
+            func medianAbs(_ xs: [Double]) -> String { fixed(Summary(xs.map { abs($0) }).median * 100, 1) + "%" }
+            let perBackend = Dictionary(grouping: predictionErrors, by: \.backend).sorted { $0.key < $1.key }
+                .map { "\($0.key) \(medianAbs($0.value.map(\.error)))" }.joined(separator: ", ")
+            print("host model vs measured: median absolute prediction error \(medianAbs(predictionErrors.map(\.error))) over \(predictionErrors.count) rows (\(perBackend))")
+        }
         let ranking = Ranking.render(outcomes.map(\.row))
         if !ranking.isEmpty { print(ranking) }
         let env = environment()

@@ -150,6 +150,24 @@ struct EndToEndTests {
         #expect(rows.first { $0.backend == "cpu-blas" && $0.dtype == "bf16" }?.status == .unsupported)
     }
 
+    @Test("bench calibrate writes a host profile, and --with-model adds the model's prediction and error to measured rows")
+    func calibrateAndPredict() throws {
+        let bench = try BenchBinary.locate()
+        let dir = try temporaryDirectory()
+        let profile = dir.appendingPathComponent("host.json").path
+        let c = try bench.run(["calibrate", "--quick", "--out", profile])
+        #expect(c.status == 0, "stderr: \(c.stderr)")
+        #expect(c.stdout.contains("STREAM triad"))
+        let out = dir.appendingPathComponent("wm.csv").path
+        let r = try bench.run(["run", "--quick", "--backend", "measured", "--dtype", "fp32", "--with-model", profile, "--out", out])
+        #expect(r.status == 0, "stderr: \(r.stderr)")
+        #expect(r.stdout.contains("host model vs measured: median absolute prediction error"))
+        let rows = try ResultReader.read(path: out).rows.filter { $0.status == .ok }
+        #expect(!rows.isEmpty && rows.allSatisfy { $0.notes.contains("host model predicts") })
+        let bad = try bench.run(["run", "--quick", "--with-model", out])
+        #expect(bad.status == 2)
+    }
+
     @Test("bench list shows suites, cases, backends and the measured peak")
     func list() throws {
         let r = try BenchBinary.locate().run(["list", "--quick", "--threads", "1"])
