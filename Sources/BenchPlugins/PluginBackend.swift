@@ -149,6 +149,9 @@ final class PreparedPluginCase: SelfTimedCase {
     let kernelCase: KernelCase
     let requestID: Int
     private var calls = 0
+    /// Wall time of the `run` exchanges beyond the plugin's own sample times, and samples seen.
+    private var overheadSeconds = 0.0
+    private var sampleCount = 0
 
     init(backend: PluginBackend, kernelCase: KernelCase, requestID: Int) {
         self.backend = backend
@@ -160,9 +163,12 @@ final class PreparedPluginCase: SelfTimedCase {
 
     func samples(count: Int, callsPerSample: Int) throws -> [Double] {
         do {
+            let clock = ContinuousClock()
+            let start = clock.now
             let reply = try backend.exchange(
                 ["type": "run", "id": requestID, "iterations": count, "calls_per_sample": callsPerSample],
                 expecting: ["samples"], what: "run of \(kernelCase.id)")
+            let wall = clock.now - start
             if try reply.string("type") != "samples" { throw PluginError.protocolViolation(plugin: backend.path, detail: "\(try reply.string("type")) during run: \(reply.raw["message"] ?? reply.raw["reason"] ?? "")") }
             let values = try reply.numbers("samples_s")
             guard values.count == count else {
@@ -172,6 +178,9 @@ final class PreparedPluginCase: SelfTimedCase {
                 throw PluginError.protocolViolation(plugin: backend.path, detail: "a negative or non-finite duration")
             }
             calls += count * callsPerSample
+            let busy = values.reduce(0, +) * Double(callsPerSample)
+            overheadSeconds += max(0, Double(wall.components.seconds) + Double(wall.components.attoseconds) * 1e-18 - busy)
+            sampleCount += count
             return values
         } catch let error as PluginError {
             throw BackendError.failed("\(error) (log: \(backend.logPath))")
@@ -212,6 +221,13 @@ final class PreparedPluginCase: SelfTimedCase {
                 ? PreparedMLP<Double>.checkFirstForward(kernelCase, entries: entries, values: values)
                 : PreparedMLP<Float>.checkFirstForward(kernelCase, entries: entries, values: values)
         }
+    }
+
+    /// The protocol's cost per sample: wall time of the `run` exchanges minus the time the
+    /// plugin reported computing (outside the samples, which the plugin times itself).
+    var runNotes: String? {
+        guard sampleCount > 0 else { return nil }
+        return "plugin protocol overhead \(fixed(overheadSeconds / Double(sampleCount) * 1e6, 1)) µs per sample (outside the timed samples)"
     }
 
     func failed(_ detail: String) -> Verification {

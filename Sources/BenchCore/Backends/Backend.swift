@@ -59,10 +59,13 @@ public protocol PreparedCase: AnyObject {
     func verify() -> Verification
     /// Frees the case's resources once its row is finished.
     func teardown()
+    /// Anything the row's notes should say about how it ran (e.g. a plugin's protocol overhead).
+    var runNotes: String? { get }
 }
 
 extension PreparedCase {
     public func teardown() {}
+    public var runNotes: String? { nil }
 }
 
 /// A prepared case that times itself on its device's clock (an out-of-process plugin).

@@ -183,6 +183,7 @@ public struct Runner {
             notes.append("\(fixed(fraction! * 100, 1))% of measured peak \(fixed(peak / 1e9, 1)) GFLOP/s")
         }
         if summary.confidenceInterval == nil { notes.append("too few samples for a 95% CI") }
+        if let extra = prepared.runNotes { notes.append(extra) }
         if measurement.stopReason == .budget, let w = summary.relativeCIHalfWidth, w > configuration.policy.targetRelativeCIHalfWidth {
             notes.append("budget spent before the CI reached ±\(fixed(configuration.policy.targetRelativeCIHalfWidth * 100, 0))% (±\(fixed(w * 100, 1))%)")
         }
