@@ -77,19 +77,35 @@ struct PluginTests {
         #expect(rows.isEmpty)
     }
 
-    @Test("the NumPy reference plugin runs GEMM and mlp_step beside cpu-blas, with the same case ids")
-    func numpyPlugin() throws {
+    static var jaxInstalled: Bool {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = ["python3", "-c", "import jax"]
+        p.standardError = FileHandle.nullDevice
+        guard (try? p.run()) != nil else { return false }
+        p.waitUntilExit()
+        return p.terminationStatus == 0
+    }
+
+    @Test("the NumPy reference plugin runs mlp_step beside cpu-blas, with the same case ids")
+    func numpyPlugin() throws { try referencePlugin(file: "numpy_backend.py", id: "numpy") }
+
+    @Test("the JAX reference plugin runs mlp_step beside cpu-blas (skipped where jax cannot be installed)",
+          .enabled(if: PluginTests.jaxInstalled, "jax is not installed for python3 (scripts/test installs jax[cpu])"))
+    func jaxPlugin() throws { try referencePlugin(file: "jax_backend.py", id: "jax") }
+
+    func referencePlugin(file: String, id: String) throws {
         let dir = try temporaryDirectory()
         let out = dir.appendingPathComponent("np.csv")
-        let plugin = Self.root.appendingPathComponent("scripts/plugins/numpy_backend.py").path
+        let plugin = Self.root.appendingPathComponent("scripts/plugins/\(file)").path
         let r = try BenchBinary.locate().run(
             ["run", "--suite", "training", "--quick", "--dtype", "fp32", "--case", "^mlp_step/", "--backend", "cpu-blas,plugin:\(plugin)",
              "--out", out.path])
         #expect(r.status == 0, "stderr: \(r.stderr)")
         let rows = try ResultReader.read(path: out.path).rows
-        let numpy = rows.filter { $0.backend == "numpy" }
+        let numpy = rows.filter { $0.backend == id }
         #expect(numpy.count == 2)
-        #expect(numpy.allSatisfy { $0.status == .ok && $0.throughputUnit == "tokens/s" })
+        #expect(numpy.allSatisfy { $0.status == .ok && $0.throughputUnit == "tokens/s" }, "\(numpy.map(\.notes))")
         #expect(Set(numpy.map(\.caseID)) == Set(rows.filter { $0.backend == "cpu-blas" }.map(\.caseID)))
     }
 }
