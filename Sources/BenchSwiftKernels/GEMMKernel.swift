@@ -11,8 +11,9 @@ import BenchCore
 ///
 /// Blocking (elements): `kc` = 256 so a packed B sliver (`kc × nr`, 32 KiB)
 /// stays in L1 (48 KiB per core here); `mc` = 144 so a packed A block
-/// (`mc × kc`, 144–288 KiB) stays in L2 (1 MiB per core); `nc` = 2048 so the B
-/// panel (2–4 MiB) stays in L3 (32 MiB). The workspace depends only on these
+/// (`mc × kc`, 144–288 KiB) stays in L2 (1 MiB per core); `nc` = 512 so the B
+/// panel (512 KiB–1 MiB) stays in L2 beside it. Measured: `nc` = 2048 (panel in L3)
+/// gave 0.83× OpenBLAS at N=2048, `nc` = 512 gives 0.90× (docs/performance.md). The workspace depends only on these
 /// blocks, not on the shape, so one kernel serves every matmul of a training
 /// step; it is allocated in `init` and ``multiply(transA:transB:m:n:k:alpha:a:lda:b:ldb:beta:c:ldc:)``
 /// allocates nothing.
@@ -23,7 +24,7 @@ public final class GEMMKernel<T: NativeScalar> {
     static var nr: Int { 2 * T.Vector.scalarCount }
     static var kcMax: Int { 256 }
     static var mcMax: Int { 144 }
-    static var ncMax: Int { 2048 }
+    static var ncMax: Int { 512 }
 
     public let threads: Int
     private let packedB: AlignedBuffer<T>

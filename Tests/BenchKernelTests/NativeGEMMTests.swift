@@ -11,6 +11,7 @@ struct NativeGEMMTests {
     static let shapes: [(Int, Int, Int)] = [
         (1, 1, 1), (1, 7, 3), (5, 1, 9), (12, 32, 1), (13, 33, 17), (37, 101, 53),
         (144, 64, 256), (145, 65, 257), (97, 31, 300), (24, 48, 520), (300, 40, 33),
+        (40, 1100, 70),  // several 512-wide N panels, the last one partial
     ]
 
     @Test("cpu-swift fp32 matches an fp64 reference on every entry", arguments: shapes, [1, 2])
