@@ -33,12 +33,10 @@ enum ReportRenderer {
         }.map(\.element)
     }
 
+    /// Four significant digits (`%g` switches to an exponent for very large or small values).
     static func number(_ v: Double?) -> String {
         guard let v else { return "-" }
-        if v == 0 { return "0" }
-        let a = abs(v)
-        if a >= 1e4 || a < 1e-3 { return String(format: "%.4g", v) }
-        return String(format: "%.4g", v)
+        return v == 0 ? "0" : String(format: "%.4g", v)
     }
 
     static func percent(_ v: Double?) -> String {

@@ -16,14 +16,16 @@ public final class WorkerPool: @unchecked Sendable {
 
     /// Worker threads (the caller is participant 0 and is not counted).
     public let workers: Int
+    /// The job counter and its participant count in one word: `generation << 16 | participants`,
+    /// so a worker that wakes late can never pair one job's generation with another's count.
     private let generation = Atomic<Int>(0)
     private let pending = Atomic<Int>(0)
     private let sleepers = Atomic<Int>(0)
     private let condition = NSCondition()
     private let callerLock = NSLock()
-    // Written by the caller before `generation` is bumped, read by workers after they see it.
+    // Written by the caller before `generation` is bumped, read by participating workers after
+    // they see it (a participant of one job always finishes before the next job is published).
     private nonisolated(unsafe) var job: ((Int) -> Void)?
-    private nonisolated(unsafe) var participants = 0
 
     /// Spin iterations before a worker sleeps (≈ 50 µs of `pause`).
     static let spinLimit = 2_000
@@ -53,9 +55,9 @@ public final class WorkerPool: @unchecked Sendable {
         defer { callerLock.unlock() }
         withoutActuallyEscaping(body) { body in
             job = body
-            participants = n
             pending.store(n - 1, ordering: .relaxed)
-            generation.add(1, ordering: .sequentiallyConsistent)
+            let next = ((generation.load(ordering: .relaxed) >> 16) + 1) << 16 | n
+            generation.store(next, ordering: .sequentiallyConsistent)
             if sleepers.load(ordering: .sequentiallyConsistent) > 0 {
                 condition.lock()
                 condition.broadcast()
@@ -88,7 +90,7 @@ public final class WorkerPool: @unchecked Sendable {
                 current = generation.load(ordering: .acquiring)
             }
             seen = current
-            if index < participants {
+            if index < current & 0xFFFF {
                 runJob(index)
                 pending.subtract(1, ordering: .releasing)
             }
