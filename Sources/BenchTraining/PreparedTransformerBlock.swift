@@ -15,12 +15,7 @@ public final class PreparedTransformerBlock<T: NativeScalar>: PreparedCase {
         model = TransformerBlockStep(kernelCase, engine: engine)
     }
 
-    public func run() throws {
-        let loss = model.step()
-        guard loss.isFinite else {
-            throw BackendError.nonFinite(caseID: model.kernelCase.id, detail: "loss is \(loss) at step \(model.steps)")
-        }
-    }
+    public func run() throws { try model.checkedStep() }
 
     public func verify() -> Verification {
         if model.steps == 1 { return verifyFirstForward() }
