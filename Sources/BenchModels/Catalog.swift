@@ -206,6 +206,17 @@ public struct Catalog: Codable, Sendable, Equatable {
                 guard fact.unit == "TFLOP/s" else { throw .invalid(path: path, location: "\(at).peak_dense_tflops.\(dtype)", reason: "unknown unit '\(fact.unit)' (expected TFLOP/s)") }
                 guard fact.value > 0 else { throw .invalid(path: path, location: "\(at).peak_dense_tflops.\(dtype)", reason: "peak must be positive (got \(fact.value))") }
             }
+            for (dtype, sparse) in d.peakSparseTflops ?? [:] {
+                if let dense = d.peakDenseTflops[dtype], dense.value >= sparse.value {
+                    throw .invalid(path: path, location: "\(at).peak_dense_tflops.\(dtype)",
+                                   reason: "dense peak \(dense.value) is not below the sparse peak \(sparse.value): a sparse figure used as dense?")
+                }
+            }
+            for (name, fact) in [("matmul_efficiency", d.model?.matmulEfficiency), ("memory_efficiency", d.model?.memoryEfficiency)] {
+                if let f = fact, !(f.value > 0 && f.value <= 1) {
+                    throw .invalid(path: path, location: "\(at).model.\(name)", reason: "efficiency must be in (0, 1] (got \(f.value))")
+                }
+            }
             if let bw = d.memoryBandwidthGbPerS {
                 guard ["GB/s", "GiB/s", "TB/s"].contains(bw.unit) else { throw .invalid(path: path, location: "\(at).memory_bandwidth_gb_per_s", reason: "unknown unit '\(bw.unit)'") }
                 guard bw.value > 0 else { throw .invalid(path: path, location: "\(at).memory_bandwidth_gb_per_s", reason: "must be positive") }

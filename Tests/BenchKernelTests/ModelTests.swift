@@ -104,6 +104,7 @@ struct ModelTests {
         (#"{"schema_version": 1, "catalog_version": "x", "currency": "USD", "devices": [{"name": "d", "display_name": "D", "vendor": "V", "kind": "nvidia_gpu", "peak_dense_tflops": {"bf16": {"value": 1, "unit": "PFLOP/s", "source": "s", "date": "d"}}}], "instances": []}"#, "unknown unit 'PFLOP/s'"),
         (#"{"schema_version": 1, "catalog_version": "x", "currency": "USD", "devices": [{"name": "d", "display_name": "D", "vendor": "V", "kind": "nvidia_gpu", "peak_dense_tflops": {}}, {"name": "d", "display_name": "D", "vendor": "V", "kind": "nvidia_gpu", "peak_dense_tflops": {}}], "instances": []}"#, "duplicate device name 'd'"),
         (#"{"schema_version": 1, "catalog_version": "x", "currency": "USD", "devices": [{"name": "d", "display_name": "D", "vendor": "V", "kind": "tpu", "peak_dense_tflops": {}}], "instances": []}"#, "unknown kind 'tpu'"),
+        (#"{"schema_version": 1, "catalog_version": "x", "currency": "USD", "devices": [{"name": "d", "display_name": "D", "vendor": "V", "kind": "nvidia_gpu", "peak_dense_tflops": {"bf16": {"value": 2, "unit": "TFLOP/s", "source": "s", "date": "d"}}, "peak_sparse_tflops": {"bf16": {"value": 2, "unit": "TFLOP/s", "source": "s", "date": "d"}}}], "instances": []}"#, "a sparse figure used as dense"),
     ]
 
     @Test("malformed catalogs are refused naming the file, the place and the problem", arguments: badCatalogs)
