@@ -87,56 +87,79 @@ public final class GEMMKernel<T: NativeScalar> {
             var pc = 0
             while pc < k {
                 let kcCur = min(Self.kcMax, k - pc)
-                parallel { t in
-                    var s = t
-                    while s < slivers {
-                        self.packB(b, ldb: ldb, transposed: transB, n: n, row: pc, rows: kcCur, col: jc + s * nr,
-                                   into: self.packedB.base + s * nr * kcCur)
-                        s += self.threads
-                    }
-                }
+                parallel(PackPanel(kernel: self, b: b, ldb: ldb, transposed: transB, n: n, row: pc, rows: kcCur,
+                                   col: jc, slivers: slivers))
                 let icBlocks = (m + mc - 1) / mc
                 let chunks = icBlocks >= threads ? 1 : (threads + icBlocks - 1) / icBlocks
                 let items = icBlocks * chunks
                 let accumulate = pc > 0 || beta != 0
-                parallel { t in
-                    var packedBlock = -1
-                    var item = t
-                    while item < items {
-                        let ib = item / chunks, chunk = item % chunks
-                        let i0 = ib * mc
-                        let mcCur = min(mc, m - i0)
-                        let aBlock = self.packedA[t].base
-                        if packedBlock != ib {
-                            self.packA(a, lda: lda, transposed: transA, alpha: alpha, row: i0, rows: mcCur, col: pc,
-                                       cols: kcCur, into: aBlock)
-                            packedBlock = ib
-                        }
-                        let perChunk = (slivers + chunks - 1) / chunks
-                        let s0 = chunk * perChunk, s1 = min(slivers, s0 + perChunk)
-                        if s0 < s1 {
-                            self.macroKernel(
-                                aBlock: aBlock, rows: mcCur, kc: kcCur, sliverRange: s0..<s1, ncCur: ncCur,
-                                c: c + i0 * ldc + jc, ldc: ldc, tile: self.tiles[t].base, accumulate: accumulate)
-                        }
-                        item += self.threads
-                    }
-                }
+                parallel(Sweep(kernel: self, a: a, lda: lda, transposed: transA, alpha: alpha, m: m, mc: mc, pc: pc,
+                               kc: kcCur, jc: jc, ncCur: ncCur, slivers: slivers, chunks: chunks, items: items,
+                               c: c, ldc: ldc, accumulate: accumulate))
                 pc += kcCur
             }
             jc += ncCur
         }
     }
 
-    /// Runs `body(t)` for t in 0..<threads, on the calling thread when single-threaded.
+    /// Runs `body(part: t)` for t in 0..<threads, on the calling thread when single-threaded.
     @inline(__always)
-    private func parallel(_ body: (Int) -> Void) {
+    private func parallel<Body: ParallelBody>(_ body: Body) {
         if threads == 1 {
-            body(0)
+            body(part: 0)
         } else {
             // The workers only touch disjoint parts of C and their own workspace,
             // and run returns after all of them.
             WorkerPool.shared.run(participants: threads, body)
+        }
+    }
+
+    /// Participant `t` packs slivers `t`, `t + threads`, … of the op(B) panel at (`row`, `col`).
+    private struct PackPanel: ParallelBody {
+        unowned(unsafe) let kernel: GEMMKernel
+        let b: UnsafePointer<T>, ldb: Int, transposed: Bool, n: Int, row: Int, rows: Int, col: Int, slivers: Int
+
+        func callAsFunction(part t: Int) {
+            let nr = GEMMKernel.nr
+            var s = t
+            while s < slivers {
+                kernel.packB(b, ldb: ldb, transposed: transposed, n: n, row: row, rows: rows, col: col + s * nr,
+                             into: kernel.packedB.base + s * nr * rows)
+                s += kernel.threads
+            }
+        }
+    }
+
+    /// Participant `t` takes work items `t`, `t + threads`, …: an `mc`-row block of op(A)
+    /// (packed into its own buffer) times a range of the packed panel's slivers.
+    private struct Sweep: ParallelBody {
+        unowned(unsafe) let kernel: GEMMKernel
+        let a: UnsafePointer<T>, lda: Int, transposed: Bool, alpha: T
+        let m: Int, mc: Int, pc: Int, kc: Int, jc: Int, ncCur: Int, slivers: Int, chunks: Int, items: Int
+        let c: UnsafeMutablePointer<T>, ldc: Int, accumulate: Bool
+
+        func callAsFunction(part t: Int) {
+            var packedBlock = -1
+            var item = t
+            let aBlock = kernel.packedA[t].base, tile = kernel.tiles[t].base
+            while item < items {
+                let ib = item / chunks, chunk = item % chunks
+                let i0 = ib * mc
+                let mcCur = min(mc, m - i0)
+                if packedBlock != ib {
+                    kernel.packA(a, lda: lda, transposed: transposed, alpha: alpha, row: i0, rows: mcCur, col: pc,
+                                 cols: kc, into: aBlock)
+                    packedBlock = ib
+                }
+                let perChunk = (slivers + chunks - 1) / chunks
+                let s0 = chunk * perChunk, s1 = min(slivers, s0 + perChunk)
+                if s0 < s1 {
+                    kernel.macroKernel(
+                        aBlock: aBlock, rows: mcCur, kc: kc, sliverRange: s0..<s1, ncCur: ncCur,
+                        c: c + i0 * ldc + jc, ldc: ldc, tile: tile, accumulate: accumulate)
+                }
+                item += kernel.threads
+            }
         }
     }
 

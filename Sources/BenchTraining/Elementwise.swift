@@ -19,13 +19,23 @@ enum Elementwise {
             let hf = UnsafeMutableRawPointer(h).assumingMemoryBound(to: Float.self)
             let af = UnsafeMutableRawPointer(a).assumingMemoryBound(to: Float.self)
             let bf = UnsafeRawPointer(bias).assumingMemoryBound(to: Float.self)
-            parallelRanges(rows, threads: threads) { range in
-                for r in range { biasGELURow(hf + r * cols, af + r * cols, bf, cols) }
-            }
+            parallelRanges(rows, threads: threads, BiasGELUFloat(h: hf, a: af, bias: bf, cols: cols))
             return
         }
-        let c = T(geluScale), k = T(0.044715), half = T(0.5)
-        parallelRanges(rows, threads: threads) { range in
+        parallelRanges(rows, threads: threads, BiasGELU(h: h, a: a, bias: bias, cols: cols))
+    }
+
+    struct BiasGELUFloat: RangeBody {
+        let h: UnsafeMutablePointer<Float>, a: UnsafeMutablePointer<Float>, bias: UnsafePointer<Float>, cols: Int
+        func callAsFunction(_ range: Range<Int>) {
+            for r in range { biasGELURow(h + r * cols, a + r * cols, bias, cols) }
+        }
+    }
+
+    struct BiasGELU<T: NativeScalar>: RangeBody {
+        let h: UnsafeMutablePointer<T>, a: UnsafeMutablePointer<T>, bias: UnsafePointer<T>, cols: Int
+        func callAsFunction(_ range: Range<Int>) {
+            let c = T(geluScale), k = T(0.044715), half = T(0.5)
             for r in range {
                 let hr = h + r * cols, ar = a + r * cols
                 for j in 0..<cols {
@@ -66,31 +76,41 @@ enum Elementwise {
         if T.self == Float.self {
             let df = UnsafeMutableRawPointer(d).assumingMemoryBound(to: Float.self)
             let hf = UnsafeRawPointer(h).assumingMemoryBound(to: Float.self)
-            parallelRanges(count, threads: threads, minimumPerThread: 4096) { range in
-                var i = range.lowerBound
-                let c = Float(geluScale), k: Float = 0.044715
-                while i + 16 <= range.upperBound {
-                    let u = load16(hf + i)
-                    let u2: SIMD16<Float> = u * u
-                    let inner: SIMD16<Float> = c * (u + k * u2 * u)
-                    let t = VectorMath.tanh(inner)
-                    let left: SIMD16<Float> = 0.5 * (1 + t)
-                    let slope: SIMD16<Float> = (1 - t * t) * (c * (1 + 3 * k * u2))
-                    let grad: SIMD16<Float> = left + 0.5 * u * slope
-                    store16(load16(df + i) * grad, df + i)
-                    i += 16
-                }
-                while i < range.upperBound {
-                    let u = hf[i]
-                    let t = tanhf(c * (u + k * u * u * u))
-                    df[i] *= 0.5 * (1 + t) + 0.5 * u * (1 - t * t) * c * (1 + 3 * k * u * u)
-                    i += 1
-                }
-            }
+            parallelRanges(count, threads: threads, minimumPerThread: 4096, GELUBackwardFloat(d: df, h: hf))
             return
         }
-        let c = T(geluScale), k = T(0.044715), half = T(0.5)
-        parallelRanges(count, threads: threads, minimumPerThread: 4096) { range in
+        parallelRanges(count, threads: threads, minimumPerThread: 4096, GELUBackward(d: d, h: h))
+    }
+
+    struct GELUBackwardFloat: RangeBody {
+        let d: UnsafeMutablePointer<Float>, h: UnsafePointer<Float>
+        func callAsFunction(_ range: Range<Int>) {
+            var i = range.lowerBound
+            let c = Float(geluScale), k: Float = 0.044715
+            while i + 16 <= range.upperBound {
+                let u = load16(h + i)
+                let u2: SIMD16<Float> = u * u
+                let inner: SIMD16<Float> = c * (u + k * u2 * u)
+                let t = VectorMath.tanh(inner)
+                let left: SIMD16<Float> = 0.5 * (1 + t)
+                let slope: SIMD16<Float> = (1 - t * t) * (c * (1 + 3 * k * u2))
+                let grad: SIMD16<Float> = left + 0.5 * u * slope
+                store16(load16(d + i) * grad, d + i)
+                i += 16
+            }
+            while i < range.upperBound {
+                let u = h[i]
+                let t = tanhf(c * (u + k * u * u * u))
+                d[i] *= 0.5 * (1 + t) + 0.5 * u * (1 - t * t) * c * (1 + 3 * k * u * u)
+                i += 1
+            }
+        }
+    }
+
+    struct GELUBackward<T: NativeScalar>: RangeBody {
+        let d: UnsafeMutablePointer<T>, h: UnsafePointer<T>
+        func callAsFunction(_ range: Range<Int>) {
+            let c = T(geluScale), k = T(0.044715), half = T(0.5)
             for i in range {
                 let u = h[i]
                 let t = T.hyperbolicTangent(c * (u + k * u * u * u))
@@ -123,7 +143,12 @@ enum Elementwise {
     @_specialize(where T == Float)
     @_specialize(where T == Double)
     static func columnSums<T: NativeScalar>(_ src: UnsafePointer<T>, rows: Int, cols: Int, into dst: UnsafeMutablePointer<T>, threads: Int) {
-        parallelRanges(cols, threads: threads, minimumPerThread: 64) { range in
+        parallelRanges(cols, threads: threads, minimumPerThread: 64, ColumnSums(src: src, dst: dst, rows: rows, cols: cols))
+    }
+
+    struct ColumnSums<T: NativeScalar>: RangeBody {
+        let src: UnsafePointer<T>, dst: UnsafeMutablePointer<T>, rows: Int, cols: Int
+        func callAsFunction(_ range: Range<Int>) {
             for j in range { dst[j] = 0 }
             for r in 0..<rows {
                 let row = src + r * cols
@@ -138,7 +163,12 @@ enum Elementwise {
     static func addBias<T: NativeScalar>(
         _ c: UnsafeMutablePointer<T>, bias: UnsafePointer<T>, residual: UnsafePointer<T>?, rows: Int, cols: Int, threads: Int
     ) {
-        parallelRanges(rows, threads: threads) { range in
+        parallelRanges(rows, threads: threads, AddBias(c: c, bias: bias, residual: residual, cols: cols))
+    }
+
+    struct AddBias<T: NativeScalar>: RangeBody {
+        let c: UnsafeMutablePointer<T>, bias: UnsafePointer<T>, residual: UnsafePointer<T>?, cols: Int
+        func callAsFunction(_ range: Range<Int>) {
             for r in range {
                 let cr = c + r * cols
                 if let residual {
@@ -158,7 +188,17 @@ enum Elementwise {
         out: UnsafePointer<T>, target: UnsafePointer<T>, dout: UnsafeMutablePointer<T>,
         rowLoss: UnsafeMutablePointer<Double>, rows: Int, cols: Int, gradScale: T, threads: Int
     ) -> Double {
-        parallelRanges(rows, threads: threads) { range in
+        parallelRanges(rows, threads: threads,
+                       SquaredError(out: out, target: target, dout: dout, rowLoss: rowLoss, cols: cols, gradScale: gradScale))
+        var total = 0.0
+        for r in 0..<rows { total += rowLoss[r] }
+        return total
+    }
+
+    struct SquaredError<T: NativeScalar>: RangeBody {
+        let out: UnsafePointer<T>, target: UnsafePointer<T>, dout: UnsafeMutablePointer<T>
+        let rowLoss: UnsafeMutablePointer<Double>, cols: Int, gradScale: T
+        func callAsFunction(_ range: Range<Int>) {
             for r in range {
                 let o = out + r * cols, y = target + r * cols, g = dout + r * cols
                 var s = 0.0
@@ -170,16 +210,18 @@ enum Elementwise {
                 rowLoss[r] = s
             }
         }
-        var total = 0.0
-        for r in 0..<rows { total += rowLoss[r] }
-        return total
     }
 
     /// `dst[i] = src[i]`.
     @_specialize(where T == Float)
     @_specialize(where T == Double)
     static func copy<T: NativeScalar>(_ src: UnsafePointer<T>, to dst: UnsafeMutablePointer<T>, count: Int, threads: Int) {
-        parallelRanges(count, threads: threads, minimumPerThread: 65536) { range in
+        parallelRanges(count, threads: threads, minimumPerThread: 65536, Copy(src: src, dst: dst))
+    }
+
+    struct Copy<T: NativeScalar>: RangeBody {
+        let src: UnsafePointer<T>, dst: UnsafeMutablePointer<T>
+        func callAsFunction(_ range: Range<Int>) {
             (dst + range.lowerBound).update(from: src + range.lowerBound, count: range.count)
         }
     }

@@ -14,7 +14,14 @@ enum Normalization {
         _ x: UnsafePointer<T>, gamma: UnsafePointer<T>, beta: UnsafePointer<T>, y: UnsafeMutablePointer<T>,
         mean: UnsafeMutablePointer<T>, rstd: UnsafeMutablePointer<T>, rows: Int, cols: Int, threads: Int
     ) {
-        parallelRanges(rows, threads: threads) { range in
+        parallelRanges(rows, threads: threads,
+                       LayerNormForward(x: x, gamma: gamma, beta: beta, y: y, mean: mean, rstd: rstd, cols: cols))
+    }
+
+    struct LayerNormForward<T: NativeScalar>: RangeBody {
+        let x: UnsafePointer<T>, gamma: UnsafePointer<T>, beta: UnsafePointer<T>, y: UnsafeMutablePointer<T>
+        let mean: UnsafeMutablePointer<T>, rstd: UnsafeMutablePointer<T>, cols: Int
+        func callAsFunction(_ range: Range<Int>) {
             for r in range {
                 let xr = x + r * cols, yr = y + r * cols
                 var s = 0.0
@@ -45,7 +52,18 @@ enum Normalization {
         gamma: UnsafePointer<T>, dx: UnsafeMutablePointer<T>, accumulate: Bool,
         dGamma: UnsafeMutablePointer<T>, dBeta: UnsafeMutablePointer<T>, rows: Int, cols: Int, threads: Int
     ) {
-        parallelRanges(rows, threads: threads) { range in
+        parallelRanges(rows, threads: threads,
+                       LayerNormInputGradient(dy: dy, x: x, mean: mean, rstd: rstd, gamma: gamma, dx: dx,
+                                              accumulate: accumulate, cols: cols))
+        parallelRanges(cols, threads: threads, minimumPerThread: 64,
+                       LayerNormParameterGradients(dy: dy, x: x, mean: mean, rstd: rstd, dGamma: dGamma, dBeta: dBeta,
+                                                   rows: rows, cols: cols))
+    }
+
+    struct LayerNormInputGradient<T: NativeScalar>: RangeBody {
+        let dy: UnsafePointer<T>, x: UnsafePointer<T>, mean: UnsafePointer<T>, rstd: UnsafePointer<T>
+        let gamma: UnsafePointer<T>, dx: UnsafeMutablePointer<T>, accumulate: Bool, cols: Int
+        func callAsFunction(_ range: Range<Int>) {
             for r in range {
                 let dyr = dy + r * cols, xr = x + r * cols, dxr = dx + r * cols
                 let m = mean[r], q = rstd[r]
@@ -63,7 +81,12 @@ enum Normalization {
                 }
             }
         }
-        parallelRanges(cols, threads: threads, minimumPerThread: 64) { range in
+    }
+
+    struct LayerNormParameterGradients<T: NativeScalar>: RangeBody {
+        let dy: UnsafePointer<T>, x: UnsafePointer<T>, mean: UnsafePointer<T>, rstd: UnsafePointer<T>
+        let dGamma: UnsafeMutablePointer<T>, dBeta: UnsafeMutablePointer<T>, rows: Int, cols: Int
+        func callAsFunction(_ range: Range<Int>) {
             for j in range {
                 dGamma[j] = 0
                 dBeta[j] = 0
@@ -84,7 +107,12 @@ enum Normalization {
     @_specialize(where T == Float)
     @_specialize(where T == Double)
     static func softmaxRows<T: NativeScalar>(_ s: UnsafeMutablePointer<T>, rows: Int, cols: Int, ld: Int, causal: Bool, threads: Int) {
-        parallelRanges(rows, threads: threads, minimumPerThread: 16) { range in
+        parallelRanges(rows, threads: threads, minimumPerThread: 16, SoftmaxRows(s: s, cols: cols, ld: ld, causal: causal))
+    }
+
+    struct SoftmaxRows<T: NativeScalar>: RangeBody {
+        let s: UnsafeMutablePointer<T>, cols: Int, ld: Int, causal: Bool
+        func callAsFunction(_ range: Range<Int>) {
             for i in range {
                 let row = s + i * ld
                 let valid = causal ? min(i + 1, cols) : cols
@@ -104,7 +132,12 @@ enum Normalization {
     static func softmaxBackwardRows<T: NativeScalar>(
         _ dp: UnsafeMutablePointer<T>, p: UnsafePointer<T>, rows: Int, cols: Int, scale: T, threads: Int
     ) {
-        parallelRanges(rows, threads: threads, minimumPerThread: 16) { range in
+        parallelRanges(rows, threads: threads, minimumPerThread: 16, SoftmaxBackwardRows(dp: dp, p: p, cols: cols, scale: scale))
+    }
+
+    struct SoftmaxBackwardRows<T: NativeScalar>: RangeBody {
+        let dp: UnsafeMutablePointer<T>, p: UnsafePointer<T>, cols: Int, scale: T
+        func callAsFunction(_ range: Range<Int>) {
             for i in range {
                 let d = dp + i * cols, pr = p + i * cols
                 var dot = 0.0

@@ -30,8 +30,13 @@ public enum OptimizerUpdate {
     @_specialize(where T == Double)
     static func sgd<T: NativeScalar>(_ p: ParameterTensor<T>, threads: Int) {
         let w = p.value.base, g = p.gradient.base, v = p.first.base
-        let mu = T(sgdMomentum), lr = T(sgdLearningRate)
-        parallelRanges(p.count, threads: threads, minimumPerThread: 16384) { range in
+        parallelRanges(p.count, threads: threads, minimumPerThread: 16384,
+                       SGD(w: w, g: g, v: v, mu: T(sgdMomentum), lr: T(sgdLearningRate)))
+    }
+
+    struct SGD<T: NativeScalar>: RangeBody {
+        let w: UnsafeMutablePointer<T>, g: UnsafeMutablePointer<T>, v: UnsafeMutablePointer<T>, mu: T, lr: T
+        func callAsFunction(_ range: Range<Int>) {
             for i in range {
                 let vi = mu * v[i] + g[i]
                 v[i] = vi
@@ -51,7 +56,15 @@ public enum OptimizerUpdate {
         // Bias corrections folded into two scalars: w −= lr·(m/c1)/(√(v/c2) + ε) + lr·λ·w.
         let c1 = 1 - Foundation.pow(beta1, Double(t)), c2 = 1 - Foundation.pow(beta2, Double(t))
         let stepSize = T(adamLearningRate / c1), invC2 = T(1 / c2), eps = T(epsilon), decay = T(adamLearningRate * weightDecay)
-        parallelRanges(count, threads: threads, minimumPerThread: 16384) { range in
+        parallelRanges(count, threads: threads, minimumPerThread: 16384,
+                       AdamW(w: w, g: g, m: m, v: v, b1: b1, b2: b2, oneMinusB1: oneMinusB1, oneMinusB2: oneMinusB2,
+                             stepSize: stepSize, invC2: invC2, eps: eps, decay: decay))
+    }
+
+    struct AdamW<T: NativeScalar>: RangeBody {
+        let w: UnsafeMutablePointer<T>, g: UnsafePointer<T>, m: UnsafeMutablePointer<T>, v: UnsafeMutablePointer<T>
+        let b1: T, b2: T, oneMinusB1: T, oneMinusB2: T, stepSize: T, invC2: T, eps: T, decay: T
+        func callAsFunction(_ range: Range<Int>) {
             for i in range {
                 let gi = g[i]
                 let mi = b1 * m[i] + oneMinusB1 * gi

@@ -12,7 +12,17 @@ public enum SoftmaxCrossEntropy {
         rowLoss: UnsafeMutablePointer<Double>, threads: Int
     ) -> Double {
         let scale = T(1 / Double(rows))
-        parallelRanges(rows, threads: threads) { range in
+        parallelRanges(rows, threads: threads,
+                       Rows(logits: logits, targets: targets, vocabulary: vocabulary, rowLoss: rowLoss, scale: scale))
+        var total = 0.0
+        for r in 0..<rows { total += rowLoss[r] }
+        return total / Double(rows)
+    }
+
+    struct Rows<T: NativeScalar>: RangeBody {
+        let logits: UnsafeMutablePointer<T>, targets: UnsafePointer<Int32>, vocabulary: Int
+        let rowLoss: UnsafeMutablePointer<Double>, scale: T
+        func callAsFunction(_ range: Range<Int>) {
             for r in range {
                 let l = logits + r * vocabulary
                 var mx = l[0]
@@ -25,8 +35,5 @@ public enum SoftmaxCrossEntropy {
                 l[target] -= scale
             }
         }
-        var total = 0.0
-        for r in 0..<rows { total += rowLoss[r] }
-        return total / Double(rows)
     }
 }

@@ -1,18 +1,56 @@
+/// The body of a loop split by ``parallelRanges(_:threads:minimumPerThread:_:)-(_,_,_,RangeBody)``:
+/// a value holding the loop's parameters, whose `callAsFunction(_:)` runs one contiguous range.
+public protocol RangeBody {
+    func callAsFunction(_ range: Range<Int>)
+}
 
 /// Splits `0..<count` into `threads` contiguous ranges and runs `body` on each,
 /// on the calling thread when `threads` is 1 (or the work is tiny).
 ///
-/// Uses the persistent ``WorkerPool``: no thread is created and nothing is
-/// allocated per call. `body` must only write disjoint data per range.
-@inline(__always)
-public func parallelRanges(_ count: Int, threads: Int, minimumPerThread: Int = 1, _ body: (Range<Int>) -> Void) {
+/// Uses the persistent ``WorkerPool``: no thread is created and, once specialised,
+/// nothing is allocated per call. `body` must only write disjoint data per range.
+@inlinable
+public func parallelRanges<Body: RangeBody>(_ count: Int, threads: Int, minimumPerThread: Int = 1, _ body: Body) {
     let workers = max(1, min(threads, count / max(1, minimumPerThread)))
     if workers == 1 {
         if count > 0 { body(0..<count) }
         return
     }
-    WorkerPool.shared.run(participants: workers) { t in
-        let lo = count * t / workers, hi = count * (t + 1) / workers
+    WorkerPool.shared.run(participants: workers, SplitRanges(body: body, count: count, parts: workers))
+}
+
+/// Splits `0..<count` like ``parallelRanges(_:threads:minimumPerThread:_:)-(_,_,_,RangeBody)``,
+/// with a closure body: convenient outside the measured kernels, but each multi-threaded
+/// call allocates one closure box.
+public func parallelRanges(_ count: Int, threads: Int, minimumPerThread: Int = 1, _ body: (Range<Int>) -> Void) {
+    withoutActuallyEscaping(body) { body in
+        parallelRanges(count, threads: threads, minimumPerThread: minimumPerThread, ClosureRangeBody(body: body))
+    }
+}
+
+/// Part `t` of `parts` runs `body` on `count·t/parts ..< count·(t+1)/parts`.
+@usableFromInline
+struct SplitRanges<Body: RangeBody>: ParallelBody {
+    @usableFromInline let body: Body
+    @usableFromInline let count: Int, parts: Int
+    @usableFromInline
+    init(body: Body, count: Int, parts: Int) {
+        self.body = body
+        self.count = count
+        self.parts = parts
+    }
+    @inlinable
+    func callAsFunction(part t: Int) {
+        let lo = count * t / parts, hi = count * (t + 1) / parts
         if lo < hi { body(lo..<hi) }
     }
+}
+
+@usableFromInline
+struct ClosureRangeBody: RangeBody {
+    let body: (Range<Int>) -> Void
+    @usableFromInline
+    init(body: @escaping (Range<Int>) -> Void) { self.body = body }
+    @usableFromInline
+    func callAsFunction(_ range: Range<Int>) { body(range) }
 }
