@@ -1,5 +1,6 @@
 // Counts heap allocations per call after warm-up, for the kernels whose hot paths must not
 // allocate: GEMM on both backends, and the training steps. Run: scripts/perf-allocations.
+// Exits 1 when any row allocates, except cpu-blas GEMM on several threads (see below).
 import BenchBLAS
 import BenchCore
 import BenchSwiftKernels
@@ -27,8 +28,13 @@ for id in ids {
         for _ in 0..<10 { try prepared.run() }
         bench_count_allocations(0)
         let perCall = Double(bench_allocations()) / 10
-        worst = max(worst, bench_allocations())
-        print("| `\(id)` | \(backend.id) | \(threads) | \(perCall) |")
+        // cpu-blas GEMM rows time OpenBLAS's own threading, which mallocs its job array at
+        // every multi-threaded call (Debian's build is for 64 threads, above level3_thread.c's
+        // on-stack limit): reported, but not ours to fix. The training steps split matmuls
+        // over the harness's pool instead and must allocate nothing.
+        let openBLASOwn = backend.id == .cpuBLAS && kc.kernel == "gemm" && threads > 1
+        if !openBLASOwn { worst = max(worst, bench_allocations()) }
+        print("| `\(id)` | \(backend.id) | \(threads) | \(perCall)\(openBLASOwn && perCall > 0 ? " (inside OpenBLAS's threading)" : "") |")
     }
 }
 exit(worst == 0 ? 0 : 1)

@@ -22,7 +22,10 @@ public final class BLASBackend: Backend {
     }
 
     public func prepare(_ kernelCase: KernelCase, threads: Int) throws -> any PreparedCase {
+        // GEMM rows measure OpenBLAS's own threading (set again at each call, since the
+        // training engine sets the process-wide count to 1 for its own split).
         OpenBLAS.setThreads(threads)
+        let openBLASThreads = Int32(threads)
         if TrainingKernels.names.contains(kernelCase.kernel) {
             switch kernelCase.dtype {
             case .fp32: return try TrainingKernels.prepare(kernelCase, engine: BLASEngine<Float>(threads: threads))
@@ -34,11 +37,13 @@ public final class BLASBackend: Backend {
         case .fp32:
             return PreparedGEMM<Float>(problem: GEMMProblem(kernelCase)) { p in
                 let (m, n, k) = (Int32(p.shape.m), Int32(p.shape.n), Int32(p.shape.k))
+                if openblas_get_num_threads() != openBLASThreads { OpenBLAS.setThreads(threads) }
                 cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, m, n, k, 1, p.a.base, k, p.b.base, n, 0, p.c.base, n)
             }
         case .fp64:
             return PreparedGEMM<Double>(problem: GEMMProblem(kernelCase)) { p in
                 let (m, n, k) = (Int32(p.shape.m), Int32(p.shape.n), Int32(p.shape.k))
+                if openblas_get_num_threads() != openBLASThreads { OpenBLAS.setThreads(threads) }
                 cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, m, n, k, 1, p.a.base, k, p.b.base, n, 0, p.c.base, n)
             }
         default:

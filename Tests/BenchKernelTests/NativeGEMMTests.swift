@@ -92,13 +92,17 @@ struct TransposedGEMMTests {
     @Test("op(A)·op(B) with strides, α and β matches an fp64 reference on both engines",
           arguments: [(false, false), (true, false), (false, true), (true, true)], [0.0, 1.0, 0.5])
     func transposes(trans: (Bool, Bool), beta: Double) {
-        for engine in [GEMMKernel<Double>(threads: 2) as any MatrixEngine<Double>, BLASEngine<Double>(threads: 2)] {
-            check(engine, trans: trans, beta: beta)
+        // m < n: the BLAS engine splits C's columns over its 2 threads (n = 9: a 1-column
+        // second slab); m > n: its rows.
+        for shape in [(29, 45, 300), (3, 9, 2000), (61, 23, 150)] {
+            for engine in [GEMMKernel<Double>(threads: 2) as any MatrixEngine<Double>, BLASEngine<Double>(threads: 2)] {
+                check(engine, shape: shape, trans: trans, beta: beta)
+            }
         }
     }
 
-    func check(_ kernel: any MatrixEngine<Double>, trans: (Bool, Bool), beta: Double) {
-        let (m, n, k) = (29, 45, 300)
+    func check(_ kernel: any MatrixEngine<Double>, shape: (Int, Int, Int), trans: (Bool, Bool), beta: Double) {
+        let (m, n, k) = shape
         let (ta, tb) = trans
         // Stored shapes with padding columns to exercise leading dimensions.
         let (ar, ac) = ta ? (k, m) : (m, k), (br, bc) = tb ? (n, k) : (k, n)
@@ -129,7 +133,7 @@ struct TransposedGEMMTests {
         }
         var worst = 0.0
         for i in 0..<m { for j in 0..<n { worst = max(worst, abs(c[i * ldc + j] - expected[i * ldc + j])) } }
-        #expect(worst < 1e-11, "max error \(worst) (\(type(of: kernel)))")
+        #expect(worst < 1e-11, "max error \(worst) (\(type(of: kernel)), \(m)x\(n)x\(k))")
         // Padding columns of C (n..<ldc) are untouched.
         for i in 0..<m { for j in n..<ldc { #expect(c[i * ldc + j] == original[i * ldc + j]) } }
     }
