@@ -45,7 +45,8 @@ struct CausalAttention<T: NativeScalar> {
                                 b: dO, ldb: d, beta: 0, c: dv, ldc: 3 * d)
                 engine.multiply(transA: false, transB: true, m: s, n: s, k: dh, alpha: 1, a: dO, lda: d,
                                 b: v, ldb: 3 * d, beta: 0, c: ds, ldc: s)
-                Normalization.softmaxBackwardRows(ds, p: p, rows: s, cols: s, scale: scale, threads: engine.threads)
+                Normalization.softmaxBackwardRows(ds, p: p, rows: s, cols: s, causal: true, scale: scale,
+                                                  threads: engine.threads)
                 engine.multiply(transA: false, transB: false, m: s, n: dh, k: s, alpha: 1, a: ds, lda: s,
                                 b: k, ldb: 3 * d, beta: 0, c: dq, ldc: 3 * d)
                 engine.multiply(transA: true, transB: false, m: s, n: dh, k: s, alpha: 1, a: ds, lda: s,

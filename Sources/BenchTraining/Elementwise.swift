@@ -226,10 +226,59 @@ enum Elementwise {
         }
     }
 
-    /// In place `row[j] = exp(row[j] − shift)` for `j < count`; returns Σ row[j] (in Double).
-    /// fp32 runs 16 lanes at a time with ``VectorMath/exp(_:)``.
+    /// The largest of `row[0..<count]` (`count` ≥ 1); `row[count..<capacity]` may be read.
+    /// fp32 keeps four 16-lane running maxima (a scalar `max` chain is latency-bound and does
+    /// not vectorise), then single vectors, then a masked tail when the row has room. NaN
+    /// handling follows the vector compare, irrelevant for the finite scores it is used on.
     @inline(__always)
-    static func exponentiate<T: NativeScalar>(_ row: UnsafeMutablePointer<T>, count: Int, shift: T) -> Double {
+    static func maximum<T: NativeScalar>(_ row: UnsafeMutablePointer<T>, count: Int, capacity: Int) -> T {
+        if T.self == Float.self && count >= 16 {
+            let r = UnsafeMutableRawPointer(row).assumingMemoryBound(to: Float.self)
+            var m0 = load16(r), m1 = m0, m2 = m0, m3 = m0
+            var j = 0
+            while j + 64 <= count {
+                let v0 = load16(r + j), v1 = load16(r + j + 16), v2 = load16(r + j + 32), v3 = load16(r + j + 48)
+                m0.replace(with: v0, where: m0 .< v0)
+                m1.replace(with: v1, where: m1 .< v1)
+                m2.replace(with: v2, where: m2 .< v2)
+                m3.replace(with: v3, where: m3 .< v3)
+                j += 64
+            }
+            while j + 16 <= count {
+                let v = load16(r + j)
+                m0.replace(with: v, where: m0 .< v)
+                j += 16
+            }
+            if j < count && j + 16 <= capacity {
+                var v = load16(r + j)
+                v.replace(with: m0, where: tailLanes .>= Int32(count - j))
+                m0.replace(with: v, where: m0 .< v)
+                j = count
+            }
+            m0.replace(with: m1, where: m0 .< m1)
+            m2.replace(with: m3, where: m2 .< m3)
+            m0.replace(with: m2, where: m0 .< m2)
+            var mx = m0.max()
+            while j < count {
+                mx = Swift.max(mx, r[j])
+                j += 1
+            }
+            return unsafeBitCast(mx, to: T.self)
+        }
+        var mx = row[0]
+        for j in 1..<count { mx = Swift.max(mx, row[j]) }
+        return mx
+    }
+
+    /// Lane numbers 0…15, for masking the tail of a row.
+    static let tailLanes = SIMD16<Int32>(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15)
+
+    /// In place `row[j] = exp(row[j] − shift)` for `j < count`; returns Σ row[j] (in Double).
+    /// fp32 runs 16 lanes at a time with ``VectorMath/exp(_:)``; when the row has room
+    /// (`capacity` ≥ `count` elements may be read and written) its tail is one masked vector
+    /// and `row[count..<]` up to the next multiple of 16 becomes 0.
+    @inline(__always)
+    static func exponentiate<T: NativeScalar>(_ row: UnsafeMutablePointer<T>, count: Int, shift: T, capacity: Int) -> Double {
         if T.self == Float.self {
             let r = UnsafeMutableRawPointer(row).assumingMemoryBound(to: Float.self)
             let m = unsafeBitCast(shift, to: Float.self)
@@ -248,6 +297,18 @@ enum Elementwise {
                 }
             }
             sum += Double(acc.sum())
+            let rest = count - j
+            if rest > 0 && j + 16 <= capacity {
+                // The last count mod 16 values as one masked vector (short causal rows are mostly
+                // tail); the lanes past `count` are written as 0.
+                let past = tailLanes .>= Int32(rest)
+                var v = load16(r + j)
+                v.replace(with: m, where: past)
+                var e = VectorMath.exp(v - m)
+                e.replace(with: 0, where: past)
+                store16(e, r + j)
+                return sum + Double(e.sum())
+            }
             while j < count {
                 let e = expf(r[j] - m)
                 r[j] = e

@@ -107,7 +107,12 @@ enum Normalization {
     @_specialize(where T == Float)
     @_specialize(where T == Double)
     static func softmaxRows<T: NativeScalar>(_ s: UnsafeMutablePointer<T>, rows: Int, cols: Int, ld: Int, causal: Bool, threads: Int) {
-        parallelRanges(rows, threads: threads, minimumPerThread: 16, SoftmaxRows(s: s, cols: cols, ld: ld, causal: causal))
+        let body = SoftmaxRows(s: s, cols: cols, ld: ld, causal: causal)
+        if causal {
+            parallelInterleaved(rows, threads: threads, minimumPerThread: 16, body)
+        } else {
+            parallelRanges(rows, threads: threads, minimumPerThread: 16, body)
+        }
     }
 
     struct SoftmaxRows<T: NativeScalar>: RangeBody {
@@ -116,9 +121,8 @@ enum Normalization {
             for i in range {
                 let row = s + i * ld
                 let valid = causal ? min(i + 1, cols) : cols
-                var mx = row[0]
-                for j in 1..<max(valid, 1) { mx = max(mx, row[j]) }
-                let sum = Elementwise.exponentiate(row, count: valid, shift: mx)
+                let mx = Elementwise.maximum(row, count: max(valid, 1), capacity: cols)
+                let sum = Elementwise.exponentiate(row, count: valid, shift: mx, capacity: cols)
                 let inv = T(1 / sum)
                 for j in 0..<valid { row[j] *= inv }
                 for j in valid..<cols { row[j] = 0 }
@@ -126,24 +130,32 @@ enum Normalization {
         }
     }
 
-    /// In place: `dS = P ⊙ (dP − rowsum(dP ⊙ P))` row by row, times `scale`.
+    /// In place: `dS = P ⊙ (dP − rowsum(dP ⊙ P))` row by row, times `scale`. With `causal`,
+    /// `P` is zero past the diagonal, so `dS` is set to zero there without reading `dP`.
     @_specialize(where T == Float)
     @_specialize(where T == Double)
     static func softmaxBackwardRows<T: NativeScalar>(
-        _ dp: UnsafeMutablePointer<T>, p: UnsafePointer<T>, rows: Int, cols: Int, scale: T, threads: Int
+        _ dp: UnsafeMutablePointer<T>, p: UnsafePointer<T>, rows: Int, cols: Int, causal: Bool, scale: T, threads: Int
     ) {
-        parallelRanges(rows, threads: threads, minimumPerThread: 16, SoftmaxBackwardRows(dp: dp, p: p, cols: cols, scale: scale))
+        let body = SoftmaxBackwardRows(dp: dp, p: p, cols: cols, causal: causal, scale: scale)
+        if causal {
+            parallelInterleaved(rows, threads: threads, minimumPerThread: 16, body)
+        } else {
+            parallelRanges(rows, threads: threads, minimumPerThread: 16, body)
+        }
     }
 
     struct SoftmaxBackwardRows<T: NativeScalar>: RangeBody {
-        let dp: UnsafeMutablePointer<T>, p: UnsafePointer<T>, cols: Int, scale: T
+        let dp: UnsafeMutablePointer<T>, p: UnsafePointer<T>, cols: Int, causal: Bool, scale: T
         func callAsFunction(_ range: Range<Int>) {
             for i in range {
                 let d = dp + i * cols, pr = p + i * cols
+                let valid = causal ? min(i + 1, cols) : cols
                 var dot = 0.0
-                for j in 0..<cols { dot += Double(d[j] * pr[j]) }
+                for j in 0..<valid { dot += Double(d[j] * pr[j]) }
                 let c = T(dot)
-                for j in 0..<cols { d[j] = scale * pr[j] * (d[j] - c) }
+                for j in 0..<valid { d[j] = scale * pr[j] * (d[j] - c) }
+                for j in valid..<cols { d[j] = 0 }
             }
         }
     }

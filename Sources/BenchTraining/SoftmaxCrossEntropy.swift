@@ -25,13 +25,13 @@ public enum SoftmaxCrossEntropy {
         func callAsFunction(_ range: Range<Int>) {
             for r in range {
                 let l = logits + r * vocabulary
-                var mx = l[0]
-                for j in 1..<vocabulary { mx = max(mx, l[j]) }
-                let sum = Elementwise.exponentiate(l, count: vocabulary, shift: mx)
+                let mx = Elementwise.maximum(l, count: vocabulary, capacity: vocabulary)
+                let sum = Elementwise.exponentiate(l, count: vocabulary, shift: mx, capacity: vocabulary)
                 let target = Int(targets[r])
                 let inv = T(1 / sum)
                 rowLoss[r] = -Double(T.logarithm(l[target] * inv))
-                for j in 0..<vocabulary { l[j] = l[j] * inv * scale }
+                let factor = inv * scale
+                for j in 0..<vocabulary { l[j] *= factor }
                 l[target] -= scale
             }
         }

@@ -19,6 +19,41 @@ public func parallelRanges<Body: RangeBody>(_ count: Int, threads: Int, minimumP
     WorkerPool.shared.run(participants: workers, SplitRanges(body: body, count: count, parts: workers))
 }
 
+/// Runs `body` on every one-element range `i..<i+1` of `0..<count`, participant `t` of
+/// `threads` taking `i = t, t + threads, …`: for loops whose cost per index grows with `i`
+/// (causal attention rows, where row `i` has `i + 1` entries), which contiguous ranges would
+/// leave unbalanced (3:1 for two threads).
+@inlinable
+public func parallelInterleaved<Body: RangeBody>(_ count: Int, threads: Int, minimumPerThread: Int = 1, _ body: Body) {
+    let workers = max(1, min(threads, count / max(1, minimumPerThread)))
+    if workers == 1 {
+        if count > 0 { body(0..<count) }
+        return
+    }
+    WorkerPool.shared.run(participants: workers, Interleaved(body: body, count: count, parts: workers))
+}
+
+/// Part `t` of `parts` runs `body` on `t..<t+1`, `t+parts..<t+parts+1`, ….
+@usableFromInline
+struct Interleaved<Body: RangeBody>: ParallelBody {
+    @usableFromInline let body: Body
+    @usableFromInline let count: Int, parts: Int
+    @usableFromInline
+    init(body: Body, count: Int, parts: Int) {
+        self.body = body
+        self.count = count
+        self.parts = parts
+    }
+    @inlinable
+    func callAsFunction(part t: Int) {
+        var i = t
+        while i < count {
+            body(i..<(i + 1))
+            i += parts
+        }
+    }
+}
+
 /// Splits `0..<count` like ``parallelRanges(_:threads:minimumPerThread:_:)-(_,_,_,RangeBody)``,
 /// with a closure body: convenient outside the measured kernels, but each multi-threaded
 /// call allocates one closure box.
