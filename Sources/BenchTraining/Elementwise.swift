@@ -226,43 +226,32 @@ enum Elementwise {
         }
     }
 
-    /// The largest of `row[0..<count]` (`count` ≥ 1); `row[count..<capacity]` may be read.
-    /// fp32 keeps four 16-lane running maxima (a scalar `max` chain is latency-bound and does
-    /// not vectorise), then single vectors, then a masked tail when the row has room. NaN
-    /// handling follows the vector compare, irrelevant for the finite scores it is used on.
+    /// The largest of `row[0..<count]` (`count` ≥ 1). fp32 keeps four 16-lane running maxima
+    /// (a scalar `max` chain is latency-bound and does not vectorise), then single vectors,
+    /// then the tail copied into a vector padded with the running maxima.
     @inline(__always)
-    static func maximum<T: NativeScalar>(_ row: UnsafeMutablePointer<T>, count: Int, capacity: Int) -> T {
+    static func maximum<T: NativeScalar>(_ row: UnsafeMutablePointer<T>, count: Int) -> T {
         if T.self == Float.self && count >= 16 {
             let r = UnsafeMutableRawPointer(row).assumingMemoryBound(to: Float.self)
             var m0 = load16(r), m1 = m0, m2 = m0, m3 = m0
             var j = 0
             while j + 64 <= count {
-                let v0 = load16(r + j), v1 = load16(r + j + 16), v2 = load16(r + j + 32), v3 = load16(r + j + 48)
-                m0.replace(with: v0, where: m0 .< v0)
-                m1.replace(with: v1, where: m1 .< v1)
-                m2.replace(with: v2, where: m2 .< v2)
-                m3.replace(with: v3, where: m3 .< v3)
+                m0 = VectorMath.maximum(m0, load16(r + j))
+                m1 = VectorMath.maximum(m1, load16(r + j + 16))
+                m2 = VectorMath.maximum(m2, load16(r + j + 32))
+                m3 = VectorMath.maximum(m3, load16(r + j + 48))
                 j += 64
             }
             while j + 16 <= count {
-                let v = load16(r + j)
-                m0.replace(with: v, where: m0 .< v)
+                m0 = VectorMath.maximum(m0, load16(r + j))
                 j += 16
             }
-            if j < count && j + 16 <= capacity {
-                var v = load16(r + j)
-                v.replace(with: m0, where: tailLanes .>= Int32(count - j))
-                m0.replace(with: v, where: m0 .< v)
-                j = count
+            if j < count {
+                var tail = m0
+                withUnsafeMutableBytes(of: &tail) { $0.baseAddress!.copyMemory(from: r + j, byteCount: (count - j) * 4) }
+                m0 = VectorMath.maximum(m0, tail)
             }
-            m0.replace(with: m1, where: m0 .< m1)
-            m2.replace(with: m3, where: m2 .< m3)
-            m0.replace(with: m2, where: m0 .< m2)
-            var mx = m0.max()
-            while j < count {
-                mx = Swift.max(mx, r[j])
-                j += 1
-            }
+            let mx = VectorMath.maximum(VectorMath.maximum(m0, m1), VectorMath.maximum(m2, m3)).max()
             return unsafeBitCast(mx, to: T.self)
         }
         var mx = row[0]
@@ -270,15 +259,10 @@ enum Elementwise {
         return mx
     }
 
-    /// Lane numbers 0…15, for masking the tail of a row.
-    static let tailLanes = SIMD16<Int32>(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15)
-
     /// In place `row[j] = exp(row[j] − shift)` for `j < count`; returns Σ row[j] (in Double).
-    /// fp32 runs 16 lanes at a time with ``VectorMath/exp(_:)``; when the row has room
-    /// (`capacity` ≥ `count` elements may be read and written) its tail is one masked vector
-    /// and `row[count..<]` up to the next multiple of 16 becomes 0.
+    /// fp32 runs 16 lanes at a time with ``VectorMath/exp(_:)``, the tail included.
     @inline(__always)
-    static func exponentiate<T: NativeScalar>(_ row: UnsafeMutablePointer<T>, count: Int, shift: T, capacity: Int) -> Double {
+    static func exponentiate<T: NativeScalar>(_ row: UnsafeMutablePointer<T>, count: Int, shift: T) -> Double {
         if T.self == Float.self {
             let r = UnsafeMutableRawPointer(row).assumingMemoryBound(to: Float.self)
             let m = unsafeBitCast(shift, to: Float.self)
@@ -298,22 +282,15 @@ enum Elementwise {
             }
             sum += Double(acc.sum())
             let rest = count - j
-            if rest > 0 && j + 16 <= capacity {
-                // The last count mod 16 values as one masked vector (short causal rows are mostly
-                // tail); the lanes past `count` are written as 0.
-                let past = tailLanes .>= Int32(rest)
-                var v = load16(r + j)
-                v.replace(with: m, where: past)
-                var e = VectorMath.exp(v - m)
-                e.replace(with: 0, where: past)
-                store16(e, r + j)
-                return sum + Double(e.sum())
-            }
-            while j < count {
-                let e = expf(r[j] - m)
-                r[j] = e
-                sum += Double(e)
-                j += 1
+            if rest > 0 {
+                // The last count mod 16 values as one vector (short causal rows are mostly
+                // tail), padded with −∞: exp clamps it to e^−87.3 ≈ 1e−38 per padding lane,
+                // which cannot change the sum (at least 1: the callers shift by the row maximum).
+                var tail = SIMD16<Float>(repeating: -.infinity)
+                withUnsafeMutableBytes(of: &tail) { $0.baseAddress!.copyMemory(from: r + j, byteCount: rest * 4) }
+                let e = VectorMath.exp(tail - m)
+                withUnsafeBytes(of: e) { UnsafeMutableRawPointer(r + j).copyMemory(from: $0.baseAddress!, byteCount: rest * 4) }
+                sum += Double(e.sum())
             }
             return sum
         }

@@ -121,8 +121,8 @@ enum Normalization {
             for i in range {
                 let row = s + i * ld
                 let valid = causal ? min(i + 1, cols) : cols
-                let mx = Elementwise.maximum(row, count: max(valid, 1), capacity: cols)
-                let sum = Elementwise.exponentiate(row, count: valid, shift: mx, capacity: cols)
+                let mx = Elementwise.maximum(row, count: max(valid, 1))
+                let sum = Elementwise.exponentiate(row, count: valid, shift: mx)
                 let inv = T(1 / sum)
                 for j in 0..<valid { row[j] *= inv }
                 for j in valid..<cols { row[j] = 0 }

@@ -25,8 +25,8 @@ public enum SoftmaxCrossEntropy {
         func callAsFunction(_ range: Range<Int>) {
             for r in range {
                 let l = logits + r * vocabulary
-                let mx = Elementwise.maximum(l, count: vocabulary, capacity: vocabulary)
-                let sum = Elementwise.exponentiate(l, count: vocabulary, shift: mx, capacity: vocabulary)
+                let mx = Elementwise.maximum(l, count: vocabulary)
+                let sum = Elementwise.exponentiate(l, count: vocabulary, shift: mx)
                 let target = Int(targets[r])
                 let inv = T(1 / sum)
                 rowLoss[r] = -Double(T.logarithm(l[target] * inv))

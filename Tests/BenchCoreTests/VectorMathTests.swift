@@ -22,6 +22,23 @@ struct VectorMathTests {
         #expect(worst <= 3 * 0x1p-23, "worst relative error \(worst)")
     }
 
+    @Test("exp keeps NaN, sends −∞ to e^−87.3 and clamps +∞; tanh keeps NaN; the lane maximum is exact")
+    func specialValues() {
+        var x = SIMD16<Float>(repeating: 1)
+        x[3] = .nan
+        x[5] = -.infinity
+        x[9] = .infinity
+        let e = VectorMath.exp(x)
+        #expect(e[3].isNaN)
+        #expect(e[5] > 0 && e[5] < 1e-37)
+        #expect(e[9].isFinite && e[9] > 1e38)
+        #expect(abs(Double(e[0]) - M_E) < 1e-6)
+        #expect(VectorMath.tanh(x)[3].isNaN)
+        let a = SIMD16<Float>((0..<16).map { Float($0) - 7.5 }), b = SIMD16<Float>((0..<16).map { 7.5 - Float($0) })
+        let m = VectorMath.maximum(a, b)
+        for i in 0..<16 { #expect(m[i] == Swift.max(a[i], b[i])) }
+    }
+
     @Test("tanh has absolute error at most 4·2⁻²⁴ over [−20, 20] and saturates to ±1")
     func tanhError() {
         var worst = 0.0

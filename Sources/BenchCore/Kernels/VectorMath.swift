@@ -4,13 +4,19 @@
 /// `exp(x) = 2ⁿ·p(r)`, `n = round(x·log₂e)`, `r = x − n·ln2` (ln 2 split in two parts so `r`
 /// is exact), `p` the degree-6 Taylor polynomial of `eʳ` on |r| ≤ ln2/2, whose truncation
 /// error is below 2⁻²⁴ there; the result is within 2 ulp of `expf` for x in [−87, 88]
-/// (inputs are clamped to that range; −∞ and NaN are not expected). `tanh(z) =
+/// (inputs are clamped to that range, so −∞ gives e^−87.3; NaN stays NaN). `tanh(z) =
 /// 1 − 2/(1 + e²ᶻ)`: absolute error below 4·2⁻²⁴ everywhere, which is what GELU's
 /// `½·u·(1 + tanh)` needs. Both bounds are checked by tests over dense grids.
 public enum VectorMath {
     @inlinable @inline(__always)
     public static func exp(_ x: SIMD16<Float>) -> SIMD16<Float> {
-        let clamped = x.clamped(lowerBound: SIMD16(repeating: -87.3), upperBound: SIMD16(repeating: 88.3))
+        // Written as lane loops of `x > hi ? hi : x`, which compile to one vminps/vmaxps each
+        // and keep NaN; `clamped(lowerBound:upperBound:)` and vector compares (`.<`) build
+        // their masks lane by lane (measured: most of the time of a softmax row went there).
+        let hi = SIMD16<Float>(repeating: 88.3), lo = SIMD16<Float>(repeating: -87.3)
+        var clamped = x
+        for i in 0..<16 { clamped[i] = x[i] > hi[i] ? hi[i] : x[i] }
+        for i in 0..<16 { clamped[i] = clamped[i] < lo[i] ? lo[i] : clamped[i] }
         // Round to nearest with the 1.5·2²³ trick: adding it leaves n in the low mantissa bits
         // (all integer work stays in vector registers; SIMD Float→Int32 conversion does not).
         let magic = SIMD16<Float>(repeating: 12_582_912)
@@ -28,6 +34,15 @@ public enum VectorMath {
         let exponent = (unsafeBitCast(t, to: SIMD16<Int32>.self) &- 0x4B40_0000) &+ 127
         let scale = unsafeBitCast(exponent &<< 23, to: SIMD16<Float>.self)
         return p * scale
+    }
+
+    /// Lane-wise `a > b ? a : b`: one `vmaxps`. (`pointwiseMax` goes through IEEE `maximum`
+    /// and vector compares through masks, both of which Swift builds lane by lane.)
+    @inlinable @inline(__always)
+    public static func maximum(_ a: SIMD16<Float>, _ b: SIMD16<Float>) -> SIMD16<Float> {
+        var r = a
+        for i in 0..<16 { r[i] = a[i] > b[i] ? a[i] : b[i] }
+        return r
     }
 
     @inlinable @inline(__always)
