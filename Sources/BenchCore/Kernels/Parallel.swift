@@ -11,12 +11,7 @@ public protocol RangeBody {
 /// nothing is allocated per call. `body` must only write disjoint data per range.
 @inlinable
 public func parallelRanges<Body: RangeBody>(_ count: Int, threads: Int, minimumPerThread: Int = 1, _ body: Body) {
-    let workers = max(1, min(threads, count / max(1, minimumPerThread)))
-    if workers == 1 {
-        if count > 0 { body(0..<count) }
-        return
-    }
-    WorkerPool.shared.run(participants: workers, SplitRanges(body: body, count: count, parts: workers))
+    runParts(count, threads: threads, minimumPerThread: minimumPerThread, body, interleaved: false)
 }
 
 /// Runs `body` on every one-element range `i..<i+1` of `0..<count`, participant `t` of
@@ -25,31 +20,44 @@ public func parallelRanges<Body: RangeBody>(_ count: Int, threads: Int, minimumP
 /// leave unbalanced (3:1 for two threads).
 @inlinable
 public func parallelInterleaved<Body: RangeBody>(_ count: Int, threads: Int, minimumPerThread: Int = 1, _ body: Body) {
+    runParts(count, threads: threads, minimumPerThread: minimumPerThread, body, interleaved: true)
+}
+
+@inlinable
+func runParts<Body: RangeBody>(_ count: Int, threads: Int, minimumPerThread: Int, _ body: Body, interleaved: Bool) {
     let workers = max(1, min(threads, count / max(1, minimumPerThread)))
     if workers == 1 {
         if count > 0 { body(0..<count) }
         return
     }
-    WorkerPool.shared.run(participants: workers, Interleaved(body: body, count: count, parts: workers))
+    WorkerPool.shared.run(participants: workers, Parts(body: body, count: count, parts: workers, interleaved: interleaved))
 }
 
-/// Part `t` of `parts` runs `body` on `t..<t+1`, `t+parts..<t+parts+1`, ….
+/// Part `t` of `parts` runs `body` on `count·t/parts ..< count·(t+1)/parts`, or, when
+/// `interleaved`, on `t..<t+1`, `t+parts..<t+parts+1`, ….
 @usableFromInline
-struct Interleaved<Body: RangeBody>: ParallelBody {
+struct Parts<Body: RangeBody>: ParallelBody {
     @usableFromInline let body: Body
     @usableFromInline let count: Int, parts: Int
+    @usableFromInline let interleaved: Bool
     @usableFromInline
-    init(body: Body, count: Int, parts: Int) {
+    init(body: Body, count: Int, parts: Int, interleaved: Bool) {
         self.body = body
         self.count = count
         self.parts = parts
+        self.interleaved = interleaved
     }
     @inlinable
     func callAsFunction(part t: Int) {
-        var i = t
-        while i < count {
-            body(i..<(i + 1))
-            i += parts
+        if interleaved {
+            var i = t
+            while i < count {
+                body(i..<(i + 1))
+                i += parts
+            }
+        } else {
+            let lo = count * t / parts, hi = count * (t + 1) / parts
+            if lo < hi { body(lo..<hi) }
         }
     }
 }
@@ -63,23 +71,6 @@ public func parallelRanges(_ count: Int, threads: Int, minimumPerThread: Int = 1
     }
 }
 
-/// Part `t` of `parts` runs `body` on `count·t/parts ..< count·(t+1)/parts`.
-@usableFromInline
-struct SplitRanges<Body: RangeBody>: ParallelBody {
-    @usableFromInline let body: Body
-    @usableFromInline let count: Int, parts: Int
-    @usableFromInline
-    init(body: Body, count: Int, parts: Int) {
-        self.body = body
-        self.count = count
-        self.parts = parts
-    }
-    @inlinable
-    func callAsFunction(part t: Int) {
-        let lo = count * t / parts, hi = count * (t + 1) / parts
-        if lo < hi { body(lo..<hi) }
-    }
-}
 
 @usableFromInline
 struct ClosureRangeBody: RangeBody {
