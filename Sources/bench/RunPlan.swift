@@ -187,7 +187,8 @@ struct RunPlan {
         let runID = UUID().uuidString.lowercased()
         let configuration = RunConfiguration(
             suite: suite.name, runID: runID, timestamp: Timestamp.iso(startedAt), threads: threads,
-            policy: policy, peakFLOPS: peak, prices: prices)
+            policy: policy, peakFLOPS: peak, prices: prices,
+            peakProbe: { [threads] dtype in HostPeak.measure(dtype: dtype, threads: threads) })
         let writer: ResultWriter
         do {
             writer = try ResultWriter(destination: destination)

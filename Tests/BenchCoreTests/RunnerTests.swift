@@ -53,6 +53,25 @@ struct RunnerTests {
         #expect(outcome.sidecar.samplesSeconds.count == row.samples)
     }
 
+    @Test("a row above the measured peak probes it again; if it still beats it, the row has no MFU")
+    func peakReprobe() throws {
+        let kc = try KernelCase(parsing: "gemm/fp64/M=8,N=8,K=8")
+        var low = config
+        low.peakFLOPS = [.fp64: 1]  // 1 FLOP/s: every row beats it
+        low.peakProbe = { _ in 1e18 }
+        let reprobed = Runner(configuration: low).runOne(kc, on: ScriptedBackend())
+        let mfu = try #require(reprobed.fractionOfPeak)
+        #expect(mfu > 0 && mfu < 1)
+        #expect(reprobed.row.notes.contains("of measured peak 1000000000.0 GFLOP/s"))
+        low.peakProbe = { _ in 2 }
+        let still = Runner(configuration: low).runOne(kc, on: ScriptedBackend())
+        #expect(still.row.status == .ok)
+        #expect(still.fractionOfPeak == nil)
+        #expect(still.row.notes.contains("no MFU"))
+        low.peakProbe = nil
+        #expect(Runner(configuration: low).runOne(kc, on: ScriptedBackend()).fractionOfPeak == nil)
+    }
+
     @Test("a backend without the dtype yields an unsupported row and the run goes on")
     func unsupported() throws {
         var rows: [ResultRow] = []
