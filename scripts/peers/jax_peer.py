@@ -204,15 +204,7 @@ def run_case(case: pc.TrainingCase, policy: pc.Policy) -> pc.CaseOutcome:
         return pc.CaseOutcome(None, "error", "out of memory allocating the buffers")
     except Exception as e:  # XLA reports resource and compile errors as RuntimeError subclasses
         return pc.CaseOutcome(None, "error", f"{type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}")
-    first = float(model.loss)
-    if not math.isfinite(first):
-        return pc.CaseOutcome(None, "error", f"loss {first} after the first step; not timed", first, first, 1)
-    m = pc.measure(policy, model.step)
-    last = float(model.loss)
-    steps = model.step_count
-    if not (math.isfinite(last) and model.finite()):
-        return pc.CaseOutcome(m, "error", f"loss {last} or non-finite parameters after {steps} steps", first, last, steps)
-    return pc.CaseOutcome(m, "ok", pc.loss_note(first, last, steps), first, last, steps)
+    return pc.timed_steps(policy, model)
 
 
 def main(argv=None) -> int:

@@ -158,6 +158,7 @@ class NumpyMLP:
         np.matmul(dh, W1.T, out=self.dx)              # dx = dh·W1ᵀ (before the update)
         self.step_count += 1
         self.optimizer.update(self.step_count)
+        self.loss = loss
         return loss
 
     def finite(self) -> bool:
@@ -289,6 +290,7 @@ class NumpyBlock:
         self.ln1.backward(self.dx1, p["ln1.gamma"], g["dln1.gamma"], g["dln1.beta"], self.dr1, self.dx, tmp)
         self.step_count += 1
         self.optimizer.update(self.step_count)
+        self.loss = loss
         return loss
 
     def _attention_forward(self) -> None:
@@ -350,20 +352,8 @@ def run_case(case: pc.TrainingCase, policy: pc.Policy) -> pc.CaseOutcome:
         model = MODELS[case.kernel](case)
     except MemoryError:
         return pc.CaseOutcome(None, "error", "out of memory allocating the buffers")
-    first = model.step()
-    if not math.isfinite(first):
-        return pc.CaseOutcome(None, "error", f"loss {first} after the first step; not timed", first, first, 1)
-    last = first
-
-    def body() -> None:
-        nonlocal last
-        last = model.step()
-
-    m = pc.measure(policy, body)
-    steps = model.step_count
-    if not (math.isfinite(last) and model.finite()):
-        return pc.CaseOutcome(m, "error", f"loss {last} or non-finite parameters after {steps} steps", first, last, steps)
-    return pc.CaseOutcome(m, "ok", pc.loss_note(first, last, steps), first, last, steps)
+    model.step()
+    return pc.timed_steps(policy, model)
 
 
 def main(argv=None) -> int:

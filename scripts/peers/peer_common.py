@@ -1140,3 +1140,16 @@ def _make_row(case: TrainingCase, outcome: CaseOutcome, *, backend, run_id, star
 def loss_note(first: float, last: float, steps: int) -> str:
     return f"loss finite: {first:.6g} at step 1, {last:.6g} after {steps} steps"
 
+
+def timed_steps(policy: Policy, model) -> CaseOutcome:
+    """After the model's first, untimed step: checks its loss, measures ``model.step``, then
+    checks the loss (``model.loss``) and parameters (``model.finite()``) are still finite."""
+    first = float(model.loss)
+    if not math.isfinite(first):
+        return CaseOutcome(None, "error", f"loss {first} after the first step; not timed", first, first, 1)
+    m = measure(policy, model.step)
+    last, steps = float(model.loss), model.step_count
+    if not (math.isfinite(last) and model.finite()):
+        return CaseOutcome(m, "error", f"loss {last} or non-finite parameters after {steps} steps", first, last, steps)
+    return CaseOutcome(m, "ok", loss_note(first, last, steps), first, last, steps)
+
