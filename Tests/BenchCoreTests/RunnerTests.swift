@@ -1,4 +1,5 @@
 import BenchCore
+import Foundation
 import BenchTestSupport
 import Testing
 
@@ -63,6 +64,13 @@ struct RunnerTests {
         let mfu = try #require(reprobed.fractionOfPeak)
         #expect(mfu > 0 && mfu < 1)
         #expect(reprobed.row.notes.contains("of measured peak 1000000000.0 GFLOP/s"))
+        // The raised peak is kept: the runner's next row needs no probe.
+        let probes = Counter()
+        low.peakProbe = { _ in probes.increment(); return 1e18 }
+        let runner = Runner(configuration: low)
+        _ = runner.runOne(kc, on: ScriptedBackend())
+        #expect(runner.runOne(kc, on: ScriptedBackend()).fractionOfPeak != nil)
+        #expect(probes.value == 1)
         low.peakProbe = { _ in 2 }
         let still = Runner(configuration: low).runOne(kc, on: ScriptedBackend())
         #expect(still.row.status == .ok)
@@ -88,4 +96,12 @@ struct RunnerTests {
         #expect(row.status == .error)
         #expect(row.notes == "device lost")
     }
+}
+
+/// A thread-safe call counter for `@Sendable` closures in tests.
+final class Counter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var count = 0
+    var value: Int { lock.withLock { count } }
+    func increment() { lock.withLock { count += 1 } }
 }

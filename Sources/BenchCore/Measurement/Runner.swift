@@ -45,9 +45,15 @@ public struct RunOutcome: Sendable {
 /// Follows the data: case × backend → prepare → verify → measure → verify →
 /// summarise → row. Never prints; progress goes through `willRun`.
 public struct Runner {
-    public var configuration: RunConfiguration
+    public let configuration: RunConfiguration
+    /// The peaks in use: `configuration.peakFLOPS`, raised by any later probe (see `peakProbe`),
+    /// so one disturbed start-up probe costs one more probe, not one per row.
+    private let peaks: PeakTable
 
-    public init(configuration: RunConfiguration) { self.configuration = configuration }
+    public init(configuration: RunConfiguration) {
+        self.configuration = configuration
+        peaks = PeakTable(configuration.peakFLOPS)
+    }
 
     /// Runs `cases` × `backends` in order, calling `didFinish` after each row.
     ///
@@ -183,9 +189,12 @@ public struct Runner {
         row.throughput = spec.unitsPerCall(kernelCase) / summary.median
         var notes = ["verified \(last.checkedEntries) entries (worst error \(fixed(last.worstErrorRatio * 100, 1))% of bound)"]
         var fraction: Double?
-        if backend.kind == .measured, var peak = configuration.peakFLOPS[kernelCase.dtype], peak > 0 {
+        if backend.kind == .measured, var peak = peaks.rates[kernelCase.dtype], peak > 0 {
             let achieved = row.flops / summary.median
-            if achieved > peak, let probe = configuration.peakProbe { peak = max(peak, probe(kernelCase.dtype)) }
+            if achieved > peak, let probe = configuration.peakProbe {
+                peak = max(peak, probe(kernelCase.dtype))
+                peaks.rates[kernelCase.dtype] = peak
+            }
             if achieved <= peak {
                 fraction = achieved / peak
                 notes.append("\(fixed(fraction! * 100, 1))% of measured peak \(fixed(peak / 1e9, 1)) GFLOP/s")
@@ -202,4 +211,10 @@ public struct Runner {
         outcome.fractionOfPeak = fraction
         return outcome
     }
+}
+
+/// Peak FLOP/s per dtype, shared by a runner's copies.
+private final class PeakTable {
+    var rates: [DType: Double]
+    init(_ rates: [DType: Double]) { self.rates = rates }
 }
