@@ -4,7 +4,7 @@ import Synchronization
 
 /// A persistent pool of worker threads for the kernels' parallel loops.
 ///
-/// `run(participants:_:)` hands `body(part: t)` to `participants − 1` workers and runs `body(0)`
+/// `run(participants:_:)` hands `body(part: t)` to `participants − 1` workers, runs `body(part: 0)`
 /// on the caller, then waits for all of them. Workers spin for a short while (≈ 50 µs)
 /// after each job before sleeping, so back-to-back parallel regions of a GEMM or a
 /// training step start within a fraction of a microsecond and always on distinct threads —
