@@ -21,6 +21,8 @@ public final class PluginBackend: Backend {
     public let caseTimeout: Double
     /// The plugin's own price suggestion, if it gave one (not used unless asked).
     public let priceHint: Double?
+    /// The protocol version the plugin answered with (one of ``PluginProtocol/versions``).
+    public let protocolVersion: Int
     private var process: PluginProcess?
     private var nextID = 1
 
@@ -33,7 +35,8 @@ public final class PluginBackend: Backend {
         let p = try PluginProcess(path: path, arguments: arguments, logPath: logPath)
         let hello: [String: Any]
         do {
-            try p.send(["type": "hello", "protocol_version": PluginProtocol.version], waitingFor: "the handshake")
+            try p.send([("type", "hello"), ("protocol_version", PluginProtocol.version), ("protocol_versions", PluginProtocol.versions)],
+                       waitingFor: "the handshake")
             hello = try p.receive(timeout: PluginProtocol.handshakeTimeout, waitingFor: "the handshake")
         } catch {
             p.terminate()
@@ -45,8 +48,10 @@ public final class PluginBackend: Backend {
             throw .protocolViolation(plugin: path, detail: "expected a handshake, got \(hello["type"] ?? "no type")")
         }
         do {
-            let version = try m.int("protocol_version")
-            guard version == PluginProtocol.version else { throw PluginError.versionMismatch(plugin: path, got: version) }
+            protocolVersion = try m.int("protocol_version")
+            guard PluginProtocol.versions.contains(protocolVersion) else {
+                throw PluginError.versionMismatch(plugin: path, got: protocolVersion)
+            }
             let backendID = try m.string("backend_id")
             guard backendID.range(of: "^[a-z0-9][a-z0-9._-]{0,63}$", options: .regularExpression) != nil else {
                 throw PluginError.protocolViolation(plugin: path, detail: "backend_id '\(backendID)' is not a lowercase id")
@@ -67,8 +72,16 @@ public final class PluginBackend: Backend {
     }
 
     public func unsupportedReason(for kernelCase: KernelCase) -> String? {
-        if !kernels.contains(kernelCase.kernel) { return "\(id) (plugin) does not implement \(kernelCase.kernel)" }
-        return dtypeUnsupportedReason(for: kernelCase)
+        let kernel = kernelCase.kernel
+        if !kernels.contains(kernel) { return "\(id) (plugin) does not implement \(kernel)" }
+        if protocolVersion == 1, !PluginProtocol.version1Kernels.contains(kernel) {
+            return "\(id) (plugin) speaks protocol version 1, which has no \(kernel) (version 2 does)"
+        }
+        if let reason = dtypeUnsupportedReason(for: kernelCase) { return reason }
+        if KernelReferences.reference(for: kernelCase) == nil {
+            return "bench has no reference to verify a plugin's \(kernel) in \(kernelCase.dtype)"
+        }
+        return nil
     }
 
     /// The running child, started again (with a new handshake) after a failure.
@@ -187,40 +200,28 @@ final class PreparedPluginCase: SelfTimedCase {
         }
     }
 
+    /// Asks the plugin for the entries the kernel's reference names and checks them there
+    /// (docs/plugin-protocol.md#verify): `[row, column]` pairs in version 1, `[tensor, row,
+    /// column]` in version 2.
     func verify() -> Verification {
-        let entries: [(Int, Int)]
-        switch kernelCase.kernel {
-        case "gemm": entries = GEMMProblem<Double>.verificationEntries(kernelCase)
-        case "mlp_step": entries = PreparedMLP<Double>.verificationEntries(kernelCase)
-        default: return failed("bench has no reference for \(kernelCase.kernel)")
+        guard let reference = KernelReferences.reference(for: kernelCase) else {
+            return .failed("bench has no reference for \(kernelCase.kernel) in \(kernelCase.dtype)")
         }
+        let entries = reference.verificationEntries(kernelCase)
+        let encoded: [[Any]] = backend.protocolVersion == 1
+            ? entries.map { [$0.row, $0.column] } : entries.map { [$0.tensor, $0.row, $0.column] }
         let values: [Double]
         do {
-            let reply = try backend.exchange(
-                ["type": "verify", "id": requestID, "entries": entries.map { [$0.0, $0.1] }],
-                expecting: ["verification"], what: "verify of \(kernelCase.id)")
-            guard try reply.string("type") == "verification" else { return failed("the plugin answered verify with \(reply.raw["type"] ?? "?")") }
+            let reply = try backend.exchange(["type": "verify", "id": requestID, "entries": encoded],
+                                             expecting: ["verification"], what: "verify of \(kernelCase.id)")
+            guard try reply.string("type") == "verification" else {
+                return .failed("the plugin answered verify with \(reply.raw["type"] ?? "?"): \(reply.raw["message"] ?? reply.raw["reason"] ?? "")")
+            }
             values = try reply.numbers("values", allowNull: true)
         } catch {
-            return failed("\(error) (log: \(backend.logPath))")
+            return .failed("\(error) (log: \(backend.logPath))")
         }
-        guard values.count == entries.count else { return failed("\(values.count) values for \(entries.count) entries") }
-        switch kernelCase.kernel {
-        case "gemm":
-            return kernelCase.dtype == .fp64
-                ? GEMMProblem<Double>(kernelCase).check(entries: entries, values: values)
-                : GEMMProblem<Float>(kernelCase).check(entries: entries, values: values)
-        default:
-            if calls > 1 {
-                let bad = values.firstIndex { !$0.isFinite }
-                return Verification(passed: bad == nil, checkedEntries: values.count, worstErrorRatio: bad == nil ? 0 : .infinity,
-                                    maxAbsoluteError: 0, tolerance: "outputs finite after training steps",
-                                    detail: bad.map { "out\(entries[$0]) is not finite" } ?? "")
-            }
-            return kernelCase.dtype == .fp64
-                ? PreparedMLP<Double>.checkFirstForward(kernelCase, entries: entries, values: values)
-                : PreparedMLP<Float>.checkFirstForward(kernelCase, entries: entries, values: values)
-        }
+        return reference.check(kernelCase, entries: entries, values: values, calls: calls)
     }
 
     /// The protocol's cost per sample: wall time of the `run` exchanges minus the time the
@@ -228,10 +229,6 @@ final class PreparedPluginCase: SelfTimedCase {
     var runNotes: String? {
         guard sampleCount > 0 else { return nil }
         return "plugin protocol overhead \(fixed(overheadSeconds / Double(sampleCount) * 1e6, 1)) µs per sample (outside the timed samples)"
-    }
-
-    func failed(_ detail: String) -> Verification {
-        Verification(passed: false, checkedEntries: 0, worstErrorRatio: .infinity, maxAbsoluteError: 0, tolerance: "", detail: detail)
     }
 
     func teardown() {

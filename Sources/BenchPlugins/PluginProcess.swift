@@ -24,7 +24,8 @@ public enum PluginError: Error, Equatable, Sendable, CustomStringConvertible {
         case .oversized(let p, let l): "plugin '\(p)' sent a line longer than \(l) bytes"
         case .malformed(let p, let d): "plugin '\(p)' sent malformed JSON: \(d)"
         case .protocolViolation(let p, let d): "plugin '\(p)' broke the protocol: \(d)"
-        case .versionMismatch(let p, let v): "plugin '\(p)' speaks protocol version \(v); bench speaks \(PluginProtocol.version)"
+        case .versionMismatch(let p, let v):
+            "plugin '\(p)' speaks protocol version \(v); bench speaks \(PluginProtocol.versions.map(String.init).joined(separator: " and "))"
         }
     }
 }
@@ -194,7 +195,12 @@ final class PluginProcess {
 
 /// Constants of the plugin protocol (docs/plugin-protocol.md).
 public enum PluginProtocol {
-    public static let version = 1
+    /// The newest version, which bench's `hello` names.
+    public static let version = 2
+    /// Every version bench accepts in a handshake.
+    public static let versions = [1, 2]
+    /// The kernels version 1 defines; a version-1 plugin's other kernels are `unsupported`.
+    public static let version1Kernels: Set<String> = ["gemm", "mlp_step"]
     public static let maxLineBytes = 16 << 20
     public static let handshakeTimeout = 10.0
 }

@@ -18,27 +18,32 @@ public final class PreparedMLP<T: NativeScalar>: PreparedCase {
     public func run() throws { try model.checkedStep() }
 
     public func verify() -> Verification {
-        model.steps == 1
-            ? verifyFirstForward()
-            : FiniteCheck.verify(loss: model.loss, step: model.steps, names: ["W1", "b1", "W2", "b2"]) { model.parameter($0)?.value }
-    }
-
-    /// Recomputes up to 4 output rows of the first forward pass in fp64.
-    @_specialize(where T == Float)
-    @_specialize(where T == Double)
-    func verifyFirstForward() -> Verification {
+        guard model.steps == 1 else {
+            return FiniteCheck.verify(loss: model.loss, step: model.steps, names: ["W1", "b1", "W2", "b2"]) { model.parameter($0)?.value }
+        }
         let entries = Self.verificationEntries(model.kernelCase)
         return Self.checkFirstForward(model.kernelCase, entries: entries,
-                                      values: entries.map { Double(model.output.base[$0.0 * model.d + $0.1]) })
+                                      values: entries.map { Double(model.output.base[$0.row * model.d + $0.column]) })
     }
+}
+
+extension PreparedMLP: KernelReference {
+    public static var kernel: String { "mlp_step" }
 
     /// Rows 0 and B−1 and up to two pseudo-random rows of `out[B×D]`, every column.
-    public static func verificationEntries(_ kernelCase: KernelCase) -> [(Int, Int)] {
+    public static func verificationEntries(_ kernelCase: KernelCase) -> [OutputEntry] {
         let s = MLPStepSpec().shape(kernelCase)
         var rows = Set([0, s.b - 1])
         var rng = SplitMix64(seed: InputSeed.seed(caseID: kernelCase.id, operand: "verify"))
         while rows.count < min(4, s.b) { rows.insert(Int(rng.next() % UInt64(s.b))) }
-        return rows.sorted().flatMap { r in (0..<s.d).map { (r, $0) } }
+        return rows.sorted().flatMap { r in (0..<s.d).map { OutputEntry("out", r, $0) } }
+    }
+
+    /// After the first call, ``checkFirstForward(_:entries:values:)``; later, finite values.
+    public static func check(_ kernelCase: KernelCase, entries: [OutputEntry], values: [Double], calls: Int) -> Verification {
+        if let mismatch = Verification.countMismatch(entries, values) { return mismatch }
+        return calls == 1 ? checkFirstForward(kernelCase, entries: entries, values: values)
+            : .finite(entries, values: values, calls: calls)
     }
 
     /// Checks values of the first forward pass's `out` at `entries` (from any implementation)
@@ -47,13 +52,12 @@ public final class PreparedMLP<T: NativeScalar>: PreparedCase {
     /// Tolerance per entry: `8u·(√H·S₁ + 1.2·√D·S₂ + S₁)` with `S₁ = Σⱼ|aⱼ·W2ⱼₖ|`,
     /// `S₂ = Σⱼ|W2ⱼₖ|·Σᵢ|xᵢ·W1ᵢⱼ|`: the GEMM bound of each layer, the first layer's
     /// error carried through GELU (slope ≤ 1.13), and one ulp of tanh.
-    public static func checkFirstForward(_ id: KernelCase, entries: [(Int, Int)], values: [Double]) -> Verification {
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
+    public static func checkFirstForward(_ id: KernelCase, entries: [OutputEntry], values: [Double]) -> Verification {
         let s = MLPStepSpec().shape(id)
         let (b, d, h) = (s.b, s.d, s.h)
-        guard values.count == entries.count else {
-            return Verification(passed: false, checkedEntries: 0, worstErrorRatio: .infinity, maxAbsoluteError: 0,
-                                tolerance: "", detail: "\(values.count) values for \(entries.count) entries")
-        }
+        if let mismatch = Verification.countMismatch(entries, values) { return mismatch }
         let w1 = AlignedBuffer<T>(count: d * h, repeating: 0), w2 = AlignedBuffer<T>(count: h * d, repeating: 0)
         let x = AlignedBuffer<T>(count: b * d, repeating: 0), y = AlignedBuffer<T>(count: b * d, repeating: 0)
         MLPStep<T>.initialize(id, x: x.pointer, y: y.pointer, w1: w1.pointer, w2: w2.pointer, d: d, h: h)
@@ -61,7 +65,8 @@ public final class PreparedMLP<T: NativeScalar>: PreparedCase {
         var worst = 0.0, maxAbs = 0.0, detail = ""
         var act = [Double](repeating: 0, count: h), mag = [Double](repeating: 0, count: h)
         var currentRow = -1
-        for ((r, k), got) in zip(entries, values) {
+        for (entry, got) in zip(entries, values) {
+            let (r, k) = (entry.row, entry.column)
             if r != currentRow {
                 for j in 0..<h {
                     var sum = 0.0, m = 0.0

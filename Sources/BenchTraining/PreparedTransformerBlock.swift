@@ -18,30 +18,53 @@ public final class PreparedTransformerBlock<T: NativeScalar>: PreparedCase {
     public func run() throws { try model.checkedStep() }
 
     public func verify() -> Verification {
-        if model.steps == 1 { return verifyFirstForward() }
-        return FiniteCheck.verify(loss: model.loss, step: model.steps, names: TransformerBlockStep<T>.parameterNames) {
-            model.parameter($0)?.value
+        guard model.steps == 1 else {
+            return FiniteCheck.verify(loss: model.loss, step: model.steps, names: TransformerBlockStep<T>.parameterNames) {
+                model.parameter($0)?.value
+            }
         }
+        let entries = Self.verificationEntries(model.kernelCase)
+        return Self.checkFirstForward(model.kernelCase, entries: entries,
+                                      values: entries.map { Double(model.output.base[$0.row * model.model + $0.column]) })
+    }
+}
+
+extension PreparedTransformerBlock: KernelReference {
+    public static var kernel: String { "transformer_block_step" }
+
+    /// Every column of `out[T×D]` at positions 0, 1, 2, 7 and 36 (capped at S−1) of the last sequence.
+    public static func verificationEntries(_ kernelCase: KernelCase) -> [OutputEntry] {
+        let s = TransformerBlockSpec().shape(kernelCase)
+        let base = (s.batch - 1) * s.sequence
+        let positions = Set([0, 1, 2, 7, 36].map { min($0, s.sequence - 1) }).sorted()
+        return positions.flatMap { i in (0..<s.model).map { OutputEntry("out", base + i, $0) } }
     }
 
+    /// After the first call, ``checkFirstForward(_:entries:values:)``; later, finite values.
+    public static func check(_ kernelCase: KernelCase, entries: [OutputEntry], values: [Double], calls: Int) -> Verification {
+        if let mismatch = Verification.countMismatch(entries, values) { return mismatch }
+        return calls == 1 ? checkFirstForward(kernelCase, entries: entries, values: values)
+            : .finite(entries, values: values, calls: calls)
+    }
+
+    /// Checks values of the first forward pass's `out` at `entries` (any rows) against an fp64
+    /// recomputation from the initial state; row `b·S + i` needs rows `b·S ... b·S + i` of x.
+    ///
     /// Tolerance per entry: `64·u·√(4D)·max(1, |ref|)`. The block's outputs are O(1)
     /// sums of O(1) terms through LayerNorm (which rescales errors by at most its rstd,
     /// O(1) here), so fp32 round-off stays near `u·√(4D)` (about 1e-6); a wrong op
     /// errs by 1e-2 or more.
     @_specialize(where T == Float)
     @_specialize(where T == Double)
-    func verifyFirstForward() -> Verification {
-        let (s, d, heads, dh) = (model.sequence, model.model, model.heads, model.headDimension)
-        let id = model.kernelCase
+    public static func checkFirstForward(_ id: KernelCase, entries: [OutputEntry], values: [Double]) -> Verification {
+        if let mismatch = Verification.countMismatch(entries, values) { return mismatch }
+        let shape = TransformerBlockSpec().shape(id)
+        let (s, d, heads, dh) = (shape.sequence, shape.model, shape.heads, shape.headDimension)
         func buffer(_ n: Int) -> AlignedBuffer<T> { AlignedBuffer(count: n, repeating: 0) }
-        let x = buffer(model.tokens * d), y = buffer(model.tokens * d)
+        let x = buffer(shape.tokens * d), y = buffer(shape.tokens * d)
         let g1 = buffer(d), g2 = buffer(d), wqkv = buffer(d * 3 * d), wo = buffer(d * d), w1 = buffer(d * 4 * d), w2 = buffer(4 * d * d)
         TransformerBlockStep<T>.initialize(id, x: x.pointer, y: y.pointer, ln1Gamma: g1.pointer, ln2Gamma: g2.pointer,
                                            wqkv: wqkv.pointer, wo: wo.pointer, w1: w1.pointer, w2: w2.pointer, d: d)
-        let positions = Array(Set([0, 1, 2, 7, 36].map { min($0, s - 1) })).sorted()
-        let count = (positions.last ?? 0) + 1
-        let base = (model.batch - 1) * s
-        func row(_ p: UnsafeMutablePointer<T>, _ r: Int, _ cols: Int) -> [Double] { (0..<cols).map { Double(p[r * cols + $0]) } }
         func layerNorm(_ v: [Double]) -> [Double] {
             let mu = v.reduce(0, +) / Double(v.count)
             let varc = v.reduce(0) { $0 + ($1 - mu) * ($1 - mu) } / Double(v.count)
@@ -56,11 +79,18 @@ public final class PreparedTransformerBlock<T: NativeScalar>: PreparedCase {
             }
             return out
         }
-        let inputs = (0..<count).map { row(x.base, base + $0, d) }
-        let qkv = inputs.map { matvec(layerNorm($0), wqkv.base, 3 * d) }
-        let u = T.dtype.unitRoundoff ?? 1e-16
-        var worst = 0.0, maxAbs = 0.0, detail = "", checked = 0
-        for i in positions {
+        var qkvRows: [Int: [Double]] = [:]
+        func input(_ row: Int) -> [Double] { (0..<d).map { Double(x.base[row * d + $0]) } }
+        func qkvRow(_ row: Int) -> [Double] {
+            if let q = qkvRows[row] { return q }
+            let q = matvec(layerNorm(input(row)), wqkv.base, 3 * d)
+            qkvRows[row] = q
+            return q
+        }
+        /// Row `r` of the first forward pass's output, in fp64.
+        func reference(_ r: Int) -> [Double] {
+            let (first, i) = (r / s * s, r % s)
+            let qkv = (first...r).map(qkvRow)
             var attn = [Double](repeating: 0, count: d)
             for h in 0..<heads {
                 let scores = (0...i).map { j in (0..<dh).reduce(0.0) { $0 + qkv[i][h * dh + $1] * qkv[j][d + h * dh + $1] } / Double(dh).squareRoot() }
@@ -70,27 +100,25 @@ public final class PreparedTransformerBlock<T: NativeScalar>: PreparedCase {
                 for j in 0...i { for c in 0..<dh { attn[h * dh + c] += e[j] / z * qkv[j][2 * d + h * dh + c] } }
             }
             let proj = matvec(attn, wo.base, d)
-            let r1 = (0..<d).map { inputs[i][$0] + proj[$0] }
+            let xr = input(r)
+            let r1 = (0..<d).map { xr[$0] + proj[$0] }
             let hidden = matvec(layerNorm(r1), w1.base, 4 * d)
             let act = hidden.map { 0.5 * $0 * (1 + Foundation.tanh(Elementwise.geluScale * ($0 + 0.044715 * $0 * $0 * $0))) }
             let mlp = matvec(act, w2.base, d)
-            for c in 0..<d {
-                let ref = r1[c] + mlp[c]
-                let got = Double(model.output.base[(base + i) * d + c])
-                let bound = 64 * u * Double(4 * d).squareRoot() * max(1, abs(ref))
-                let err = abs(got - ref)
-                let ratio = got.isFinite ? err / bound : .infinity
-                if ratio > worst {
-                    worst = ratio
-                    if ratio > 1, detail.isEmpty { detail = "out[\(base + i),\(c)] = \(got), reference \(ref), |error| \(err) > bound \(bound)" }
-                }
-                if got.isFinite { maxAbs = max(maxAbs, err) }
-                checked += 1
-            }
+            return (0..<d).map { r1[$0] + mlp[$0] }
         }
-        return Verification(passed: worst <= 1, checkedEntries: checked, worstErrorRatio: worst, maxAbsoluteError: maxAbs,
-                            tolerance: "first forward pass at positions 0,1,2,7,36 of the last sequence vs fp64, |out-ref| <= 64u*sqrt(4D)*max(1,|ref|)",
-                            detail: detail)
+        let u = T.dtype.unitRoundoff ?? 1e-16
+        var tally = ErrorTally()
+        var rows: [Int: [Double]] = [:]
+        for (entry, got) in zip(entries, values) {
+            guard entry.tensor == "out", (0..<shape.tokens).contains(entry.row), (0..<d).contains(entry.column) else {
+                return .failed("no reference for \(entry)")
+            }
+            if rows[entry.row] == nil { rows[entry.row] = reference(entry.row) }
+            let ref = rows[entry.row]?[entry.column] ?? .nan
+            tally.check("\(entry)", got: got, reference: ref, bound: 64 * u * Double(4 * d).squareRoot() * max(1, abs(ref)))
+        }
+        return tally.verification("first forward pass vs fp64, |out-ref| <= 64u*sqrt(4D)*max(1,|ref|)")
     }
 }
 

@@ -9,10 +9,18 @@ public struct SplitMix64: Sendable {
 
     public init(seed: UInt64) { state = seed }
 
+    /// The generator `count` calls of ``next()`` after `SplitMix64(seed:)`, in O(1): each call
+    /// adds the same constant to the state, so the stream can start at any element
+    /// (verifications read a few rows of a large operand this way).
+    public init(seed: UInt64, skipping count: Int) { state = seed &+ UInt64(count) &* Self.increment }
+
+    /// What every ``next()`` adds to the state (the golden ratio in 64-bit fixed point).
+    static let increment: UInt64 = 0x9E37_79B9_7F4A_7C15
+
     /// The next 64-bit output.
     @inline(__always)
     public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
+        state &+= Self.increment
         var z = state
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
         z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB

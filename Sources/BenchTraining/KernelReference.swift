@@ -1,0 +1,101 @@
+import BenchCore
+
+/// One output value a verification reads: row `row`, column `column` of the output tensor
+/// named `tensor` (a vector is a single row, `row` 0). Row-major, 0-based.
+public struct OutputEntry: Hashable, Sendable, CustomStringConvertible {
+    /// The output's name as docs/plugin-protocol.md lists it per kernel, e.g. `out`, `dx`, `C`.
+    public var tensor: String
+    public var row: Int
+    public var column: Int
+
+    public init(_ tensor: String, _ row: Int, _ column: Int) {
+        self.tensor = tensor
+        self.row = row
+        self.column = column
+    }
+
+    public var description: String { "\(tensor)[\(row),\(column)]" }
+}
+
+/// A kernel's fp64 reference, for outputs computed anywhere: by a built-in backend in this
+/// process or by a plugin in another (docs/plugin-protocol.md). It names the output entries
+/// a verification reads and checks values found there, regenerating whatever inputs it needs
+/// from the case id.
+public protocol KernelReference {
+    /// The kernel this reference checks, e.g. `gemm`.
+    static var kernel: String { get }
+    /// The entries a verification reads; deterministic for a case (seeded from its id).
+    static func verificationEntries(_ kernelCase: KernelCase) -> [OutputEntry]
+    /// Checks `values` (one per entry, in order; NaN for a missing value), read after `calls`
+    /// calls from the case's initial state. Kernels that carry state from call to call check
+    /// the first call against fp64 and only finiteness afterwards.
+    static func check(_ kernelCase: KernelCase, entries: [OutputEntry], values: [Double], calls: Int) -> Verification
+}
+
+/// Every kernel reference, looked up by kernel name and dtype.
+public enum KernelReferences {
+    static func all<T: NativeScalar>(_: T.Type) -> [any KernelReference.Type] {
+        [GEMMReference<T>.self, PreparedMLP<T>.self, PreparedTransformerBlock<T>.self, PreparedLayerNorm<T>.self,
+         PreparedSoftmaxCrossEntropy<T>.self, PreparedAttention<T>.self, PreparedAdamW<T>.self]
+    }
+
+    /// The kernels that have a reference.
+    public static var kernels: [String] { all(Double.self).map { $0.kernel } }
+
+    /// The reference for the case's kernel in its dtype (fp32 or fp64), or `nil` when bench has none.
+    public static func reference(for kernelCase: KernelCase) -> (any KernelReference.Type)? {
+        let candidates: [any KernelReference.Type]
+        switch kernelCase.dtype {
+        case .fp32: candidates = all(Float.self)
+        case .fp64: candidates = all(Double.self)
+        default: return nil
+        }
+        return candidates.first { $0.kernel == kernelCase.kernel }
+    }
+}
+
+extension Verification {
+    /// A failed verification that checked nothing (wrong count, no reference, a plugin error).
+    public static func failed(_ detail: String) -> Verification {
+        Verification(passed: false, checkedEntries: 0, worstErrorRatio: .infinity, maxAbsoluteError: 0, tolerance: "", detail: detail)
+    }
+
+    /// The check of a stateful kernel's outputs after training steps: every value finite.
+    static func finite(_ entries: [OutputEntry], values: [Double], calls: Int) -> Verification {
+        let bad = values.firstIndex { !$0.isFinite }
+        return Verification(passed: bad == nil, checkedEntries: values.count, worstErrorRatio: bad == nil ? 0 : .infinity,
+                            maxAbsoluteError: 0, tolerance: "outputs finite after \(calls) calls",
+                            detail: bad.map { "\(entries[$0]) = \(values[$0]) after \(calls) calls" } ?? "")
+    }
+
+    /// The check every reference starts with: one value per entry.
+    static func countMismatch(_ entries: [OutputEntry], _ values: [Double]) -> Verification? {
+        values.count == entries.count ? nil : .failed("\(values.count) values for \(entries.count) entries")
+    }
+}
+
+extension SplitMix64 {
+    /// `count` inputs of `operand` starting at element `offset` (row-major), as the dtype `T`
+    /// stores them, widened to fp64: a slice of what `fillUniform` writes.
+    static func uniforms<T: NativeScalar>(
+        _ kernelCase: KernelCase, _ operand: String, offset: Int = 0, count: Int, as _: T.Type
+    ) -> [Double] {
+        var g = SplitMix64(seed: InputSeed.seed(caseID: kernelCase.id, operand: operand), skipping: offset)
+        return (0..<count).map { _ in Double(T(g.nextUniform())) }
+    }
+}
+
+/// The `gemm` reference: ``GEMMProblem``'s sampled entries of `C[M×N]` and its bound, on
+/// inputs regenerated from the case id (every call computes the same C).
+public enum GEMMReference<T: NativeScalar>: KernelReference {
+    public static var kernel: String { "gemm" }
+
+    public static func verificationEntries(_ kernelCase: KernelCase) -> [OutputEntry] {
+        GEMMProblem<T>.verificationEntries(kernelCase).map { OutputEntry("C", $0.0, $0.1) }
+    }
+
+    public static func check(_ kernelCase: KernelCase, entries: [OutputEntry], values: [Double], calls: Int) -> Verification {
+        if let mismatch = Verification.countMismatch(entries, values) { return mismatch }
+        return GEMMProblem<T>(kernelCase).check(entries: entries.map { ($0.row, $0.column) }, values: values)
+    }
+}
