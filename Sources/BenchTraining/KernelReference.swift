@@ -32,6 +32,13 @@ public protocol KernelReference {
     static func check(_ kernelCase: KernelCase, entries: [OutputEntry], values: [Double], calls: Int) -> Verification
 }
 
+/// A prepared case whose outputs can be read entry by entry (the built-in training kernels):
+/// its `verify()` holds them to its ``KernelReference``, and so can a test.
+public protocol OutputReading {
+    /// The current value of an output entry (NaN for an output the kernel does not have).
+    func value(at entry: OutputEntry) -> Double
+}
+
 /// Every kernel reference, looked up by kernel name and dtype.
 public enum KernelReferences {
     static func all<T: NativeScalar>(_: T.Type) -> [any KernelReference.Type] {

@@ -22,8 +22,14 @@ public final class PreparedMLP<T: NativeScalar>: PreparedCase {
             return FiniteCheck.verify(loss: model.loss, step: model.steps, names: ["W1", "b1", "W2", "b2"]) { model.parameter($0)?.value }
         }
         let entries = Self.verificationEntries(model.kernelCase)
-        return Self.checkFirstForward(model.kernelCase, entries: entries,
-                                      values: entries.map { Double(model.output.base[$0.row * model.d + $0.column]) })
+        return Self.checkFirstForward(model.kernelCase, entries: entries, values: entries.map(value(at:)))
+    }
+}
+
+extension PreparedMLP: OutputReading {
+    /// `out[B×D]` of the latest forward pass.
+    public func value(at e: OutputEntry) -> Double {
+        e.tensor == "out" ? Double(model.output.base[e.row * model.d + e.column]) : .nan
     }
 }
 

@@ -73,10 +73,15 @@ final class PreparedLayerNorm<T: NativeScalar>: PreparedCase {
 
     func verify() -> Verification {
         let entries = Self.verificationEntries(kernelCase)
+        return Self.check(kernelCase, entries: entries, values: entries.map(value(at:)), calls: 1)
+    }
+}
+
+extension PreparedLayerNorm: OutputReading {
+    /// `y`, `dx` (T×D), `dgamma`, `dbeta` (D).
+    func value(at e: OutputEntry) -> Double {
         let outputs = ["y": y, "dx": dx, "dbeta": dBeta, "dgamma": dGamma]
-        return Self.check(kernelCase, entries: entries, values: entries.map { e in
-            outputs[e.tensor].map { Double($0.base[e.row * cols + e.column]) } ?? .nan
-        }, calls: 1)
+        return outputs[e.tensor].map { Double($0.base[e.row * cols + e.column]) } ?? .nan
     }
 }
 
@@ -166,15 +171,24 @@ final class PreparedSoftmaxCrossEntropy<T: NativeScalar>: PreparedCase {
 
     func verify() -> Verification {
         let entries = Self.verificationEntries(kernelCase)
-        return Self.check(kernelCase, entries: entries, values: entries.map { e in
-            e.tensor == "loss" ? rowLoss.base[e.column] : Double(work.base[e.row * vocabulary + e.column])
-        }, calls: 1)
+        return Self.check(kernelCase, entries: entries, values: entries.map(value(at:)), calls: 1)
     }
 
     /// A logit from a generator value: `4·uniform`, in the dtype.
     static func logit(_ uniform: Double) -> T { T(4 * uniform) }
     /// A target class from a generator value: `⌊(uniform + 1)/2 · V⌋`, at most V − 1.
     static func target(_ uniform: Double, vocabulary: Int) -> Int { min(vocabulary - 1, Int((uniform + 1) / 2 * Double(vocabulary))) }
+}
+
+extension PreparedSoftmaxCrossEntropy: OutputReading {
+    /// `loss` (T) and `dlogits` (T×V).
+    func value(at e: OutputEntry) -> Double {
+        switch e.tensor {
+        case "loss": rowLoss.base[e.column]
+        case "dlogits": Double(work.base[e.row * vocabulary + e.column])
+        default: .nan
+        }
+    }
 }
 
 extension PreparedSoftmaxCrossEntropy: KernelReference {
@@ -253,10 +267,18 @@ final class PreparedAttention<T: NativeScalar>: PreparedCase {
 
     func verify() -> Verification {
         let entries = Self.verificationEntries(kernelCase)
-        let d = op.model
-        return Self.check(kernelCase, entries: entries, values: entries.map { e in
-            e.tensor == "out" ? Double(out.base[e.row * d + e.column]) : Double(qkvGradient.base[e.row * 3 * d + e.column])
-        }, calls: 1)
+        return Self.check(kernelCase, entries: entries, values: entries.map(value(at:)), calls: 1)
+    }
+}
+
+extension PreparedAttention: OutputReading {
+    /// `out` (T×D) and `dqkv` (T×3D).
+    func value(at e: OutputEntry) -> Double {
+        switch e.tensor {
+        case "out": Double(out.base[e.row * op.model + e.column])
+        case "dqkv": Double(qkvGradient.base[e.row * 3 * op.model + e.column])
+        default: .nan
+        }
     }
 }
 
@@ -356,8 +378,13 @@ final class PreparedAdamW<T: NativeScalar>: PreparedCase {
             return FiniteCheck.verify(loss: 0, step: steps, names: ["w"]) { _ in w.pointer }
         }
         let entries = Self.verificationEntries(kernelCase)
-        return Self.check(kernelCase, entries: entries, values: entries.map { Double(w.base[$0.column]) }, calls: steps)
+        return Self.check(kernelCase, entries: entries, values: entries.map(value(at:)), calls: steps)
     }
+}
+
+extension PreparedAdamW: OutputReading {
+    /// `w` (N).
+    func value(at e: OutputEntry) -> Double { e.tensor == "w" ? Double(w.base[e.column]) : .nan }
 }
 
 extension PreparedAdamW: KernelReference {

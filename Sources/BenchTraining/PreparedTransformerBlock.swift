@@ -24,8 +24,14 @@ public final class PreparedTransformerBlock<T: NativeScalar>: PreparedCase {
             }
         }
         let entries = Self.verificationEntries(model.kernelCase)
-        return Self.checkFirstForward(model.kernelCase, entries: entries,
-                                      values: entries.map { Double(model.output.base[$0.row * model.model + $0.column]) })
+        return Self.checkFirstForward(model.kernelCase, entries: entries, values: entries.map(value(at:)))
+    }
+}
+
+extension PreparedTransformerBlock: OutputReading {
+    /// `out[T×D]` of the latest forward pass.
+    public func value(at e: OutputEntry) -> Double {
+        e.tensor == "out" ? Double(model.output.base[e.row * model.model + e.column]) : .nan
     }
 }
 

@@ -20,7 +20,7 @@ struct PluginTests {
 
     func fixture(_ name: String) -> String { Self.fixtures.appendingPathComponent(name).path }
 
-    @Test("a correct plugin's rows are ordinary verified measured rows")
+    @Test("a correct version-1 plugin's rows are ordinary verified measured rows")
     func good() throws {
         let (r, rows, _) = try run(fixture("good_gemm.py"))
         #expect(r.status == 0, "stderr: \(r.stderr)")
@@ -87,10 +87,10 @@ struct PluginTests {
         return p.terminationStatus == 0
     }
 
-    @Test("the NumPy reference plugin runs mlp_step beside cpu-blas, with the same case ids")
+    @Test("the NumPy reference plugin runs every training kernel (protocol version 2) beside cpu-blas, each row verified")
     func numpyPlugin() throws { try referencePlugin(file: "numpy_backend.py", id: "numpy") }
 
-    @Test("the JAX reference plugin runs mlp_step beside cpu-blas (skipped where jax cannot be installed)",
+    @Test("the JAX reference plugin runs every training kernel beside cpu-blas (skipped where jax cannot be installed)",
           .enabled(if: PluginTests.jaxInstalled, "jax is not installed for python3 (scripts/test installs jax[cpu])"))
     func jaxPlugin() throws { try referencePlugin(file: "jax_backend.py", id: "jax") }
 
@@ -99,13 +99,47 @@ struct PluginTests {
         let out = dir.appendingPathComponent("np.csv")
         let plugin = Self.root.appendingPathComponent("scripts/plugins/\(file)").path
         let r = try BenchBinary.locate().run(
-            ["run", "--suite", "training", "--quick", "--dtype", "fp32", "--case", "^mlp_step/", "--backend", "cpu-blas,plugin:\(plugin)",
-             "--out", out.path])
+            ["run", "--suite", "training", "--quick", "--dtype", "fp32", "--backend", "cpu-blas,plugin:\(plugin)", "--out", out.path])
         #expect(r.status == 0, "stderr: \(r.stderr)")
         let rows = try ResultReader.read(path: out.path).rows
-        let numpy = rows.filter { $0.backend == id }
-        #expect(numpy.count == 2)
-        #expect(numpy.allSatisfy { $0.status == .ok && $0.throughputUnit == "tokens/s" }, "\(numpy.map(\.notes))")
-        #expect(Set(numpy.map(\.caseID)) == Set(rows.filter { $0.backend == "cpu-blas" }.map(\.caseID)))
+        let pluginRows = rows.filter { $0.backend == id }
+        #expect(Set(pluginRows.map(\.kernel)) == ["mlp_step", "transformer_block_step", "layernorm_fwd_bwd", "softmax_xent_fwd_bwd",
+                                               "attention_fwd_bwd", "adamw_update"])
+        for row in pluginRows {
+            #expect(row.status == .ok && row.notes.contains("verified"), "\(row.caseID): \(row.notes)")
+            #expect(row.throughputUnit == rows.first { $0.caseID == row.caseID && $0.backend == "cpu-blas" }?.throughputUnit)
+        }
+        #expect(pluginRows.map(\.caseID) == rows.filter { $0.backend == "cpu-blas" }.map(\.caseID))
+    }
+
+    @Test("a plugin whose attention ignores the causal mask gives verify_failed transformer_block_step rows and exit 1")
+    func wrongBlock() throws {
+        let dir = try temporaryDirectory()
+        let out = dir.appendingPathComponent("w.csv")
+        let r = try BenchBinary.locate().run(
+            ["run", "--suite", "training", "--quick", "--case", "^(transformer_block_step|attention_fwd_bwd)/", "--dtype", "fp32",
+             "--backend", "plugin:\(fixture("wrong_block.py"))", "--out", out.path])
+        #expect(r.status == 1, "stderr: \(r.stderr)")
+        let rows = try ResultReader.read(path: out.path).rows
+        #expect(rows.count == 2)
+        for row in rows {
+            #expect(row.status == .verifyFailed && row.medianSeconds == nil, "\(row.notes)")
+            #expect(row.notes.contains("verification failed on the first call"), "\(row.notes)")
+        }
+    }
+
+    @Test("a version-1 plugin keeps working; a version-2 kernel it lists is unsupported, with the reason")
+    func versionOne() throws {
+        let dir = try temporaryDirectory()
+        let out = dir.appendingPathComponent("v1.csv")
+        let r = try BenchBinary.locate().run(
+            ["run", "--suite", "training", "--quick", "--case", "^(transformer_block_step/fp32|gemm)/", "--add-case", "gemm/fp32/M=8,N=8,K=8",
+             "--backend", "plugin:\(fixture("v1_block.py"))", "--out", out.path])
+        #expect(r.status == 0, "stderr: \(r.stderr)")
+        let rows = try ResultReader.read(path: out.path).rows
+        #expect(rows.first { $0.kernel == "gemm" }?.status == .ok)
+        let block = try #require(rows.first { $0.kernel == "transformer_block_step" })
+        #expect(block.status == .unsupported)
+        #expect(block.notes.contains("protocol version 1"), "\(block.notes)")
     }
 }

@@ -4,11 +4,13 @@ import BenchTraining
 import Foundation
 import Testing
 
-/// The NumPy peer (scripts/peers, `--dump-step`) and bench compute the same step from the same
-/// generated inputs: fixtures recorded from the peer hold the first step's loss and the first
-/// 8 entries of every gradient and updated parameter, in fp64. Agreement to 1e-10 relative
-/// (summation order differs; fp64 round-off is ~1e-15) shows both implement one definition.
-@Suite("Agreement with the NumPy peer")
+/// The NumPy reference plugin and bench compute the same step from the same generated inputs:
+/// fixtures recorded from it (`scripts/plugins/gradcheck.py numpy --dump-step ID FILE`, whose
+/// fp64 gradients that script also checks against finite differences) hold the first step's
+/// loss and the first 8 entries of every gradient and updated parameter, in fp64. Agreement to
+/// 1e-10 relative (summation order differs; fp64 round-off is ~1e-15) shows both implement one
+/// definition.
+@Suite("Agreement with the NumPy reference plugin")
 struct PeerAgreementTests {
     static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures")
 
@@ -28,7 +30,7 @@ struct PeerAgreementTests {
         for (x, y) in zip(a, b) { #expect(abs(x - y) <= 1e-10 * max(abs(x), abs(y), 1e-6), "\(label): \(x) vs \(y)") }
     }
 
-    @Test("mlp_step: loss, gradients and the AdamW update match the NumPy peer")
+    @Test("mlp_step: loss, gradients and the AdamW update match the NumPy plugin")
     func mlp() throws {
         let dump = try load("numpy-peer-mlp_step-fp64-B4-D8-H16-adamw.json")
         let model = MLPStep<Double>(try KernelRegistry.builtIn.validatedCase(dump.case_id), engine: BLASEngine<Double>(threads: 1))
@@ -44,7 +46,7 @@ struct PeerAgreementTests {
         }
     }
 
-    @Test("transformer_block_step: loss, every gradient and the update match the NumPy peer")
+    @Test("transformer_block_step: loss, every gradient and the update match the NumPy plugin")
     func block() throws {
         let dump = try load("numpy-peer-transformer_block_step-fp64-B2-S5-D8-h2-adamw.json")
         let model = TransformerBlockStep<Double>(try KernelRegistry.builtIn.validatedCase(dump.case_id), engine: BLASEngine<Double>(threads: 1))

@@ -4,21 +4,21 @@
     bench run --suite matmul --backend plugin:scripts/plugins/cuda_backend.py \
         [--plugin-arg --device-index --plugin-arg 0] [--plugin-arg --price-hint --plugin-arg 3.90]
 
-UNTESTED EXAMPLE: written against docs/plugin-protocol.md (version 1) and PyTorch's documented
-CUDA API, but it has never run on a GPU in this repository's CI or by its authors. Its protocol
-handling is shared with the tested NumPy/JAX plugins (plugin_common.py); the CUDA parts may need
-fixes. Check it on a GPU with ``scripts/plugins/protocol_check.py`` before trusting its rows.
+UNTESTED EXAMPLE: written against docs/plugin-protocol.md and PyTorch's documented CUDA API,
+but it has never run on a GPU in this repository's CI or by its authors. Its protocol handling
+is shared with the tested NumPy/JAX plugins (plugin_common.py); the CUDA parts may need fixes.
+Check it on a GPU with ``bench run --suite matmul --quick --backend plugin:...`` (the
+conformance run of docs/plugin-protocol.md) before trusting its rows.
 
 Backend id ``cuda``; kernel ``gemm`` in ``fp32`` and ``bf16`` (``torch.matmul(A, B, out=C)``,
 cuBLAS). fp32 runs without TF32 (``torch.backends.cuda.matmul.allow_tf32 = False``): TF32 keeps
 10 mantissa bits and would fail bench's fp32 tolerance. bf16 runs with fp32 accumulation as
 cuBLAS does, writing a bf16 C; its inputs are the generator's values rounded to bf16 (round to
-nearest even), so a reference must be computed from those rounded inputs, with u = 2^-8
-(protocol_check.py does). bf16 case ids (``gemm/bf16/M=...``) are only sent by a harness that
-accepts that dtype.
+nearest even), so a reference must be computed from those rounded inputs, with u = 2^-8; bench
+has no bf16 reference yet, so it reports bf16 rows as ``unsupported``.
 
-Inputs come from the case id through the peers' vectorised generator (scripts/peers/
-peer_common.py, needs numpy), are generated on the host and copied to the GPU once in
+Inputs come from the case id through plugin_common's vectorised generator (needs numpy), are
+generated on the host and copied to the GPU once in
 ``prepare``. Samples are timed with CUDA events around ``calls_per_sample`` back-to-back calls
 (the device's own clock); ``threads`` is ignored (the GPU does the work).
 
@@ -44,19 +44,17 @@ BACKEND_ID = "cuda"
 INSTALL = "pip install torch numpy (a CUDA build of torch: https://pytorch.org/get-started/locally/)"
 
 np = None
-pc = None
 torch = None
 
 
 class GemmCase(plc.PreparedCase):
     def __init__(self, case_id: str, m: int, n: int, k: int, dtype, device):
         self.device = device
-        a = pc.uniform(case_id, "A", (m, k), np.float32)  # exact in fp32; rounded once to bf16 below
-        b = pc.uniform(case_id, "B", (k, n), np.float32)
+        a = plc.uniform(case_id, "A", (m, k), np.float32)  # exact in fp32; rounded once to bf16 below
+        b = plc.uniform(case_id, "B", (k, n), np.float32)
         self.a = torch.from_numpy(a).to(device=device, dtype=dtype)
         self.b = torch.from_numpy(b).to(device=device, dtype=dtype)
         self.c = torch.full((m, n), float("nan"), device=device, dtype=dtype)
-        self.calls = 0
         torch.matmul(self.a, self.b, out=self.c)  # warm cuBLAS (handle, workspace, kernel choice)
         torch.cuda.synchronize(device)
         self.c.fill_(float("nan"))  # so that a first run that writes nothing fails verification
@@ -75,19 +73,10 @@ class GemmCase(plc.PreparedCase):
                 end.record()
                 end.synchronize()
                 samples.append(start.elapsed_time(end) / 1e3 / calls_per_sample)  # ms -> s per call
-        self.calls += iterations * calls_per_sample
         return samples
 
-    def verify(self, entries):
-        if self.calls == 0:
-            raise RuntimeError("verify before the first run: C has not been computed")
-        m, n = self.c.shape
-        pairs = plc.check_entries(entries, m, n, "C")
-        if not pairs:
-            return []
-        rows = torch.tensor([i for i, _ in pairs], device=self.device)
-        cols = torch.tensor([j for _, j in pairs], device=self.device)
-        return self.c[rows, cols].float().cpu().tolist()
+    def outputs(self) -> dict:
+        return {"C": self.c.float().cpu().numpy()}
 
     def teardown(self) -> None:
         self.a = self.b = self.c = None
@@ -114,14 +103,15 @@ class CudaBackend(plc.Backend):
         return self.price
 
     def prepare(self, req: dict) -> plc.PreparedCase:
-        m, n, k = plc.parse_gemm(req)
+        case = plc.Case.of(req)
+        m, n, k = case.M, case.N, case.K
         dtype = self.dtypes_map[req["dtype"]]
         size = torch.tensor([], dtype=dtype).element_size()
         need = (m * k + k * n + m * n) * size
         free, _total = torch.cuda.mem_get_info(self.index)
         if need > free:
-            raise plc.failure(f"case '{req['case_id']}' needs {pc.format_bytes(need)} of GPU memory, "
-                              f"{pc.format_bytes(free)} free; refused before allocating")
+            raise plc.failure(f"case '{req['case_id']}' needs {need / 2**30:.2f} GiB of GPU memory, "
+                              f"{free / 2**30:.2f} GiB free; refused before allocating")
         try:
             return GemmCase(req["case_id"], m, n, k, dtype, self.device_obj)
         except torch.cuda.OutOfMemoryError as e:
@@ -130,7 +120,7 @@ class CudaBackend(plc.Backend):
 
 
 def make_backend() -> CudaBackend:
-    global np, pc, torch
+    global np, torch
     ap = argparse.ArgumentParser(prog="cuda_backend.py", add_help=False)
     ap.add_argument("--device-index", type=int, default=0)
     ap.add_argument("--price-hint", type=float, default=None)
@@ -155,10 +145,6 @@ def make_backend() -> CudaBackend:
     if not 0 <= args.device_index < torch.cuda.device_count():
         raise plc.Unavailable(f"cuda plugin: --device-index {args.device_index} but only "
                               f"{torch.cuda.device_count()} CUDA device(s)")
-    plc.add_peers_to_path()
-    import peer_common
-
-    pc = peer_common
     return CudaBackend(args.device_index, args.price_hint)
 
 

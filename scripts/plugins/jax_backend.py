@@ -1,29 +1,31 @@
 #!/usr/bin/env python3
-"""JAX backend plugin for bench (protocol version 1, docs/plugin-protocol.md).
+"""JAX backend plugin for bench (protocol versions 1 and 2, docs/plugin-protocol.md).
 
     bench run --suite training --backend cpu-blas,plugin:scripts/plugins/jax_backend.py
 
-Backend id ``jax``; kernels ``gemm`` (a jitted ``A @ B``) and ``mlp_step`` (the JAX peer's
-step, scripts/peers/jax_peer.py: ``jax.value_and_grad`` of docs/training-kernels.md's forward
-pass and loss, the optimizer written out, parameters and optimizer state donated); dtypes fp32
-and fp64 (``jax_enable_x64`` is switched on; fp32 arrays stay fp32). Each case is compiled
-ahead of time in ``prepare`` (``jit(...).lower(...).compile()``), so no sample includes a
-compilation. Every timed call ends with ``jax.block_until_ready`` on its outputs, so a call is a
-finished computation, not a dispatch.
+Backend id ``jax``, dtypes fp32 and fp64 (``jax_enable_x64`` is on; fp32 arrays stay fp32),
+every kernel of bench's matmul and training suites under ``jax.jit`` on the CPU: ``gemm`` (a
+jitted ``A @ B``); ``mlp_step`` and ``transformer_block_step``: the forward pass and loss of
+docs/training-kernels.md written out (the block's attention as einsums over [B, heads, S, dh],
+causal mask by ``jnp.where``, ``jax.nn.softmax``), the backward by ``jax.value_and_grad`` with
+respect to the parameters and ``x`` (dx is returned, so XLA cannot drop its matmuls), the
+optimizer written out, parameters and optimizer state donated; the forward output is returned
+too, for ``verify``. The pieces ``layernorm_fwd_bwd`` and ``attention_fwd_bwd`` are the block's
+functions under ``jax.vjp``, ``softmax_xent_fwd_bwd`` is ``jax.value_and_grad`` of the mean
+cross-entropy, ``adamw_update`` the optimizer on one tensor. Each case is compiled ahead of time
+in ``prepare`` (``jit(...).lower(...).compile()``), so no sample includes a compilation; every
+timed sample ends with ``jax.block_until_ready``. AdamW's bias corrections are computed on the
+host in fp64 and passed in the case's dtype.
 
-The mlp_step here returns the forward pass's ``out`` as well (``has_aux``), so that ``verify``
-can answer from the latest forward pass as the protocol requires; otherwise it is the peer's
-step (same loss, gradients including dx, same optimizer arithmetic).
+Threads: XLA sizes its thread pools when JAX starts, so JAX is imported at the first
+``prepare`` with ``XLA_FLAGS=--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=N``
+and the process's CPU affinity restricted to N cores (the flag alone did not bound XLA's CPU use
+with jaxlib 0.10.2). Approximate: XLA may start more threads, which share the N cores. A later
+case asking for another count runs with the first and says so on stderr; run one thread setting
+per bench run.
 
-Threads: XLA sizes its CPU thread pools when JAX starts, so JAX is imported at the first
-``prepare``, with the peer's thread control for that case's ``threads`` (``XLA_FLAGS``
-intra-op threads and CPU affinity; approximate, see jax_peer.py). A later case that asks for
-another thread count runs with the first count and says so on stderr. Run one bench thread
-setting per plugin process for exact rows.
-
-Needs jax (``pip install "jax[cpu]"``, which brings numpy) in the interpreter that runs it;
-without it the plugin answers the hello with one stderr line naming that command and exits
-with status 3.
+Needs jax (``pip install "jax[cpu]"``, which brings numpy); without it the plugin answers the
+hello with one stderr line naming that command and exits with status 3.
 """
 
 from __future__ import annotations
@@ -40,11 +42,231 @@ import plugin_common as plc  # noqa: E402
 BACKEND_ID = "jax"
 INSTALL = 'pip install "jax[cpu]"'
 
-np = None
-pc = None  # scripts/peers/peer_common.py
-jp = None  # scripts/peers/jax_peer.py
-jax = None
-jnp = None
+np = jax = jnp = None  # imported by start_jax, after the thread settings
+
+
+def start_jax(threads: int | None) -> None:
+    """Imports JAX (CPU, x64 on); with ``threads``, first sets the XLA flags and CPU affinity."""
+    global np, jax, jnp
+    if threads is not None:
+        flags = f"--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads={threads}"
+        os.environ["XLA_FLAGS"] = f"{os.environ.get('XLA_FLAGS', '')} {flags}".strip()
+        if hasattr(os, "sched_setaffinity") and threads < len(os.sched_getaffinity(0)):
+            os.sched_setaffinity(0, sorted(os.sched_getaffinity(0))[:threads])
+    import jax as _jax
+    import jax.numpy as _jnp
+    import numpy
+
+    np, jax, jnp = numpy, _jax, _jnp
+    jax.config.update("jax_enable_x64", True)
+    jax.config.update("jax_platforms", "cpu")
+
+
+def gelu(h):
+    return 0.5 * h * (1.0 + jnp.tanh(plc.GELU_C * (h + plc.GELU_K * h * h * h)))
+
+
+def layer_norm(v, gamma, beta):
+    """(v − mean)/√(var + eps)·gamma + beta per row, biased variance."""
+    mu = jnp.mean(v, axis=-1, keepdims=True)
+    c = v - mu
+    return c * jax.lax.rsqrt(jnp.mean(c * c, axis=-1, keepdims=True) + plc.LN_EPS) * gamma + beta
+
+
+def attention(case: plc.Case):
+    """``attn(qkv)``: causal multi-head attention of a T×3D qkv into T×D."""
+    b, s, d, heads, dh = case.B, case.S, case.D, case.heads, case.dh
+    causal = np.tril(np.ones((s, s), dtype=bool))  # position i attends to j <= i
+
+    def attn(qkv):
+        q, k, v = (qkv.reshape(b, s, 3, heads, dh)[:, :, i].transpose(0, 2, 1, 3) for i in range(3))
+        scores = jnp.einsum("bhid,bhjd->bhij", q, k) / math.sqrt(dh)
+        p = jax.nn.softmax(jnp.where(causal, scores, -jnp.inf), axis=-1)
+        return jnp.einsum("bhij,bhjd->bhid", p, v).transpose(0, 2, 1, 3).reshape(b * s, d)
+
+    return attn
+
+
+def loss_function(case: plc.Case):
+    """``loss(params, x, y) -> (loss, out)``: the forward pass and MSE loss, params in order."""
+    attn = attention(case) if case.kernel == "transformer_block_step" else None
+
+    def loss(params, x, y):
+        if attn is None:
+            W1, b1, W2, b2 = params
+            out = gelu(x @ W1 + b1) @ W2 + b2
+        else:
+            g1, be1, Wqkv, bqkv, Wo, bo, g2, be2, W1, b1, W2, b2 = params
+            r1 = x + attn(layer_norm(x, g1, be1) @ Wqkv + bqkv) @ Wo + bo
+            out = r1 + gelu(layer_norm(r1, g2, be2) @ W1 + b1) @ W2 + b2
+        d = out - y
+        return jnp.sum(d * d) / d.size, out
+
+    return loss
+
+
+def adamw(w, m, v, g, bc1, bc2):
+    m = plc.ADAM_B1 * m + (1.0 - plc.ADAM_B1) * g
+    v = plc.ADAM_B2 * v + (1.0 - plc.ADAM_B2) * (g * g)
+    return w - plc.ADAM_LR * ((m / bc1) / (jnp.sqrt(v / bc2) + plc.ADAM_EPS) + plc.ADAM_WD * w), m, v
+
+
+def make_step(case: plc.Case, with_grads: bool = False):
+    """``(params, state, x, y, bc1, bc2) -> (params, state, loss, dx, out[, grads])``; state is
+    the velocities (sgd) or (m, v) pairs (adamw); bc1, bc2 = 1 − β₁ᵗ, 1 − β₂ᵗ."""
+    value_and_grad = jax.value_and_grad(loss_function(case), argnums=(0, 1), has_aux=True)
+
+    def step(params, state, x, y, bc1, bc2):
+        (loss, out), (grads, dx) = value_and_grad(params, x, y)
+        if case.opt == "sgd":
+            state = tuple(plc.SGD_MOMENTUM * v + g for v, g in zip(state, grads))
+            params = tuple(w - plc.SGD_LR * v for w, v in zip(params, state))
+        else:
+            new = [adamw(w, m, v, g, bc1, bc2) for w, (m, v), g in zip(params, state, grads)]
+            params, state = tuple(n[0] for n in new), tuple((n[1], n[2]) for n in new)
+        return (params, state, loss, dx, out) + ((grads,) if with_grads else ())
+
+    return jax.jit(step, donate_argnums=(0, 1))
+
+
+class TrainingModel:
+    """One training case's device-resident state; ``step()`` dispatches one step."""
+
+    def __init__(self, case: plc.Case, with_grads: bool = False):
+        self.case, self.dt = case, case.np_dtype
+        x, y, params = plc.initial_state(case)
+        self.x, self.y = jax.device_put(x), jax.device_put(y)
+        self.params = tuple(jax.device_put(w) for w in params.values())
+        zeros = lambda a: jnp.zeros(a.shape, a.dtype)  # noqa: E731
+        self.state = tuple(zeros(w) if case.opt == "sgd" else (zeros(w), zeros(w)) for w in self.params)
+        bc = self.dt(1.0)
+        self.fn = make_step(case, with_grads).lower(self.params, self.state, self.x, self.y, bc, bc).compile()
+        self.step_count, self.loss, self.out, self.dx, self.grads = 0, None, None, None, None
+
+    def step(self):
+        self.step_count += 1
+        t = self.step_count
+        bc1, bc2 = self.dt(1.0 - plc.ADAM_B1 ** t), self.dt(1.0 - plc.ADAM_B2 ** t)
+        result = self.fn(self.params, self.state, self.x, self.y, bc1, bc2)
+        self.params, self.state, self.loss, self.dx, self.out = result[:5]
+        self.grads = result[5] if len(result) > 5 else None
+        return self.loss, self.out
+
+    def outputs(self) -> dict:
+        return {"out": self.out}
+
+
+def first_step(case: plc.Case):
+    """``(loss, grads, params)`` of one training step from the initial state, in fp64 (the
+    gradients returned by the step itself); call ``start_jax`` first."""
+    model = TrainingModel(case, with_grads=True)
+    model.step()
+    f64 = lambda a: np.asarray(a, dtype=np.float64)  # noqa: E731
+    names = list(case.parameter_shapes)
+    grads = {**{"d" + k: f64(g) for k, g in zip(names, model.grads)}, "dx": f64(model.dx)}
+    return float(model.loss), grads, {k: f64(w) for k, w in zip(names, model.params)}
+
+
+class FunctionModel:
+    """A stateless piece kernel: a compiled function of fixed inputs; ``step()`` calls it."""
+
+    def __init__(self, fn, inputs: tuple, names: tuple):
+        self.inputs = tuple(jax.device_put(a) for a in inputs)
+        self.fn, self.names, self.result = jax.jit(fn).lower(*self.inputs).compile(), names, None
+
+    def step(self):
+        self.result = self.fn(*self.inputs)
+        return self.result
+
+    def outputs(self) -> dict:
+        return dict(zip(self.names, self.result))
+
+
+class AdamWModel:
+    """``adamw_update``: w, g from the generator, m = v = 0; each call one more step (donated)."""
+
+    def __init__(self, case: plc.Case):
+        self.dt = case.np_dtype
+        w, g = plc.uniform(case.id, "w", (case.N,), self.dt), plc.uniform(case.id, "g", (case.N,), self.dt)
+        self.w, self.g = jax.device_put(w), jax.device_put(g)
+        self.m, self.v = jnp.zeros_like(self.w), jnp.zeros_like(self.w)
+        bc = self.dt(1.0)
+        self.fn = jax.jit(adamw, donate_argnums=(0, 1, 2)).lower(self.w, self.m, self.v, self.g, bc, bc).compile()
+        self.t = 0
+
+    def step(self):
+        self.t += 1
+        bc1, bc2 = self.dt(1.0 - plc.ADAM_B1 ** self.t), self.dt(1.0 - plc.ADAM_B2 ** self.t)
+        self.w, self.m, self.v = self.fn(self.w, self.m, self.v, self.g, bc1, bc2)
+        return self.w
+
+    def outputs(self) -> dict:
+        return {"w": self.w}
+
+
+def make_model(case: plc.Case):
+    """The model of any kernel bench's suites run."""
+    dt, cid = case.np_dtype, case.id
+    if case.kernel in ("mlp_step", "transformer_block_step"):
+        return TrainingModel(case)
+    if case.kernel == "adamw_update":
+        return AdamWModel(case)
+    if case.kernel == "gemm":
+        a, b = plc.uniform(cid, "A", (case.M, case.K), dt), plc.uniform(cid, "B", (case.K, case.N), dt)
+        return FunctionModel(lambda a, b: (jnp.matmul(a, b, precision=jax.lax.Precision.HIGHEST),), (a, b), ("C",))
+    if case.kernel == "layernorm_fwd_bwd":
+        t, d = case.T, case.D
+        inputs = tuple(plc.uniform(cid, n, s, dt) for n, s in (("x", (t, d)), ("gamma", (d,)), ("beta", (d,)), ("dy", (t, d))))
+
+        def layernorm(x, gamma, beta, dy):
+            y, vjp = jax.vjp(layer_norm, x, gamma, beta)
+            dx, dgamma, dbeta = vjp(dy)
+            return y, dx, dgamma, dbeta
+
+        return FunctionModel(layernorm, inputs, ("y", "dx", "dgamma", "dbeta"))
+    if case.kernel == "attention_fwd_bwd":
+        attn = attention(case)
+
+        def attention_fwd_bwd(qkv, dout):
+            out, vjp = jax.vjp(attn, qkv)
+            return out, vjp(dout)[0]
+
+        inputs = (plc.uniform(cid, "qkv", (case.T, 3 * case.D), dt), plc.uniform(cid, "dout", (case.T, case.D), dt))
+        return FunctionModel(attention_fwd_bwd, inputs, ("out", "dqkv"))
+    # softmax_xent_fwd_bwd: logits 4·uniform, targets ⌊(uniform + 1)/2·V⌋ (see numpy_backend.py).
+    t, v = case.T, case.V
+    logits = (4.0 * plc.uniforms(plc.fnv1a64(f"{cid}#logits"), t * v)).astype(dt).reshape(t, v)
+    targets = np.minimum(v - 1, ((plc.uniforms(plc.fnv1a64(f"{cid}#targets"), t) + 1.0) / 2.0 * v).astype(np.int32))
+
+    def xent(logits, targets):
+        def mean_loss(z):
+            rows = jax.nn.logsumexp(z, axis=1) - jnp.take_along_axis(z, targets[:, None], axis=1)[:, 0]
+            return jnp.mean(rows), rows
+
+        (_, rows), grad = jax.value_and_grad(mean_loss, has_aux=True)(logits)
+        return rows, grad
+
+    return FunctionModel(xent, (logits, targets), ("loss", "dlogits"))
+
+
+class JaxCase(plc.PreparedCase):
+    def __init__(self, model):
+        self.model = model
+
+    def _check(self, _result) -> None:
+        loss = getattr(self.model, "loss", None)
+        if loss is not None and not math.isfinite(float(loss)):
+            raise RuntimeError(f"loss is {float(loss)} after {self.calls} calls")
+
+    def run(self, iterations: int, calls_per_sample: int) -> list[float]:
+        return plc.time_samples(self.model.step, iterations, calls_per_sample, sync=jax.block_until_ready,
+                                after_sample=self._check)
+
+    def outputs(self) -> dict:
+        return self.model.outputs()
+
+    def teardown(self) -> None:
+        self.model = None
 
 
 def _version(dist: str) -> str:
@@ -54,168 +276,32 @@ def _version(dist: str) -> str:
         return "?"
 
 
-class GemmCase(plc.PreparedCase):
-    """``C = A·B`` with a jitted, ahead-of-time compiled matmul; C is the latest result."""
-
-    def __init__(self, case_id: str, m: int, n: int, k: int, dtype):
-        self.a = jax.device_put(pc.uniform(case_id, "A", (m, k), dtype))
-        self.b = jax.device_put(pc.uniform(case_id, "B", (k, n), dtype))
-        self.fn = jax.jit(lambda a, b: jnp.matmul(a, b, precision=jax.lax.Precision.HIGHEST)) \
-            .lower(self.a, self.b).compile()
-        self.c = None
-
-    def _call(self):
-        self.c = self.fn(self.a, self.b)
-        return self.c
-
-    def run(self, iterations: int, calls_per_sample: int) -> list[float]:
-        return plc.time_samples(self._call, iterations, calls_per_sample, sync=jax.block_until_ready)
-
-    def verify(self, entries):
-        if self.c is None:
-            raise RuntimeError("verify before the first run: C has not been computed")
-        m, n = self.c.shape
-        pairs = plc.check_entries(entries, m, n, "C")
-        return _gather(self.c, pairs)
-
-    def teardown(self) -> None:
-        self.a = self.b = self.c = self.fn = None
-
-
-def _gather(array, pairs) -> list[float]:
-    """The listed entries of a (CPU) device array."""
-    host = np.asarray(array)
-    return [float(host[i, j]) for i, j in pairs]
-
-
-def make_mlp_step(case):
-    """The peer's step, with the forward pass's ``out`` as an extra output:
-    ``(params, state, x, y, bc1, bc2) -> (params, state, loss, dx, out)``."""
-    n = case.B * case.D
-
-    def loss_and_out(params, x, y):
-        W1, b1, W2, b2 = params
-        out = jp._gelu(x @ W1 + b1) @ W2 + b2
-        d = out - y
-        return jnp.sum(d * d) / n, out
-
-    value_and_grad = jax.value_and_grad(loss_and_out, argnums=(0, 1), has_aux=True)
-
-    def sgd_step(params, state, x, y, bc1, bc2):
-        (loss, out), (grads, dx) = value_and_grad(params, x, y)
-        state = tuple(pc.SGD_MOMENTUM * v + g for v, g in zip(state, grads))
-        params = tuple(w - pc.SGD_LR * v for w, v in zip(params, state))
-        return params, state, loss, dx, out
-
-    def adamw_step(params, state, x, y, bc1, bc2):
-        (loss, out), (grads, dx) = value_and_grad(params, x, y)
-        new_params, new_state = [], []
-        for w, (m, v), g in zip(params, state, grads):
-            m = pc.ADAM_B1 * m + (1.0 - pc.ADAM_B1) * g
-            v = pc.ADAM_B2 * v + (1.0 - pc.ADAM_B2) * (g * g)
-            new_params.append(w - pc.ADAM_LR * ((m / bc1) / (jnp.sqrt(v / bc2) + pc.ADAM_EPS) + pc.ADAM_WD * w))
-            new_state.append((m, v))
-        return tuple(new_params), tuple(new_state), loss, dx, out
-
-    return jax.jit(sgd_step if case.opt == "sgd" else adamw_step, donate_argnums=(0, 1))
-
-
-class MLPCase(plc.PreparedCase):
-    """``mlp_step`` on the JAX peer's model state; ``out`` is the latest forward pass."""
-
-    def __init__(self, case):
-        self.model = jp.JaxModel(case)  # the documented initial state, on the device
-        m = self.model
-        bc = m.dt(1.0)
-        self.fn = make_mlp_step(case).lower(m.params, m.state, m.x, m.y, bc, bc).compile()
-        self.out = None
-
-    def _call(self):
-        m = self.model
-        m.step_count += 1
-        t = m.step_count
-        bc1 = m.dt(1.0 - pc.ADAM_B1 ** t)
-        bc2 = m.dt(1.0 - pc.ADAM_B2 ** t)
-        m.params, m.state, m.loss, m.dx, self.out = self.fn(m.params, m.state, m.x, m.y, bc1, bc2)
-        return m.loss, self.out
-
-    def _check(self, _result) -> None:
-        loss = float(self.model.loss)
-        if not math.isfinite(loss):
-            raise RuntimeError(f"loss is {loss} at step {self.model.step_count}")
-
-    def run(self, iterations: int, calls_per_sample: int) -> list[float]:
-        return plc.time_samples(self._call, iterations, calls_per_sample,
-                                sync=jax.block_until_ready, after_sample=self._check)
-
-    def verify(self, entries):
-        if self.out is None:
-            raise RuntimeError("verify before the first run: no forward pass yet")
-        b, d = self.out.shape
-        return _gather(self.out, plc.check_entries(entries, b, d, "out"))
-
-    def teardown(self) -> None:
-        self.model = self.fn = self.out = None
-
-
 class JaxBackend(plc.Backend):
     backend_id = BACKEND_ID
-    kernels = ("gemm", "mlp_step")
+    kernels = ("gemm", "mlp_step", "transformer_block_step", "layernorm_fwd_bwd", "softmax_xent_fwd_bwd",
+               "attention_fwd_bwd", "adamw_update")
     dtypes = ("fp32", "fp64")
-
-    def __init__(self) -> None:
-        self.threads = None  # fixed by the first prepare (JAX is imported then)
+    threads = None  # fixed by the first prepare (JAX is imported then)
 
     def device(self) -> str:
-        import peer_common  # numpy only, cheap; JAX itself is imported at the first prepare
-
-        return f"{peer_common.cpu_model()} (JAX {_version('jax')}, jaxlib {_version('jaxlib')}, XLA CPU)"
-
-    def _start_jax(self, threads: int) -> None:
-        global np, pc, jp, jax, jnp
-        if self.threads is not None:
-            if threads != self.threads:
-                plc.log(f"case asks for {threads} threads, but XLA was started with {self.threads} "
-                        f"in this process; running with {self.threads}")
-            return
-        import numpy
-        import jax_peer
-        import peer_common
-
-        np, pc, jp = numpy, peer_common, jax_peer
-        try:
-            jp._import_jax(threads, x64=True)  # XLA_FLAGS + affinity, then import, x64, CPU platform
-        except Exception as e:
-            raise plc.failure(f"cannot start JAX: {type(e).__name__}: {e}") from None
-        jax, jnp = jp.jax, jp.jnp
-        self.threads = threads
-        plc.log(f"JAX {jax.__version__} started: devices {jax.devices()}, XLA_FLAGS={os.environ.get('XLA_FLAGS', '')!r}, "
-                f"affinity {sorted(os.sched_getaffinity(0)) if hasattr(os, 'sched_getaffinity') else '?'}")
+        return f"{plc.cpu_model()} (JAX {_version('jax')}, jaxlib {_version('jaxlib')}, XLA CPU)"
 
     def prepare(self, req: dict) -> plc.PreparedCase:
-        self._start_jax(req["threads"])
-        case_id = req["case_id"]
-        dtype = {"fp32": np.float32, "fp64": np.float64}[req["dtype"]]
-        try:
-            if req["kernel"] == "gemm":
-                m, n, k = plc.parse_gemm(req)
-                return GemmCase(case_id, m, n, k, dtype)
-            plc.check_case_id(req)
+        if self.threads is None:
             try:
-                case = pc.parse_case(case_id)
-                case.check_memory()
-            except pc.CaseError as e:
-                raise plc.failure(str(e)) from None
-            if not isinstance(case, pc.MLPCase):
-                raise plc.unsupported(f"'{case_id}' is not an mlp_step case")
-            return MLPCase(case)
-        except plc.CaseError:
-            raise
-        except MemoryError:
+                start_jax(req["threads"])
+            except Exception as e:
+                raise plc.failure(f"cannot start JAX: {type(e).__name__}: {e}") from None
+            self.threads = req["threads"]
+            plc.log(f"JAX {jax.__version__} started: devices {jax.devices()}, XLA_FLAGS={os.environ.get('XLA_FLAGS', '')!r}")
+        elif req["threads"] != self.threads:
+            plc.log(f"case asks for {req['threads']} threads, but XLA was started with {self.threads}; running with {self.threads}")
+        try:
+            return JaxCase(make_model(plc.Case.of(req)))
+        except (plc.CaseError, MemoryError):
             raise
         except Exception as e:  # XLA reports allocation and compile failures as RuntimeError subclasses
-            first = str(e).splitlines()[0] if str(e) else ""
-            raise plc.failure(f"{type(e).__name__}: {first}") from None
+            raise plc.failure(f"{type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}") from None
 
 
 def make_backend() -> JaxBackend:
@@ -223,7 +309,6 @@ def make_backend() -> JaxBackend:
     if missing:
         raise plc.Unavailable(f"jax plugin: Python module(s) {', '.join(missing)} not found for "
                               f"{sys.executable}; install with: {INSTALL}")
-    plc.add_peers_to_path()
     return JaxBackend()
 
 

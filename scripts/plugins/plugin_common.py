@@ -1,23 +1,19 @@
-"""Shared plugin side of bench's out-of-process backend protocol, version 1
+"""Shared plugin side of bench's out-of-process backend protocol, versions 1 and 2
 (docs/plugin-protocol.md), for the backends in this directory.
 
-Standard library only, so that a plugin can import it before it knows whether its own
-dependencies (NumPy, JAX, PyTorch, ...) are installed, and refuse cleanly when they are not.
+- ``serve`` / ``main``: the message loop (hello/handshake, prepare, run, verify, teardown,
+  shutdown) with the protocol's replies, ids and error handling; a backend implements
+  ``Backend`` and ``PreparedCase`` only. ``Channel`` keeps a private duplicate of fd 1 for
+  protocol lines and points fd 1 (and ``sys.stdout``) at stderr, so nothing else can write
+  to the protocol stream. ``Unavailable`` (raised by a backend factory): the plugin answers
+  the ``hello`` with one stderr line and exit status 3, no handshake.
+- ``uniform``: the one Python SplitMix64 / FNV-1a input generator (docs/results-schema.md#inputs),
+  vectorised with NumPy uint64 arithmetic, bit-identical to bench's.
+- ``Case`` / ``initial_state``: a case's dimensions and the training kernels' documented
+  initial state and hyper-parameters (docs/training-kernels.md).
 
-What it provides:
-
-- ``Channel``: newline-delimited JSON over the process's stdin/stdout. On creation it keeps a
-  private duplicate of file descriptor 1 for protocol lines and points fd 1 (and
-  ``sys.stdout``) at stderr, so that nothing else -- a stray ``print``, a C library, a child
-  process -- can ever write to the protocol stream.
-- ``Unavailable``: raised by a backend factory when the plugin cannot run here (missing
-  package, no device): after the harness's ``hello`` the plugin prints exactly that one line on
-  stderr and exits with status 3 without sending a handshake.
-- ``serve``: the message loop (hello/handshake, prepare, run, verify, teardown, shutdown), with
-  the replies, ids and error handling of the protocol; a backend only implements ``Backend``
-  and ``PreparedCase``.
-- ``parse_gemm``, ``check_case_id``, ``check_entries``, ``time_samples``, ``json_number``:
-  the small pieces every backend needs.
+The protocol part is standard library only (NumPy is imported when inputs are generated), so a
+plugin can refuse cleanly when its own dependencies are missing.
 """
 
 from __future__ import annotations
@@ -26,24 +22,18 @@ import importlib.util
 import json
 import math
 import os
+import platform
 import sys
 import time
 import traceback
 from typing import Callable, Iterable, Sequence
 
-PROTOCOL_VERSION = 1
+PROTOCOL_VERSIONS = (1, 2)
+V1_KERNELS = ("gemm", "mlp_step")
 MAX_LINE_BYTES = 16 * 1024 * 1024
 EXIT_UNAVAILABLE = 3  # the plugin cannot run here (missing package or device): no handshake
 
-GEMM_DIM_LIMIT = 1 << 20  # docs/results-schema.md#case-ids
-GEMM_PRODUCT_LIMIT = (1 << 31) - 1
-
 _log_prefix = "plugin"
-
-
-def set_log_prefix(name: str) -> None:
-    global _log_prefix
-    _log_prefix = name
 
 
 def log(message: str) -> None:
@@ -98,8 +88,7 @@ class Channel:
         if not line:
             return None
         if len(line) > MAX_LINE_BYTES:
-            # Drain the rest of the oversized line, then report it.
-            while line and not line.endswith(b"\n"):
+            while line and not line.endswith(b"\n"):  # drain the rest of the oversized line
                 line = self._in.readline(MAX_LINE_BYTES)
             raise ProtocolInputError(f"request line longer than {MAX_LINE_BYTES} bytes")
         try:
@@ -111,8 +100,7 @@ class Channel:
         return msg
 
     def send(self, obj: dict) -> None:
-        data = json.dumps(obj, allow_nan=False, separators=(",", ":")).encode("utf-8") + b"\n"
-        self._out.write(data)
+        self._out.write(json.dumps(obj, allow_nan=False, separators=(",", ":")).encode("utf-8") + b"\n")
         self._out.flush()
 
 
@@ -130,8 +118,7 @@ class CaseError(Exception):
 
     def __init__(self, kind: str, text: str):
         super().__init__(text)
-        self.kind = kind
-        self.text = text
+        self.kind, self.text = kind, text
 
 
 def unsupported(text: str) -> CaseError:
@@ -140,49 +127,6 @@ def unsupported(text: str) -> CaseError:
 
 def failure(text: str) -> CaseError:
     return CaseError("error", text)
-
-
-def check_case_id(req: dict) -> None:
-    """The case id must be ``<kernel>/<dtype>/<name=value,...>`` of the request's own fields."""
-    params = req["parameters"]
-    expected = f"{req['kernel']}/{req['dtype']}/" + ",".join(f"{k}={v}" for k, v in params.items())
-    if req["case_id"] != expected:
-        raise failure(f"case_id '{req['case_id']}' does not match kernel, dtype and parameters ('{expected}')")
-
-
-def _positive_int(case_id: str, name: str, text: str, limit: int) -> int:
-    if not (text.isdigit() and text.isascii() and text[0] != "0"):
-        raise failure(f"invalid case '{case_id}': {name}='{text}' is not a positive decimal integer without sign or padding")
-    n = int(text)
-    if n > limit:
-        raise failure(f"invalid case '{case_id}': {name}={n} is above {limit}")
-    return n
-
-
-def parse_gemm(req: dict) -> tuple[int, int, int]:
-    """``(M, N, K)`` of a ``gemm`` prepare, validated as docs/results-schema.md#case-ids says."""
-    check_case_id(req)
-    params, case_id = req["parameters"], req["case_id"]
-    if list(params) != ["M", "N", "K"]:
-        raise failure(f"invalid case '{case_id}': gemm parameters must be M,N,K in this order")
-    m, n, k = (_positive_int(case_id, p, params[p], GEMM_DIM_LIMIT) for p in ("M", "N", "K"))
-    for a, b, what in ((m, k, "M*K"), (k, n, "K*N"), (m, n, "M*N")):
-        if a * b > GEMM_PRODUCT_LIMIT:
-            raise failure(f"invalid case '{case_id}': {what} = {a * b} is above 2^31-1")
-    return m, n, k
-
-
-def check_entries(entries, rows: int, cols: int, what: str) -> list[tuple[int, int]]:
-    """The verify entries as (i, j) pairs, each inside ``what`` (rows x cols)."""
-    out = []
-    for e in entries:
-        if not (isinstance(e, list) and len(e) == 2 and all(isinstance(v, int) and not isinstance(v, bool) for v in e)):
-            raise ValueError(f"verify entry {e!r} is not a pair of integers")
-        i, j = e
-        if not (0 <= i < rows and 0 <= j < cols):
-            raise ValueError(f"verify entry [{i}, {j}] is outside {what} ({rows}x{cols})")
-        out.append((i, j))
-    return out
 
 
 def time_samples(call: Callable[[], object], iterations: int, calls_per_sample: int,
@@ -200,21 +144,54 @@ def time_samples(call: Callable[[], object], iterations: int, calls_per_sample: 
             result = call()
         if sync is not None:
             sync(result)
-        t1 = clock()
-        samples.append(max(0.0, (t1 - t0) / calls_per_sample))
+        samples.append(max(0.0, (clock() - t0) / calls_per_sample))
         if after_sample is not None:
             after_sample(result)
     return samples
 
 
 class PreparedCase:
-    """One prepared case; the backend's subclass holds its buffers."""
+    """One prepared case; the backend's subclass holds its buffers.
+
+    ``outputs()`` maps each output the kernel's verification reads (docs/plugin-protocol.md,
+    e.g. ``{"out": ...}``) to an array-like with ``shape`` (a vector is one row); the first
+    one answers version-1 ``[i, j]`` entries. ``calls`` counts the calls made so far.
+    """
+
+    calls = 0
 
     def run(self, iterations: int, calls_per_sample: int) -> list[float]:
         raise NotImplementedError
 
-    def verify(self, entries: Sequence[Sequence[int]]) -> list[float | None]:
+    def outputs(self) -> dict:
         raise NotImplementedError
+
+    def values(self, entries: list) -> list[float]:
+        """The requested entries: ``[tensor, i, j]`` (version 2) or ``[i, j]`` (version 1)."""
+        if self.calls == 0:
+            raise RuntimeError("verify before the first run: no output yet")
+        outs = self.outputs()
+        default = next(iter(outs))
+        host, values = {}, []
+        for e in entries:
+            if isinstance(e, list) and len(e) == 2:
+                e = [default, *e]
+            if not (isinstance(e, list) and len(e) == 3 and isinstance(e[0], str)
+                    and all(isinstance(v, int) and not isinstance(v, bool) for v in e[1:])):
+                raise ValueError(f"verify entry {e!r} is not [tensor, i, j] or [i, j]")
+            name, i, j = e
+            if name not in outs:
+                raise ValueError(f"no output '{name}' (this kernel's outputs: {', '.join(outs)})")
+            if name not in host:
+                import numpy as np
+
+                a = np.asarray(outs[name])
+                host[name] = a.reshape(1, -1) if a.ndim == 1 else a
+            a = host[name]
+            if not (0 <= i < a.shape[0] and 0 <= j < a.shape[1]):
+                raise ValueError(f"verify entry {e!r} is outside {name} ({a.shape[0]}x{a.shape[1]})")
+            values.append(float(a[i, j]))
+        return values
 
     def teardown(self) -> None:
         pass
@@ -240,17 +217,6 @@ class Backend:
         raise NotImplementedError
 
 
-def _check_support(backend: Backend, req: dict) -> None:
-    kernel, dtype = req["kernel"], req["dtype"]
-    if kernel not in backend.kernels:
-        raise unsupported(f"{backend.backend_id} plugin does not implement kernel '{kernel}' "
-                          f"(it runs: {', '.join(backend.kernels)})")
-    allowed = backend.kernel_dtypes.get(kernel, backend.dtypes)
-    if dtype not in allowed:
-        raise unsupported(f"{backend.backend_id} plugin has no dtype '{dtype}' for {kernel} "
-                          f"(it runs: {', '.join(allowed)})")
-
-
 _PREPARE_FIELDS = {"case_id": str, "kernel": str, "dtype": str, "parameters": dict, "threads": int}
 
 
@@ -266,28 +232,47 @@ def _int_field(msg: dict, name: str, minimum: int) -> int:
     return v
 
 
+def _check_prepare(backend: Backend, msg: dict, kernels: Sequence[str]) -> None:
+    for field, typ in _PREPARE_FIELDS.items():
+        if not isinstance(msg.get(field), typ) or isinstance(msg.get(field), bool):
+            raise ValueError(f"prepare: field '{field}' missing or not a {typ.__name__}")
+    if msg["threads"] < 1 or not all(isinstance(v, str) for v in msg["parameters"].values()):
+        raise ValueError("prepare: threads must be >= 1 and parameter values strings")
+    kernel, dtype = msg["kernel"], msg["dtype"]
+    if kernel not in kernels:
+        raise unsupported(f"{backend.backend_id} plugin does not implement kernel '{kernel}' here "
+                          f"(it runs: {', '.join(kernels)})")
+    allowed = backend.kernel_dtypes.get(kernel, backend.dtypes)
+    if dtype not in allowed:
+        raise unsupported(f"{backend.backend_id} plugin has no dtype '{dtype}' for {kernel} (it runs: {', '.join(allowed)})")
+    expected = f"{kernel}/{dtype}/" + ",".join(f"{k}={v}" for k, v in msg["parameters"].items())
+    if msg["case_id"] != expected:
+        raise failure(f"case_id '{msg['case_id']}' does not match kernel, dtype and parameters ('{expected}')")
+
+
 def serve(backend_factory: Callable[[], Backend], name: str) -> int:
     """Runs the conversation on stdin/stdout until ``shutdown`` or EOF; returns the exit status.
 
-    ``backend_factory`` is called after the ``hello``; if it raises ``Unavailable`` the plugin
-    refuses the handshake (one stderr line, exit 3).
+    Answers with version 2 when the hello offers it (``protocol_versions``), else with 1 and
+    only the version-1 kernels. ``backend_factory`` is called after the ``hello``; if it raises
+    ``Unavailable`` the plugin refuses the handshake (one stderr line, exit 3).
     """
-    set_log_prefix(name)
+    global _log_prefix
+    _log_prefix = name
     chan = Channel()
     try:
         hello = chan.receive()
     except ProtocolInputError as e:
         log(f"expected hello: {e}")
         return 2
-    if hello is None:
-        log("stdin closed before the hello")
+    if hello is None or hello.get("type") != "hello":
+        log(f"expected a hello first, got {hello and hello.get('type')!r}; exiting")
         return 2
-    if hello.get("type") != "hello":
-        log(f"expected a hello first, got {hello.get('type')!r}; exiting")
-        return 2
-    if hello.get("protocol_version") != PROTOCOL_VERSION:
-        log(f"harness speaks protocol version {hello.get('protocol_version')!r}; this plugin speaks "
-            f"{PROTOCOL_VERSION} (answering with it; the harness decides)")
+    offered = hello.get("protocol_versions") or [hello.get("protocol_version")]
+    offered = offered if isinstance(offered, list) else [offered]
+    version = max((v for v in offered if v in PROTOCOL_VERSIONS), default=PROTOCOL_VERSIONS[-1])
+    if version not in offered:
+        log(f"harness offers protocol version(s) {offered!r}; answering with {version} (the harness decides)")
     try:
         backend = backend_factory()
     except Unavailable as e:
@@ -299,11 +284,11 @@ def serve(backend_factory: Callable[[], Backend], name: str) -> int:
     if price is not None and not (isinstance(price, (int, float)) and math.isfinite(price) and price > 0):
         log(f"ignoring price hint {price!r} (must be a positive number)")
         price = None
-    kernels = list(backend.kernels)
+    kernels = [k for k in backend.kernels if version >= 2 or k in V1_KERNELS]
     dtypes = list(dict.fromkeys(d for k in kernels for d in backend.kernel_dtypes.get(k, backend.dtypes)))
-    chan.send({"type": "handshake", "protocol_version": PROTOCOL_VERSION, "backend_id": backend.backend_id,
+    chan.send({"type": "handshake", "protocol_version": version, "backend_id": backend.backend_id,
                "device": device, "kernels": kernels, "dtypes": dtypes, "price_hint_usd_per_hour": price})
-    log(f"handshake sent: {backend.backend_id} on {device}")
+    log(f"handshake sent: {backend.backend_id} on {device}, protocol version {version}")
 
     current: PreparedCase | None = None
     current_id = None
@@ -323,16 +308,11 @@ def serve(backend_factory: Callable[[], Backend], name: str) -> int:
         except ProtocolInputError as e:
             log(str(e))
             continue
-        if msg is None:
-            log("stdin closed; exiting")
+        if msg is None or msg.get("type") == "shutdown":
+            log("stdin closed; exiting" if msg is None else "shutdown")
             drop_current()
             return 0
-        kind = msg.get("type")
-        if kind == "shutdown":
-            drop_current()
-            log("shutdown")
-            return 0
-        rid = _request_id(msg)
+        kind, rid = msg.get("type"), _request_id(msg)
         if rid is None:
             log(f"ignoring a {kind!r} request without an integer id: {json.dumps(msg)[:200]}")
             continue
@@ -344,22 +324,13 @@ def serve(backend_factory: Callable[[], Backend], name: str) -> int:
         try:
             if kind == "prepare":
                 drop_current()
-                for field, typ in _PREPARE_FIELDS.items():
-                    if not isinstance(msg.get(field), typ) or isinstance(msg.get(field), bool):
-                        raise ValueError(f"prepare: field '{field}' missing or not a {typ.__name__}")
-                if msg["threads"] < 1:
-                    raise ValueError("prepare: threads must be >= 1")
-                if not all(isinstance(v, str) for v in msg["parameters"].values()):
-                    raise ValueError("prepare: parameter values must be strings")
-                log(f"case {rid}: prepare {msg['case_id']} threads={msg['threads']}")
+                log(f"case {rid}: prepare {msg.get('case_id')} threads={msg.get('threads')}")
                 try:
-                    _check_support(backend, msg)
-                    current = backend.prepare(msg)
-                    current_id = rid
+                    _check_prepare(backend, msg, kernels)
+                    current, current_id = backend.prepare(msg), rid
                 except CaseError as e:
                     log(f"case {rid}: {e.kind}: {e.text}")
-                    key = "reason" if e.kind == "unsupported" else "message"
-                    chan.send({"type": e.kind, "id": rid, key: e.text})
+                    chan.send({"type": e.kind, "id": rid, "reason" if e.kind == "unsupported" else "message": e.text})
                     continue
                 except MemoryError:
                     error("out of memory allocating the case's buffers")
@@ -367,21 +338,18 @@ def serve(backend_factory: Callable[[], Backend], name: str) -> int:
                 chan.send({"type": "prepared", "id": rid})
             elif kind in ("run", "verify", "teardown"):
                 if current is None or rid != current_id:
-                    error(f"{kind} for case id {rid}, but the prepared case is "
-                          f"{'none' if current_id is None else current_id}")
-                    continue
-                if kind == "run":
-                    iterations = _int_field(msg, "iterations", 1)
-                    calls = _int_field(msg, "calls_per_sample", 1)
+                    error(f"{kind} for case id {rid}, but the prepared case is {'none' if current_id is None else current_id}")
+                elif kind == "run":
+                    iterations, calls = _int_field(msg, "iterations", 1), _int_field(msg, "calls_per_sample", 1)
                     samples = current.run(iterations, calls)
+                    current.calls += iterations * calls
                     if len(samples) != iterations or not all(math.isfinite(s) and s >= 0 for s in samples):
                         raise RuntimeError(f"backend produced invalid samples {samples[:5]!r}")
                     chan.send({"type": "samples", "id": rid, "samples_s": [float(s) for s in samples]})
                 elif kind == "verify":
-                    entries = msg.get("entries")
-                    if not isinstance(entries, list):
+                    if not isinstance(msg.get("entries"), list):
                         raise ValueError("verify: 'entries' must be an array")
-                    values = [json_number(v) for v in current.verify(entries)]
+                    values = [json_number(v) for v in current.values(msg["entries"])]
                     chan.send({"type": "verification", "id": rid, "values": values})
                 else:
                     drop_current()
@@ -392,22 +360,12 @@ def serve(backend_factory: Callable[[], Backend], name: str) -> int:
             error(f"out of memory during {kind}")
         except Exception as e:
             log("".join(traceback.format_exception(type(e), e, e.__traceback__)).rstrip())
-            first = str(e).splitlines()[0] if str(e) else ""
-            error(f"{kind}: {type(e).__name__}: {first}"[:2000])
+            error(f"{kind}: {type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}"[:2000])
 
 
 class Unavailable(Exception):
     """Raised by a backend factory when the plugin cannot run here; its text is the one
     stderr line of the refused handshake (name the install command or the missing device)."""
-
-
-def add_peers_to_path() -> str:
-    """Puts scripts/peers (the NumPy/JAX peers and peer_common) on ``sys.path``; returns it."""
-    here = os.path.dirname(os.path.realpath(__file__))
-    peers = os.path.normpath(os.path.join(here, "..", "peers"))
-    if peers not in sys.path:
-        sys.path.insert(0, peers)
-    return peers
 
 
 def main(backend_factory: Callable[[], Backend], name: str) -> "NoReturn":  # noqa: F821
@@ -424,3 +382,130 @@ def main(backend_factory: Callable[[], Backend], name: str) -> "NoReturn":  # no
         sys.stderr.flush()
     finally:
         os._exit(status)
+
+
+# --------------------------------------------------------------------------------------------
+# Inputs (docs/results-schema.md#inputs): FNV-1a-64 of "<case id>#<operand>" seeds SplitMix64;
+# value i is (next_i >> 40)·2⁻²³ − 1, where the state after i+1 calls is seed + (i+1)·golden.
+# --------------------------------------------------------------------------------------------
+
+_MASK64 = (1 << 64) - 1
+_CHUNK = 1 << 20  # elements per vectorised chunk (bounds the temporaries to ~24 MiB)
+
+
+def fnv1a64(text: str) -> int:
+    h = 0xCBF29CE484222325
+    for b in text.encode("utf-8"):
+        h = ((h ^ b) * 0x100000001B3) & _MASK64
+    return h
+
+
+def uniforms(seed: int, count: int, start: int = 0):
+    """Elements ``start ..< start + count`` of the stream of ``seed`` as float64 (exact in fp32)."""
+    import numpy as np
+
+    u64 = np.uint64
+    out = np.empty(count, dtype=np.float64)
+    for lo in range(0, count, _CHUNK):
+        hi = min(count, lo + _CHUNK)
+        z = np.arange(start + lo + 1, start + hi + 1, dtype=np.uint64)
+        z *= u64(0x9E3779B97F4A7C15)  # uint64 arrays wrap mod 2**64
+        z += u64(seed & _MASK64)
+        z ^= z >> u64(30)
+        z *= u64(0xBF58476D1CE4E5B9)
+        z ^= z >> u64(27)
+        z *= u64(0x94D049BB133111EB)
+        z ^= z >> u64(31)
+        z >>= u64(40)
+        np.multiply(z, 2.0**-23, out=out[lo:hi], casting="unsafe")  # 24-bit integers: exact
+        out[lo:hi] -= 1.0
+    return out
+
+
+def uniform(case_id: str, operand: str, shape: Sequence[int], dtype):
+    """The operand's values, row-major, as an array of ``shape`` and ``dtype``."""
+    count = math.prod(shape)
+    return uniforms(fnv1a64(f"{case_id}#{operand}"), count).astype(dtype).reshape(shape)
+
+
+# --------------------------------------------------------------------------------------------
+# Cases and the training kernels' initial state (docs/training-kernels.md)
+# --------------------------------------------------------------------------------------------
+
+GELU_C, GELU_K, LN_EPS = math.sqrt(2.0 / math.pi), 0.044715, 1e-5
+SGD_LR, SGD_MOMENTUM = 0.01, 0.9
+ADAM_LR, ADAM_B1, ADAM_B2, ADAM_EPS, ADAM_WD = 0.001, 0.9, 0.999, 1e-8, 0.01
+BLOCK_PARAMETERS = ("ln1.gamma", "ln1.beta", "Wqkv", "bqkv", "Wo", "bo", "ln2.gamma", "ln2.beta", "W1", "b1", "W2", "b2")
+
+
+class Case:
+    """A case bench has validated: ``kernel``, ``dtype``, ``id``, ``opt`` and every integer
+    parameter as an attribute (``B``, ``D``, ``H``, ``S``, ``heads``, ``T``, ``V``, ``N``, ...);
+    for the block also ``T = B·S`` and ``dh = D/heads``."""
+
+    def __init__(self, kernel: str, dtype: str, params: dict[str, str]):
+        self.kernel, self.dtype, self.opt = kernel, dtype, params.get("opt")
+        self.id = f"{kernel}/{dtype}/" + ",".join(f"{k}={v}" for k, v in params.items())
+        for k, v in params.items():
+            if k != "opt":
+                setattr(self, k, int(v))
+        if kernel in ("transformer_block_step", "attention_fwd_bwd"):
+            self.T, self.dh = self.B * self.S, self.D // self.heads
+
+    @staticmethod
+    def parse(case_id: str) -> "Case":
+        """From an id ``<kernel>/<dtype>/<name=value,...>`` (no validation beyond the grammar)."""
+        kernel, dtype, params = case_id.split("/", 2)
+        return Case(kernel, dtype, dict(p.split("=", 1) for p in params.split(",")))
+
+    @staticmethod
+    def of(req: dict) -> "Case":
+        """From a ``prepare`` request; a parameter that is not an integer is an ``error``."""
+        try:
+            return Case(req["kernel"], req["dtype"], req["parameters"])
+        except ValueError as e:
+            raise failure(f"invalid case '{req['case_id']}': {e}") from None
+
+    @property
+    def np_dtype(self):
+        import numpy as np
+
+        return {"fp32": np.float32, "fp64": np.float64}[self.dtype]
+
+    @property
+    def parameter_shapes(self) -> dict[str, tuple[int, ...]]:
+        d = self.D
+        if self.kernel == "mlp_step":
+            return {"W1": (d, self.H), "b1": (self.H,), "W2": (self.H, d), "b2": (d,)}
+        shapes = [(d,), (d,), (d, 3 * d), (3 * d,), (d, d), (d,), (d,), (d,), (d, 4 * d), (4 * d,), (4 * d, d), (d,)]
+        return dict(zip(BLOCK_PARAMETERS, shapes))
+
+
+def initial_state(case: Case):
+    """``(x, y, params)`` in the case's dtype: x, y uniform; weights ``uniform · (1/√fan_in)``
+    computed in fp64 and rounded once (as bench does, so fp64 inputs match bit for bit);
+    gammas 1; betas and biases 0. ``params`` is in the kernel's parameter order."""
+    import numpy as np
+
+    dt, cid, d = case.np_dtype, case.id, case.D
+    fan_in = {"W1": d, "W2": case.H} if case.kernel == "mlp_step" else {"Wqkv": d, "Wo": d, "W1": d, "W2": 4 * d}
+    params = {}
+    for name, shape in case.parameter_shapes.items():
+        if name in fan_in:
+            params[name] = (uniform(cid, name, shape, np.float64) * (1.0 / math.sqrt(fan_in[name]))).astype(dt)
+        else:
+            params[name] = (np.ones if name.endswith(".gamma") else np.zeros)(shape, dt)
+    rows = case.B if case.kernel == "mlp_step" else case.T
+    return uniform(cid, "x", (rows, d), dt), uniform(cid, "y", (rows, d), dt), params
+
+
+def cpu_model() -> str:
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8", errors="replace") as f:
+            for line in f:
+                key, _, value = line.partition(":")
+                if key.strip() in ("model name", "Model", "Hardware") and value.strip():
+                    return value.strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()

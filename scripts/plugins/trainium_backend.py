@@ -4,11 +4,12 @@
     bench run --suite matmul --case-timeout 900 --backend plugin:scripts/plugins/trainium_backend.py \
         [--plugin-arg --price-hint --plugin-arg 0.67]
 
-UNTESTED EXAMPLE: written against docs/plugin-protocol.md (version 1) and the AWS Neuron
-documentation of torch-neuronx (PyTorch/XLA on a NeuronCore), but it has never run on a
-Trainium instance in this repository's CI or by its authors. Its protocol handling is shared with
-the tested NumPy/JAX plugins (plugin_common.py); the Neuron parts may need fixes. Check it on a
-trn1/trn2 instance with ``scripts/plugins/protocol_check.py`` before trusting its rows.
+UNTESTED EXAMPLE: written against docs/plugin-protocol.md and the AWS Neuron documentation of
+torch-neuronx (PyTorch/XLA on a NeuronCore), but it has never run on a Trainium instance in this
+repository's CI or by its authors. Its protocol handling is shared with the tested NumPy/JAX
+plugins (plugin_common.py); the Neuron parts may need fixes. Check it on a trn1/trn2 instance
+with ``bench run --suite matmul --quick --case-timeout 900 --backend plugin:...`` (the
+conformance run of docs/plugin-protocol.md) before trusting its rows.
 
 Backend id ``trainium``; kernel ``gemm`` in ``fp32`` and ``bf16`` on one NeuronCore (the default
 XLA device, ``xm.xla_device()``). Each call is ``torch.matmul(A, B)`` on XLA tensors followed by
@@ -24,7 +25,8 @@ matrix multiplications to bf16, which would fail bench's fp32 tolerance, so this
 (then your setting wins and fp32 rows may come out ``verify_failed``). ``XLA_USE_BF16`` /
 ``XLA_DOWNCAST_BF16`` must not be set (they turn fp32 tensors into bf16). bf16 inputs are the
 generator's fp32 values rounded to bf16 (round to nearest even); a reference must use those
-rounded inputs with u = 2^-8 (protocol_check.py does). ``threads`` is ignored.
+rounded inputs with u = 2^-8 (bench has none yet: it reports bf16 rows as ``unsupported``).
+``threads`` is ignored.
 
 Plugin argument: ``--price-hint USD`` (the price per hour of one NeuronCore's share of the
 instance, sent as ``price_hint_usd_per_hour``).
@@ -52,7 +54,6 @@ INSTALL = ("use the AWS Neuron DLAMI, or pip install torch-neuronx neuronx-cc nu
            "--extra-index-url=https://pip.repos.neuron.amazonaws.com")
 
 np = None
-pc = None
 torch = None
 xm = None
 
@@ -66,8 +67,8 @@ def _version(dist: str) -> str:
 
 class GemmCase(plc.PreparedCase):
     def __init__(self, case_id: str, m: int, n: int, k: int, dtype, device):
-        a = pc.uniform(case_id, "A", (m, k), np.float32)  # exact in fp32; rounded once to bf16 below
-        b = pc.uniform(case_id, "B", (k, n), np.float32)
+        a = plc.uniform(case_id, "A", (m, k), np.float32)  # exact in fp32; rounded once to bf16 below
+        b = plc.uniform(case_id, "B", (k, n), np.float32)
         self.a = torch.from_numpy(a).to(dtype).to(device)
         self.b = torch.from_numpy(b).to(dtype).to(device)
         xm.mark_step()
@@ -86,12 +87,8 @@ class GemmCase(plc.PreparedCase):
     def run(self, iterations: int, calls_per_sample: int) -> list[float]:
         return plc.time_samples(self._call, iterations, calls_per_sample, sync=lambda _c: xm.wait_device_ops())
 
-    def verify(self, entries):
-        if self.c is None:
-            raise RuntimeError("verify before the first run: C has not been computed")
-        host = self.c.cpu().float()  # one transfer of C
-        m, n = host.shape
-        return [float(host[i, j]) for i, j in plc.check_entries(entries, m, n, "C")]
+    def outputs(self) -> dict:
+        return {"C": self.c.cpu().float().numpy()}  # one transfer of C
 
     def teardown(self) -> None:
         self.a = self.b = self.c = None
@@ -117,7 +114,7 @@ class TrainiumBackend(plc.Backend):
         return self.price
 
     def _start(self) -> None:
-        global np, pc, torch, xm
+        global np, torch, xm
         if self.device_obj is not None:
             return
         import numpy
@@ -125,15 +122,13 @@ class TrainiumBackend(plc.Backend):
         import torch_neuronx  # noqa: F401  (registers the Neuron backend of torch_xla)
         import torch_xla.core.xla_model as _xm
 
-        plc.add_peers_to_path()
-        import peer_common
-
-        np, torch, xm, pc = numpy, _torch, _xm, peer_common
+        np, torch, xm = numpy, _torch, _xm
         self.device_obj = xm.xla_device()
         plc.log(f"XLA device {self.device_obj} ({xm.xla_device_hw(self.device_obj)})")
 
     def prepare(self, req: dict) -> plc.PreparedCase:
-        m, n, k = plc.parse_gemm(req)
+        case = plc.Case.of(req)
+        m, n, k = case.M, case.N, case.K
         try:
             self._start()
         except Exception as e:

@@ -9,7 +9,7 @@ C = A·B is computed with Python floats (fp64) and, for fp32, each entry rounded
 stored fp32 C would be. Only tiny shapes (M·N·K <= 2**21) are accepted; larger ones are
 `unsupported`. `threads` is ignored (one thread).
 
-wrong_result.py reuses this file with a verify offset of +1.0.
+wrong_result.py reuses this file with a verify offset of +1.0, v1_block.py with one more kernel.
 """
 
 import json
@@ -88,12 +88,12 @@ def parse(req):
     return tuple(dims)
 
 
-def main(verify_offset=0.0, backend_id="good-gemm"):
+def main(verify_offset=0.0, backend_id="good-gemm", kernels=("gemm",)):
     hello = sys.stdin.readline()
     if not hello:
         return 0
     send({"type": "handshake", "protocol_version": 1, "backend_id": backend_id,
-          "device": "pure Python (test fixture)", "kernels": ["gemm"], "dtypes": ["fp32", "fp64"],
+          "device": "pure Python (test fixture)", "kernels": list(kernels), "dtypes": ["fp32", "fp64"],
           "price_hint_usd_per_hour": None})
     case, case_id = None, None
     for line in sys.stdin:

@@ -1,0 +1,171 @@
+#!/usr/bin/env python3
+"""fp64 checks of the NumPy and JAX plugins' training steps, and the step dumps that
+Tests/BenchKernelTests/PeerAgreementTests.swift compares bench with.
+
+    scripts/plugins/gradcheck.py numpy|jax                      # PASS/FAIL lines; exit 0 or 1
+    scripts/plugins/gradcheck.py numpy --dump-step ID FILE      # one step of ID as JSON
+
+Checks: the generator against the documented example; then one step from the initial state
+of ``mlp_step/fp64/B=4,D=8,H=16`` and ``transformer_block_step/fp64/B=2,S=5,D=8,heads=2``,
+both optimizers: the loss against a plain fp64 forward pass written independently here (the
+block one (sequence, head) at a time with an explicit mask; relative error <= 1e-12); every
+gradient (and dx) against central differences of that reference loss -- MLP: every entry,
+eps 1e-6, max|analytic - numeric| / max(|analytic|, |numeric|) over the tensor <= 1e-6;
+block: up to 32 entries per tensor (first, last and 30 drawn from the case id), eps 1e-5,
+|analytic - numeric| <= 1e-6·max(|analytic|, 1e-2) per entry -- and every updated parameter
+against the optimizer's first step computed from the same gradients (<= 1e-12).
+
+``--dump-step``: the loss before the update and the first 8 entries (row-major) of the
+generated inputs, of every gradient (parameter order, then dx) and of every updated parameter.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import sys
+
+sys.dont_write_bytecode = True
+sys.path.insert(0, os.path.dirname(os.path.realpath(__file__)))
+import numpy as np  # noqa: E402
+
+import plugin_common as plc  # noqa: E402
+
+
+def gelu(h):
+    return 0.5 * h * (1.0 + np.tanh(plc.GELU_C * (h + plc.GELU_K * h**3)))
+
+
+def layer_norm(v, gamma, beta):
+    mu = v.mean(axis=1, keepdims=True)
+    return (v - mu) / np.sqrt(((v - mu) ** 2).mean(axis=1, keepdims=True) + plc.LN_EPS) * gamma + beta
+
+
+def reference_loss(case: plc.Case, x, y, p: dict) -> float:
+    """The documented forward pass and MSE loss, written plainly in float64."""
+    if case.kernel == "mlp_step":
+        out = gelu(x @ p["W1"] + p["b1"]) @ p["W2"] + p["b2"]
+    else:
+        s, d, dh = case.S, case.D, case.dh
+        qkv = layer_norm(x, p["ln1.gamma"], p["ln1.beta"]) @ p["Wqkv"] + p["bqkv"]
+        attn = np.zeros_like(x)
+        above_diagonal = np.triu(np.ones((s, s), dtype=bool), k=1)
+        for b in range(case.B):
+            rows = slice(b * s, (b + 1) * s)
+            for h in range(case.heads):
+                q, k, v = (qkv[rows, part * d + h * dh:part * d + (h + 1) * dh] for part in range(3))
+                scores = q @ k.T / math.sqrt(dh)
+                scores[above_diagonal] = -np.inf
+                e = np.exp(scores - scores.max(axis=1, keepdims=True))
+                attn[rows, h * dh:(h + 1) * dh] = (e / e.sum(axis=1, keepdims=True)) @ v
+        r1 = x + attn @ p["Wo"] + p["bo"]
+        out = r1 + gelu(layer_norm(r1, p["ln2.gamma"], p["ln2.beta"]) @ p["W1"] + p["b1"]) @ p["W2"] + p["b2"]
+    return float(np.sum((out - y) ** 2) / y.size)
+
+
+def reference_update(opt: str, w0, g):
+    """A parameter after the optimizer's first step (t = 1, zero state)."""
+    if opt == "sgd":
+        return w0 - plc.SGD_LR * g
+    m_hat, v_hat = ((1 - plc.ADAM_B1) * g) / (1 - plc.ADAM_B1), ((1 - plc.ADAM_B2) * g * g) / (1 - plc.ADAM_B2)
+    return w0 - plc.ADAM_LR * (m_hat / (np.sqrt(v_hat) + plc.ADAM_EPS) + plc.ADAM_WD * w0)
+
+
+def check_gradient(case: plc.Case, tensors: dict, y, name: str, gradient) -> tuple[bool, str]:
+    """One tensor's analytic gradient against central differences of ``reference_loss``."""
+    flat = tensors[name].reshape(-1)  # a view: perturbing it perturbs the tensor
+    analytic_all = gradient.reshape(-1)
+    mlp = case.kernel == "mlp_step"
+    idx = np.arange(flat.size)
+    if not mlp and flat.size > 32:
+        rng = np.random.default_rng(plc.fnv1a64(f"{case.id}#fd:{name}"))
+        idx = np.concatenate(([0], np.sort(rng.choice(np.arange(1, flat.size - 1), size=30, replace=False)), [flat.size - 1]))
+    eps = 1e-6 if mlp else 1e-5
+    numeric = np.empty(len(idx))
+    params = {k: v for k, v in tensors.items() if k != "x"}
+    for n, i in enumerate(idx):
+        base = flat[i]
+        flat[i] = base + eps
+        plus = reference_loss(case, tensors["x"], y, params)
+        flat[i] = base - eps
+        minus = reference_loss(case, tensors["x"], y, params)
+        flat[i] = base
+        numeric[n] = (plus - minus) / (2 * eps)
+    analytic = analytic_all[idx]
+    if mlp:
+        err = float(np.max(np.abs(analytic - numeric)) / max(np.max(np.abs(analytic)), np.max(np.abs(numeric)), 1e-300))
+        return err <= 1e-6, f"rel. error {err:.2e} vs central differences (bound 1e-06)"
+    diff = np.abs(analytic - numeric)
+    ratio = diff / (1e-6 * np.maximum(np.abs(analytic), 1e-2))
+    w = int(np.argmax(ratio))
+    return bool(np.all(ratio <= 1.0)), (
+        f"{len(idx)} of {flat.size} entries, max |error| {diff.max():.2e}, worst |error|/bound {ratio[w]:.2e} "
+        f"(entry {idx[w]}: {analytic[w]:.6e} vs {numeric[w]:.6e}; bound 1e-06*max(|analytic|, 0.01))")
+
+
+def check_all(first_step) -> bool:
+    ok_all = True
+
+    def report(ok: bool, what: str, detail: str) -> None:
+        nonlocal ok_all
+        ok_all &= ok
+        print(f"{'PASS' if ok else 'FAIL'}  {what}: {detail}", flush=True)
+
+    doc = plc.uniforms(plc.fnv1a64("gemm/fp32/M=2,N=2,K=2#A"), 2).tolist()
+    report(doc == [-0.6421459913253784, 0.2956583499908447], "input generator", f"documented example gives {doc}")
+    ids = [f"mlp_step/fp64/B=4,D=8,H=16,opt={o}" for o in ("sgd", "adamw")] + \
+          [f"transformer_block_step/fp64/B=2,S=5,D=8,heads=2,opt={o}" for o in ("sgd", "adamw")]
+    for case in map(plc.Case.parse, ids):
+        x, y, params = plc.initial_state(case)
+        loss, grads, updated = first_step(case)
+        ref = reference_loss(case, x, y, params)
+        rel = abs(loss - ref) / abs(ref)
+        report(rel <= 1e-12, f"{case.id} loss", f"{loss!r} vs reference {ref!r} (rel. error {rel:.2e})")
+        tensors = {"x": x.copy(), **{k: v.copy() for k, v in params.items()}}
+        for name in (*params, "x"):
+            ok, detail = check_gradient(case, tensors, y, name, grads["d" + name])
+            report(ok, f"{case.id} d{name}", detail)
+        for name, w0 in params.items():
+            expected = reference_update(case.opt, w0, grads["d" + name])
+            err = float(np.max(np.abs(updated[name] - expected)) / max(float(np.max(np.abs(expected))), 1e-300))
+            report(err <= 1e-12, f"{case.id} {case.opt} update of {name}", f"rel. error {err:.2e} (bound 1e-12)")
+    return ok_all
+
+
+def dump(path: str, case: plc.Case, step, backend: str) -> None:
+    x, y, params = plc.initial_state(case)
+    loss, grads, updated = step
+    first8 = lambda a: [float(v) for v in np.asarray(a).ravel()[:8]]  # noqa: E731
+    inputs = {"x": x, "y": y, **{k: v for k, v in params.items() if k.startswith("W")}}
+    doc = {"case_id": case.id, "backend": backend, "dtype": case.dtype, "loss": float(loss),
+           "inputs_first8": {k: first8(v) for k, v in inputs.items()},
+           "gradients_first8": {k: first8(v) for k, v in grads.items()},
+           "updated_parameters_first8": {k: first8(v) for k, v in updated.items()}}
+    with open(path, "w", encoding="utf-8") as f:
+        json.dump(doc, f, indent=2)
+        f.write("\n")
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(prog="gradcheck.py", description=__doc__.split("\n\n")[0])
+    ap.add_argument("backend", choices=("numpy", "jax"))
+    ap.add_argument("--dump-step", nargs=2, metavar=("ID", "FILE"))
+    args = ap.parse_args()
+    if args.backend == "jax":
+        import jax_backend as module
+
+        module.start_jax(None)
+    else:
+        import numpy_backend as module
+    if args.dump_step:
+        case = plc.Case.parse(args.dump_step[0])
+        dump(args.dump_step[1], case, module.first_step(case), args.backend)
+        print(f"wrote {args.dump_step[1]}")
+        return 0
+    return 0 if check_all(module.first_step) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
