@@ -15,7 +15,7 @@ struct Bench: ParsableCommand {
         commandName: "bench",
         abstract: "Price-performance benchmarks of ML training microkernels across CPUs and accelerators.",
         version: version,
-        subcommands: [RunCommand.self, CompareCommand.self, MergeCommand.self, CatalogCommand.self, CalibrateCommand.self, ListCommand.self]
+        subcommands: [RunCommand.self, CompareCommand.self, MergeCommand.self, SummarizeCommand.self, CatalogCommand.self, CalibrateCommand.self, ListCommand.self]
     )
 
     static func main() {
