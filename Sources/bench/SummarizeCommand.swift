@@ -9,8 +9,8 @@ struct SummarizeCommand: ParsableCommand {
         abstract: "Median of a metric over several result CSVs (rounds), per case, backend and threads; ratios between backends.",
         discussion: """
             Only ok rows count. One line per (case_id, threads), one column per backend (the median over the \
-            files that have an ok row for it; the table adds (n/N) where fewer than all N files do), then one \
-            column per --ratio A/B: median(A) / median(B). Exit status: 0, or 2 for bad usage or input.
+            files' ok rows for it; the table adds (n/N) where only n of its N rows are ok), then one column per \
+            --ratio A/B: median(A) / median(B). Exit status: 0, or 2 for bad usage or input.
             """
     )
 
@@ -61,10 +61,10 @@ struct SummarizeCommand: ParsableCommand {
         let rows = s.lines.map { line in
             [line.caseID, String(line.threads)]
                 + s.backends.map { b in
-                    guard let m = line.medians[b] else { return csv ? "" : "-" }
-                    if csv { return "\(m)" }
-                    let n = line.rounds[b] ?? 0
-                    return String(format: abs(m) >= 1000 ? "%.0f" : "%.4g", m) + (n < s.files ? " (\(n)/\(s.files))" : "")
+                    let m = line.medians[b]
+                    if csv { return m.map { "\($0)" } ?? "" }
+                    let (n, total) = (line.rounds[b] ?? 0, line.rows[b] ?? 0)
+                    return (m.map { String(format: abs($0) >= 1000 ? "%.0f" : "%.4g", $0) } ?? "-") + (n < total ? " (\(n)/\(total))" : "")
                 }
                 + line.ratios.map { r in r.map { csv ? "\($0)" : fixed($0, 3) } ?? (csv ? "" : "-") }
         }

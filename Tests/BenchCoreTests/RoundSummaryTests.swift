@@ -33,6 +33,7 @@ struct RoundSummaryTests {
         let line = try #require(try RoundSummary(rounds, metric: .medianSeconds).lines.first)
         #expect(line.medians["cpu-blas"] == 2.5)
         #expect(line.rounds["cpu-blas"] == 4)
+        #expect(line.rows["cpu-blas"] == 5)
     }
 
     @Test("a ratio naming a backend no file has, or no files at all, is bad input")

@@ -12,8 +12,10 @@ public struct RoundSummary: Sendable, Equatable {
         public var threads: Int
         /// Median of the metric per backend id; absent where no round has an `ok` value.
         public var medians: [String: Double]
-        /// How many rounds each median is over.
+        /// How many values (`ok` rows) each median is over.
         public var rounds: [String: Int]
+        /// How many rows each backend has for this case and threads in the files, whatever their status.
+        public var rows: [String: Int]
         /// One per requested ratio, in order; `nil` where either side has no median or the
         /// denominator is 0.
         public var ratios: [Double?]
@@ -35,7 +37,7 @@ public struct RoundSummary: Sendable, Equatable {
     ///   that no file has.
     public init(_ sets: [ResultSet], metric: Metric, ratios: [BackendRatio] = []) throws(RoundSummaryError) {
         guard !sets.isEmpty else { throw .noFiles }
-        var order: [Key] = [], backends: [String] = [], values: [Key: [String: [Double]]] = [:]
+        var order: [Key] = [], backends: [String] = [], values: [Key: [String: [Double]]] = [:], rows: [Key: [String: Int]] = [:]
         for row in sets.flatMap(\.rows) {
             if !backends.contains(row.backend) { backends.append(row.backend) }
             let key = Key(caseID: row.caseID, threads: row.threads)
@@ -43,6 +45,7 @@ public struct RoundSummary: Sendable, Equatable {
                 order.append(key)
                 values[key] = [:]
             }
+            rows[key, default: [:]][row.backend, default: 0] += 1
             guard row.status == .ok, let v = metric.value(in: row) else { continue }
             values[key, default: [:]][row.backend, default: []].append(v)
         }
@@ -59,7 +62,7 @@ public struct RoundSummary: Sendable, Equatable {
             let byBackend = values[key] ?? [:]
             let medians = byBackend.compactMapValues { $0.isEmpty ? nil : Summary($0).median }
             return Line(caseID: key.caseID, threads: key.threads, medians: medians, rounds: byBackend.mapValues(\.count),
-                        ratios: ratios.map { r in
+                        rows: rows[key] ?? [:], ratios: ratios.map { r in
                             guard let a = medians[r.numerator], let b = medians[r.denominator], b != 0 else { return nil }
                             return a / b
                         })
