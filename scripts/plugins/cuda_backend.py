@@ -1,33 +1,16 @@
 #!/usr/bin/env python3
-"""CUDA (PyTorch) backend plugin for bench -- EXAMPLE, UNTESTED.
+"""CUDA (PyTorch) backend plugin for bench -- EXAMPLE, UNTESTED (scripts/plugins/README.md).
 
     bench run --suite matmul --backend plugin:scripts/plugins/cuda_backend.py \
         [--plugin-arg --device-index --plugin-arg 0] [--plugin-arg --price-hint --plugin-arg 3.90]
 
-UNTESTED EXAMPLE: written against docs/plugin-protocol.md and PyTorch's documented CUDA API,
-but it has never run on a GPU in this repository's CI or by its authors. Its protocol handling
-is shared with the tested NumPy/JAX plugins (plugin_common.py); the CUDA parts may need fixes.
-Check it on a GPU with ``bench run --suite matmul --quick --backend plugin:...`` (the
-conformance run of docs/plugin-protocol.md) before trusting its rows.
-
-Backend id ``cuda``; kernel ``gemm`` in ``fp32`` and ``bf16`` (``torch.matmul(A, B, out=C)``,
-cuBLAS). fp32 runs without TF32 (``torch.backends.cuda.matmul.allow_tf32 = False``): TF32 keeps
-10 mantissa bits and would fail bench's fp32 tolerance. bf16 runs with fp32 accumulation as
-cuBLAS does, writing a bf16 C; its inputs are the generator's values rounded to bf16 (round to
-nearest even), so a reference must be computed from those rounded inputs, with u = 2^-8; bench
-has no bf16 reference yet, so it reports bf16 rows as ``unsupported``.
-
-Inputs come from the case id through plugin_common's vectorised generator (needs numpy), are
-generated on the host and copied to the GPU once in
-``prepare``. Samples are timed with CUDA events around ``calls_per_sample`` back-to-back calls
-(the device's own clock); ``threads`` is ignored (the GPU does the work).
-
-Plugin arguments: ``--device-index N`` (default 0), ``--price-hint USD`` (the price per hour of
-this GPU's share of the instance, sent as ``price_hint_usd_per_hour``).
-
-Refuses at handshake time (one stderr line, exit status 3, no handshake) when numpy or torch is
-missing (``pip install torch numpy``; pick the CUDA build at https://pytorch.org/get-started/)
-or when PyTorch sees no CUDA device.
+Never run on a GPU by this repository's CI or authors: check it with the conformance run of
+docs/plugin-protocol.md before trusting its rows. Backend id ``cuda``; ``gemm`` in fp32 (TF32
+off: its 10 mantissa bits would fail bench's fp32 tolerance) and bf16 (fp32 accumulation, inputs
+rounded to bf16; bench has no bf16 reference yet and reports those rows ``unsupported``) as
+``torch.matmul(A, B, out=C)``. Inputs are generated on the host (plugin_common) and copied to
+the GPU once in ``prepare``; samples are timed with CUDA events; ``threads`` is ignored. Refuses
+the handshake (one stderr line, exit 3) without numpy and torch or without a CUDA device.
 """
 
 from __future__ import annotations

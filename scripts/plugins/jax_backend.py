@@ -3,28 +3,17 @@
 
     bench run --suite training --backend cpu-blas,plugin:scripts/plugins/jax_backend.py
 
-Backend id ``jax``, dtypes fp32 and fp64 (``jax_enable_x64`` is on; fp32 arrays stay fp32),
-every kernel of bench's matmul and training suites under ``jax.jit`` on the CPU: ``gemm`` (a
-jitted ``A @ B``); ``mlp_step`` and ``transformer_block_step``: the forward pass and loss of
-docs/training-kernels.md written out (the block's attention as einsums over [B, heads, S, dh],
-causal mask by ``jnp.where``, ``jax.nn.softmax``), the backward by ``jax.value_and_grad`` with
-respect to the parameters and ``x`` (dx is returned, so XLA cannot drop its matmuls), the
-optimizer written out, parameters and optimizer state donated; the forward output is returned
-too, for ``verify``. The pieces ``layernorm_fwd_bwd`` and ``attention_fwd_bwd`` are the block's
-functions under ``jax.vjp``, ``softmax_xent_fwd_bwd`` is ``jax.value_and_grad`` of the mean
-cross-entropy, ``adamw_update`` the optimizer on one tensor. Each case is compiled ahead of time
-in ``prepare`` (``jit(...).lower(...).compile()``), so no sample includes a compilation; every
-timed sample ends with ``jax.block_until_ready``. AdamW's bias corrections are computed on the
-host in fp64 and passed in the case's dtype.
+Backend id ``jax``, dtypes fp32 and fp64 (``jax_enable_x64`` on; fp32 arrays stay fp32), every
+kernel of bench's matmul and training suites under ``jax.jit`` on the CPU, compiled ahead of time
+in ``prepare``, each sample ending with ``jax.block_until_ready``: ``gemm``; the training steps
+as the written-out forward pass and loss of docs/training-kernels.md, ``jax.value_and_grad`` with
+respect to the parameters and ``x``, and the optimizer (parameters and state donated; the
+forward output returned for ``verify``); the pieces as the block's functions under ``jax.vjp``,
+the mean cross-entropy under ``jax.value_and_grad`` and the AdamW update.
 
-Threads: XLA sizes its thread pools when JAX starts, so JAX is imported at the first
-``prepare`` with ``XLA_FLAGS=--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=N``
-and the process's CPU affinity restricted to N cores (the flag alone did not bound XLA's CPU use
-with jaxlib 0.10.2). Approximate: XLA may start more threads, which share the N cores. A later
-case asking for another count runs with the first and says so on stderr; run one thread setting
-per bench run.
-
-Needs jax (``pip install "jax[cpu]"``, which brings numpy); without it the plugin answers the
+Threads: XLA sizes its thread pools when JAX starts, so JAX is imported at the first ``prepare``
+with that case's thread count (XLA flags and CPU affinity, approximate; see README.md); later
+cases run with it. Needs jax (``pip install "jax[cpu]"``); without it the plugin answers the
 hello with one stderr line naming that command and exits with status 3.
 """
 

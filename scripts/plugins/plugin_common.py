@@ -26,7 +26,7 @@ import platform
 import sys
 import time
 import traceback
-from typing import Callable, Iterable, Sequence
+from typing import Callable, Iterable, NoReturn, Sequence
 
 PROTOCOL_VERSIONS = (1, 2)
 V1_KERNELS = ("gemm", "mlp_step")
@@ -368,7 +368,7 @@ class Unavailable(Exception):
     stderr line of the refused handshake (name the install command or the missing device)."""
 
 
-def main(backend_factory: Callable[[], Backend], name: str) -> "NoReturn":  # noqa: F821
+def main(backend_factory: Callable[[], Backend], name: str) -> NoReturn:
     """``serve``, then exit at once with its status (no interpreter teardown: accelerator
     runtimes and thread pools can take long to shut down, and the harness allows 5 s)."""
     try:

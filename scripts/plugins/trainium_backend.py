@@ -1,40 +1,21 @@
 #!/usr/bin/env python3
-"""AWS Trainium (torch-neuronx / PyTorch-XLA) backend plugin for bench -- EXAMPLE, UNTESTED.
+"""AWS Trainium (torch-neuronx / PyTorch-XLA) backend plugin for bench -- EXAMPLE, UNTESTED
+(scripts/plugins/README.md).
 
     bench run --suite matmul --case-timeout 900 --backend plugin:scripts/plugins/trainium_backend.py \
         [--plugin-arg --price-hint --plugin-arg 0.67]
 
-UNTESTED EXAMPLE: written against docs/plugin-protocol.md and the AWS Neuron documentation of
-torch-neuronx (PyTorch/XLA on a NeuronCore), but it has never run on a Trainium instance in this
-repository's CI or by its authors. Its protocol handling is shared with the tested NumPy/JAX
-plugins (plugin_common.py); the Neuron parts may need fixes. Check it on a trn1/trn2 instance
-with ``bench run --suite matmul --quick --case-timeout 900 --backend plugin:...`` (the
-conformance run of docs/plugin-protocol.md) before trusting its rows.
-
-Backend id ``trainium``; kernel ``gemm`` in ``fp32`` and ``bf16`` on one NeuronCore (the default
-XLA device, ``xm.xla_device()``). Each call is ``torch.matmul(A, B)`` on XLA tensors followed by
-``xm.mark_step()`` (which cuts the lazy graph and launches it); a sample ends with
-``xm.wait_device_ops()``, so it covers finished device work -- and also the host's lazy-tensor
-tracing per call, which is part of what using Trainium from PyTorch costs.
-
-Compilation: the first execution of a shape compiles it with neuronx-cc, which can take minutes;
-``prepare`` does it (and the Neuron persistent cache keeps it for later runs), so raise bench's
-``--case-timeout`` for a first run. fp32 must not be auto-cast: neuronx-cc by default casts fp32
-matrix multiplications to bf16, which would fail bench's fp32 tolerance, so this plugin adds
-``--auto-cast=none`` to ``NEURON_CC_FLAGS`` unless that variable already sets ``--auto-cast``
-(then your setting wins and fp32 rows may come out ``verify_failed``). ``XLA_USE_BF16`` /
-``XLA_DOWNCAST_BF16`` must not be set (they turn fp32 tensors into bf16). bf16 inputs are the
-generator's fp32 values rounded to bf16 (round to nearest even); a reference must use those
-rounded inputs with u = 2^-8 (bench has none yet: it reports bf16 rows as ``unsupported``).
-``threads`` is ignored.
-
-Plugin argument: ``--price-hint USD`` (the price per hour of one NeuronCore's share of the
-instance, sent as ``price_hint_usd_per_hour``).
-
-Refuses at handshake time (one stderr line, exit status 3, no handshake) when the Neuron SDK's
-Python packages are missing (torch, torch_xla, torch_neuronx, numpy: use the AWS Neuron DLAMI or
-``pip install torch-neuronx neuronx-cc numpy --extra-index-url=https://pip.repos.neuron.amazonaws.com``)
-or when no Neuron device (``/dev/neuron*``) is present.
+Never run on a Trainium instance by this repository's CI or authors: check it with the
+conformance run of docs/plugin-protocol.md before trusting its rows. Backend id ``trainium``;
+``gemm`` in fp32 and bf16 on one NeuronCore: ``torch.matmul`` on XLA tensors and
+``xm.mark_step()`` per call, ``xm.wait_device_ops()`` per sample (the host's lazy-tensor tracing
+is part of each call). ``prepare`` compiles with neuronx-cc (minutes the first time, hence the
+``--case-timeout``). fp32 must not be auto-cast to bf16, so ``--auto-cast=none`` is added to
+``NEURON_CC_FLAGS`` unless it sets ``--auto-cast`` already; ``XLA_USE_BF16`` /
+``XLA_DOWNCAST_BF16`` must not be set. bf16 inputs are rounded from fp32 (bench has no bf16
+reference yet and reports those rows ``unsupported``). ``threads`` is ignored. Refuses the
+handshake (one stderr line, exit 3) without the Neuron SDK's Python packages or without
+``/dev/neuron*``.
 """
 
 from __future__ import annotations
