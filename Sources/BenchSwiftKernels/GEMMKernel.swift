@@ -1,4 +1,5 @@
 import BenchCore
+import BenchRuntime
 
 /// A packed, cache-blocked, multi-threaded GEMM over row-major matrices,
 /// `C[m×n] = α·op(A)·op(B) + β·C` with `op(X)` = `X` or `Xᵀ`, in the style of

@@ -1,4 +1,5 @@
 import BenchCore
+import BenchRuntime
 import Dispatch
 
 /// Measures the host's peak FLOP/s with a register-only FMA loop.

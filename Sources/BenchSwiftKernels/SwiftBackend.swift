@@ -1,4 +1,5 @@
 import BenchCore
+import BenchRuntime
 import BenchTraining
 
 /// The `cpu-swift` backend: the native Swift kernels, no BLAS.
