@@ -57,11 +57,17 @@ let package = Package(
         .target(name: "BenchBLAS", dependencies: ["BenchCore", "BenchRuntime", "BenchTraining", "CBLAS"]),
         .target(name: "BenchSwiftKernels", dependencies: ["BenchCore", "BenchRuntime", "BenchTraining"]),
 
+        // MARK: The run pipeline (session, reporters, backend registry)
+        .target(
+            name: "BenchSession",
+            dependencies: ["BenchCore", "BenchBLAS", "BenchSwiftKernels", "BenchModels", "BenchPlugins"]
+        ),
+
         // MARK: Executable
         .executableTarget(
             name: "bench",
             dependencies: [
-                "BenchCore", "BenchBLAS", "BenchSwiftKernels", "BenchModels", "BenchPlugins",
+                "BenchCore", "BenchBLAS", "BenchSwiftKernels", "BenchModels", "BenchPlugins", "BenchSession",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -1,5 +1,6 @@
 import ArgumentParser
 import BenchCore
+import BenchSession
 import Foundation
 
 /// The `bench` command line: thin commands over BenchCore.
@@ -9,12 +10,10 @@ import Foundation
 /// the finished rows.
 @main
 struct Bench: ParsableCommand {
-    static let version = "0.1.0"
-
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Price-performance benchmarks of ML training microkernels across CPUs and accelerators.",
-        version: version,
+        version: BenchVersion.current,
         subcommands: [RunCommand.self, CompareCommand.self, MergeCommand.self, CatalogCommand.self, CalibrateCommand.self, ListCommand.self]
     )
 
@@ -25,6 +24,10 @@ struct Bench: ParsableCommand {
             var command = try parseAsRoot()
             try command.run()
         } catch let failure as UsageError {
+            fail(failure.description, code: 2)
+        } catch let failure as SessionError {
+            fail(failure.description, code: 2)
+        } catch let failure as BenchCore.Comparator.InputError {
             fail(failure.description, code: 2)
         } catch let code as ExitCode {
             Foundation.exit(code.rawValue)

@@ -2,6 +2,7 @@ import ArgumentParser
 import BenchBLAS
 import BenchCore
 import BenchModels
+import BenchSession
 import BenchSwiftKernels
 import Foundation
 
@@ -12,8 +13,7 @@ struct CalibrateCommand: ParsableCommand {
         commandName: "calibrate",
         abstract: "Measure this host's roofline (peak and achieved GEMM per dtype, memory bandwidth) into a host profile.")
 
-    @Option(help: "Threads (default: all cores).")
-    var threads: Int?
+    @OptionGroup var threads: ThreadsOption
 
     @Flag(help: "A fast, rougher calibration (smaller GEMM and arrays, shorter budgets), for smoke tests.")
     var quick = false
@@ -21,15 +21,11 @@ struct CalibrateCommand: ParsableCommand {
     @Option(help: "Where to write the host profile (a catalog file with one device, 'host').")
     var out: String = "results/host-profile.json"
 
-    func validate() throws {
-        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1 (got \(threads))") }
-    }
-
     func run() throws {
         let cpu = HostProbe.cpuInfo()
         try BuildInfo.checkISA(cpuFlags: cpu.flags)
-        let destination = try RunPlan.destination(out, suite: "host-profile")
-        let t = threads ?? ProcessInfo.processInfo.activeProcessorCount
+        let destination = try OutputPath.resolve(out, stem: "host-profile", extension: "json")
+        let t = threads.threads ?? ProcessInfo.processInfo.activeProcessorCount
         let today = Timestamp.iso(Date())
         func fact(_ v: Double, _ unit: String, _ how: String) -> Fact {
             Fact(value: v, unit: unit, source: "measured by bench calibrate (\(how)) on \(cpu.model), \(t) threads", date: today, note: nil, format: nil)

@@ -1,6 +1,7 @@
 import ArgumentParser
 import BenchBLAS
 import BenchCore
+import BenchSession
 import BenchSwiftKernels
 import Foundation
 
@@ -15,12 +16,7 @@ struct ListCommand: ParsableCommand {
     @Flag(help: "Show the --quick cases.")
     var quick = false
 
-    @Option(help: "Threads for the peak measurement (default: all cores).")
-    var threads: Int?
-
-    func validate() throws {
-        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1 (got \(threads))") }
-    }
+    @OptionGroup var threads: ThreadsOption
 
     func run() throws {
         let cpu = HostProbe.cpuInfo()
@@ -28,7 +24,7 @@ struct ListCommand: ParsableCommand {
         var suites = SuiteRegistry.all
         if let suite {
             guard let s = SuiteRegistry.suite(named: suite) else {
-                throw UsageError("--suite: unknown suite '\(suite)' (valid: \(SuiteRegistry.all.map(\.name).joined(separator: ", ")))")
+                throw SessionError.option(flag: "--suite", reason: "unknown suite '\(suite)' (valid: \(SuiteRegistry.all.map(\.name).joined(separator: ", ")))")
             }
             suites = [s]
         }
@@ -42,7 +38,7 @@ struct ListCommand: ParsableCommand {
             }
         }
         print("backends:")
-        for b in try BackendRegistry.all(cpuModel: cpu.model, catalog: try RunPlan.loadCatalog(nil)) {
+        for b in try BackendRegistry.all(cpuModel: cpu.model, catalog: try RunSessionConfiguration.catalog(nil)) {
             print("  \(b.id)  [\(b.kind.rawValue)]  \(b.device); dtypes \(b.dtypes.map(\.rawValue).joined(separator: ","))")
         }
         let blas = OpenBLAS.info(cpuFlags: cpu.flags)
@@ -50,7 +46,7 @@ struct ListCommand: ParsableCommand {
         if !blas.warning.isEmpty { printError("WARNING: \(blas.warning)") }
         print("native kernels: \(NativeKernels.variant) (compiled ISA \(HostProbe.compiledISA), CPU ISA \(HostProbe.cpuISA(flags: cpu.flags)))")
         let all = ProcessInfo.processInfo.activeProcessorCount
-        let t = threads ?? all
+        let t = threads.threads ?? all
         print("host: \(cpu.model), \(all) logical cores")
         for n in Set([1, t]).sorted() {
             let f32 = HostPeak.measure(dtype: .fp32, threads: n), f64 = HostPeak.measure(dtype: .fp64, threads: n)

@@ -1,5 +1,6 @@
 import ArgumentParser
 import BenchCore
+import BenchSession
 import Foundation
 
 /// `bench merge`: combine result CSVs (and their sidecars) into one.
@@ -23,19 +24,19 @@ struct MergeCommand: ParsableCommand {
     }
 
     func run() throws {
-        let destination = try RunPlan.destination(out, suite: "merged")
+        let destination = try OutputPath.resolve(out, stem: "merged")
         var sets: [ResultSet] = []
         for f in files {
             do { sets.append(try ResultSet(path: f)) } catch { throw UsageError("\(error)") }
         }
-        let merged: (columns: [String], rows: [ResultRow], samples: [SidecarRow], sources: [MergedSource])
+        let merged: (rows: [ResultRow], samples: [SidecarRow], sources: [MergedSource])
         do {
             merged = try ResultMerger.merge(sets, preferLatest: prefer == "latest")
         } catch {
             throw UsageError("\(error)")
         }
         do {
-            let writer = try ResultWriter(destination: destination, columns: merged.columns)
+            let writer = try ResultWriter(destination: destination)
             for (row, sample) in zip(merged.rows, merged.rows.map { r in merged.samples.first { $0.key == r.key } ?? SidecarRow(key: r.key, status: r.status) }) {
                 try writer.append(row, samples: sample)
             }

@@ -103,7 +103,7 @@ struct PluginTests {
              "--out", out.path])
         #expect(r.status == 0, "stderr: \(r.stderr)")
         let rows = try ResultReader.read(path: out.path).rows
-        let numpy = rows.filter { $0.backend == id }
+        let numpy = rows.filter { $0.backend.rawValue == id }
         #expect(numpy.count == 2)
         #expect(numpy.allSatisfy { $0.status == .ok && $0.throughputUnit == "tokens/s" }, "\(numpy.map(\.notes))")
         #expect(Set(numpy.map(\.caseID)) == Set(rows.filter { $0.backend == "cpu-blas" }.map(\.caseID)))

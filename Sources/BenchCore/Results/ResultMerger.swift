@@ -4,26 +4,23 @@ import Foundation
 public enum ResultMerger {
     /// Errors merging files, naming the file and row.
     public enum Error: Swift.Error, CustomStringConvertible {
-        case mixedSchemas(first: String, other: String)
         case duplicate(key: RowKey, first: String, other: String)
 
         public var description: String {
             switch self {
-            case .mixedSchemas(let a, let b): "\(b) has other columns than \(a) (mixed schema versions); refusing to merge"
             case .duplicate(let k, let a, let b): "row \(k) is in both \(a) and \(b); pass --prefer latest to keep the newer one"
             }
         }
     }
 
-    /// Merges `sets` in order. Columns must be identical. A key present twice is an error
+    /// Merges `sets` in order (files of any revision of the schema: rows are typed, so a
+    /// column one file lacks is simply empty in its rows). A key present twice is an error
     /// unless `preferLatest`, which keeps the row with the later timestamp (the later file on a tie).
-    public static func merge(_ sets: [ResultSet], preferLatest: Bool) throws(ResultMerger.Error) -> (columns: [String], rows: [ResultRow], samples: [SidecarRow], sources: [MergedSource]) {
-        guard let first = sets.first else { return ([], [], [], []) }
+    public static func merge(_ sets: [ResultSet], preferLatest: Bool) throws(ResultMerger.Error) -> (rows: [ResultRow], samples: [SidecarRow], sources: [MergedSource]) {
         var rows: [ResultRow] = []
         var origin: [RowKey: (index: Int, path: String)] = [:]
         var samples: [RowKey: SidecarRow] = [:]
         for set in sets {
-            guard set.columns == first.columns else { throw .mixedSchemas(first: first.path, other: set.path) }
             let sidecarRows = Dictionary((set.sidecar?.rows ?? []).map { ($0.key, $0) }, uniquingKeysWith: { a, _ in a })
             for row in set.rows {
                 if let existing = origin[row.key] {
@@ -41,7 +38,7 @@ public enum ResultMerger {
             }
         }
         let sources = sets.map { MergedSource(csvFile: $0.path, runID: $0.sidecar?.runID ?? Set($0.rows.map(\.runID)).sorted().joined(separator: ","), environment: $0.sidecar?.environment) }
-        return (first.columns, rows, rows.compactMap { samples[$0.key] }, sources)
+        return (rows, rows.compactMap { samples[$0.key] }, sources)
     }
 }
 

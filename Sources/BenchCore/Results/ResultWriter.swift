@@ -18,7 +18,6 @@ public final class ResultWriter: @unchecked Sendable {
 
     private let lock = NSLock()
     private let handle: FileHandle
-    private let columns: [String]
     private var sidecarRows: [SidecarRow] = []
     private var rows: [ResultRow] = []
     private var finished = false
@@ -27,9 +26,8 @@ public final class ResultWriter: @unchecked Sendable {
     ///
     /// - Throws: ``ResultFileError/outputDirectoryMissing(path:)`` when the
     ///   destination's directory does not exist, `cannotWrite` when it cannot be written.
-    public init(destination: URL, columns: [String] = ResultSchema.columns) throws(ResultFileError) {
+    public init(destination: URL) throws(ResultFileError) {
         self.destination = destination
-        self.columns = columns
         partial = destination.deletingLastPathComponent().appendingPathComponent("." + destination.lastPathComponent + ".partial")
         let dir = destination.deletingLastPathComponent().path
         var isDir: ObjCBool = false
@@ -40,7 +38,7 @@ public final class ResultWriter: @unchecked Sendable {
               let h = FileHandle(forWritingAtPath: partial.path)
         else { throw .cannotWrite(path: partial.path, reason: "cannot create the file") }
         handle = h
-        try write(Self.encode([columns], quoted: { _ in false }))
+        try write(Self.encode([ResultSchema.columnNames], quoted: { _ in false }))
     }
 
     /// The sidecar path for a CSV path.
@@ -77,13 +75,8 @@ public final class ResultWriter: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         guard !finished else { return }
-        // Later columns come from extraColumns by name; a row without one gets an empty field.
-        var values = row.fields
-        for name in columns.dropFirst(values.count) {
-            values.append(row.extraColumns.first { $0.name == name }?.value ?? "")
-        }
-        let quotedIndices = Set(columns.indices.filter { ResultSchema.alwaysQuoted.contains(columns[$0]) })
-        try write(Self.encode([values], quoted: { quotedIndices.contains($0) }))
+        let columns = ResultSchema.columns
+        try write(Self.encode([columns.map { $0.text(of: row) }], quoted: { columns[$0].isQuoted }))
         rows.append(row)
         sidecarRows.append(samples)
     }
