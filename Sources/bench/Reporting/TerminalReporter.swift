@@ -47,7 +47,7 @@ final class TerminalReporter: RunReporter, @unchecked Sendable {
         let ranking = RankingTable.render(rows)
         if !ranking.isEmpty { print(ranking) }
         let peaks = s.peaks.keys.sorted().map { "\($0) \(fixed((s.peaks[$0] ?? 0) / 1e9, 1)) GFLOP/s" }.joined(separator: ", ")
-        print("host peak (measured, \(s.threads) thread\(s.threads == 1 ? "" : "s")): " + peaks)
+        if !s.peaks.isEmpty { print("host peak (measured, \(s.threads) thread\(s.threads == 1 ? "" : "s")): " + peaks) }
         if let blas = s.environment.blas {
             print("OpenBLAS core: \(blas.coreName)\(blas.coreTypeOverride.isEmpty ? "" : " (OPENBLAS_CORETYPE=\(blas.coreTypeOverride))"); native kernels: \(s.environment.kernelVariant)")
         }
