@@ -35,7 +35,7 @@ public struct Metric: RawRepresentable, Hashable, Sendable, CustomStringConverti
 
     /// Model FLOPs utilisation (fraction of the device's peak); higher is better.
     public static let mfu = Metric("mfu", higherIsBetter: true, \.mfu)
-    /// TFLOP/s per USD per hour; higher is better.
+    /// Units per second per USD per hour; higher is better.
     public static let perfPerDollar = Metric("perf_per_dollar", higherIsBetter: true, \.perfPerDollar)
 
     /// Every metric, in display order.

@@ -48,7 +48,7 @@ public struct ResultRow: Sendable, Equatable {
     // Schema 1.2 (cost model)
     /// What limits a modeled row (or a host-model prediction).
     public var bound: Bound?
-    /// 10¹² FLOP/s per USD per hour (TFLOP/s ÷ price); higher is better.
+    /// Units per second per USD per hour (`throughput ÷ price`); higher is better.
     public var perfPerDollar: Double?
     /// The catalog version a modeled row was computed from.
     public var catalogVersion: String?
