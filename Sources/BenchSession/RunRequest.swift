@@ -1,5 +1,6 @@
 import BenchCore
 import BenchModels
+import BenchSwiftKernels
 import Foundation
 
 /// What a user asked `bench run` for, as typed values (the executable parses and range-checks
@@ -61,6 +62,27 @@ public struct RunSessionConfiguration {
     /// Recorded in the sidecar.
     public var commandLine: [String] = CommandLine.arguments
     public var harnessVersion: String = BenchVersion.current
+    /// Measures the host's peak FLOP/s for a dtype on a number of threads (the FMA probe).
+    public var peakProbe: @Sendable (DType, Int) -> Double = { HostPeak.measure(dtype: $0, threads: $1) }
+
+    /// A configuration from parts already checked (tests, embedding); the command line goes
+    /// through ``init(resolving:cpu:)``.
+    public init(
+        suite: any Suite, cases: [KernelCase], backends: [any Backend], destination: URL, threads: Int,
+        policy: MeasurementPolicy, prices: [BackendID: PriceQuote] = [:], catalogVersion: String = "",
+        cpu: (model: String, flags: [String]) = HostProbe.cpuInfo()
+    ) {
+        self.suite = suite
+        self.cases = cases
+        self.backends = backends
+        self.destination = destination
+        self.threads = threads
+        self.policy = policy
+        self.prices = prices
+        self.catalogVersion = catalogVersion
+        self.cpu = cpu
+        hostModels = [:]
+    }
 
     /// Checks `request` against the suites, backends, catalog and this host, and starts the
     /// plugins it names (their handshake is part of the check).

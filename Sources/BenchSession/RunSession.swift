@@ -34,13 +34,14 @@ public final class RunSession {
         let measuredDTypes = c.backends.contains { $0.kind == .measured }
             ? Set(c.cases.map(\.dtype)).intersection([.fp32, .fp64]) : []
         var startPeaks: [DType: Double] = [:]
-        for d in measuredDTypes.sorted() { startPeaks[d] = HostPeak.measure(dtype: d, threads: c.threads) }
+        let probe = c.peakProbe
+        for d in measuredDTypes.sorted() { startPeaks[d] = probe(d, c.threads) }
         let startedAt = Date()
         let runID = UUID().uuidString.lowercased()
         let runner = Runner(configuration: RunConfiguration(
             suite: c.suite.name, runID: runID, timestamp: Timestamp.iso(startedAt), threads: c.threads,
             policy: c.policy, peakFLOPS: startPeaks, prices: c.prices,
-            peakProbe: { [threads = c.threads] dtype in HostPeak.measure(dtype: dtype, threads: threads) },
+            peakProbe: { [threads = c.threads] dtype in probe(dtype, threads) },
             predictors: c.hostModels.mapValues { $0 as any TimePredictor }))
         let writer: ResultWriter
         do {

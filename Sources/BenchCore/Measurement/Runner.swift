@@ -228,6 +228,12 @@ public final class HostPeaks: @unchecked Sendable {
         public var dtype: DType
         public var fromFLOPS: Double
         public var toFLOPS: Double
+
+        public init(dtype: DType, fromFLOPS: Double, toFLOPS: Double) {
+            self.dtype = dtype
+            self.fromFLOPS = fromFLOPS
+            self.toFLOPS = toFLOPS
+        }
     }
 
     private let lock = NSLock()
