@@ -29,30 +29,12 @@ struct MergeCommand: ParsableCommand {
         for f in files {
             do { sets.append(try ResultSet(path: f)) } catch { throw UsageError("\(error)") }
         }
-        let merged: (rows: [ResultRow], samples: [SidecarRow], sources: [MergedSource])
+        let count: Int
         do {
-            merged = try ResultMerger.merge(sets, preferLatest: prefer == "latest")
+            count = try ResultMerger.write(sets, to: destination, preferLatest: prefer == "latest")
         } catch {
             throw UsageError("\(error)")
         }
-        do {
-            let writer = try ResultWriter(destination: destination)
-            for (row, sample) in zip(merged.rows, merged.rows.map { r in merged.samples.first { $0.key == r.key } ?? SidecarRow(key: r.key, status: r.status) }) {
-                try writer.append(row, samples: sample)
-            }
-            let base = sets[0].sidecar
-            try writer.finish { rows in
-                var s = Sidecar(
-                    runID: UUID().uuidString.lowercased(), csvFile: destination.lastPathComponent,
-                    suite: Set(merged.rows.map(\.suite)).sorted().joined(separator: ","),
-                    startedAt: merged.rows.map(\.timestamp).min() ?? "", finishedAt: Timestamp.iso(Date()), interrupted: false,
-                    environment: base?.environment ?? HostEnvironment.unknown, rows: rows)
-                s.mergedFrom = merged.sources
-                return s
-            }
-        } catch {
-            throw UsageError("\(error)")
-        }
-        print("merged \(merged.rows.count) rows from \(files.count) files: \(destination.path)")
+        print("merged \(count) rows from \(files.count) files: \(destination.path)")
     }
 }

@@ -42,6 +42,31 @@ public enum ResultMerger {
     }
 }
 
+extension ResultMerger {
+    /// Merges `sets` and writes the result to `destination` with a sidecar that records the
+    /// sources (the environment is the first file's). Returns the number of rows written.
+    @discardableResult
+    public static func write(_ sets: [ResultSet], to destination: URL, preferLatest: Bool) throws -> Int {
+        let merged = try merge(sets, preferLatest: preferLatest)
+        let writer = try ResultWriter(destination: destination)
+        let samples = Dictionary(merged.samples.map { ($0.key, $0) }, uniquingKeysWith: { a, _ in a })
+        for row in merged.rows {
+            try writer.append(row, samples: samples[row.key] ?? SidecarRow(key: row.key, status: row.status))
+        }
+        let environment = sets.first?.sidecar?.environment ?? HostEnvironment.unknown
+        try writer.finish { rows in
+            var s = Sidecar(
+                runID: UUID().uuidString.lowercased(), csvFile: destination.lastPathComponent,
+                suite: Set(merged.rows.map(\.suite)).sorted().joined(separator: ","),
+                startedAt: merged.rows.map(\.timestamp).min() ?? "", finishedAt: Timestamp.iso(Date()), interrupted: false,
+                environment: environment, rows: rows)
+            s.mergedFrom = merged.sources
+            return s
+        }
+        return merged.rows.count
+    }
+}
+
 /// Where a merged file's rows came from (recorded in its sidecar).
 public struct MergedSource: Codable, Sendable, Equatable {
     public var csvFile: String
