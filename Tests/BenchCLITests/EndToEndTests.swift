@@ -155,16 +155,40 @@ struct EndToEndTests {
     func calibrateAndPredict() throws {
         let bench = try BenchBinary.locate()
         let dir = try temporaryDirectory()
-        let profile = dir.appendingPathComponent("host.json").path
-        let c = try bench.run(["calibrate", "--quick", "--out", profile])
-        #expect(c.status == 0, "stderr: \(c.stderr)")
-        #expect(c.stdout.contains("STREAM triad"))
+        var profile = dir.appendingPathComponent("host.json").path
+        // On a loaded machine the FMA probe can read below a GEMM: calibrate then refuses to
+        // write a wrong profile (exit 1, one line saying so). That is the right answer there,
+        // so accept it, try twice more, and fall back to a profile calibrate wrote earlier
+        // to test --with-model.
+        var written = false
+        for _ in 0..<3 {
+            let c = try bench.run(["calibrate", "--quick", "--out", profile])
+            if c.status == 0 {
+                #expect(c.stdout.contains("STREAM triad"))
+                let catalog = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: profile))) as? [String: Any]
+                let devices = try #require(catalog?["devices"] as? [[String: Any]])
+                #expect(Set(devices.compactMap { $0["name"] as? String }) == ["host-cpu-blas", "host-cpu-swift"])
+                written = true
+                break
+            }
+            #expect(c.status == 1, "stderr: \(c.stderr)")
+            #expect(c.stderr.contains("the probe was disturbed") && c.stderr.contains("no profile written"), "stderr: \(c.stderr)")
+            #expect(!FileManager.default.fileExists(atPath: profile))
+        }
+        if !written {
+            profile = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/host-profile.json").path
+        }
         let out = dir.appendingPathComponent("wm.csv").path
         let r = try bench.run(["run", "--quick", "--backend", "measured", "--dtype", "fp32", "--with-model", profile, "--out", out])
         #expect(r.status == 0, "stderr: \(r.stderr)")
         #expect(r.stdout.contains("host model vs measured: median absolute prediction error"))
         let rows = try ResultReader.read(path: out).rows.filter { $0.status == .ok }
-        #expect(!rows.isEmpty && rows.allSatisfy { $0.notes.contains("host model predicts") })
+        #expect(!rows.isEmpty)
+        for row in rows {
+            let predicted = try #require(row.modelSeconds)
+            let measured = try #require(row.medianSeconds)
+            #expect(abs(try #require(row.modelError) - (predicted / measured - 1)) < 1e-9)
+        }
         let bad = try bench.run(["run", "--quick", "--with-model", out])
         #expect(bad.status == 2)
     }
