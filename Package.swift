@@ -84,7 +84,7 @@ let package = Package(
         .target(name: "BenchTestSupport", dependencies: ["BenchCore"], path: "Tests/BenchTestSupport"),
         .testTarget(name: "BenchRuntimeTests", dependencies: ["BenchRuntime"]),
         .testTarget(name: "BenchCoreTests", dependencies: ["BenchCore", "BenchTestSupport"]),
-        .testTarget(name: "BenchSessionTests", dependencies: ["BenchSession", "BenchCore", "BenchTestSupport"]),
+        .testTarget(name: "BenchSessionTests", dependencies: ["BenchSession", "BenchCore", "BenchSwiftKernels", "BenchTestSupport"]),
         .testTarget(
             name: "BenchKernelTests",
             dependencies: ["BenchCore", "BenchRuntime", "BenchTraining", "BenchBLAS", "BenchSwiftKernels", "BenchModels", "BenchTestSupport"],

@@ -62,8 +62,8 @@ public struct RunSessionConfiguration {
     /// Recorded in the sidecar.
     public var commandLine: [String] = CommandLine.arguments
     public var harnessVersion: String = BenchVersion.current
-    /// Measures the host's peak FLOP/s for a dtype on a number of threads (the FMA probe).
-    public var peakProbe: @Sendable (DType, Int) -> Double = { HostPeak.measure(dtype: $0, threads: $1) }
+    /// Probes the host's peak FLOP/s for a dtype on a number of threads (the FMA loop).
+    public var peakProbe: @Sendable (DType, Int) -> HostPeak.Probe = { HostPeak.probe(dtype: $0, threads: $1) }
 
     /// A configuration from parts already checked (tests, embedding); the command line goes
     /// through ``init(resolving:cpu:)``.

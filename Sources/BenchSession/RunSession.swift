@@ -33,15 +33,24 @@ public final class RunSession {
         // The host peak only matters for measured backends, which run fp32 and fp64.
         let measuredDTypes = c.backends.contains { $0.kind == .measured }
             ? Set(c.cases.map(\.dtype)).intersection([.fp32, .fp64]) : []
+        // The peak at the run's thread count is what MFU uses; the 1-thread probe goes into the
+        // sidecar beside it (with each probe's spread), so scaling can be read off every run.
         var startPeaks: [DType: Double] = [:]
+        var probes: [PeakEntry] = []
         let probe = c.peakProbe
-        for d in measuredDTypes.sorted() { startPeaks[d] = probe(d, c.threads) }
+        for d in measuredDTypes.sorted() {
+            for t in Set([1, c.threads]).sorted() {
+                let p = probe(d, t)
+                probes.append(PeakEntry(dtype: d.rawValue, threads: t, flopsPerSecond: p.best, spread: p.spread))
+                if t == c.threads { startPeaks[d] = p.best }
+            }
+        }
         let startedAt = Date()
         let runID = UUID().uuidString.lowercased()
         let runner = Runner(configuration: RunConfiguration(
             suite: c.suite.name, runID: runID, timestamp: Timestamp.iso(startedAt), threads: c.threads,
             policy: c.policy, peakFLOPS: startPeaks, prices: c.prices,
-            peakProbe: { [threads = c.threads] dtype in probe(dtype, threads) },
+            peakProbe: { [threads = c.threads] dtype in probe(dtype, threads).best },
             predictors: c.hostModels.mapValues { $0 as any TimePredictor }))
         let writer: ResultWriter
         do {
@@ -50,6 +59,7 @@ public final class RunSession {
             throw .input("\(error)")
         }
         let hostPeaks = runner.peaks
+        let startProbes = probes
         let (cpu, threads, harnessVersion, commandLine) = (c.cpu, c.threads, c.harnessVersion, c.commandLine)
         let environment = { @Sendable () -> HostEnvironment in
             let mem = HostProbe.memory()
@@ -61,8 +71,10 @@ public final class RunSession {
                 swiftVersion: BuildInfo.current.swiftVersion, compiledISA: HostProbe.compiledISA,
                 kernelVariant: NativeKernels.variant, blas: blas, harnessVersion: harnessVersion,
                 gitCommit: BuildInfo.current.gitCommit, commandLine: commandLine,
-                peak: peaks.keys.sorted().compactMap { d in
-                    peaks[d].map { PeakEntry(dtype: d.rawValue, threads: threads, flopsPerSecond: $0) }
+                peak: startProbes.map { entry in
+                    // A raised peak (a re-probe after a row beat it) replaces the start-up figure.
+                    guard entry.threads == threads, let now = peaks[DType(rawValue: entry.dtype)], now > entry.flopsPerSecond else { return entry }
+                    return PeakEntry(dtype: entry.dtype, threads: threads, flopsPerSecond: now, spread: nil)
                 },
                 noise: noise.stop(cores: ProcessInfo.processInfo.activeProcessorCount))
         }

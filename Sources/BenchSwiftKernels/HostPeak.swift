@@ -26,6 +26,8 @@ public enum HostPeak {
     public struct Probe: Sendable, Equatable {
         /// FLOP/s of every run, in order.
         public var rates: [Double]
+
+        public init(rates: [Double]) { self.rates = rates }
         public var best: Double { rates.max() ?? 0 }
         /// `(max − min) / max` over the runs.
         public var spread: Double {

@@ -1,5 +1,6 @@
 import BenchCore
 import BenchSession
+import BenchSwiftKernels
 import BenchTestSupport
 import Foundation
 import Testing
@@ -43,7 +44,7 @@ struct RunSessionTests {
     func eventsAndFiles() throws {
         let dir = try temporaryDirectory()
         var config = try configuration(cases: ["gemm/fp64/M=4,N=4,K=4", "gemm/fp64/M=8,N=8,K=8"], dir: dir)
-        config.peakProbe = { _, _ in 1e15 }
+        config.peakProbe = { _, _ in HostPeak.Probe(rates: [1e15]) }
         let reporter = RecordingReporter()
         let summary = try RunSession(configuration: config).run(reporter: reporter)
         #expect(reporter.events == ["started", "will 0/2", "finished gemm/fp64/M=4,N=4,K=4", "will 1/2", "finished gemm/fp64/M=8,N=8,K=8", "done"])
@@ -60,7 +61,7 @@ struct RunSessionTests {
         var config = try configuration(cases: ["gemm/fp64/M=8,N=8,K=8"], dir: dir)
         let probes = Counter()
         // The start-up probe reads absurdly low (disturbed), the re-probe reads the truth.
-        config.peakProbe = { _, _ in probes.increment() == 1 ? 1 : 1e15 }
+        config.peakProbe = { _, _ in HostPeak.Probe(rates: [probes.increment() == 1 ? 1 : 1e15]) }
         let reporter = RecordingReporter()
         let summary = try RunSession(configuration: config).run(reporter: reporter)
         #expect(reporter.start?.peaks == [.fp64: 1])
