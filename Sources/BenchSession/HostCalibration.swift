@@ -54,6 +54,15 @@ public struct HostCalibration: Sendable {
             cpuModel: cpu.model, blasCore: OpenBLAS.info(cpuFlags: cpu.flags).coreName)
     }
 
+    /// The catalog kind of this host's CPU.
+    static var deviceKind: String {
+        #if arch(arm64)
+        "aws_cpu"
+        #else
+        "x86_cpu"
+        #endif
+    }
+
     /// The host profile: a catalog with one device per measured backend (`host-<backend>`),
     /// each "this host running that backend's GEMM", every number sourced and dated.
     public func profile(date: Date = Date()) -> Catalog {
@@ -68,12 +77,12 @@ public struct HostCalibration: Sendable {
         let devices = achieved.map { backend, rate in
             DeviceSpec(
                 name: "host-\(backend)", displayName: "\(cpuModel) (this host, \(threads) threads, \(backend == .cpuBLAS ? "OpenBLAS \(blasCore)" : "native Swift"))",
-                vendor: "measured", kind: "x86_cpu", peakDenseTflops: peaks, peakSparseTflops: nil, memoryGb: nil,
+                vendor: "measured", kind: Self.deviceKind, peakDenseTflops: peaks, peakSparseTflops: nil, memoryGb: nil,
                 memoryBandwidthGbPerS: fact(bandwidthBytesPerSecond / 1e9, "GB/s", "STREAM triad, 3 × 256 MiB arrays"), tdpWatts: nil, onChipSramMib: nil,
                 model: ModelParameters(
                     launchOverheadUs: assumed(1, "us", "a function call and a thread-pool wake-up"),
-                    tileM: assumed(12, "elements", "bench's native micro-kernel rows"),
-                    tileN: assumed(32, "elements", "bench's native micro-kernel columns (fp32)"),
+                    tileM: assumed(Double(NativeKernels.fp32Tile.rows), "elements", "bench's native micro-kernel rows on this ISA"),
+                    tileN: assumed(Double(NativeKernels.fp32Tile.columns), "elements", "bench's native micro-kernel columns (fp32) on this ISA"),
                     tileK: assumed(1, "elements", "no K quantisation on a CPU"),
                     computeUnits: fact(Double(threads), "count", "threads used"),
                     matmulEfficiency: fact(rate / peak32, "fraction", "\(backend) fp32 GEMM \(gemmSize)³ ÷ FMA peak"),
