@@ -8,6 +8,7 @@ public enum OutputPath {
     public static func resolve(_ out: String?, stem: String, extension ext: String = "csv") throws(SessionError) -> URL {
         let fm = FileManager.default
         if let out {
+            guard !out.isEmpty else { throw .output(path: out, reason: "the path is empty; give a file name") }
             let url = URL(fileURLWithPath: out)
             let dir = url.deletingLastPathComponent().path
             var isDir: ObjCBool = false
@@ -18,6 +19,15 @@ public enum OutputPath {
             }
             if fm.fileExists(atPath: url.path, isDirectory: &isDir), isDir.boolValue {
                 throw .output(path: out, reason: "is a directory; give a file name")
+            }
+            // Fail before any work when the file (or its sidecar) may not be replaced.
+            for path in ext == "csv" ? [url.path, ResultWriter.sidecarURL(for: url).path] : [url.path] {
+                do {
+                    try OutputFile.checkReplaceable(path)
+                } catch {
+                    if case .cannotWrite(_, let reason) = error { throw .output(path: path, reason: reason) }
+                    throw .input("\(error)")
+                }
             }
             return url
         }

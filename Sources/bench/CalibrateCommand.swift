@@ -36,9 +36,9 @@ struct CalibrateCommand: ParsableCommand {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         do {
-            try encoder.encode(c.profile()).write(to: destination)
+            try OutputFile.write(try encoder.encode(c.profile()), to: destination.path)
         } catch {
-            throw UsageError("cannot write \(destination.path): \(error.localizedDescription)")
+            throw UsageError("--out: \(error)")
         }
         print("host profile: \(destination.path) (use: bench run --with-model \(destination.path))")
     }

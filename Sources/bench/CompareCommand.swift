@@ -60,6 +60,11 @@ struct CompareCommand: ParsableCommand {
             throw ValidationError("--backends takes BASE_ID,CAND_ID (got '\(b)')")
         }
         if candidate == nil && backends == nil { throw ValidationError("give a candidate CSV (or --backends BASE,CAND to compare two backends of one file)") }
+        if let out {
+            for input in [baseline, candidate].compactMap({ $0 }) where OutputFile.isSame(out, input) {
+                throw ValidationError("--out '\(out)' is the input '\(input)'; the report would replace it")
+            }
+        }
     }
 
     func run() throws {
@@ -95,9 +100,9 @@ struct CompareCommand: ParsableCommand {
         let text = fmt.render(report, color: color) + "\n"
         if let out {
             do {
-                try text.write(toFile: out, atomically: true, encoding: .utf8)
+                try OutputFile.write(Data(text.utf8), to: out)
             } catch {
-                throw UsageError("--out '\(out)': \(error.localizedDescription)")
+                throw UsageError("--out: \(error)")
             }
         } else {
             print(text, terminator: "")

@@ -79,6 +79,9 @@ struct RunCommand: ParsableCommand {
         if let baseline, !FileManager.default.isReadableFile(atPath: baseline) {
             throw ValidationError("--baseline: '\(baseline)' does not exist or is not readable")
         }
+        if let baseline, let out, OutputFile.isSame(baseline, out) {
+            throw ValidationError("--out '\(out)' is the --baseline file; the run would overwrite the baseline before comparing")
+        }
         if let blasCoreType, blasCoreType != "auto",
            !OpenBLAS.knownCoreTypes.contains(where: { $0.caseInsensitiveCompare(blasCoreType) == .orderedSame }) {
             throw ValidationError("--blas-coretype: unknown core type '\(blasCoreType)' (valid: auto, \(OpenBLAS.knownCoreTypes.joined(separator: ", ")))")

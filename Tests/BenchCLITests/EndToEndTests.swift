@@ -73,7 +73,7 @@ struct EndToEndTests {
             "run", "--quick", "--backend", "measured", "--dtype", "fp32,fp64", "--min-samples", "100", "--threads", "1", "--out", out.path,
             "--add-case", "gemm/fp64/M=2000,N=2000,K=2000",
         ])
-        let partial = dir.appendingPathComponent(".int.csv.partial")
+        let partial = dir.appendingPathComponent(".int.csv.\(p.process.processIdentifier).partial")
         var lines = 0
         for _ in 0..<600 {  // up to 60 s
             Thread.sleep(forTimeInterval: 0.1)

@@ -48,7 +48,7 @@ extension ResultMerger {
     @discardableResult
     public static func write(_ sets: [ResultSet], to destination: URL, preferLatest: Bool) throws -> Int {
         let merged = try merge(sets, preferLatest: preferLatest)
-        let writer = try ResultWriter(destination: destination)
+        let writer = try ResultWriter(destination: destination, syncsEachRow: false)
         let samples = Dictionary(merged.samples.map { ($0.key, $0) }, uniquingKeysWith: { a, _ in a })
         for row in merged.rows {
             try writer.append(row, samples: samples[row.key] ?? SidecarRow(key: row.key, status: row.status))
