@@ -157,7 +157,7 @@ public struct Catalog: Codable, Sendable, Equatable {
     }
 
     /// Reads and validates a catalog file (JSON, or YAML: it is read with Yams).
-    public static func load(path: String) throws(CatalogError) -> Catalog {
+    public static func load(path: String, validating: Bool = true) throws(CatalogError) -> Catalog {
         guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
             throw .unreadable(path: path, reason: "cannot read the file")
         }
@@ -174,14 +174,17 @@ public struct Catalog: Codable, Sendable, Equatable {
             // Yams' syntax errors name the line and column.
             throw .syntax(path: path, detail: "\(error)".split(separator: "\n").first.map(String.init) ?? "\(error)")
         }
-        try catalog.validate(path: path)
+        if validating { try catalog.validate(path: path) }
         return catalog
     }
 
     /// The shipped catalog with the file at `overlay` (if any) laid over it, validated.
+    ///
+    /// The overlay is validated together with the shipped catalog, so it may add an instance
+    /// of a shipped device.
     public static func shipped(overlaidWith overlay: String?) throws(CatalogError) -> Catalog {
         var catalog = try shipped()
-        if let overlay { catalog = catalog.overlaid(with: try load(path: overlay)) }
+        if let overlay { catalog = catalog.overlaid(with: try load(path: overlay, validating: false)) }
         try catalog.validate(path: overlay ?? "catalog")
         return catalog
     }

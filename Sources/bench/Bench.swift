@@ -20,6 +20,17 @@ struct Bench: ParsableCommand {
     static func main() {
         // A plugin that dies must show up as an error on write, not kill bench with SIGPIPE.
         signal(SIGPIPE, SIG_IGN)
+        // A file-size limit (ulimit -f) must fail a write with a message, not kill bench.
+        signal(SIGXFSZ, SIG_IGN)
+        // Until a run installs its own handler (which saves finished rows), Ctrl-C or SIGTERM
+        // ends bench with one line and 130; nothing has been written yet.
+        for sig in [SIGINT, SIGTERM] {
+            signal(sig) { _ in
+                let line = "bench: interrupted before any case ran; nothing written\n"
+                _ = line.withCString { write(STDERR_FILENO, $0, strlen($0)) }
+                _exit(130)
+            }
+        }
         do {
             var command = try parseAsRoot()
             try command.run()

@@ -31,10 +31,10 @@ struct RunCommand: ParsableCommand {
 
     @OptionGroup var threads: ThreadsOption
 
-    @Option(help: "Seconds per case, warm-up included (default 2; --quick 0.2).")
+    @Option(parsing: .unconditional, help: "Seconds per case, warm-up included (default 2; --quick 0.2).")
     var budget: Double?
 
-    @Option(name: .customLong("min-samples"), help: "Fewest samples per case, even past the budget (default 10; --quick 6; at least 6).")
+    @Option(name: .customLong("min-samples"), parsing: .unconditional, help: "Fewest samples per case, even past the budget (default 10; --quick 6; 6 to 100000).")
     var minSamples: Int?
 
     @Option(help: "Output CSV path (default results/<suite>-<UTC timestamp>.csv); the sidecar goes beside it as .json.")
@@ -49,7 +49,7 @@ struct RunCommand: ParsableCommand {
     @Option(name: .customLong("plugin-arg"), parsing: .unconditionalSingleValue, help: "An argument passed to every plugin (repeatable).")
     var pluginArg: [String] = []
 
-    @Option(name: .customLong("case-timeout"), help: "Seconds a plugin may take for one prepare, run, verify or teardown (default 60).")
+    @Option(name: .customLong("case-timeout"), parsing: .unconditional, help: "Seconds a plugin may take for one prepare, run, verify or teardown (default 60).")
     var caseTimeout: Double = 60
 
     @Option(name: .customLong("with-model"), help: "A host profile from bench calibrate: add the model's prediction and its error to every measured row.")
@@ -74,6 +74,9 @@ struct RunCommand: ParsableCommand {
         if let budget, !(budget > 0) || !budget.isFinite { throw ValidationError("--budget must be a positive number of seconds (got \(budget))") }
         if let minSamples, minSamples < 6 {
             throw ValidationError("--min-samples must be at least 6, the fewest that give a 95% CI of the median (got \(minSamples))")
+        }
+        if let minSamples, minSamples > MeasurementPolicy.sampleCap {
+            throw ValidationError("--min-samples \(minSamples) is above the sample cap of \(MeasurementPolicy.sampleCap)")
         }
         if !(caseTimeout > 0) || !caseTimeout.isFinite { throw ValidationError("--case-timeout must be a positive number of seconds (got \(caseTimeout))") }
         if let baseline, !FileManager.default.isReadableFile(atPath: baseline) {
@@ -118,6 +121,7 @@ struct RunCommand: ParsableCommand {
         if let baseline {
             do { _ = try ResultSet(path: baseline) } catch { throw UsageError("--baseline: \(error)") }
         }
+        if let warning = threads.oversubscription { printError(warning) }
         let reporter = TerminalReporter(progress: isatty(STDERR_FILENO) == 1)
         let summary = try RunSession(configuration: configuration).run(reporter: reporter)
         var status: Int32 = summary.failures.isEmpty ? 0 : 1

@@ -119,6 +119,14 @@ public struct Runner {
             } else if backend.kind == .measured, status == .ok {
                 allNotes.append("no price: pass --host-instance NAME or --host-price USD")
             }
+            var status = status
+            // No non-finite number is ever written (bench's own readers refuse them): such a
+            // row is an error that names the column, with no speed or cost.
+            if let bad = row.nonFiniteColumn() {
+                status = .error
+                allNotes = ["\(bad.column) would be \(bad.value) (a zero or impossible time, or an overflowing catalog number); no speed reported"]
+                row.clearSpeedAndCost()
+            }
             row.status = status
             row.notes = allNotes.filter { !$0.isEmpty }.joined(separator: "; ")
             sidecar.status = status

@@ -37,7 +37,12 @@ public enum ResultMerger {
                 samples[row.key] = sidecarRows[row.key]
             }
         }
-        let sources = sets.map { MergedSource(csvFile: $0.path, runID: $0.sidecar?.runID ?? Set($0.rows.map(\.runID)).sorted().joined(separator: ","), environment: $0.sidecar?.environment) }
+        // Every run a source's rows come from (a merged source holds several), so the merged
+        // sidecar accounts for every row's run_id.
+        let sources = sets.map { set in
+            let runs = Set(set.rows.map(\.runID)).union(set.sidecar.map { [$0.runID] } ?? [])
+            return MergedSource(csvFile: set.path, runID: runs.sorted().joined(separator: ","), environment: set.sidecar?.environment)
+        }
         return (rows, rows.compactMap { samples[$0.key] }, sources)
     }
 }

@@ -132,3 +132,28 @@ public struct RowKey: Hashable, Sendable, Codable, CustomStringConvertible {
 
     public var description: String { "\(suite) \(caseID) \(backend) threads=\(threads)" }
 }
+
+extension ResultRow {
+    /// The first numeric column holding NaN or ±∞, with its value, or `nil`.
+    public func nonFiniteColumn() -> (column: String, value: Double)? {
+        let numbers: [(String, Double?)] = [
+            ("median_s", medianSeconds), ("p10_s", p10Seconds), ("p90_s", p90Seconds), ("ci_low_s", ciLowSeconds),
+            ("ci_high_s", ciHighSeconds), ("flops", flops), ("bytes", bytes), ("tflops", tflops), ("throughput", throughput),
+            ("price_usd_per_hour", priceUSDPerHour), ("usd_per_pflop", usdPerPFLOP), ("usd_per_million_units", usdPerMillionUnits),
+            ("mfu", mfu), ("perf_per_dollar", perfPerDollar), ("plugin_overhead_s", pluginOverheadSeconds),
+            ("model_s", modelSeconds), ("model_error", modelError),
+        ]
+        for (name, value) in numbers { if let v = value, !v.isFinite { return (name, v) } }
+        return nil
+    }
+
+    /// Empties every speed, statistic and cost column (a failed row reports none).
+    public mutating func clearSpeedAndCost() {
+        (medianSeconds, p10Seconds, p90Seconds, ciLowSeconds, ciHighSeconds) = (nil, nil, nil, nil, nil)
+        (tflops, throughput, usdPerPFLOP, usdPerMillionUnits, perfPerDollar, mfu) = (nil, nil, nil, nil, nil, nil)
+        (pluginOverheadSeconds, modelSeconds, modelError) = (nil, nil, nil)
+        if !flops.isFinite { flops = 0 }
+        if !bytes.isFinite { bytes = 0 }
+        if let p = priceUSDPerHour, !p.isFinite { priceUSDPerHour = nil }
+    }
+}

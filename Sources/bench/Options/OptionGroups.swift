@@ -1,13 +1,25 @@
 import ArgumentParser
 import BenchSession
+import Foundation
 
 /// `--threads`, shared by run, list and calibrate.
 struct ThreadsOption: ParsableArguments {
-    @Option(help: "Worker threads (default: all cores).")
+    @Option(parsing: .unconditional, help: "Worker threads (default: all cores; at most 4× the logical cores).")
     var threads: Int?
 
     func validate() throws {
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1 (got \(threads))") }
+        let cores = ProcessInfo.processInfo.activeProcessorCount
+        if let threads, threads > 4 * cores {
+            throw ValidationError("--threads \(threads) is more than 4× this machine's \(cores) logical cores (at most \(4 * cores))")
+        }
+    }
+
+    /// A warning when the threads outnumber the cores (they will share them), or `nil`.
+    var oversubscription: String? {
+        let cores = ProcessInfo.processInfo.activeProcessorCount
+        guard let threads, threads > cores else { return nil }
+        return "warning: --threads \(threads) is more than the \(cores) logical cores; threads will share cores and time each other"
     }
 }
 
@@ -29,7 +41,7 @@ struct HostPricingOptions: ParsableArguments {
     @Option(name: .customLong("host-instance"), help: "The catalog instance this machine is, to price the measured backends.")
     var hostInstance: String?
 
-    @Option(name: .customLong("host-price"), help: "This machine's price in USD per hour, to price the measured backends.")
+    @Option(name: .customLong("host-price"), parsing: .unconditional, help: "This machine's price in USD per hour, to price the measured backends.")
     var hostPrice: Double?
 
     func validate() throws {
