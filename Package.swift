@@ -27,18 +27,21 @@ let package = Package(
         ),
         .target(name: "CBenchSupport"),
 
+        // MARK: Compute runtime (worker pool, parallel loops, aligned buffers, vector math)
+        .target(name: "BenchRuntime", dependencies: ["CBenchSupport"]),
+
         // MARK: Domain
         .target(
             name: "BenchCore",
             dependencies: [
-                "CBenchSupport",
+                "CBenchSupport", "BenchRuntime",
                 .product(name: "CSV", package: "CSV.swift"),
                 .product(name: "Yams", package: "Yams"),
             ]
         ),
 
         // MARK: Training kernels (matmuls through a MatrixEngine)
-        .target(name: "BenchTraining", dependencies: ["BenchCore"]),
+        .target(name: "BenchTraining", dependencies: ["BenchCore", "BenchRuntime"]),
 
         // MARK: Modeled backends and the price catalog
         .target(
@@ -51,14 +54,20 @@ let package = Package(
         .target(name: "BenchPlugins", dependencies: ["BenchCore", "BenchTraining"]),
 
         // MARK: Backends
-        .target(name: "BenchBLAS", dependencies: ["BenchCore", "BenchTraining", "CBLAS"]),
-        .target(name: "BenchSwiftKernels", dependencies: ["BenchCore", "BenchTraining"]),
+        .target(name: "BenchBLAS", dependencies: ["BenchCore", "BenchRuntime", "BenchTraining", "CBLAS"]),
+        .target(name: "BenchSwiftKernels", dependencies: ["BenchCore", "BenchRuntime", "BenchTraining"]),
+
+        // MARK: The run pipeline (session, reporters, backend registry)
+        .target(
+            name: "BenchSession",
+            dependencies: ["BenchCore", "BenchBLAS", "BenchSwiftKernels", "BenchModels", "BenchPlugins"]
+        ),
 
         // MARK: Executable
         .executableTarget(
             name: "bench",
             dependencies: [
-                "BenchCore", "BenchBLAS", "BenchSwiftKernels", "BenchModels", "BenchPlugins",
+                "BenchCore", "BenchBLAS", "BenchSwiftKernels", "BenchModels", "BenchPlugins", "BenchSession",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -73,10 +82,12 @@ let package = Package(
 
         // MARK: Tests
         .target(name: "BenchTestSupport", dependencies: ["BenchCore"], path: "Tests/BenchTestSupport"),
+        .testTarget(name: "BenchRuntimeTests", dependencies: ["BenchRuntime"]),
         .testTarget(name: "BenchCoreTests", dependencies: ["BenchCore", "BenchTestSupport"]),
+        .testTarget(name: "BenchSessionTests", dependencies: ["BenchSession", "BenchCore", "BenchSwiftKernels", "BenchTestSupport"]),
         .testTarget(
             name: "BenchKernelTests",
-            dependencies: ["BenchCore", "BenchTraining", "BenchBLAS", "BenchSwiftKernels", "BenchModels", "BenchTestSupport"],
+            dependencies: ["BenchCore", "BenchRuntime", "BenchTraining", "BenchBLAS", "BenchSwiftKernels", "BenchModels", "BenchTestSupport"],
             exclude: ["Fixtures"]
         ),
         .testTarget(name: "BenchCLITests", dependencies: ["BenchCore", "BenchTestSupport"], exclude: ["Fixtures"]),

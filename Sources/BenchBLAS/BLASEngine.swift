@@ -1,4 +1,5 @@
 import BenchCore
+import BenchRuntime
 import BenchTraining
 import CBLAS
 

@@ -90,3 +90,11 @@ public enum ModelError: Error, Equatable, Sendable, CustomStringConvertible {
         }
     }
 }
+
+extension DeviceModel: TimePredictor {
+    /// The model's estimate for `kernelCase`, or `nil` when the device has no peak for its dtype.
+    public func predict(_ kernelCase: KernelCase) -> ModeledEstimate? {
+        if case .success(let e) = estimate(kernelCase) { return e }
+        return nil
+    }
+}

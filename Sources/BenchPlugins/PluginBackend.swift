@@ -226,9 +226,9 @@ final class PreparedPluginCase: SelfTimedCase {
 
     /// The protocol's cost per sample: wall time of the `run` exchanges minus the time the
     /// plugin reported computing (outside the samples, which the plugin times itself).
-    var runNotes: String? {
+    var overheadSecondsPerSample: Double? {
         guard sampleCount > 0 else { return nil }
-        return "plugin protocol overhead \(fixed(overheadSeconds / Double(sampleCount) * 1e6, 1)) µs per sample (outside the timed samples)"
+        return overheadSeconds / Double(sampleCount)
     }
 
     func teardown() {

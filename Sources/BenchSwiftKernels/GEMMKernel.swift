@@ -1,4 +1,5 @@
 import BenchCore
+import BenchRuntime
 
 /// A packed, cache-blocked, multi-threaded GEMM over row-major matrices,
 /// `C[m×n] = α·op(A)·op(B) + β·C` with `op(X)` = `X` or `Xᵀ`, in the style of
@@ -7,7 +8,8 @@ import BenchCore
 /// Loop nest: `jc` over N in steps of `nc` → `pc` over K in steps of `kc`
 /// (pack the op(B) panel, shared by all threads) → work items of (`ic` block of
 /// `mc` rows × range of `nr`-wide slivers), spread over the threads (each
-/// packs its own α·op(A) block) → the 12 × 2W register micro-kernel.
+/// packs its own α·op(A) block) → the `mr` × 2W register micro-kernel (12 × 2W on AVX-512
+/// and NEON, 6 × 2W on AVX2 and SSE2: see `nativeVectorRegisters`).
 ///
 /// Blocking (elements): `kc` = 256 so a packed B sliver (`kc × nr`, 32 KiB)
 /// stays in L1 (48 KiB per core here); `mc` = 144 so a packed A block
@@ -18,8 +20,15 @@ import BenchCore
 /// step; it is allocated in `init` and ``multiply(transA:transB:m:n:k:alpha:a:lda:b:ldb:beta:c:ldc:)``
 /// allocates nothing.
 public final class GEMMKernel<T: NativeScalar> {
-    /// Rows of the micro-kernel tile.
-    static var mr: Int { 12 }
+    /// Rows of the micro-kernel tile: 12 with 32 vector registers, 6 with 16 (so the 2·mr
+    /// accumulators, two B vectors and a broadcast stay in registers).
+    static var mr: Int {
+        #if (arch(x86_64) && BENCH_AVX512) || arch(arm64)
+        12
+        #else
+        6
+        #endif
+    }
     /// Columns of the micro-kernel tile: two vectors.
     static var nr: Int { 2 * T.Vector.scalarCount }
     static var kcMax: Int { 256 }

@@ -1,34 +1,63 @@
 import BenchCore
+import BenchRuntime
 import Dispatch
 
 /// Measures the host's peak FLOP/s with a register-only FMA loop.
 ///
 /// `/proc` clock figures are unreliable in VMs, so the peak is measured: each
-/// of `threads` workers runs 12 independent vector FMA chains (enough to cover
-/// the FMA latency × pipes of current cores) with no memory traffic. It is
-/// compiled with the same ISA flags as the kernels, so it is the peak *they*
-/// can reach.
+/// of `threads` workers runs ``chainCount`` independent FMA chains of one vector register
+/// each (`NativeScalar.Vector`: a `zmm` on AVX-512, a `ymm` on AVX2, 128 bits on SSE2 and
+/// NEON), enough to cover the FMA latency × pipes of current cores (4 cycles × 2 pipes
+/// needs 8), with no memory traffic: the chains and the two operands take 14 of the 16
+/// registers of AVX2, so nothing spills (checked in the generated assembly,
+/// docs/performance.md). It is compiled with the same ISA flags as the kernels, so it is the
+/// peak *they* can reach.
 public enum HostPeak {
+    /// Independent accumulator chains per thread.
+    public static let chainCount = 12
+
     /// FLOP/s of `threads` cores together for `dtype` (fp32 or fp64), best of 3 runs of ≈ `seconds`/3.
     public static func measure(dtype: DType, threads: Int, seconds: Double = 0.15) -> Double {
-        switch dtype {
-        case .fp64: best(Double.self, threads: threads, seconds: seconds)
-        default: best(Float.self, threads: threads, seconds: seconds)
+        probe(dtype: dtype, threads: threads, seconds: seconds).best
+    }
+
+    /// A probe's runs: their best, which is the peak (a disturbed run can only read low), and
+    /// their spread.
+    public struct Probe: Sendable, Equatable {
+        /// FLOP/s of every run, in order.
+        public var rates: [Double]
+
+        public init(rates: [Double]) { self.rates = rates }
+        public var best: Double { rates.max() ?? 0 }
+        /// `(max − min) / max` over the runs.
+        public var spread: Double {
+            guard let hi = rates.max(), let lo = rates.min(), hi > 0 else { return 0 }
+            return (hi - lo) / hi
         }
     }
 
-    static func best<T: NativeScalar>(_: T.Type, threads: Int, seconds: Double) -> Double {
-        // Calibrate the iteration count on one short run, then take the best of three.
+    /// `runs` runs of ≈ `seconds`/3 each on `threads` cores (after calibrating the length).
+    public static func probe(dtype: DType, threads: Int, seconds: Double = 0.15, runs: Int = 3) -> Probe {
+        switch dtype {
+        case .fp64: rates(Double.self, threads: threads, seconds: seconds, runs: runs)
+        default: rates(Float.self, threads: threads, seconds: seconds, runs: runs)
+        }
+    }
+
+    static func rates<T: NativeScalar>(_: T.Type, threads: Int, seconds: Double, runs: Int) -> Probe {
+        // Calibrate the iteration count on short runs (the last one counts), then run the rest.
         var iterations = 1 << 14
-        var rate = 0.0
-        for _ in 0..<12 {
+        var rates: [Double] = []
+        for _ in 0..<16 {
             let (r, elapsed) = run(T.self, threads: threads, iterations: iterations)
-            rate = r
-            if elapsed >= seconds / 3 { break }
+            if elapsed >= seconds / 3 {
+                rates.append(r)
+                break
+            }
             iterations *= 2
         }
-        for _ in 0..<2 { rate = max(rate, run(T.self, threads: threads, iterations: iterations).rate) }
-        return rate
+        while rates.count < max(1, runs) { rates.append(run(T.self, threads: threads, iterations: iterations).rate) }
+        return Probe(rates: rates)
     }
 
     static func run<T: NativeScalar>(_: T.Type, threads: Int, iterations: Int) -> (rate: Double, elapsed: Double) {
@@ -41,7 +70,7 @@ public enum HostPeak {
         WorkerPool.shared.run(participants: threads, body)
         let d = clock.now - start
         let elapsed = Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
-        let flops = Double(iterations) * 12 * Double(T.Vector.scalarCount) * 2 * Double(threads)
+        let flops = Double(iterations) * Double(chainCount) * Double(T.Vector.scalarCount) * 2 * Double(threads)
         return (flops / elapsed, elapsed)
     }
 

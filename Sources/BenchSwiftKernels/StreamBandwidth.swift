@@ -1,4 +1,5 @@
 import BenchCore
+import BenchRuntime
 
 /// Measures sustainable memory bandwidth with a STREAM-style triad `a[i] = b[i] + s·c[i]`
 /// over arrays far larger than the caches, on `threads` cores.

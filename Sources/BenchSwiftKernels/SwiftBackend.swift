@@ -1,4 +1,5 @@
 import BenchCore
+import BenchRuntime
 import BenchTraining
 
 /// The `cpu-swift` backend: the native Swift kernels, no BLAS.
@@ -45,6 +46,9 @@ public final class SwiftBackend: Backend {
 /// Facts about the native kernels compiled into this binary.
 public enum NativeKernels {
     /// E.g. `avx512 fma, 12x32 fp32 / 12x16 fp64` — the ISA, FMA use and micro-kernel tiles.
+    /// The fp32 micro-kernel tile (rows × columns) of this build's ISA.
+    public static var fp32Tile: (rows: Int, columns: Int) { (GEMMKernel<Float>.mr, GEMMKernel<Float>.nr) }
+
     public static var variant: String {
         let isa = HostProbe.compiledISA
         return "\(isa)\(nativeKernelsUseFMA ? " fma" : ""), \(GEMMKernel<Float>.mr)x\(GEMMKernel<Float>.nr) fp32 / \(GEMMKernel<Double>.mr)x\(GEMMKernel<Double>.nr) fp64"

@@ -1,4 +1,5 @@
 import BenchCore
+import BenchRuntime
 import Foundation
 
 /// The element-wise pieces of a training step: fused, in place, multi-threaded

@@ -1,4 +1,5 @@
 import BenchCore
+import BenchRuntime
 
 /// A 2-layer MLP training step on preallocated buffers (see `docs/training-kernels.md`).
 ///

@@ -1,4 +1,5 @@
 import BenchCore
+import BenchRuntime
 import Foundation
 
 /// Layer normalisation over the last dimension, and softmax rows: forward and backward,

@@ -1,4 +1,5 @@
 import BenchCore
+import BenchRuntime
 import Foundation
 
 /// One parameter tensor with its gradient and optimizer state.

@@ -1,4 +1,5 @@
 import BenchCore
+import BenchRuntime
 import Foundation
 
 /// An `mlp_step` case ready to run on some matrix engine.

@@ -1,4 +1,5 @@
 import BenchCore
+import BenchRuntime
 import Foundation
 
 /// Builds the prepared case of any training kernel (steps and per-op microkernels) for an engine.

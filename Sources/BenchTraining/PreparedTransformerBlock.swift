@@ -1,4 +1,5 @@
 import BenchCore
+import BenchRuntime
 import Foundation
 
 /// A `transformer_block_step` case ready to run on some matrix engine.

@@ -1,4 +1,5 @@
 import BenchCore
+import BenchRuntime
 
 /// Softmax cross-entropy over a vocabulary, forward and backward in one pass per row.
 public enum SoftmaxCrossEntropy {

@@ -1,4 +1,5 @@
 import BenchCore
+import BenchRuntime
 import Foundation
 
 /// A pre-LayerNorm decoder block training step on preallocated buffers (see

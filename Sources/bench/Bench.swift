@@ -1,5 +1,6 @@
 import ArgumentParser
 import BenchCore
+import BenchSession
 import Foundation
 
 /// The `bench` command line: thin commands over BenchCore.
@@ -9,22 +10,35 @@ import Foundation
 /// the finished rows.
 @main
 struct Bench: ParsableCommand {
-    static let version = "0.1.0"
-
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Price-performance benchmarks of ML training microkernels across CPUs and accelerators.",
-        version: version,
+        version: BenchVersion.current,
         subcommands: [RunCommand.self, CompareCommand.self, MergeCommand.self, SummarizeCommand.self, CatalogCommand.self, CalibrateCommand.self, ListCommand.self]
     )
 
     static func main() {
         // A plugin that dies must show up as an error on write, not kill bench with SIGPIPE.
         signal(SIGPIPE, SIG_IGN)
+        // A file-size limit (ulimit -f) must fail a write with a message, not kill bench.
+        signal(SIGXFSZ, SIG_IGN)
+        // Until a run installs its own handler (which saves finished rows), Ctrl-C or SIGTERM
+        // ends bench with one line and 130; nothing has been written yet.
+        for sig in [SIGINT, SIGTERM] {
+            signal(sig) { _ in
+                let line = "bench: interrupted before any case ran; nothing written\n"
+                _ = line.withCString { write(STDERR_FILENO, $0, strlen($0)) }
+                _exit(130)
+            }
+        }
         do {
             var command = try parseAsRoot()
             try command.run()
         } catch let failure as UsageError {
+            fail(failure.description, code: 2)
+        } catch let failure as SessionError {
+            fail(failure.description, code: 2)
+        } catch let failure as BenchCore.Comparator.InputError {
             fail(failure.description, code: 2)
         } catch let code as ExitCode {
             Foundation.exit(code.rawValue)

@@ -1,6 +1,7 @@
 import ArgumentParser
 import BenchCore
 import BenchModels
+import BenchSession
 import Foundation
 
 /// `bench catalog`: the devices, instances and prices the modeled backends and costs use.
@@ -8,23 +9,14 @@ struct CatalogCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "catalog", abstract: "List the catalog's devices and instances with their sourced specs and prices.")
 
-    @Option(help: "A catalog file that adds to or overrides the shipped one.")
-    var catalog: String?
-
-    @Option(help: "Pricing basis to show (falls back on-demand, capacity-block, 1yr-reserved, 3yr-reserved, spot).")
-    var pricing: String = "on-demand"
+    @OptionGroup var options: CatalogOptions
 
     @Flag(help: "Also print every number's source and date.")
     var sources = false
 
-    func validate() throws {
-        if !Catalog.pricingFallback.contains(pricing) {
-            throw ValidationError("--pricing: unknown basis '\(pricing)' (valid: \(Catalog.pricingFallback.joined(separator: ", ")))")
-        }
-    }
-
     func run() throws {
-        let c = try RunPlan.loadCatalog(catalog)
+        let c = try RunSessionConfiguration.catalog(options.catalog)
+        let pricing = options.pricing.name
         print("catalog \(c.catalogVersion) (schema \(c.schemaVersion), \(c.currency)); modeled profiles: \(Profile.builtIn.map { "\($0.id)=\($0.device)@\($0.instance)" }.joined(separator: ", "))")
         var devices: [[String]] = [["device", "kind", "fp32", "tf32", "bf16", "fp8", "memory", "bandwidth", "TDP"]]
         for d in c.devices {
@@ -35,7 +27,7 @@ struct CatalogCommand: ParsableCommand {
                             d.tdpWatts.map { "\(fixed($0.value, 0)) W" } ?? "-"])
         }
         print("\ndevices (dense peak TFLOP/s; sparse peaks are never used):")
-        print(ResultTable.align(devices, rightAligned: [2, 3, 4, 5, 6, 7, 8]))
+        print(TextTable.render(devices, rightAligned: [2, 3, 4, 5, 6, 7, 8]))
         var instances: [[String]] = [["instance", "device", "count", "vCPUs", "region", "USD/hour", "basis", "USD/hour per device"]]
         for inst in c.instances {
             let p = c.price(of: inst, basis: pricing)
@@ -44,7 +36,7 @@ struct CatalogCommand: ParsableCommand {
                               p.map { fixed($0.price.usdPerHour / Double(inst.deviceCount), 4) } ?? "-"])
         }
         print("\ninstances (\(pricing) prices; another basis is used when \(pricing) has none):")
-        print(ResultTable.align(instances, rightAligned: [2, 3, 5, 7]))
+        print(TextTable.render(instances, rightAligned: [2, 3, 5, 7]))
         if sources {
             print("\nsources:")
             for d in c.devices {

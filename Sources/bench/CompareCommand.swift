@@ -24,11 +24,11 @@ struct CompareCommand: ParsableCommand {
     @Argument(help: "Candidate CSV (optional with --backends: then both sides come from the baseline file).")
     var candidate: String?
 
-    @Option(help: "Metric: \(Metric.all.map(\.rawValue).joined(separator: ", ")).")
-    var metric: String = "median_s"
+    @Option(help: "Metric: \(Metric.all.map(\.rawValue).joined(separator: ", ")).", transform: Metric.parse)
+    var metric: Metric = .medianSeconds
 
-    @Option(help: "Relative threshold, written 5% or 0.05.")
-    var threshold: String = "5%"
+    @Option(help: "Relative threshold, written 5% or 0.05.", transform: Threshold.parse)
+    var threshold: Threshold = Threshold(fraction: 0.05)
 
     @Option(help: "JSON or YAML list of {case: REGEX, metric: NAME, threshold: 5%} overrides.")
     var thresholds: String?
@@ -39,8 +39,8 @@ struct CompareCommand: ParsableCommand {
     @Option(help: "Compare backend BASE (baseline side) with backend CAND (candidate side): BASE,CAND.")
     var backends: String?
 
-    @Option(help: "Output format: table, markdown, json, junit.")
-    var format: String = "table"
+    @Option(help: "Output format: table, markdown, json, junit.", transform: ReportFormat.parse)
+    var format: ReportFormat = .table
 
     @Option(help: "Write the report to this file instead of standard output.")
     var out: String?
@@ -55,37 +55,33 @@ struct CompareCommand: ParsableCommand {
     var allowCrossHost = false
 
     func validate() throws {
-        if Metric(rawValue: metric) == nil {
-            throw ValidationError("--metric: unknown metric '\(metric)' (valid: \(Metric.all.map(\.rawValue).joined(separator: ", ")))")
-        }
-        if ComparisonOptions.parseThreshold(threshold) == nil {
-            throw ValidationError("--threshold: '\(threshold)' is not a threshold like 5% or 0.05")
-        }
         if !(alpha > 0 && alpha < 1) { throw ValidationError("--alpha must be between 0 and 1 (got \(alpha))") }
-        if ReportFormat(rawValue: format) == nil {
-            throw ValidationError("--format: unknown format '\(format)' (valid: \(ReportFormat.allCases.map(\.rawValue).joined(separator: ", ")))")
-        }
         if let b = backends, b.split(separator: ",").count != 2 {
             throw ValidationError("--backends takes BASE_ID,CAND_ID (got '\(b)')")
         }
         if candidate == nil && backends == nil { throw ValidationError("give a candidate CSV (or --backends BASE,CAND to compare two backends of one file)") }
+        if let out {
+            for input in [baseline, candidate].compactMap({ $0 }) where OutputFile.isSame(out, input) {
+                throw ValidationError("--out '\(out)' is the input '\(input)'; the report would replace it")
+            }
+        }
     }
 
     func run() throws {
         var options = try makeOptions()
         options.allowCrossHost = allowCrossHost
-        let report = try CompareCommand.compare(baseline: baseline, candidate: candidate ?? baseline, options: options)
+        let report = try Comparator.compare(baselinePath: baseline, candidatePath: candidate ?? baseline, options: options)
         try emit(report)
-        throw ExitCode(CompareCommand.exitStatus(report, strict: strict, failOnModelChange: failOnModelChange))
+        throw ExitCode(Comparator.exitStatus(report, strict: strict, failOnModelChange: failOnModelChange))
     }
 
     func makeOptions() throws -> ComparisonOptions {
         var options = ComparisonOptions()
-        options.metric = Metric(rawValue: metric) ?? .medianSeconds
-        options.threshold = ComparisonOptions.parseThreshold(threshold) ?? 0.05
+        options.metric = metric
+        options.threshold = threshold.fraction
         options.alpha = alpha
         if let b = backends {
-            let parts = b.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+            let parts = b.split(separator: ",").map { BackendID($0.trimmingCharacters(in: .whitespaces)) }
             options.backendPair = (parts[0], parts[1])
         }
         if let file = thresholds {
@@ -98,43 +94,15 @@ struct CompareCommand: ParsableCommand {
         return options
     }
 
-    /// Loads both files and compares them; bad input becomes a one-line usage error.
-    static func compare(baseline: String, candidate: String, options: ComparisonOptions) throws -> ComparisonReport {
-        let base: ResultSet, cand: ResultSet
-        do {
-            base = try ResultSet(path: baseline)
-            cand = candidate == baseline ? base : try ResultSet(path: candidate)
-        } catch {
-            throw UsageError("\(error)")
-        }
-        for set in [base, cand] where set.rows.isEmpty {
-            throw UsageError("\(set.path): record 1: header only, no rows to compare")
-        }
-        if let pair = options.backendPair {
-            for (set, id) in [(base, pair.baseline), (cand, pair.candidate)] where !set.rows.contains(where: { $0.backend == id }) {
-                throw UsageError("--backends: \(set.path) has no rows of backend '\(id)' (it has \(Set(set.rows.map(\.backend)).sorted().joined(separator: ", ")))")
-            }
-        }
-        return Comparator.compare(base, cand, options: options)
-    }
-
-    /// 1 on a regression (or a model change with the flag, or doubtful rows with --strict), else 0.
-    static func exitStatus(_ report: ComparisonReport, strict: Bool, failOnModelChange: Bool) -> Int32 {
-        if report.count(.regressed) > 0 { return 1 }
-        if failOnModelChange && report.count(.modelChanged) > 0 { return 1 }
-        if strict && (report.count(.inconclusive) > 0 || report.count(.notComparable) > 0) { return 1 }
-        return 0
-    }
-
     func emit(_ report: ComparisonReport) throws {
-        let fmt = ReportFormat(rawValue: format) ?? .table
+        let fmt = format
         let color = out == nil && fmt == .table && isatty(STDOUT_FILENO) == 1
         let text = fmt.render(report, color: color) + "\n"
         if let out {
             do {
-                try text.write(toFile: out, atomically: true, encoding: .utf8)
+                try OutputFile.write(Data(text.utf8), to: out)
             } catch {
-                throw UsageError("--out '\(out)': \(error.localizedDescription)")
+                throw UsageError("--out: \(error)")
             }
         } else {
             print(text, terminator: "")

@@ -1,5 +1,6 @@
 import ArgumentParser
 import BenchCore
+import BenchSession
 import Foundation
 
 /// `bench merge`: combine result CSVs (and their sidecars) into one.
@@ -23,35 +24,17 @@ struct MergeCommand: ParsableCommand {
     }
 
     func run() throws {
-        let destination = try RunPlan.destination(out, suite: "merged")
+        let destination = try OutputPath.resolve(out, stem: "merged")
         var sets: [ResultSet] = []
         for f in files {
             do { sets.append(try ResultSet(path: f)) } catch { throw UsageError("\(error)") }
         }
-        let merged: (columns: [String], rows: [ResultRow], samples: [SidecarRow], sources: [MergedSource])
+        let count: Int
         do {
-            merged = try ResultMerger.merge(sets, preferLatest: prefer == "latest")
+            count = try ResultMerger.write(sets, to: destination, preferLatest: prefer == "latest")
         } catch {
             throw UsageError("\(error)")
         }
-        do {
-            let writer = try ResultWriter(destination: destination, columns: merged.columns)
-            for (row, sample) in zip(merged.rows, merged.rows.map { r in merged.samples.first { $0.key == r.key } ?? SidecarRow(key: r.key, status: r.status) }) {
-                try writer.append(row, samples: sample)
-            }
-            let base = sets[0].sidecar
-            try writer.finish { rows in
-                var s = Sidecar(
-                    runID: UUID().uuidString.lowercased(), csvFile: destination.lastPathComponent,
-                    suite: Set(merged.rows.map(\.suite)).sorted().joined(separator: ","),
-                    startedAt: merged.rows.map(\.timestamp).min() ?? "", finishedAt: Timestamp.iso(Date()), interrupted: false,
-                    environment: base?.environment ?? HostEnvironment.unknown, rows: rows)
-                s.mergedFrom = merged.sources
-                return s
-            }
-        } catch {
-            throw UsageError("\(error)")
-        }
-        print("merged \(merged.rows.count) rows from \(files.count) files: \(destination.path)")
+        print("merged \(count) rows from \(files.count) files: \(destination.path)")
     }
 }

@@ -1,11 +1,11 @@
 import ArgumentParser
 import BenchBLAS
 import BenchCore
-import BenchModels
-import BenchSwiftKernels
+import BenchSession
 import Foundation
 
-/// `bench run`: runs a suite on backends and writes a results CSV and sidecar.
+/// `bench run`: parses the options into a ``RunRequest``, runs a ``RunSession`` with the
+/// terminal reporter, and maps the outcome to an exit status.
 struct RunCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
@@ -27,15 +27,14 @@ struct RunCommand: ParsableCommand {
     var casePattern: String?
 
     @Option(help: "Comma-separated dtypes to run (e.g. fp32,fp64).")
-    var dtype: String?
+    var dtype: DTypeList?
 
-    @Option(help: "Worker threads per backend (default: all cores).")
-    var threads: Int?
+    @OptionGroup var threads: ThreadsOption
 
-    @Option(help: "Seconds per case, warm-up included (default 2; --quick 0.2).")
+    @Option(parsing: .unconditional, help: "Seconds per case, warm-up included (default 2; --quick 0.2).")
     var budget: Double?
 
-    @Option(name: .customLong("min-samples"), help: "Fewest samples per case, even past the budget (default 10; --quick 6; at least 6).")
+    @Option(name: .customLong("min-samples"), parsing: .unconditional, help: "Fewest samples per case, even past the budget (default 10; --quick 6; 6 to 100000).")
     var minSamples: Int?
 
     @Option(help: "Output CSV path (default results/<suite>-<UTC timestamp>.csv); the sidecar goes beside it as .json.")
@@ -50,32 +49,20 @@ struct RunCommand: ParsableCommand {
     @Option(name: .customLong("plugin-arg"), parsing: .unconditionalSingleValue, help: "An argument passed to every plugin (repeatable).")
     var pluginArg: [String] = []
 
-    @Option(name: .customLong("case-timeout"), help: "Seconds a plugin may take for one prepare, run, verify or teardown (default 60).")
+    @Option(name: .customLong("case-timeout"), parsing: .unconditional, help: "Seconds a plugin may take for one prepare, run, verify or teardown (default 60).")
     var caseTimeout: Double = 60
 
     @Option(name: .customLong("with-model"), help: "A host profile from bench calibrate: add the model's prediction and its error to every measured row.")
     var withModel: String?
 
-    @Option(help: "A catalog file (JSON or YAML) that adds to or overrides the shipped one.")
-    var catalog: String?
-
-    @Option(help: "Pricing basis: on-demand, capacity-block, 1yr-reserved, 3yr-reserved, spot (falls back in that order).")
-    var pricing: String = "on-demand"
-
-    @Option(help: "Override one instance's price for this run: INSTANCE=USD per hour (repeatable).")
-    var price: [String] = []
-
-    @Option(name: .customLong("host-instance"), help: "The catalog instance this machine is, to price the measured backends.")
-    var hostInstance: String?
-
-    @Option(name: .customLong("host-price"), help: "This machine's price in USD per hour, to price the measured backends.")
-    var hostPrice: Double?
+    @OptionGroup var catalog: CatalogOptions
+    @OptionGroup var hostPricing: HostPricingOptions
 
     @Option(help: "Compare the results with this baseline CSV when the run ends (same exit codes as bench compare).")
     var baseline: String?
 
-    @Option(help: "With --baseline: the regression threshold, 5% or 0.05.")
-    var threshold: String = "5%"
+    @Option(help: "With --baseline: the regression threshold, 5% or 0.05.", transform: Threshold.parse)
+    var threshold: Threshold = Threshold(fraction: 0.05)
 
     @Flag(name: .customLong("fail-on-model-change"), help: "With --baseline: fail when a modeled value changed.")
     var failOnModelChange = false
@@ -84,30 +71,19 @@ struct RunCommand: ParsableCommand {
     var blasCoreType: String?
 
     func validate() throws {
-        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1 (got \(threads))") }
         if let budget, !(budget > 0) || !budget.isFinite { throw ValidationError("--budget must be a positive number of seconds (got \(budget))") }
         if let minSamples, minSamples < 6 {
             throw ValidationError("--min-samples must be at least 6, the fewest that give a 95% CI of the median (got \(minSamples))")
         }
+        if let minSamples, minSamples > MeasurementPolicy.sampleCap {
+            throw ValidationError("--min-samples \(minSamples) is above the sample cap of \(MeasurementPolicy.sampleCap)")
+        }
         if !(caseTimeout > 0) || !caseTimeout.isFinite { throw ValidationError("--case-timeout must be a positive number of seconds (got \(caseTimeout))") }
-        if !Catalog.pricingFallback.contains(pricing) {
-            throw ValidationError("--pricing: unknown basis '\(pricing)' (valid: \(Catalog.pricingFallback.joined(separator: ", ")))")
-        }
-        if let hostPrice, !(hostPrice > 0) || !hostPrice.isFinite {
-            throw ValidationError("--host-price must be a positive number of USD per hour (got \(hostPrice))")
-        }
-        if hostPrice != nil, hostInstance != nil { throw ValidationError("give --host-instance or --host-price, not both") }
-        for p in price {
-            let parts = p.split(separator: "=", maxSplits: 1)
-            guard parts.count == 2, let v = Double(parts[1]), v > 0, v.isFinite else {
-                throw ValidationError("--price '\(p)': expected INSTANCE=USD with a positive price")
-            }
-        }
-        if ComparisonOptions.parseThreshold(threshold) == nil {
-            throw ValidationError("--threshold: '\(threshold)' is not a threshold like 5% or 0.05")
-        }
         if let baseline, !FileManager.default.isReadableFile(atPath: baseline) {
             throw ValidationError("--baseline: '\(baseline)' does not exist or is not readable")
+        }
+        if let baseline, let out, OutputFile.isSame(baseline, out) {
+            throw ValidationError("--out '\(out)' is the --baseline file; the run would overwrite the baseline before comparing")
         }
         if let blasCoreType, blasCoreType != "auto",
            !OpenBLAS.knownCoreTypes.contains(where: { $0.caseInsensitiveCompare(blasCoreType) == .orderedSame }) {
@@ -115,22 +91,46 @@ struct RunCommand: ParsableCommand {
         }
     }
 
+    /// The typed request the session resolves.
+    var request: RunRequest {
+        var r = RunRequest()
+        r.suite = suite
+        r.backends = backend
+        r.casePattern = casePattern
+        r.dtypes = dtype?.dtypes
+        r.threads = threads.threads
+        r.budgetSeconds = budget
+        r.minSamples = minSamples
+        r.out = out
+        r.quick = quick
+        r.addedCases = addCase
+        r.pluginArguments = pluginArg
+        r.caseTimeoutSeconds = caseTimeout
+        r.hostProfile = withModel
+        r.pricing = hostPricing.request(catalog: catalog)
+        r.requestedBLASCoreType = blasCoreType
+        return r
+    }
+
     func run() throws {
         let cpu = HostProbe.cpuInfo()
         try BuildInfo.checkISA(cpuFlags: cpu.flags)
-        let plan = try RunPlan(command: self, cpu: cpu)
+        let configuration = try RunSessionConfiguration(resolving: request, cpu: cpu)
         try reexecForCoreTypeIfNeeded(cpuFlags: cpu.flags)
         // Check the baseline before running anything, so a bad one fails fast.
         if let baseline {
             do { _ = try ResultSet(path: baseline) } catch { throw UsageError("--baseline: \(error)") }
         }
-        var status = try plan.execute()
+        if let warning = threads.oversubscription { printError(warning) }
+        let reporter = TerminalReporter(progress: isatty(STDERR_FILENO) == 1)
+        let summary = try RunSession(configuration: configuration).run(reporter: reporter)
+        var status: Int32 = summary.failures.isEmpty ? 0 : 1
         if let baseline {
             var options = ComparisonOptions()
-            options.threshold = ComparisonOptions.parseThreshold(threshold) ?? 0.05
-            let report = try CompareCommand.compare(baseline: baseline, candidate: plan.destination.path, options: options)
+            options.threshold = threshold.fraction
+            let report = try Comparator.compare(baselinePath: baseline, candidatePath: summary.destination.path, options: options)
             print(ReportFormat.table.render(report, color: isatty(STDOUT_FILENO) == 1))
-            status = max(status, CompareCommand.exitStatus(report, strict: false, failOnModelChange: failOnModelChange))
+            status = max(status, Comparator.exitStatus(report, strict: false, failOnModelChange: failOnModelChange))
         }
         throw ExitCode(status)
     }

@@ -51,9 +51,9 @@ struct CompareCLITests {
     /// Bad input: one line naming the file, record and column; exit 2.
     static let badFiles: [(String, String, String)] = [
         ("empty.csv", "", "record 1: no header row"),
-        ("header.csv", ResultSchema.columns.joined(separator: ",") + "\n", "header only"),
+        ("header.csv", ResultSchema.columnNames.joined(separator: ",") + "\n", "header only"),
         ("missing.csv", "schema_version,run_id,timestamp\n1,a,b\n", "missing required column 'suite'"),
-        ("order.csv", ResultSchema.columns.joined(separator: ",").replacingOccurrences(of: "suite,case_id", with: "case_id,suite") + "\n", "out of order"),
+        ("order.csv", ResultSchema.columnNames.joined(separator: ",").replacingOccurrences(of: "suite,case_id", with: "case_id,suite") + "\n", "out of order"),
         ("garbage.csv", String(decoding: (0..<600).map { UInt8(($0 * 37 + 11) % 256) }, as: UTF8.self), "garbage.csv"),
     ]
 

@@ -102,7 +102,7 @@ struct PluginTests {
             ["run", "--suite", "training", "--quick", "--dtype", "fp32", "--backend", "cpu-blas,plugin:\(plugin)", "--out", out.path])
         #expect(r.status == 0, "stderr: \(r.stderr)")
         let rows = try ResultReader.read(path: out.path).rows
-        let pluginRows = rows.filter { $0.backend == id }
+        let pluginRows = rows.filter { $0.backend.rawValue == id }
         #expect(Set(pluginRows.map(\.kernel)) == ["mlp_step", "transformer_block_step", "layernorm_fwd_bwd", "softmax_xent_fwd_bwd",
                                                "attention_fwd_bwd", "adamw_update"])
         for row in pluginRows {

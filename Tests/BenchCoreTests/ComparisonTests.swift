@@ -149,8 +149,8 @@ struct ComparisonVerdictTests {
         b.backendKind = .modeled
         a.samples = 0
         b.samples = 0
-        let report = Comparator.compare(ResultSet(path: "a", columns: ResultSchema.columns, rows: [a], sidecar: nil),
-                                        ResultSet(path: "b", columns: ResultSchema.columns, rows: [b], sidecar: nil),
+        let report = Comparator.compare(ResultSet(path: "a", columns: ResultSchema.columnNames, rows: [a], sidecar: nil),
+                                        ResultSet(path: "b", columns: ResultSchema.columnNames, rows: [b], sidecar: nil),
                                         options: ComparisonOptions())
         #expect(report.rows.first?.verdict == .modelChanged)
     }

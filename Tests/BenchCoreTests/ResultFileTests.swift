@@ -14,7 +14,7 @@ struct ResultFileTests {
 
     @Test("the header is exactly the v1 columns in order")
     func header() {
-        #expect(ResultSchema.v1Columns.joined(separator: ",") ==
+        #expect(ResultSchema.requiredColumnNames.joined(separator: ",") ==
             "schema_version,run_id,timestamp,suite,case_id,kernel,dtype,shape,backend,backend_kind,device,threads,status,samples,median_s,p10_s,p90_s,ci_low_s,ci_high_s,flops,bytes,tflops,throughput,throughput_unit,price_usd_per_hour,usd_per_pflop,usd_per_million_units,notes")
     }
 
@@ -37,9 +37,9 @@ struct ResultFileTests {
         let text = try String(contentsOf: dest, encoding: .utf8)
         #expect(text.contains(",\"gemm/fp32/M=64,N=64,K=64\",gemm,fp32,\"M=64,N=64,K=64\",cpu-blas,"))
         let read = try ResultReader.read(path: dest.path)
-        #expect(read.columns == ResultSchema.v1Columns + ["mfu", "tokens_per_step", "bound", "perf_per_dollar", "catalog_version"])
+        #expect(read.columns == ResultSchema.requiredColumnNames + ["mfu", "tokens_per_step", "bound", "perf_per_dollar", "catalog_version", "plugin_overhead_s", "model_s", "model_error"])
         #expect(read.rows.map(\.fields) == rows.map(\.fields))
-        #expect(read.rows[0].extraColumns.map(\.name) == ["mfu", "tokens_per_step", "bound", "perf_per_dollar", "catalog_version"])
+        #expect(read.rows == rows)
         let sidecar = try ResultReader.readSidecar(path: dir.appendingPathComponent("run.json").path)
         #expect(sidecar.schemaVersion == 1)
         #expect(sidecar.rows.map(\.key) == rows.map(\.key))
@@ -51,7 +51,7 @@ struct ResultFileTests {
         let s = Sidecar(runID: "r", csvFile: "x.csv", suite: "matmul", startedAt: "a", finishedAt: "b", interrupted: true,
                         environment: sampleEnvironment(),
                         rows: [SidecarRow(key: RowKey(suite: "matmul", caseID: "c", backend: "b", threads: 2), status: .ok,
-                                          samplesSeconds: [1], callsPerSample: 3, warmupCalls: 4, stopReason: "budget")])
+                                          samplesSeconds: [1], callsPerSample: 3, warmupCalls: 4, stopReason: .budget)])
         let json = try #require(String(data: try JSONEncoder().encode(s), encoding: .utf8))
         for key in ["\"schema_version\"", "\"run_id\"", "\"csv_file\"", "\"interrupted\"", "\"cpu_model\"", "\"compiled_isa\"",
                     "\"kernel_variant\"", "\"git_commit\"", "\"command_line\"", "\"samples_s\"", "\"calls_per_sample\"",
@@ -66,12 +66,13 @@ struct ResultFileTests {
         let dir = try temporaryDirectory()
         let path = dir.appendingPathComponent("x.csv").path
         let row = makeRow()
-        let header = (ResultSchema.v1Columns + ["mfu"]).joined(separator: ",")
-        let fields = row.fields.map { $0.contains(",") ? "\"\($0)\"" : $0 } + ["0.5"]
+        let header = (ResultSchema.requiredColumnNames + ["mfu", "from_a_later_build"]).joined(separator: ",")
+        let fields = row.fields.prefix(ResultSchema.requiredCount).map { $0.contains(",") ? "\"\($0)\"" : $0 } + ["0.5", "x"]
         try (header + "\r\n" + fields.joined(separator: ",") + "\r\n").write(toFile: path, atomically: true, encoding: .utf8)
         let read = try ResultReader.read(path: path)
         #expect(read.rows.count == 1)
-        #expect(read.rows[0].extraColumns.map(\.name) == ["mfu"])
+        #expect(read.rows[0].mfu == 0.5)
+        #expect(read.rows[0].bound == nil)
         #expect(read.rows[0].medianSeconds == row.medianSeconds)
     }
 
@@ -101,10 +102,10 @@ struct ResultFileTests {
     func badField(index: Int, value: String, message: String) throws {
         let dir = try temporaryDirectory()
         let path = dir.appendingPathComponent("bad.csv").path
-        var fields = makeRow().fields
+        var fields = Array(makeRow().fields.prefix(ResultSchema.requiredCount))
         fields[index] = value
         let line = fields.map { $0.contains(",") ? "\"\($0)\"" : $0 }.joined(separator: ",")
-        try (ResultSchema.v1Columns.joined(separator: ",") + "\n" + line + "\n").write(toFile: path, atomically: true, encoding: .utf8)
+        try (ResultSchema.requiredColumnNames.joined(separator: ",") + "\n" + line + "\n").write(toFile: path, atomically: true, encoding: .utf8)
         #expect {
             try ResultReader.read(path: path)
         } throws: { error in

@@ -5,7 +5,7 @@ import Testing
 @Suite("Summaries over rounds")
 struct RoundSummaryTests {
     func round(_ rows: [ResultRow]) -> ResultSet {
-        ResultSet(path: "round.csv", columns: ResultSchema.v1Columns, rows: rows, sidecar: nil)
+        ResultSet(path: "round.csv", columns: ResultSchema.columnNames, rows: rows, sidecar: nil)
     }
 
     @Test("the median over rounds is taken per case, backend and threads, and A/B divides the medians")

@@ -75,8 +75,8 @@ public func makeRow(
     let kc = try? KernelCase(parsing: caseID)
     return ResultRow(
         runID: "00000000-0000-0000-0000-000000000001", timestamp: "2026-11-26T00:00:00Z", suite: "matmul",
-        caseID: caseID, kernel: kc?.kernel ?? "gemm", dtype: kc?.dtype.rawValue ?? "fp32", shape: kc?.shape ?? "",
-        backend: backend, backendKind: .measured, device: "test CPU", threads: threads, status: status,
+        caseID: caseID, kernel: kc?.kernel ?? "gemm", dtype: kc?.dtype ?? .fp32, shape: kc?.shape ?? "",
+        backend: BackendID(backend), backendKind: .measured, device: "test CPU", threads: threads, status: status,
         samples: median == nil ? 0 : 10, medianSeconds: median, p10Seconds: median.map { $0 * 0.99 },
         p90Seconds: median.map { $0 * 1.02 }, ciLowSeconds: median.map { $0 * 0.995 },
         ciHighSeconds: median.map { $0 * 1.005 }, flops: 524288, bytes: 49152,

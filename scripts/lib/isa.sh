@@ -1,46 +1,71 @@
 # Sourced by scripts/build and scripts/test: detects the host's vector ISA and
 # sets BENCH_ISA and the SwiftPM flag array BENCH_FLAGS (compiler flags reach
 # every module, Swift and C alike, so Package.swift stays free of unsafe flags).
-# Override with BENCH_ISA=avx512|avx2|portable in the environment.
+# Override with BENCH_ISA=avx512|avx2|portable|neon in the environment. The variants and the
+# CPU flags each needs come from the ISA ladder, Sources/CBenchSupport/include/bench_isa_ladder.def.
 
-bench_detect_isa() {
-    local flags arch
+bench_ladder=$(dirname "${BASH_SOURCE[0]}")/../../Sources/CBenchSupport/include/bench_isa_ladder.def
+
+# The rungs of the ISA ladder (the one definition, shared with the binary's HostProbe) as
+# lines "NAME ARCH FLAGS...", widest first.
+bench_ladder_rungs() {
+    sed -n 's/^BENCH_ISA(\([a-z0-9_]*\), *\([a-z0-9_]*\), *"\(.*\)")$/\1 \2 \3/p' "$bench_ladder"
+}
+
+# The cpuinfo flags of this machine (BENCH_CPU_FLAGS overrides, as for the binary).
+bench_cpu_flags() {
+    if [ -n "${BENCH_CPU_FLAGS:-}" ]; then echo " $BENCH_CPU_FLAGS "; return; fi
+    echo " $(grep -m1 -E '^(flags|Features)[[:space:]]*:' /proc/cpuinfo 2>/dev/null | cut -d: -f2) "
+}
+
+# The variants this CPU can run, widest first (what scripts/test checks besides the native one).
+bench_runnable_isas() {
+    local arch flags out=() name rarch required ok f
     arch=$(uname -m)
-    flags=$(grep -m1 -E '^(flags|Features)[[:space:]]*:' /proc/cpuinfo 2>/dev/null || true)
-    if [ "$arch" = "x86_64" ]; then
-        if grep -qw avx512f <<<"$flags" && grep -qw avx512bw <<<"$flags" && grep -qw avx512vl <<<"$flags"; then
-            echo avx512
-        elif grep -qw avx2 <<<"$flags" && grep -qw fma <<<"$flags"; then
-            echo avx2
-        else
-            echo portable
-        fi
-    elif [ "$arch" = "aarch64" ]; then
-        echo neon
-    else
-        echo portable
-    fi
+    flags=$(bench_cpu_flags)
+    while read -r name rarch required; do
+        [ "$rarch" = "$arch" ] || continue
+        ok=1
+        for f in $required; do [[ "$flags" == *" $f "* ]] || { ok=0; break; }; done
+        [ "$ok" = 1 ] && out+=("$name")
+    done < <(bench_ladder_rungs)
+    [ ${#out[@]} -gt 0 ] || out=(portable)
+    echo "${out[*]}"
+}
+
+# The widest variant this CPU can run.
+bench_detect_isa() {
+    local all
+    all=$(bench_runnable_isas)
+    echo "${all%% *}"
+}
+
+# Whether $1 names a rung of the ladder.
+bench_known_isa() {
+    bench_ladder_rungs | awk '{print $1}' | grep -qx "$1"
+}
+
+# Whether this CPU can run variant $1.
+bench_can_run_isa() {
+    [[ " $(bench_runnable_isas) " == *" $1 "* ]]
 }
 
 # Sets BENCH_FLAGS for the ISA named in $1.
 bench_flags_for() {
     case "$1" in
-        avx512) BENCH_FLAGS=(-Xswiftc -target-cpu -Xswiftc skylake-avx512 -Xcc -march=skylake-avx512 -Xswiftc -DBENCH_FMA) ;;
-        avx2) BENCH_FLAGS=(-Xswiftc -target-cpu -Xswiftc haswell -Xcc -march=haswell -Xswiftc -DBENCH_FMA) ;;
-        # FMA is part of the AArch64 base ISA.
-        neon) BENCH_FLAGS=(-Xswiftc -DBENCH_FMA) ;;
+        avx512) BENCH_FLAGS=(-Xswiftc -target-cpu -Xswiftc skylake-avx512 -Xcc -march=skylake-avx512 -Xswiftc -DBENCH_FMA -Xswiftc -DBENCH_AVX512) ;;
+        avx2) BENCH_FLAGS=(-Xswiftc -target-cpu -Xswiftc haswell -Xcc -march=haswell -Xswiftc -DBENCH_FMA -Xswiftc -DBENCH_AVX2) ;;
+        # FMA is part of the AArch64 base ISA. Neoverse V1 (Graviton3) and V2 (Graviton4) get
+        # their own tuning when /proc/cpuinfo names them (CPU part 0xd40 / 0xd4f).
+        neon)
+            BENCH_FLAGS=(-Xswiftc -DBENCH_FMA)
+            case "$(grep -m1 'CPU part' /proc/cpuinfo 2>/dev/null | awk '{print $NF}')" in
+                0xd40) BENCH_FLAGS+=(-Xswiftc -target-cpu -Xswiftc neoverse-v1 -Xcc -mcpu=neoverse-v1) ;;
+                0xd4f) BENCH_FLAGS+=(-Xswiftc -target-cpu -Xswiftc neoverse-v2 -Xcc -mcpu=neoverse-v2) ;;
+            esac
+            ;;
         portable) BENCH_FLAGS=() ;;
         *) echo "scripts: unknown BENCH_ISA '$1' (avx512, avx2, neon, portable)" >&2; exit 2 ;;
-    esac
-}
-
-# The variants this CPU can run, widest first (what scripts/test checks besides the native one).
-bench_runnable_isas() {
-    case "$(bench_detect_isa)" in
-        avx512) echo "avx512 avx2 portable" ;;
-        avx2) echo "avx2 portable" ;;
-        neon) echo "neon portable" ;;
-        *) echo "portable" ;;
     esac
 }
 

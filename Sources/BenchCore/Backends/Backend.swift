@@ -1,10 +1,12 @@
 /// The identifier of a backend, as written in the CSV `backend` column.
 ///
 /// An open set (plugins bring their own ids), so a struct with static members.
-public struct BackendID: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
+public struct BackendID: RawRepresentable, Hashable, Sendable, Comparable, Codable, CustomStringConvertible, ExpressibleByStringLiteral {
     public var rawValue: String
     public init(rawValue: String) { self.rawValue = rawValue }
     public init(_ rawValue: String) { self.rawValue = rawValue }
+    public init(stringLiteral value: String) { rawValue = value }
+    public static func < (l: BackendID, r: BackendID) -> Bool { l.rawValue < r.rawValue }
 
     /// GEMM through OpenBLAS's CBLAS interface.
     public static let cpuBLAS = BackendID("cpu-blas")
@@ -59,13 +61,14 @@ public protocol PreparedCase: AnyObject {
     func verify() -> Verification
     /// Frees the case's resources once its row is finished.
     func teardown()
-    /// Anything the row's notes should say about how it ran (e.g. a plugin's protocol overhead).
-    var runNotes: String? { get }
+    /// Seconds per sample spent outside the timed samples (a plugin's protocol exchanges),
+    /// written in the `plugin_overhead_s` column; `nil` when the case has no such cost.
+    var overheadSecondsPerSample: Double? { get }
 }
 
 extension PreparedCase {
     public func teardown() {}
-    public var runNotes: String? { nil }
+    public var overheadSecondsPerSample: Double? { nil }
 }
 
 /// A prepared case that times itself on its device's clock (an out-of-process plugin).

@@ -1,5 +1,5 @@
 /// What bounds a modeled step: the compute units, memory bandwidth, or per-kernel overhead.
-public enum Bound: String, Sendable, Codable {
+public enum Bound: String, Sendable, Codable, CaseIterable {
     case compute, memory, overhead
 }
 

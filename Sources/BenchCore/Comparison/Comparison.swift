@@ -4,7 +4,7 @@ import Foundation
 public struct RowComparison: Sendable {
     /// Suite, case and threads of the pair; `backend` is the candidate's (or the only side's).
     public var key: RowKey
-    public var baselineBackend: String?
+    public var baselineBackend: BackendID?
     public var baseline: Double?
     public var candidate: Double?
     /// `candidate / baseline − 1` of the metric (as a fraction).
@@ -23,7 +23,7 @@ public struct RowComparison: Sendable {
 
 /// Per-backend counts and the geometric mean of candidate/baseline ratios.
 public struct BackendSummary: Sendable {
-    public var backend: String
+    public var backend: BackendID
     public var counts: [Verdict: Int]
     /// Geometric mean of `candidate / baseline` of the metric over rows with both values.
     public var geometricMeanRatio: Double?
@@ -39,8 +39,8 @@ public struct ComparisonReport: Sendable {
     public var notes: [String]
 
     public var summaries: [BackendSummary] {
-        var order: [String] = []
-        var byBackend: [String: [RowComparison]] = [:]
+        var order: [BackendID] = []
+        var byBackend: [BackendID: [RowComparison]] = [:]
         for r in rows {
             if byBackend[r.key.backend] == nil { order.append(r.key.backend) }
             byBackend[r.key.backend, default: []].append(r)
@@ -78,7 +78,7 @@ public enum Comparator {
                 ? "environments differ (\(d)); compared anyway (--allow-cross-host)"
                 : "environments differ (\(d)); measured rows are not_comparable (pass --allow-cross-host to compare them)")
         }
-        struct PairKey: Hashable { var suite: String, caseID: String, threads: Int, backend: String }
+        struct PairKey: Hashable { var suite: String, caseID: String, threads: Int, backend: BackendID }
         func pairKey(_ r: ResultRow, backendAgnostic: Bool) -> PairKey {
             PairKey(suite: r.suite, caseID: r.caseID, threads: r.threads, backend: backendAgnostic ? "" : r.backend)
         }
@@ -131,8 +131,8 @@ public enum Comparator {
                 r.verdict = .unchanged
             } else {
                 r.verdict = .modelChanged
-                let v1 = b.extraColumns.first { $0.name == "catalog_version" }?.value ?? "?"
-                let v2 = c.extraColumns.first { $0.name == "catalog_version" }?.value ?? "?"
+                let v1 = b.catalogVersion ?? "?"
+                let v2 = c.catalogVersion ?? "?"
                 r.reason = "modeled value changed (catalog \(v1) → \(v2))"
             }
             return r

@@ -12,7 +12,7 @@ public struct ComparisonOptions: Sendable {
     /// Compare measured rows from different hosts or BLAS core types.
     public var allowCrossHost = false
     /// Compare backend `baseline` rows with backend `candidate` rows instead of like with like.
-    public var backendPair: (baseline: String, candidate: String)?
+    public var backendPair: (baseline: BackendID, candidate: BackendID)?
 
     public init() {}
 

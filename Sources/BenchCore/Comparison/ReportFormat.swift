@@ -46,7 +46,7 @@ enum ReportRenderer {
 
     static func backendLabel(_ r: RowComparison) -> String {
         if let b = r.baselineBackend, b != r.key.backend { return "\(b)→\(r.key.backend)" }
-        return r.key.backend
+        return r.key.backend.rawValue
     }
 
     static func detail(_ r: RowComparison) -> String {
@@ -69,12 +69,7 @@ enum ReportRenderer {
                          number(r.candidate), percent(r.relativeChange), String(format: "%.1f%%", r.threshold * 100), detail(r)])
             verdicts.append(r.verdict)
         }
-        let widths = rows[0].indices.map { i in rows.map { $0[i].count }.max() ?? 0 }
-        var lines = rows.enumerated().map { index, row in
-            let line = row.enumerated().map { i, cell in
-                let pad = String(repeating: " ", count: widths[i] - cell.count)
-                return (4...7).contains(i) ? pad + cell : cell + pad
-            }.joined(separator: "  ")
+        var lines = TextTable.lines(rows, rightAligned: [4, 5, 6, 7]).enumerated().map { index, line in
             guard color, let v = verdicts[index] else { return line }
             switch v {
             case .regressed, .modelChanged: return "\u{1B}[31m\(line)\u{1B}[0m"
@@ -109,13 +104,13 @@ enum ReportRenderer {
     static func json(_ report: ComparisonReport) -> String {
         func opt(_ v: Double?) -> Any { v.map { $0 as Any } ?? NSNull() }
         let rows: [[String: Any]] = sorted(report).map { r in
-            ["suite": r.key.suite, "case_id": r.key.caseID, "backend": r.key.backend, "baseline_backend": r.baselineBackend ?? NSNull(),
+            ["suite": r.key.suite, "case_id": r.key.caseID, "backend": r.key.backend.rawValue, "baseline_backend": r.baselineBackend?.rawValue ?? NSNull(),
              "threads": r.key.threads, "baseline": opt(r.baseline), "candidate": opt(r.candidate),
              "relative_change": opt(r.relativeChange), "threshold": r.threshold, "verdict": r.verdict.rawValue,
              "evidence": r.evidence, "reason": r.reason]
         }
         let summaries: [[String: Any]] = report.summaries.map { s in
-            ["backend": s.backend, "counts": Dictionary(uniqueKeysWithValues: s.counts.map { ($0.key.rawValue, $0.value) }),
+            ["backend": s.backend.rawValue, "counts": Dictionary(uniqueKeysWithValues: s.counts.map { ($0.key.rawValue, $0.value) }),
              "geometric_mean_ratio": opt(s.geometricMeanRatio)]
         }
         let object: [String: Any] = [

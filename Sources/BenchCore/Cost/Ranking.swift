@@ -22,7 +22,7 @@ public struct Ranking: Sendable {
     /// Builds the ranking from `ok` rows. `reference` (default `cpu-blas`) anchors the
     /// relative columns. A backend's best precision is its cheapest row per unit when priced,
     /// else its fastest.
-    public init(rows: [ResultRow], reference: String = BackendID.cpuBLAS.rawValue) {
+    public init(rows: [ResultRow], reference: BackendID = .cpuBLAS) {
         var order: [String] = []
         var byGroup: [String: [ResultRow]] = [:]
         for r in rows where r.status == .ok {
@@ -32,8 +32,8 @@ public struct Ranking: Sendable {
         }
         groups = order.compactMap { key in
             guard let rs = byGroup[key], let first = rs.first else { return nil }
-            var best: [String: ResultRow] = [:]
-            var backendOrder: [String] = []
+            var best: [BackendID: ResultRow] = [:]
+            var backendOrder: [BackendID] = []
             for r in rs {
                 guard let current = best[r.backend] else {
                     best[r.backend] = r

@@ -84,17 +84,20 @@ public struct BLASInfo: Codable, Sendable, Equatable {
 public struct PeakEntry: Codable, Sendable, Equatable {
     public var dtype: String
     public var threads: Int
-    /// FLOP/s of a register-only FMA loop on `threads` cores at once.
+    /// FLOP/s of a register-only FMA loop on `threads` cores at once (the best of the probe's runs).
     public var flopsPerSecond: Double
+    /// `(max − min) / max` over the probe's runs; `nil` in files written before it was recorded.
+    public var spread: Double?
 
-    public init(dtype: String, threads: Int, flopsPerSecond: Double) {
+    public init(dtype: String, threads: Int, flopsPerSecond: Double, spread: Double? = nil) {
         self.dtype = dtype
         self.threads = threads
         self.flopsPerSecond = flopsPerSecond
+        self.spread = spread
     }
 
     enum CodingKeys: String, CodingKey {
-        case dtype, threads, flopsPerSecond = "flops_per_second"
+        case dtype, threads, flopsPerSecond = "flops_per_second", spread
     }
 }
 

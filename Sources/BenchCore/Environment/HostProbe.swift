@@ -23,33 +23,36 @@ public enum HostProbe {
         return (model, flags)
     }
 
-    /// The widest vector ISA the CPU offers, by the same names as ``compiledISA``.
-    public static func cpuISA(flags: [String]) -> String {
-        let f = Set(flags)
-        if f.contains("avx512f") { return "avx512" }
-        if f.contains("avx2") && f.contains("fma") { return "avx2" }
-        if f.contains("avx") { return "avx" }
-        if f.contains("sve") { return "sve" }
-        if f.contains("asimd") { return "neon" }
-        if f.contains("sse2") { return "sse2" }
-        return "generic"
+    /// The ISA ladder (`Sources/CBenchSupport/include/bench_isa_ladder.def`, the same file
+    /// `scripts/lib/isa.sh` reads): every kernel variant, widest first, with its architecture
+    /// and the cpuinfo flags a CPU needs to run it.
+    public static var isaLadder: [(name: String, arch: String, flags: [String])] {
+        (0..<Int(bench_isa_count())).map { i in
+            (String(cString: bench_isa_name(Int32(i))), String(cString: bench_isa_arch(Int32(i))),
+             String(cString: bench_isa_flags(Int32(i))).split(separator: " ").map(String.init))
+        }
     }
 
-    /// Vector width in bits of an ISA name (0 for `generic`).
+    /// The widest rung of the ISA ladder this CPU can run (`avx512`, `avx2`, `portable`, `neon`).
+    public static func cpuISA(flags: [String]) -> String {
+        String(cString: bench_cpu_isa(flags.joined(separator: " ")))
+    }
+
+    /// Vector width in bits of a rung of the ladder.
     public static func vectorBits(isa: String) -> Int {
         switch isa {
         case "avx512": 512
-        case "avx2", "avx": 256
-        case "sse2", "neon", "sve": 128
+        case "avx2": 256
+        case "portable", "neon": 128
         default: 0
         }
     }
 
-    /// Whether a binary compiled for `compiled` can run on a CPU offering `cpu`.
+    /// Whether a build compiled for `compiled` can run on a CPU whose widest rung is `cpu`.
     public static func canRun(compiled: String, on cpu: String) -> Bool {
-        let x86 = ["generic", "sse2", "avx", "avx2", "avx512"]
-        if let c = x86.firstIndex(of: compiled), let h = x86.firstIndex(of: cpu) { return c <= h }
-        return compiled == cpu || compiled == "generic" || (compiled == "neon" && cpu == "sve")
+        let names = isaLadder.map(\.name)
+        guard let c = names.firstIndex(of: compiled), let h = names.firstIndex(of: cpu) else { return compiled == cpu }
+        return h <= c && isaLadder[c].arch == isaLadder[h].arch
     }
 
     /// `MemTotal` and `MemAvailable` from `/proc/meminfo`, in bytes.

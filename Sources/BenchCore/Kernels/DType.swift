@@ -2,9 +2,10 @@
 ///
 /// An open set: plugins and later suites may add names, so it is a struct
 /// with static members rather than an enum.
-public struct DType: RawRepresentable, Hashable, Sendable, Comparable, CustomStringConvertible {
+public struct DType: RawRepresentable, Hashable, Sendable, Comparable, Codable, CustomStringConvertible, ExpressibleByStringLiteral {
     public var rawValue: String
     public init(rawValue: String) { self.rawValue = rawValue }
+    public init(stringLiteral value: String) { rawValue = value }
 
     /// IEEE 754 binary32.
     public static let fp32 = DType(rawValue: "fp32")

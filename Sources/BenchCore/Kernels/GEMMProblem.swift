@@ -1,3 +1,4 @@
+import BenchRuntime
 /// The buffers of one GEMM case, its generated inputs and its verification.
 ///
 /// Backends differ only in the function that computes `C = A·B` over these

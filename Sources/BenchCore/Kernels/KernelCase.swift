@@ -100,20 +100,3 @@ public enum CaseError: Error, Equatable, Sendable, CustomStringConvertible {
         }
     }
 }
-
-/// Formats a byte count with a binary unit, e.g. `1.5 GiB`.
-public func formatBytes(_ bytes: Int) -> String {
-    let units = ["B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"]
-    var value = Double(bytes)
-    var unit = 0
-    while value >= 1024, unit < units.count - 1 {
-        value /= 1024
-        unit += 1
-    }
-    return unit == 0 ? "\(bytes) B" : "\(fixed(value, 1)) \(units[unit])"
-}
-
-/// Formats `value` with exactly `digits` digits after the decimal point.
-public func fixed(_ value: Double, _ digits: Int) -> String {
-    String(format: "%.\(digits)f", value)
-}

@@ -1,31 +1,30 @@
-/// A scalar the native kernels vectorise: `Float` in `SIMD16`, `Double` in `SIMD8`
-/// (one 512-bit register each).
+/// A scalar the native kernels vectorise, in one vector register of the ISA the build targets:
+/// `Vector` is a whole register, so the register-blocked GEMM and the FMA peak probe can count
+/// their registers (AVX-512: 32 `zmm` of 16 floats; AVX2: 16 `ymm` of 8; SSE2: 16 `xmm` of 4;
+/// NEON: 32 of 4). `scripts/build` defines `BENCH_AVX512` or `BENCH_AVX2` with the ISA's flags.
 public protocol NativeScalar: GEMMScalar, TranscendentalScalar {
     associatedtype Vector: SIMD where Vector.Scalar == Self, Vector.Scalar: BinaryFloatingPoint
 }
+#if arch(x86_64) && BENCH_AVX512
 extension Float: NativeScalar { public typealias Vector = SIMD16<Float> }
 extension Double: NativeScalar { public typealias Vector = SIMD8<Double> }
+#elseif arch(x86_64) && BENCH_AVX2
+extension Float: NativeScalar { public typealias Vector = SIMD8<Float> }
+extension Double: NativeScalar { public typealias Vector = SIMD4<Double> }
+#else
+// SSE2 (x86-64's baseline) and NEON: 128-bit registers.
+extension Float: NativeScalar { public typealias Vector = SIMD4<Float> }
+extension Double: NativeScalar { public typealias Vector = SIMD2<Double> }
+#endif
 
-/// `acc + x·y` lane-wise: a fused multiply-add when the build targets an ISA with
-/// FMA (`-DBENCH_FMA` from scripts/build), otherwise multiply-then-add, because
-/// without target flags Swift lowers `addingProduct` to a library call per lane.
-@inlinable @inline(__always)
-public func fma<V: SIMD>(_ acc: V, _ x: V, _ y: V) -> V where V.Scalar: FloatingPoint {
-    #if BENCH_FMA
-    return acc.addingProduct(x, y)
+/// Vector registers of the ISA this build targets (16 on SSE2/AVX/AVX2, 32 on AVX-512 and NEON).
+@inlinable public var nativeVectorRegisters: Int {
+    #if (arch(x86_64) && BENCH_AVX512) || arch(arm64)
+    32
     #else
-    return acc + x * y
+    16
     #endif
 }
-
-/// Whether this build's kernels use fused multiply-add.
-public let nativeKernelsUseFMA: Bool = {
-    #if BENCH_FMA
-    return true
-    #else
-    return false
-    #endif
-}()
 
 import Foundation
 

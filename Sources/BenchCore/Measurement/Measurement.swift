@@ -17,6 +17,8 @@ public struct Measurement: Sendable, Equatable {
         case budget
         /// The sample cap was reached.
         case sampleCap = "sample_cap"
+        /// Nothing was sampled: the row's time comes from a model.
+        case modeled
     }
 
     public init(samples: [Double], callsPerSample: Int, warmupCalls: Int, stopReason: StopReason) {

@@ -16,6 +16,8 @@ public struct MeasurementPolicy: Sendable, Equatable {
     public var confidenceLevel: Double
     /// Hard cap on samples per case, bounding memory.
     public var maxSamples: Int
+    /// The default ``maxSamples``; `--min-samples` may not exceed it.
+    public static let sampleCap = 100_000
     /// The precision stop is allowed only after this fraction of the budget, so that samples
     /// span enough time to catch slow changes of machine state (frequency, thread placement):
     /// stopping at the first narrow CI made back-to-back runs of tiny kernels disagree.
@@ -24,7 +26,7 @@ public struct MeasurementPolicy: Sendable, Equatable {
     public init(
         warmupMinCalls: Int = 3, warmupMinSeconds: Double = 0.3, minSamples: Int = 10,
         budgetSeconds: Double = 2, targetSampleSeconds: Double = 0.001,
-        targetRelativeCIHalfWidth: Double = 0.01, confidenceLevel: Double = 0.95, maxSamples: Int = 100_000
+        targetRelativeCIHalfWidth: Double = 0.01, confidenceLevel: Double = 0.95, maxSamples: Int = MeasurementPolicy.sampleCap
     ) {
         self.warmupMinCalls = warmupMinCalls
         self.warmupMinSeconds = warmupMinSeconds

@@ -16,11 +16,15 @@ public struct RunConfiguration: Sendable {
     /// Measures the peak again (FLOP/s per dtype) when a row beats `peakFLOPS`: a probe
     /// disturbed by another process reads low, and an MFU above 1 would be a wrong number.
     public var peakProbe: (@Sendable (DType) -> Double)?
+    /// `--with-model`: a model of this host per measured backend; its prediction and error
+    /// go into the row's `model_s` and `model_error` columns.
+    public var predictors: [BackendID: any TimePredictor]
 
     public init(suite: String, runID: String, timestamp: String, threads: Int, policy: MeasurementPolicy,
                 peakFLOPS: [DType: Double], kernels: KernelRegistry = .builtIn, prices: [BackendID: PriceQuote] = [:],
-                peakProbe: (@Sendable (DType) -> Double)? = nil) {
+                peakProbe: (@Sendable (DType) -> Double)? = nil, predictors: [BackendID: any TimePredictor] = [:]) {
         self.peakProbe = peakProbe
+        self.predictors = predictors
         self.prices = prices
         self.suite = suite
         self.runID = runID
@@ -32,12 +36,18 @@ public struct RunConfiguration: Sendable {
     }
 }
 
-/// A finished row, the raw samples behind it, and the share of peak it reached.
+/// Predicts a case's time on this host (a calibrated host model, `bench run --with-model`).
+public protocol TimePredictor: Sendable {
+    /// The predicted seconds per call and what bounds them, or `nil` when the model has no answer.
+    func predict(_ kernelCase: KernelCase) -> ModeledEstimate?
+}
+
+/// A finished row and the raw samples behind it.
 public struct RunOutcome: Sendable {
     public var row: ResultRow
     public var sidecar: SidecarRow
-    /// Achieved FLOP/s ÷ measured peak, for measured `ok` rows.
-    public var fractionOfPeak: Double?
+    /// Achieved FLOP/s ÷ peak (the row's `mfu`).
+    public var fractionOfPeak: Double? { row.mfu }
 }
 
 /// Runs every case on every backend and hands each finished row to a sink.
@@ -47,12 +57,13 @@ public struct RunOutcome: Sendable {
 public struct Runner {
     public let configuration: RunConfiguration
     /// The peaks in use: `configuration.peakFLOPS`, raised by any later probe (see `peakProbe`),
-    /// so one disturbed start-up probe costs one more probe, not one per row.
-    private let peaks: PeakTable
+    /// so one disturbed start-up probe costs one more probe, not one per row. The one owner of
+    /// the run's peak: rows, sidecar and printout all read it.
+    public let peaks: HostPeaks
 
     public init(configuration: RunConfiguration) {
         self.configuration = configuration
-        peaks = PeakTable(configuration.peakFLOPS)
+        peaks = HostPeaks(configuration.peakFLOPS)
     }
 
     /// Runs `cases` × `backends` in order, calling `didFinish` after each row.
@@ -84,17 +95,17 @@ public struct Runner {
         let spec = configuration.kernels.spec(named: kernelCase.kernel)
         var row = ResultRow(
             runID: configuration.runID, timestamp: configuration.timestamp, suite: configuration.suite,
-            caseID: kernelCase.id, kernel: kernelCase.kernel, dtype: kernelCase.dtype.rawValue,
-            shape: kernelCase.shape, backend: backend.id.rawValue, backendKind: backend.kind,
+            caseID: kernelCase.id, kernel: kernelCase.kernel, dtype: kernelCase.dtype,
+            shape: kernelCase.shape, backend: backend.id, backendKind: backend.kind,
             device: backend.device, threads: configuration.threads, status: .ok,
             flops: spec?.flops(kernelCase) ?? 0, bytes: spec?.bytes(kernelCase) ?? 0,
             throughputUnit: spec?.throughputUnit ?? "calls/s")
         var sidecar = SidecarRow(key: row.key, status: .ok)
-        let tokens = spec?.tokensPerStep(kernelCase)
+        row.tokensPerStep = spec?.tokensPerStep(kernelCase)
         let modeled = backend as? any ModeledBackend
+        row.catalogVersion = modeled?.catalogVersion
         let quote = configuration.prices[backend.id]
-        func finish(_ status: RowStatus, _ notes: String, mfu: Double? = nil, bound: Bound? = nil) -> RunOutcome {
-            var perDollar: Double?
+        func finish(_ status: RowStatus, _ notes: String) -> RunOutcome {
             var allNotes = [notes]
             if let quote {
                 row.priceUSDPerHour = quote.usdPerHour
@@ -102,21 +113,24 @@ public struct Runner {
                     let cost = CostMetrics(usdPerHour: quote.usdPerHour, tflops: t, throughput: q)
                     row.usdPerPFLOP = cost.usdPerPFLOP
                     row.usdPerMillionUnits = cost.usdPerMillionUnits
-                    perDollar = cost.perfPerDollar
+                    row.perfPerDollar = cost.perfPerDollar
                 }
                 if !quote.note.isEmpty { allNotes.append(quote.note) }
             } else if backend.kind == .measured, status == .ok {
                 allNotes.append("no price: pass --host-instance NAME or --host-price USD")
             }
-            row.extraColumns = [
-                ("mfu", ResultSchema.format(mfu)), ("tokens_per_step", tokens.map(String.init) ?? ""),
-                ("bound", bound?.rawValue ?? ""), ("perf_per_dollar", ResultSchema.format(perDollar)),
-                ("catalog_version", modeled?.catalogVersion ?? ""),
-            ]
+            var status = status
+            // No non-finite number is ever written (bench's own readers refuse them): such a
+            // row is an error that names the column, with no speed or cost.
+            if let bad = row.nonFiniteColumn() {
+                status = .error
+                allNotes = ["\(bad.column) would be \(bad.value) (a zero or impossible time, or an overflowing catalog number); no speed reported"]
+                row.clearSpeedAndCost()
+            }
             row.status = status
             row.notes = allNotes.filter { !$0.isEmpty }.joined(separator: "; ")
             sidecar.status = status
-            return RunOutcome(row: row, sidecar: sidecar, fractionOfPeak: nil)
+            return RunOutcome(row: row, sidecar: sidecar)
         }
         guard let spec else { return finish(.error, "unknown kernel \(kernelCase.kernel)") }
         if let reason = backend.unsupportedReason(for: kernelCase) { return finish(.unsupported, reason) }
@@ -126,10 +140,10 @@ public struct Runner {
                 row.medianSeconds = e.seconds
                 row.tflops = row.flops / e.seconds / 1e12
                 row.throughput = spec.unitsPerCall(kernelCase) / e.seconds
-                sidecar.stopReason = "modeled"
-                var outcome = finish(.ok, e.notes, mfu: row.flops / e.seconds / e.peakFLOPS, bound: e.bound)
-                outcome.fractionOfPeak = row.flops / e.seconds / e.peakFLOPS
-                return outcome
+                sidecar.stopReason = .modeled
+                row.mfu = row.flops / e.seconds / e.peakFLOPS
+                row.bound = e.bound
+                return finish(.ok, e.notes)
             } catch {
                 return finish(.unsupported, "\(error)")
             }
@@ -171,7 +185,7 @@ public struct Runner {
         sidecar.samplesSeconds = measurement.samples
         sidecar.callsPerSample = measurement.callsPerSample
         sidecar.warmupCalls = measurement.warmupCalls
-        sidecar.stopReason = measurement.stopReason.rawValue
+        sidecar.stopReason = measurement.stopReason
         let last = prepared.verify()
         sidecar.verification = last
         row.samples = measurement.samples.count
@@ -188,33 +202,83 @@ public struct Runner {
         row.tflops = row.flops / summary.median / 1e12
         row.throughput = spec.unitsPerCall(kernelCase) / summary.median
         var notes = ["verified \(last.checkedEntries) entries (worst error \(fixed(last.worstErrorRatio * 100, 1))% of bound)"]
-        var fraction: Double?
-        if backend.kind == .measured, var peak = peaks.rates[kernelCase.dtype], peak > 0 {
+        if backend.kind == .measured, var peak = peaks.rate(for: kernelCase.dtype), peak > 0 {
             let achieved = row.flops / summary.median
             if achieved > peak, let probe = configuration.peakProbe {
-                peak = max(peak, probe(kernelCase.dtype))
-                peaks.rates[kernelCase.dtype] = peak
+                peak = peaks.raise(kernelCase.dtype, to: probe(kernelCase.dtype))
             }
             if achieved <= peak {
-                fraction = achieved / peak
-                notes.append("\(fixed(fraction! * 100, 1))% of measured peak \(fixed(peak / 1e9, 1)) GFLOP/s")
+                row.mfu = achieved / peak
+                notes.append("\(fixed(achieved / peak * 100, 1))% of measured peak \(fixed(peak / 1e9, 1)) GFLOP/s")
             } else {
                 notes.append("no MFU: \(fixed(achieved / 1e9, 1)) GFLOP/s is above the measured peak \(fixed(peak / 1e9, 1)) GFLOP/s, even after probing it again (the probe was disturbed)")
             }
         }
         if summary.confidenceInterval == nil { notes.append("too few samples for a 95% CI") }
-        if let extra = prepared.runNotes { notes.append(extra) }
+        row.pluginOverheadSeconds = prepared.overheadSecondsPerSample
+        if let predictor = configuration.predictors[backend.id], let e = predictor.predict(kernelCase) {
+            row.modelSeconds = e.seconds
+            row.modelError = e.seconds / summary.median - 1
+            row.bound = e.bound
+        }
         if measurement.stopReason == .budget, let w = summary.relativeCIHalfWidth, w > configuration.policy.targetRelativeCIHalfWidth {
             notes.append("budget spent before the CI reached ±\(fixed(configuration.policy.targetRelativeCIHalfWidth * 100, 0))% (±\(fixed(w * 100, 1))%)")
         }
-        var outcome = finish(.ok, notes.joined(separator: "; "), mfu: fraction)
-        outcome.fractionOfPeak = fraction
-        return outcome
+        return finish(.ok, notes.joined(separator: "; "))
     }
 }
 
-/// Peak FLOP/s per dtype, shared by a runner's copies.
-private final class PeakTable {
-    var rates: [DType: Double]
-    init(_ rates: [DType: Double]) { self.rates = rates }
+/// The run's measured peak FLOP/s per dtype, shared by a runner's copies and read by whoever
+/// writes the sidecar or prints the peak, so they all agree with the rows' MFU.
+public final class HostPeaks: @unchecked Sendable {
+    /// A re-probe that raised a peak: a disturbed probe reads low, never high.
+    public struct Raise: Sendable, Equatable {
+        public var dtype: DType
+        public var fromFLOPS: Double
+        public var toFLOPS: Double
+
+        public init(dtype: DType, fromFLOPS: Double, toFLOPS: Double) {
+            self.dtype = dtype
+            self.fromFLOPS = fromFLOPS
+            self.toFLOPS = toFLOPS
+        }
+    }
+
+    private let lock = NSLock()
+    private var rates: [DType: Double]
+    private var raiseLog: [Raise] = []
+
+    public init(_ rates: [DType: Double]) { self.rates = rates }
+
+    /// The peaks now, per dtype.
+    public var current: [DType: Double] {
+        lock.lock()
+        defer { lock.unlock() }
+        return rates
+    }
+
+    /// Every raise so far, in order.
+    public var raises: [Raise] {
+        lock.lock()
+        defer { lock.unlock() }
+        return raiseLog
+    }
+
+    func rate(for dtype: DType) -> Double? {
+        lock.lock()
+        defer { lock.unlock() }
+        return rates[dtype]
+    }
+
+    /// Keeps the larger of the current peak and `probed`; returns the peak now in use.
+    @discardableResult
+    func raise(_ dtype: DType, to probed: Double) -> Double {
+        lock.lock()
+        defer { lock.unlock() }
+        let old = rates[dtype] ?? 0
+        guard probed > old else { return old }
+        rates[dtype] = probed
+        raiseLog.append(Raise(dtype: dtype, fromFLOPS: old, toFLOPS: probed))
+        return probed
+    }
 }

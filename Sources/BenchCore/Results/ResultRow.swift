@@ -1,7 +1,8 @@
 /// One row of a results CSV: one case on one backend at one thread count.
 ///
-/// Optional numbers are written as empty fields. Units: seconds per call for
-/// the `*_s` columns, FLOPs and bytes per call, TFLOP/s = 10¹² FLOP/s.
+/// Every column of ``ResultSchema/columns`` is a typed field here; the schema table says how
+/// each is written and read. Optional numbers are written as empty fields. Units: seconds per
+/// call for the `*_s` columns, FLOPs and bytes per call, TFLOP/s = 10¹² FLOP/s.
 public struct ResultRow: Sendable, Equatable {
     public var schemaVersion: Int = ResultSchema.version
     public var runID: String
@@ -10,9 +11,9 @@ public struct ResultRow: Sendable, Equatable {
     public var suite: String
     public var caseID: String
     public var kernel: String
-    public var dtype: String
+    public var dtype: DType
     public var shape: String
-    public var backend: String
+    public var backend: BackendID
     public var backendKind: BackendKind
     public var device: String
     public var threads: Int
@@ -36,12 +37,34 @@ public struct ResultRow: Sendable, Equatable {
     public var usdPerPFLOP: Double?
     public var usdPerMillionUnits: Double?
     public var notes: String
-    /// Columns after the v1 set (later schema additions, unknown columns when reading), in order.
-    public var extraColumns: [(name: String, value: String)] = []
+
+    // Schema 1.1 (training suite)
+    /// Model FLOPs utilisation: achieved FLOP/s ÷ the device's peak for the dtype (measured
+    /// host peak for measured CPU rows, catalog peak for modeled rows), in [0, 1]; higher is better.
+    public var mfu: Double?
+    /// Tokens per training step, for training kernels.
+    public var tokensPerStep: Int?
+
+    // Schema 1.2 (cost model)
+    /// What limits a modeled row (or a host-model prediction).
+    public var bound: Bound?
+    /// Units per second per USD per hour (`throughput ÷ price`); higher is better.
+    public var perfPerDollar: Double?
+    /// The catalog version a modeled row was computed from.
+    public var catalogVersion: String?
+
+    // Schema 1.3 (run pipeline)
+    /// Plugin rows: wall time of the protocol's `run` exchanges beyond the plugin's own
+    /// timed samples, in seconds per sample (outside the measured time).
+    public var pluginOverheadSeconds: Double?
+    /// `--with-model`: the host model's predicted seconds per call for this measured row.
+    public var modelSeconds: Double?
+    /// `--with-model`: prediction error, `model_s ÷ median_s − 1` (signed; 0.1 = predicted 10% slower).
+    public var modelError: Double?
 
     public init(
-        runID: String, timestamp: String, suite: String, caseID: String, kernel: String, dtype: String,
-        shape: String, backend: String, backendKind: BackendKind, device: String, threads: Int,
+        runID: String, timestamp: String, suite: String, caseID: String, kernel: String, dtype: DType,
+        shape: String, backend: BackendID, backendKind: BackendKind, device: String, threads: Int,
         status: RowStatus, samples: Int = 0, medianSeconds: Double? = nil, p10Seconds: Double? = nil,
         p90Seconds: Double? = nil, ciLowSeconds: Double? = nil, ciHighSeconds: Double? = nil,
         flops: Double, bytes: Double, tflops: Double? = nil, throughput: Double? = nil,
@@ -77,23 +100,26 @@ public struct ResultRow: Sendable, Equatable {
         self.notes = notes
     }
 
+    /// An empty row the reader fills column by column.
+    init() {
+        self.init(
+            runID: "", timestamp: "", suite: "", caseID: "", kernel: "", dtype: DType(rawValue: ""), shape: "",
+            backend: BackendID(""), backendKind: .measured, device: "", threads: 0, status: .ok, flops: 0, bytes: 0,
+            throughputUnit: "")
+    }
+
     /// The key rows are matched on across files: (`suite`, `case_id`, `backend`, `threads`).
     public var key: RowKey { RowKey(suite: suite, caseID: caseID, backend: backend, threads: threads) }
-
-    public static func == (l: ResultRow, r: ResultRow) -> Bool {
-        l.fields == r.fields && l.extraColumns.map(\.name) == r.extraColumns.map(\.name)
-            && l.extraColumns.map(\.value) == r.extraColumns.map(\.value)
-    }
 }
 
 /// The identity of a row across result files.
 public struct RowKey: Hashable, Sendable, Codable, CustomStringConvertible {
     public var suite: String
     public var caseID: String
-    public var backend: String
+    public var backend: BackendID
     public var threads: Int
 
-    public init(suite: String, caseID: String, backend: String, threads: Int) {
+    public init(suite: String, caseID: String, backend: BackendID, threads: Int) {
         self.suite = suite
         self.caseID = caseID
         self.backend = backend
@@ -105,4 +131,29 @@ public struct RowKey: Hashable, Sendable, Codable, CustomStringConvertible {
     }
 
     public var description: String { "\(suite) \(caseID) \(backend) threads=\(threads)" }
+}
+
+extension ResultRow {
+    /// The first numeric column holding NaN or ±∞, with its value, or `nil`.
+    public func nonFiniteColumn() -> (column: String, value: Double)? {
+        let numbers: [(String, Double?)] = [
+            ("median_s", medianSeconds), ("p10_s", p10Seconds), ("p90_s", p90Seconds), ("ci_low_s", ciLowSeconds),
+            ("ci_high_s", ciHighSeconds), ("flops", flops), ("bytes", bytes), ("tflops", tflops), ("throughput", throughput),
+            ("price_usd_per_hour", priceUSDPerHour), ("usd_per_pflop", usdPerPFLOP), ("usd_per_million_units", usdPerMillionUnits),
+            ("mfu", mfu), ("perf_per_dollar", perfPerDollar), ("plugin_overhead_s", pluginOverheadSeconds),
+            ("model_s", modelSeconds), ("model_error", modelError),
+        ]
+        for (name, value) in numbers { if let v = value, !v.isFinite { return (name, v) } }
+        return nil
+    }
+
+    /// Empties every speed, statistic and cost column (a failed row reports none).
+    public mutating func clearSpeedAndCost() {
+        (medianSeconds, p10Seconds, p90Seconds, ciLowSeconds, ciHighSeconds) = (nil, nil, nil, nil, nil)
+        (tflops, throughput, usdPerPFLOP, usdPerMillionUnits, perfPerDollar, mfu) = (nil, nil, nil, nil, nil, nil)
+        (pluginOverheadSeconds, modelSeconds, modelError) = (nil, nil, nil)
+        if !flops.isFinite { flops = 0 }
+        if !bytes.isFinite { bytes = 0 }
+        if let p = priceUSDPerHour, !p.isFinite { priceUSDPerHour = nil }
+    }
 }

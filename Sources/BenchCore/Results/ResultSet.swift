@@ -31,7 +31,15 @@ public struct ResultSet: Sendable {
         if FileManager.default.fileExists(atPath: sidecarPath) {
             let s = try ResultReader.readSidecar(path: sidecarPath)
             let runIDs = Set(rows.map(\.runID))
-            if !rows.isEmpty, !runIDs.contains(s.runID), runIDs.count == 1 {
+            // A merged file's sidecar has its own run id; its rows keep their runs' ids, which
+            // must be among the merged sources.
+            let mergedRuns = Set((s.mergedFrom ?? []).flatMap { $0.runID.split(separator: ",").map(String.init) })
+            if !mergedRuns.isEmpty {
+                if let stranger = runIDs.first(where: { !mergedRuns.contains($0) }) {
+                    throw .invalid(path: sidecarPath, record: 0, column: "run_id",
+                                   reason: "the CSV has rows of run \(stranger), which the sidecar's merged_from does not list")
+                }
+            } else if !rows.isEmpty, !runIDs.contains(s.runID), runIDs.count == 1 {
                 throw .invalid(path: sidecarPath, record: 0, column: "run_id",
                                reason: "sidecar run_id \(s.runID) does not match the CSV's \(runIDs.first ?? "")")
             }

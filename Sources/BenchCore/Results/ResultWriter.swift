@@ -3,7 +3,7 @@ import Foundation
 
 /// Writes a results CSV row by row, crash-safely, and its JSON sidecar.
 ///
-/// Rows go to `<final>.partial` in the destination directory and reach the
+/// Rows go to `.<final>.<pid>.partial` in the destination directory and reach the
 /// disk as each case finishes, so a killed run leaves every finished row
 /// there. ``finish(_:)`` writes the sidecar, then renames the partial file to
 /// its final name. Thread-safe: an interrupt handler may call ``finish(_:)``
@@ -17,8 +17,13 @@ public final class ResultWriter: @unchecked Sendable {
     public var sidecarURL: URL { Self.sidecarURL(for: destination) }
 
     private let lock = NSLock()
+    private let outputLock: OutputLock
     private let handle: FileHandle
-    private let columns: [String]
+    /// Whether every appended row is synced to disk (a run: rows survive a crash); a merge
+    /// syncs once, before the rename.
+    private let syncsEachRow: Bool
+    /// How many times the partial file was synced (tests check a merge syncs once).
+    public private(set) var syncCount = 0
     private var sidecarRows: [SidecarRow] = []
     private var rows: [ResultRow] = []
     private var finished = false
@@ -27,20 +32,27 @@ public final class ResultWriter: @unchecked Sendable {
     ///
     /// - Throws: ``ResultFileError/outputDirectoryMissing(path:)`` when the
     ///   destination's directory does not exist, `cannotWrite` when it cannot be written.
-    public init(destination: URL, columns: [String] = ResultSchema.columns) throws(ResultFileError) {
+    ///
+    /// Refuses a destination (or sidecar) that is not a regular file bench may replace
+    /// (``OutputFile/checkReplaceable(_:)``) and one another run is writing (``OutputLock``).
+    public init(destination: URL, syncsEachRow: Bool = true) throws(ResultFileError) {
         self.destination = destination
-        self.columns = columns
-        partial = destination.deletingLastPathComponent().appendingPathComponent("." + destination.lastPathComponent + ".partial")
+        self.syncsEachRow = syncsEachRow
+        // Unique per process: a second writer of the same name never shares this file.
+        partial = destination.deletingLastPathComponent().appendingPathComponent(".\(destination.lastPathComponent).\(getpid()).partial")
         let dir = destination.deletingLastPathComponent().path
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: dir, isDirectory: &isDir), isDir.boolValue else {
             throw .outputDirectoryMissing(path: dir)
         }
+        try OutputFile.checkReplaceable(destination.path)
+        try OutputFile.checkReplaceable(Self.sidecarURL(for: destination).path)
+        outputLock = try OutputLock(destination: destination)
         guard FileManager.default.createFile(atPath: partial.path, contents: nil),
               let h = FileHandle(forWritingAtPath: partial.path)
         else { throw .cannotWrite(path: partial.path, reason: "cannot create the file") }
         handle = h
-        try write(Self.encode([columns], quoted: { _ in false }))
+        try write(Self.encode([ResultSchema.columnNames], quoted: { _ in false }), sync: syncsEachRow)
     }
 
     /// The sidecar path for a CSV path.
@@ -62,13 +74,26 @@ public final class ResultWriter: @unchecked Sendable {
         }
     }
 
-    private func write(_ data: Data) throws(ResultFileError) {
+    private func write(_ data: Data, sync: Bool) throws(ResultFileError) {
         do {
             try handle.write(contentsOf: data)
-            try handle.synchronize()
+            if sync {
+                try handle.synchronize()
+                syncCount += 1
+            }
         } catch {
-            throw .cannotWrite(path: partial.path, reason: error.localizedDescription)
+            throw .cannotWrite(path: partial.path, reason: Self.reason(error))
         }
+    }
+
+    /// A one-line reason for a Foundation error: the POSIX error's text when there is one.
+    static func reason(_ error: any Error) -> String {
+        let ns = error as NSError
+        if let posix = ns.userInfo[NSUnderlyingErrorKey] as? NSError, posix.domain == NSPOSIXErrorDomain {
+            return String(cString: strerror(Int32(posix.code)))
+        }
+        if ns.domain == NSPOSIXErrorDomain { return String(cString: strerror(Int32(ns.code))) }
+        return ns.localizedDescription
     }
 
     /// Appends a finished row and remembers its raw samples for the sidecar.
@@ -77,13 +102,8 @@ public final class ResultWriter: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         guard !finished else { return }
-        // Later columns come from extraColumns by name; a row without one gets an empty field.
-        var values = row.fields
-        for name in columns.dropFirst(values.count) {
-            values.append(row.extraColumns.first { $0.name == name }?.value ?? "")
-        }
-        let quotedIndices = Set(columns.indices.filter { ResultSchema.alwaysQuoted.contains(columns[$0]) })
-        try write(Self.encode([values], quoted: { quotedIndices.contains($0) }))
+        let columns = ResultSchema.columns
+        try write(Self.encode([columns.map { $0.text(of: row) }], quoted: { columns[$0].isQuoted }), sync: syncsEachRow)
         rows.append(row)
         sidecarRows.append(samples)
     }
@@ -106,16 +126,28 @@ public final class ResultWriter: @unchecked Sendable {
         defer { lock.unlock() }
         guard !finished else { return false }
         finished = true
+        defer { outputLock.release() }
+        if !syncsEachRow {
+            do {
+                try handle.synchronize()
+                syncCount += 1
+            } catch {
+                throw .cannotWrite(path: partial.path, reason: Self.reason(error))
+            }
+        }
         try? handle.close()
         let sidecar = makeSidecar(sidecarRows)
+        let data: Data
         do {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            let data = try encoder.encode(sidecar)
-            try data.write(to: sidecarURL, options: .atomic)
+            data = try encoder.encode(sidecar)
         } catch {
-            throw .cannotWrite(path: sidecarURL.path, reason: error.localizedDescription)
+            throw .cannotWrite(path: sidecarURL.path, reason: "\(error)")
         }
+        // The sidecar is in place before the CSV: a reader never sees a CSV without its sidecar.
+        try OutputFile.write(data, to: sidecarURL.path)
+        try OutputFile.checkReplaceable(destination.path)
         if rename(partial.path, destination.path) != 0 {
             throw .cannotWrite(path: destination.path, reason: String(cString: strerror(errno)))
         }

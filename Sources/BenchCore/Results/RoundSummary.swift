@@ -39,15 +39,16 @@ public struct RoundSummary: Sendable, Equatable {
         guard !sets.isEmpty else { throw .noFiles }
         var order: [Key] = [], backends: [String] = [], values: [Key: [String: [Double]]] = [:], rows: [Key: [String: Int]] = [:]
         for row in sets.flatMap(\.rows) {
-            if !backends.contains(row.backend) { backends.append(row.backend) }
+            let backend = row.backend.rawValue
+            if !backends.contains(backend) { backends.append(backend) }
             let key = Key(caseID: row.caseID, threads: row.threads)
             if values[key] == nil {
                 order.append(key)
                 values[key] = [:]
             }
-            rows[key, default: [:]][row.backend, default: 0] += 1
+            rows[key, default: [:]][backend, default: 0] += 1
             guard row.status == .ok, let v = metric.value(in: row) else { continue }
-            values[key, default: [:]][row.backend, default: []].append(v)
+            values[key, default: [:]][backend, default: []].append(v)
         }
         for ratio in ratios {
             for id in [ratio.numerator, ratio.denominator] where !backends.contains(id) {
@@ -73,6 +74,15 @@ public struct RoundSummary: Sendable, Equatable {
         var caseID: String
         var threads: Int
     }
+
+    /// The metrics a summary can take: every ``Metric`` plus per-row measurements that are no
+    /// comparison metric, such as a plugin's protocol overhead.
+    public static let metrics: [Metric] = Metric.all + [.pluginOverheadSeconds]
+}
+
+extension Metric {
+    /// A plugin row's protocol overhead, seconds per sample outside the timed samples; lower is better.
+    public static let pluginOverheadSeconds = Metric("plugin_overhead_s", higherIsBetter: false, \.pluginOverheadSeconds)
 }
 
 /// `A/B`: the median of backend `A` divided by that of backend `B`, per case.

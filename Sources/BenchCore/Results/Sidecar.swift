@@ -47,12 +47,13 @@ public struct SidecarRow: Codable, Sendable, Equatable {
     public var samplesSeconds: [Double]
     public var callsPerSample: Int
     public var warmupCalls: Int
-    /// `precision`, `budget` or `sample_cap`; empty when nothing was measured.
-    public var stopReason: String
+    /// Why sampling stopped (`precision`, `budget`, `sample_cap`, or `modeled` for a
+    /// modeled row); `nil`, written as an empty string, when nothing was measured.
+    public var stopReason: Measurement.StopReason?
     public var verification: Verification?
 
     public init(key: RowKey, status: RowStatus, samplesSeconds: [Double] = [], callsPerSample: Int = 0,
-                warmupCalls: Int = 0, stopReason: String = "", verification: Verification? = nil) {
+                warmupCalls: Int = 0, stopReason: Measurement.StopReason? = nil, verification: Verification? = nil) {
         self.key = key
         self.status = status
         self.samplesSeconds = samplesSeconds
@@ -71,12 +72,20 @@ public struct SidecarRow: Codable, Sendable, Equatable {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         key = RowKey(
             suite: try c.decode(String.self, forKey: .suite), caseID: try c.decode(String.self, forKey: .caseID),
-            backend: try c.decode(String.self, forKey: .backend), threads: try c.decode(Int.self, forKey: .threads))
+            backend: try c.decode(BackendID.self, forKey: .backend), threads: try c.decode(Int.self, forKey: .threads))
         status = try c.decode(RowStatus.self, forKey: .status)
         samplesSeconds = try c.decode([Double].self, forKey: .samplesSeconds)
         callsPerSample = try c.decode(Int.self, forKey: .callsPerSample)
         warmupCalls = try c.decode(Int.self, forKey: .warmupCalls)
-        stopReason = try c.decode(String.self, forKey: .stopReason)
+        let reason = try c.decode(String.self, forKey: .stopReason)
+        if reason.isEmpty {
+            stopReason = nil
+        } else {
+            guard let r = Measurement.StopReason(rawValue: reason) else {
+                throw DecodingError.dataCorruptedError(forKey: .stopReason, in: c, debugDescription: "unknown stop_reason '\(reason)'")
+            }
+            stopReason = r
+        }
         verification = try c.decodeIfPresent(Verification.self, forKey: .verification)
     }
 
@@ -90,7 +99,7 @@ public struct SidecarRow: Codable, Sendable, Equatable {
         try c.encode(samplesSeconds, forKey: .samplesSeconds)
         try c.encode(callsPerSample, forKey: .callsPerSample)
         try c.encode(warmupCalls, forKey: .warmupCalls)
-        try c.encode(stopReason, forKey: .stopReason)
+        try c.encode(stopReason?.rawValue ?? "", forKey: .stopReason)
         try c.encodeIfPresent(verification, forKey: .verification)
     }
 }

@@ -1,13 +1,28 @@
 #ifndef CBENCHSUPPORT_H
 #define CBENCHSUPPORT_H
 
-/// The widest vector instruction set the C compiler was told it may use for
-/// this build ("avx512", "avx2", "avx", "sse2", "neon", "sve" or "generic").
+/// The kernel variant (a rung of the ISA ladder, `bench_isa_ladder.def`) this build was
+/// compiled for: "avx512", "avx2", "portable" (x86-64 baseline) or "neon".
 ///
-/// scripts/build passes the same target-CPU flags to Swift and C, so this
-/// names the ISA the Swift kernels were compiled for as well.
+/// scripts/build passes the same target-CPU flags to Swift and C, so this names the ISA the
+/// Swift kernels were compiled for as well.
 const char *bench_compiled_isa(void);
 
+/// The number of rungs of the ISA ladder, widest first.
+int bench_isa_count(void);
+/// Rung `i`'s name, architecture (`x86_64`, `aarch64`) and required cpuinfo flags
+/// (space-separated); NULL past the end.
+const char *bench_isa_name(int i);
+const char *bench_isa_arch(int i);
+const char *bench_isa_flags(int i);
+
+/// The widest rung of this architecture whose flags all appear in `cpu_flags` (a
+/// space-separated cpuinfo `flags` line). Compiled for the baseline ISA.
+const char *bench_cpu_isa(const char *cpu_flags);
+
+/// Whether a CPU with `cpu_flags` can run this build (compiled for the baseline ISA, so it is
+/// safe to call on any CPU of the architecture).
+int bench_can_run_build(const char *cpu_flags);
 
 /// A spin-wait hint to the CPU (x86 `pause`, ARM `yield`), for busy-waiting workers.
 static inline void bench_cpu_relax(void) {

@@ -2,11 +2,11 @@ import BenchCore
 import Foundation
 
 /// What scripts/build recorded next to the binary (`bench.buildinfo.json`).
-struct BuildInfo: Decodable {
-    var isa: String
-    var swiftVersion: String
-    var gitCommit: String
-    var flags: String
+public struct BuildInfo: Decodable, Sendable {
+    public var isa: String
+    public var swiftVersion: String
+    public var gitCommit: String
+    public var flags: String
 
     enum CodingKeys: String, CodingKey {
         case isa, swiftVersion = "swift_version", gitCommit = "git_commit", flags
@@ -14,7 +14,7 @@ struct BuildInfo: Decodable {
 
     /// The record beside the running executable, or a placeholder for builds
     /// that did not go through scripts/build (e.g. `swift build`).
-    static let current: BuildInfo = {
+    public static let current: BuildInfo = {
         let exe = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
         let file = exe.deletingLastPathComponent().appendingPathComponent("bench.buildinfo.json")
         if let data = try? Data(contentsOf: file), let info = try? JSONDecoder().decode(BuildInfo.self, from: data) {
@@ -24,7 +24,7 @@ struct BuildInfo: Decodable {
                          gitCommit: "unknown", flags: "")
     }()
 
-    init(isa: String, swiftVersion: String, gitCommit: String, flags: String) {
+    public init(isa: String, swiftVersion: String, gitCommit: String, flags: String) {
         self.isa = isa
         self.swiftVersion = swiftVersion
         self.gitCommit = gitCommit
@@ -33,11 +33,11 @@ struct BuildInfo: Decodable {
 
     /// Refuses to go on when the binary targets a wider ISA than this CPU has
     /// (it would die of an illegal instruction in the first kernel).
-    static func checkISA(cpuFlags: [String]) throws {
+    public static func checkISA(cpuFlags: [String]) throws(SessionError) {
         let compiled = HostProbe.compiledISA
         let cpu = HostProbe.cpuISA(flags: cpuFlags)
         guard HostProbe.canRun(compiled: compiled, on: cpu) else {
-            throw UsageError("this bench binary was built for \(compiled) but this CPU only has \(cpu); rebuild it here with scripts/build")
+            throw .input("this bench binary was built for \(compiled) but this CPU only has \(cpu); rebuild it here with scripts/build")
         }
     }
 }

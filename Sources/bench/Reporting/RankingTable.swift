@@ -1,9 +1,9 @@
 import BenchCore
 
-/// Renders the price-performance ranking printed at the end of `bench run`.
-enum Ranking {
+/// The price-performance ranking printed at the end of `bench run` (``Ranking`` as text).
+enum RankingTable {
     static func render(_ rows: [ResultRow]) -> String {
-        let ranking = BenchCore.Ranking(rows: rows)
+        let ranking = Ranking(rows: rows)
         guard ranking.groups.contains(where: { $0.entries.count > 1 }) else { return "" }
         var out = ["", "price-performance ranking (per case: each backend at its best supported precision, cheapest per unit first):"]
         for g in ranking.groups where g.entries.count > 1 {
@@ -12,14 +12,14 @@ enum Ranking {
             for (i, e) in g.entries.enumerated() {
                 let r = e.row
                 table.append([
-                    "\(i + 1)", r.backend, r.dtype, r.backendKind.rawValue,
-                    r.throughput.map { ResultTable.formatRate($0) + " " + r.throughputUnit } ?? "-",
-                    r.usdPerMillionUnits.map { "$" + significant($0) } ?? "no price",
+                    "\(i + 1)", r.backend.rawValue, r.dtype.rawValue, r.backendKind.rawValue,
+                    r.throughput.map { formatRate($0) + " " + r.throughputUnit } ?? "-",
+                    r.usdPerMillionUnits.map { "$" + formatSignificant($0) } ?? "no price",
                     e.speedVsReference.map { fixed($0, 2) + "x" } ?? "-", e.costVsReference.map { fixed($0, 3) + "x" } ?? "-",
-                    r.extraColumns.first { $0.name == "bound" }?.value ?? "",
+                    r.bound?.rawValue ?? "",
                 ])
             }
-            out.append(ResultTable.align(table, rightAligned: [0, 4, 5, 6, 7]).split(separator: "\n").map { "  " + $0 }.joined(separator: "\n"))
+            out.append(TextTable.lines(table, rightAligned: [0, 4, 5, 6, 7]).map { "  " + $0 }.joined(separator: "\n"))
         }
         if rows.contains(where: { $0.backendKind == .modeled && $0.status == .ok }) {
             out.append("note: modeled rows are computed from the catalog's specs and documented assumptions (docs/models.md), not measured.")
@@ -28,11 +28,5 @@ enum Ranking {
             out.append("note: measured rows have no price; pass --host-instance NAME (see bench catalog) or --host-price USD.")
         }
         return out.joined(separator: "\n")
-    }
-
-    static func significant(_ v: Double) -> String {
-        if v >= 100 { return fixed(v, 0) }
-        if v >= 1 { return fixed(v, 2) }
-        return String(format: "%.3g", v)
     }
 }

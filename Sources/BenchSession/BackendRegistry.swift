@@ -6,17 +6,17 @@ import Foundation
 import BenchSwiftKernels
 
 /// The backends of this build, registered explicitly in one place.
-enum BackendRegistry {
+public enum BackendRegistry {
     /// Every built-in backend, in display order: the measured CPU backends, then the
     /// modeled profiles of the catalog.
-    static func all(cpuModel: String, catalog: Catalog?) throws -> [any Backend] {
+    public static func all(cpuModel: String, catalog: Catalog?) throws(SessionError) -> [any Backend] {
         var backends: [any Backend] = [BLASBackend(cpuModel: cpuModel), SwiftBackend(cpuModel: cpuModel)]
         if let catalog {
             for profile in Profile.builtIn {
                 do {
                     backends.append(try ModeledDeviceBackend(profile: profile, catalog: catalog))
                 } catch {
-                    throw UsageError("\(error)")
+                    throw .input("\(error)")
                 }
             }
         }
@@ -24,15 +24,15 @@ enum BackendRegistry {
     }
 
     /// Group names `--backend` accepts besides ids.
-    static let groups = ["all", "measured", "modeled"]
+    public static let groups = ["all", "measured", "modeled"]
 
     /// Resolves a comma-separated `--backend` list of ids, groups and `plugin:PATH` entries,
     /// keeping order, no duplicates. Plugins are started (and handshaken) here, before any case
     /// runs; their stderr goes to `<log stem>.plugin-<file name>.log`.
-    static func select(
+    public static func select(
         _ list: String, from backends: [any Backend], pluginArguments: [String] = [], logStem: String = "results/bench",
         caseTimeout: Double = 60
-    ) throws -> [any Backend] {
+    ) throws(SessionError) -> [any Backend] {
         var chosen: [any Backend] = []
         func add(_ b: any Backend) {
             if !chosen.contains(where: { $0.id == b.id }) { chosen.append(b) }
@@ -52,12 +52,12 @@ enum BackendRegistry {
                     // The plugin's own last words (e.g. the install command it needs) say the most.
                     let said = (try? String(contentsOfFile: log, encoding: .utf8))?
                         .split(separator: "\n").last.map { "; it said: \($0.prefix(300))" } ?? ""
-                    throw UsageError("--backend plugin:\(path): \(error)\(said) (plugin log: \(log))")
+                    throw .option(flag: "--backend", reason: "plugin:\(path): \(error)\(said) (plugin log: \(log))")
                 }
             default:
                 guard let b = backends.first(where: { $0.id.rawValue == name }) else {
                     let valid = (backends.map(\.id.rawValue) + groups).joined(separator: ", ")
-                    throw UsageError("--backend: unknown backend '\(name)' (valid: \(valid))")
+                    throw .option(flag: "--backend", reason: "unknown backend '\(name)' (valid: \(valid))")
                 }
                 add(b)
             }

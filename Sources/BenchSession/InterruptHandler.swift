@@ -2,10 +2,10 @@ import Dispatch
 import Foundation
 
 /// Catches SIGINT and SIGTERM and runs a handler on a dispatch queue.
-final class InterruptHandler: @unchecked Sendable {
+public final class InterruptHandler: @unchecked Sendable {
     private var sources: [DispatchSourceSignal] = []
 
-    init(_ handler: @escaping @Sendable (Int32) -> Void) {
+    public init(_ handler: @escaping @Sendable (Int32) -> Void) {
         for sig in [SIGINT, SIGTERM] {
             signal(sig, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
@@ -16,7 +16,7 @@ final class InterruptHandler: @unchecked Sendable {
     }
 
     /// Stops catching; the default actions apply again.
-    func cancel() {
+    public func cancel() {
         for s in sources { s.cancel() }
         sources = []
         signal(SIGINT, SIG_DFL)

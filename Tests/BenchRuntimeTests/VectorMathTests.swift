@@ -1,4 +1,4 @@
-import BenchCore
+import BenchRuntime
 import Foundation
 import Testing
 

@@ -1,0 +1,47 @@
+extension Comparator {
+    /// Bad comparison input: an unreadable or invalid file, or nothing to compare. One line each.
+    public enum InputError: Error, Sendable, CustomStringConvertible {
+        case file(ResultFileError)
+        case noRows(path: String)
+        case backendMissing(path: String, backend: BackendID, present: [BackendID])
+
+        public var description: String {
+            switch self {
+            case .file(let e): "\(e)"
+            case .noRows(let path): "\(path): record 1: header only, no rows to compare"
+            case .backendMissing(let path, let id, let present):
+                "--backends: \(path) has no rows of backend '\(id)' (it has \(present.map(\.rawValue).joined(separator: ", ")))"
+            }
+        }
+    }
+
+    /// Reads both files (with their sidecars) and compares them; `candidate` may be the
+    /// baseline's own path (comparing two backends of one file).
+    public static func compare(
+        baselinePath: String, candidatePath: String, options: ComparisonOptions
+    ) throws(InputError) -> ComparisonReport {
+        let base: ResultSet, cand: ResultSet
+        do {
+            base = try ResultSet(path: baselinePath)
+            cand = candidatePath == baselinePath ? base : try ResultSet(path: candidatePath)
+        } catch {
+            throw .file(error)
+        }
+        for set in [base, cand] where set.rows.isEmpty { throw .noRows(path: set.path) }
+        if let pair = options.backendPair {
+            for (set, id) in [(base, pair.baseline), (cand, pair.candidate)] where !set.rows.contains(where: { $0.backend == id }) {
+                throw .backendMissing(path: set.path, backend: id, present: Set(set.rows.map(\.backend)).sorted())
+            }
+        }
+        return compare(base, cand, options: options)
+    }
+
+    /// The gate's exit status: 1 on a regression (or a model change with `failOnModelChange`,
+    /// or inconclusive and not-comparable rows with `strict`), else 0.
+    public static func exitStatus(_ report: ComparisonReport, strict: Bool, failOnModelChange: Bool) -> Int32 {
+        if report.count(.regressed) > 0 { return 1 }
+        if failOnModelChange && report.count(.modelChanged) > 0 { return 1 }
+        if strict && (report.count(.inconclusive) > 0 || report.count(.notComparable) > 0) { return 1 }
+        return 0
+    }
+}

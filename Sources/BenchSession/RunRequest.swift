@@ -1,0 +1,197 @@
+import BenchCore
+import BenchModels
+import BenchSwiftKernels
+import Foundation
+
+/// What a user asked `bench run` for, as typed values (the executable parses and range-checks
+/// the flags; ``RunSessionConfiguration/init(resolving:cpu:)`` checks them against the suites,
+/// backends, catalog and host).
+public struct RunRequest: Sendable {
+    public var suite: String = "matmul"
+    /// Comma-separated backend ids, groups (`all`, `measured`, `modeled`) and `plugin:PATH`.
+    public var backends: String = "all"
+    /// Only cases whose id matches this regular expression.
+    public var casePattern: String?
+    /// Only these dtypes (`nil`: all).
+    public var dtypes: [DType]?
+    public var threads: Int?
+    public var budgetSeconds: Double?
+    public var minSamples: Int?
+    public var out: String?
+    public var quick = false
+    /// Extra case ids to run.
+    public var addedCases: [String] = []
+    public var pluginArguments: [String] = []
+    public var caseTimeoutSeconds: Double = 60
+    /// `--with-model`: a host profile written by `bench calibrate`.
+    public var hostProfile: String?
+    public var pricing = PricingRequest()
+    /// `--blas-coretype`, as asked (for the warning when OpenBLAS runs another core).
+    public var requestedBLASCoreType: String?
+
+    public init() {}
+}
+
+/// How to price backends: the catalog, the basis, per-instance overrides, and the host.
+public struct PricingRequest: Sendable {
+    /// A catalog file laid over the shipped one.
+    public var catalogOverlay: String?
+    public var basis: String = "on-demand"
+    /// Instance name → USD per hour.
+    public var overrides: [String: Double] = [:]
+    public var hostInstance: String?
+    public var hostUSDPerHour: Double?
+
+    public init() {}
+}
+
+/// A resolved, validated run: everything checked before any case runs.
+public struct RunSessionConfiguration {
+    public var suite: any Suite
+    public var cases: [KernelCase]
+    public var backends: [any Backend]
+    public var prices: [BackendID: PriceQuote]
+    public var catalogVersion: String
+    public var policy: MeasurementPolicy
+    public var threads: Int
+    /// `--with-model`: the calibrated model of this host per measured backend.
+    public var hostModels: [BackendID: DeviceModel]
+    public var destination: URL
+    public var cpu: (model: String, flags: [String])
+    public var requestedBLASCoreType: String?
+    /// Recorded in the sidecar.
+    public var commandLine: [String] = CommandLine.arguments
+    public var harnessVersion: String = BenchVersion.current
+    /// Probes the host's peak FLOP/s for a dtype on a number of threads (the FMA loop).
+    public var peakProbe: @Sendable (DType, Int) -> HostPeak.Probe = { HostPeak.probe(dtype: $0, threads: $1) }
+
+    /// A configuration from parts already checked (tests, embedding); the command line goes
+    /// through ``init(resolving:cpu:)``.
+    public init(
+        suite: any Suite, cases: [KernelCase], backends: [any Backend], destination: URL, threads: Int,
+        policy: MeasurementPolicy, prices: [BackendID: PriceQuote] = [:], catalogVersion: String = "",
+        cpu: (model: String, flags: [String]) = HostProbe.cpuInfo()
+    ) {
+        self.suite = suite
+        self.cases = cases
+        self.backends = backends
+        self.destination = destination
+        self.threads = threads
+        self.policy = policy
+        self.prices = prices
+        self.catalogVersion = catalogVersion
+        self.cpu = cpu
+        hostModels = [:]
+    }
+
+    /// Checks `request` against the suites, backends, catalog and this host, and starts the
+    /// plugins it names (their handshake is part of the check).
+    public init(resolving request: RunRequest, cpu: (model: String, flags: [String])) throws(SessionError) {
+        self.cpu = cpu
+        requestedBLASCoreType = request.requestedBLASCoreType
+        guard let suite = SuiteRegistry.suite(named: request.suite) else {
+            throw .option(flag: "--suite", reason: "unknown suite '\(request.suite)' (valid: \(SuiteRegistry.all.map(\.name).joined(separator: ", ")))")
+        }
+        self.suite = suite
+        destination = try OutputPath.resolve(request.out, stem: suite.name)
+        hostModels = try Self.hostModels(request.hostProfile)
+        let catalog = try Self.catalog(request.pricing.catalogOverlay)
+        catalogVersion = catalog.catalogVersion
+        let allBackends = try BackendRegistry.all(cpuModel: cpu.model, catalog: catalog)
+        backends = try BackendRegistry.select(
+            request.backends, from: allBackends, pluginArguments: request.pluginArguments,
+            logStem: destination.deletingPathExtension().path, caseTimeout: request.caseTimeoutSeconds)
+        guard !backends.isEmpty else {
+            throw .option(flag: "--backend", reason: "'\(request.backends)' selects no backend in this build (available: \(allBackends.map(\.id.rawValue).joined(separator: ", ")))")
+        }
+        let book: PriceBook
+        do {
+            book = try PriceBook(
+                catalog: catalog, basis: request.pricing.basis, overrides: request.pricing.overrides,
+                hostInstance: request.pricing.hostInstance, hostPrice: request.pricing.hostUSDPerHour)
+        } catch {
+            throw .input("\(error)")
+        }
+        var prices: [BackendID: PriceQuote] = [:]
+        for b in backends { prices[b.id] = book.quote(for: b) }
+        self.prices = prices
+        cases = try Self.cases(of: suite, request: request)
+        threads = request.threads ?? ProcessInfo.processInfo.activeProcessorCount
+        var policy = request.quick ? MeasurementPolicy.quick : .standard
+        if let b = request.budgetSeconds { policy.budgetSeconds = b }
+        if let n = request.minSamples { policy.minSamples = n }
+        self.policy = policy
+    }
+
+    /// The shipped catalog with `overlay` laid over it.
+    public static func catalog(_ overlay: String?) throws(SessionError) -> Catalog {
+        do {
+            return try Catalog.shipped(overlaidWith: overlay)
+        } catch {
+            throw .input("\(error)")
+        }
+    }
+
+    /// The `host-<backend>` devices of a `bench calibrate` profile, as models per backend.
+    static func hostModels(_ file: String?) throws(SessionError) -> [BackendID: DeviceModel] {
+        guard let file else { return [:] }
+        let profile: Catalog
+        do {
+            profile = try Catalog.load(path: file)
+        } catch {
+            throw .option(flag: "--with-model", reason: "\(error)")
+        }
+        var models: [BackendID: DeviceModel] = [:]
+        for d in profile.devices where d.name.hasPrefix("host-") {
+            models[BackendID(String(d.name.dropFirst(5)))] = DeviceModel(device: d, count: 1)
+        }
+        guard !models.isEmpty else {
+            throw .option(flag: "--with-model", reason: "'\(file)': no host-<backend> device (write the profile with bench calibrate)")
+        }
+        return models
+    }
+
+    /// The suite's cases, plus `--add-case`, filtered by `--dtype` and `--case`; refuses
+    /// cases whose buffers cannot fit in memory before anything is allocated.
+    static func cases(of suite: any Suite, request: RunRequest) throws(SessionError) -> [KernelCase] {
+        var cases = suite.cases(quick: request.quick)
+        for id in request.addedCases {
+            do {
+                let extra = try KernelRegistry.builtIn.validatedCase(id)
+                if !cases.contains(extra) { cases.append(extra) }
+            } catch {
+                throw .option(flag: "--add-case", reason: "\(error)")
+            }
+        }
+        if let wanted = request.dtypes {
+            let known = Set(KernelRegistry.builtIn.specs.flatMap(\.dtypes))
+            if let unknown = wanted.first(where: { !known.contains($0) }) {
+                throw .option(flag: "--dtype", reason: "unknown dtype '\(unknown)' (valid: \(known.sorted().map(\.rawValue).joined(separator: ", ")))")
+            }
+            cases = cases.filter { wanted.contains($0.dtype) }
+        }
+        if let pattern = request.casePattern {
+            let regex: NSRegularExpression
+            do {
+                regex = try NSRegularExpression(pattern: pattern)
+            } catch {
+                throw .option(flag: "--case", reason: "'\(pattern)' is not a valid regular expression")
+            }
+            cases = cases.filter { kc in
+                regex.firstMatch(in: kc.id, range: NSRange(kc.id.startIndex..., in: kc.id)) != nil
+            }
+            guard !cases.isEmpty else {
+                let quick = request.quick ? " --quick" : ""
+                throw .option(flag: "--case", reason: "'\(pattern)' matches no case of suite \(suite.name)\(quick) (see 'bench list --suite \(suite.name)\(quick)')")
+            }
+        }
+        guard !cases.isEmpty else { throw .option(flag: "--dtype", reason: "no case left to run after --dtype filtering") }
+        let available = HostProbe.memory().available
+        for kc in cases {
+            guard let spec = KernelRegistry.builtIn.spec(named: kc.kernel) else { continue }
+            let need = spec.bufferBytes(kc)
+            if need > available { throw .input(CaseError.tooLarge(caseID: kc.id, bytes: need, available: available).description) }
+        }
+        return cases
+    }
+}

@@ -1,0 +1,104 @@
+import ArgumentParser
+import BenchCore
+import BenchModels
+
+// Typed values of the command line, each parsed once: the commands get these types, never
+// strings to parse again. `parse` throws a `ValidationError` naming the value and the rule;
+// options use it as their transform so that message is what the user sees.
+
+/// A relative threshold, written `5%` or `0.05`.
+struct Threshold: ExpressibleByArgument, Sendable {
+    var fraction: Double
+
+    init(fraction: Double) { self.fraction = fraction }
+
+    init?(argument: String) {
+        guard let v = ComparisonOptions.parseThreshold(argument) else { return nil }
+        fraction = v
+    }
+
+    static func parse(_ text: String) throws -> Threshold {
+        guard let t = Threshold(argument: text) else { throw ValidationError("'\(text)' is not a threshold like 5% or 0.05") }
+        return t
+    }
+}
+
+/// `INSTANCE=USD`: one instance's price per hour for this run.
+struct PriceOverride: ExpressibleByArgument, Sendable {
+    var instance: String
+    var usdPerHour: Double
+
+    init?(argument: String) {
+        let parts = argument.split(separator: "=", maxSplits: 1)
+        guard parts.count == 2, let v = Double(parts[1]), v > 0, v.isFinite else { return nil }
+        instance = String(parts[0])
+        usdPerHour = v
+    }
+
+    static func parse(_ text: String) throws -> PriceOverride {
+        guard let p = PriceOverride(argument: text) else { throw ValidationError("'\(text)': expected INSTANCE=USD with a positive price") }
+        return p
+    }
+}
+
+/// A pricing basis of the catalog (`on-demand`, `spot`, …).
+struct PricingBasis: ExpressibleByArgument, Sendable {
+    var name: String
+
+    init?(argument: String) {
+        guard Catalog.pricingFallback.contains(argument) else { return nil }
+        name = argument
+    }
+
+    static func parse(_ text: String) throws -> PricingBasis {
+        guard let b = PricingBasis(argument: text) else {
+            throw ValidationError("unknown basis '\(text)' (valid: \(Catalog.pricingFallback.joined(separator: ", ")))")
+        }
+        return b
+    }
+}
+
+/// A comma-separated list of dtypes; which ones a suite knows is checked against the kernels.
+struct DTypeList: ExpressibleByArgument, Sendable {
+    var dtypes: [DType]
+
+    init?(argument: String) {
+        dtypes = argument.split(separator: ",", omittingEmptySubsequences: false)
+            .map { DType(rawValue: $0.trimmingCharacters(in: .whitespaces)) }
+    }
+}
+
+/// A positive number of seconds.
+struct Seconds: ExpressibleByArgument, Sendable {
+    var value: Double
+
+    init?(argument: String) {
+        guard let v = Double(argument), v > 0, v.isFinite else { return nil }
+        value = v
+    }
+
+    static func parse(_ text: String) throws -> Seconds {
+        guard let s = Seconds(argument: text) else { throw ValidationError("must be a positive number of seconds (got \(text))") }
+        return s
+    }
+}
+
+extension Metric: ExpressibleByArgument {
+    public init?(argument: String) { self.init(rawValue: argument) }
+
+    static func parse(_ text: String) throws -> Metric {
+        guard let m = Metric(rawValue: text) else {
+            throw ValidationError("unknown metric '\(text)' (valid: \(Metric.all.map(\.rawValue).joined(separator: ", ")))")
+        }
+        return m
+    }
+}
+
+extension ReportFormat: ExpressibleByArgument {
+    static func parse(_ text: String) throws -> ReportFormat {
+        guard let f = ReportFormat(rawValue: text) else {
+            throw ValidationError("unknown format '\(text)' (valid: \(ReportFormat.allCases.map(\.rawValue).joined(separator: ", ")))")
+        }
+        return f
+    }
+}
