@@ -32,6 +32,23 @@ public protocol KernelReference {
     static func check(_ kernelCase: KernelCase, entries: [OutputEntry], values: [Double], calls: Int) -> Verification
 }
 
+/// The reference of a training step: its state changes with every call, so the first call's
+/// output is checked against an fp64 forward pass of the initial state and later outputs only
+/// for being finite (they depend on the whole trajectory; gradients are proven by tests).
+public protocol TrainingStepReference: KernelReference {
+    /// Checks values of the first call's forward output at `entries` against fp64.
+    static func checkFirstForward(_ kernelCase: KernelCase, entries: [OutputEntry], values: [Double]) -> Verification
+}
+
+extension TrainingStepReference {
+    /// After the first call, ``checkFirstForward(_:entries:values:)``; later, finite values.
+    public static func check(_ kernelCase: KernelCase, entries: [OutputEntry], values: [Double], calls: Int) -> Verification {
+        if let mismatch = Verification.countMismatch(entries, values) { return mismatch }
+        return calls == 1 ? checkFirstForward(kernelCase, entries: entries, values: values)
+            : .finite(entries, values: values, calls: calls)
+    }
+}
+
 /// A prepared case whose outputs can be read entry by entry (the built-in training kernels):
 /// its `verify()` holds them to its ``KernelReference``, and so can a test.
 public protocol OutputReading {

@@ -34,7 +34,7 @@ extension PreparedMLP: OutputReading {
     }
 }
 
-extension PreparedMLP: KernelReference {
+extension PreparedMLP: TrainingStepReference {
     public static var kernel: String { "mlp_step" }
 
     /// Rows 0 and B−1 and up to two pseudo-random rows of `out[B×D]`, every column.
@@ -44,13 +44,6 @@ extension PreparedMLP: KernelReference {
         var rng = SplitMix64(seed: InputSeed.seed(caseID: kernelCase.id, operand: "verify"))
         while rows.count < min(4, s.b) { rows.insert(Int(rng.next() % UInt64(s.b))) }
         return rows.sorted().flatMap { r in (0..<s.d).map { OutputEntry("out", r, $0) } }
-    }
-
-    /// After the first call, ``checkFirstForward(_:entries:values:)``; later, finite values.
-    public static func check(_ kernelCase: KernelCase, entries: [OutputEntry], values: [Double], calls: Int) -> Verification {
-        if let mismatch = Verification.countMismatch(entries, values) { return mismatch }
-        return calls == 1 ? checkFirstForward(kernelCase, entries: entries, values: values)
-            : .finite(entries, values: values, calls: calls)
     }
 
     /// Checks values of the first forward pass's `out` at `entries` (from any implementation)

@@ -36,7 +36,7 @@ extension PreparedTransformerBlock: OutputReading {
     }
 }
 
-extension PreparedTransformerBlock: KernelReference {
+extension PreparedTransformerBlock: TrainingStepReference {
     public static var kernel: String { "transformer_block_step" }
 
     /// Every column of `out[T×D]` at positions 0, 1, 2, 7 and 36 (capped at S−1) of the last sequence.
@@ -45,13 +45,6 @@ extension PreparedTransformerBlock: KernelReference {
         let base = (s.batch - 1) * s.sequence
         let positions = Set([0, 1, 2, 7, 36].map { min($0, s.sequence - 1) }).sorted()
         return positions.flatMap { i in (0..<s.model).map { OutputEntry("out", base + i, $0) } }
-    }
-
-    /// After the first call, ``checkFirstForward(_:entries:values:)``; later, finite values.
-    public static func check(_ kernelCase: KernelCase, entries: [OutputEntry], values: [Double], calls: Int) -> Verification {
-        if let mismatch = Verification.countMismatch(entries, values) { return mismatch }
-        return calls == 1 ? checkFirstForward(kernelCase, entries: entries, values: values)
-            : .finite(entries, values: values, calls: calls)
     }
 
     /// Checks values of the first forward pass's `out` at `entries` (any rows) against an fp64
