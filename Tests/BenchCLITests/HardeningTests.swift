@@ -217,3 +217,37 @@ struct HardeningInputTests {
         #expect(writer.syncCount == 1)
     }
 }
+
+@Suite("Hardening: signals and limits")
+struct HardeningSignalTests {
+    @Test("SIGTERM right after start still ends with 130 and a line, never a silent death")
+    func earlySignal() throws {
+        let bench = try BenchBinary.locate()
+        let dir = try temporaryDirectory()
+        let p = try bench.start(["run", "--quick", "--backend", "measured", "--out", dir.appendingPathComponent("e.csv").path])
+        Thread.sleep(forTimeInterval: 0.05)
+        kill(p.process.processIdentifier, SIGTERM)
+        p.process.waitUntilExit()
+        let err = String(decoding: p.err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(p.process.terminationReason == .exit && p.process.terminationStatus == 130, "stderr: \(err)")
+        #expect(err.contains("interrupted"), "stderr: \(err)")
+    }
+
+    @Test("a file-size limit (ulimit -f) is a write error with one line and exit 2, not SIGXFSZ")
+    func fileSizeLimit() throws {
+        let bench = try BenchBinary.locate()
+        let dir = try temporaryDirectory()
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/bin/bash")
+        p.arguments = ["-c", "ulimit -f 2; exec \"$0\" run --quick --suite training --backend modeled --out \"$1\"", bench.url.path,
+                       dir.appendingPathComponent("big.csv").path]
+        let err = Pipe()
+        p.standardError = err
+        p.standardOutput = FileHandle.nullDevice
+        try p.run()
+        let text = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        #expect(p.terminationReason == .exit && p.terminationStatus == 2, "stderr: \(text)")
+        #expect(text.split(separator: "\n").count == 1 && text.contains("File too large"), "stderr: \(text)")
+    }
+}
