@@ -77,7 +77,7 @@ public enum ResultReader {
         }
         let sidecar: Sidecar
         do {
-            sidecar = try JSONDecoder().decode(Sidecar.self, from: data)
+            sidecar = try Sidecar.decoder.decode(Sidecar.self, from: data)
         } catch {
             throw .invalid(path: path, record: 0, column: nil, reason: "not a valid sidecar: \(error)")
         }
