@@ -1,3 +1,5 @@
+import Foundation
+
 /// The JSON sidecar written next to every results CSV: environment and raw samples.
 ///
 /// Schema documented in `docs/results-schema.md#sidecar`; keys are snake_case.
