@@ -22,6 +22,13 @@ struct Bench: ParsableCommand {
         signal(SIGPIPE, SIG_IGN)
         // A file-size limit (ulimit -f) must fail a write with a message, not kill bench.
         signal(SIGXFSZ, SIG_IGN)
+        // A parent may have blocked these signals (the mask is inherited across exec): unblock
+        // them, or Ctrl-C and SIGTERM would stay pending forever.
+        var unblock = sigset_t()
+        sigemptyset(&unblock)
+        sigaddset(&unblock, SIGINT)
+        sigaddset(&unblock, SIGTERM)
+        pthread_sigmask(SIG_UNBLOCK, &unblock, nil)
         // Until a run installs its own handler (which saves finished rows), Ctrl-C or SIGTERM
         // ends bench with one line and 130; nothing has been written yet.
         for sig in [SIGINT, SIGTERM] {

@@ -32,6 +32,13 @@ struct BadInputTests {
         (["run", "--blas-coretype", "Pentium9"], "unknown core type 'Pentium9'"),
         (["run", "--frobnicate"], "frobnicate"),
         (["list", "--suite", "nosuch"], "unknown suite 'nosuch'"),
+        // Negative numbers reach their own rule, not "Missing value".
+        (["run", "--threads", "-1"], "--threads must be at least 1 (got -1)"),
+        (["run", "--budget", "-1"], "--budget must be a positive number of seconds (got -1.0)"),
+        (["run", "--host-price", "-1"], "--host-price must be a positive number of USD per hour (got -1.0)"),
+        (["run", "--min-samples", "200000"], "--min-samples 200000 is above the sample cap of 100000"),
+        (["run", "--threads", "100000"], "more than 4× this machine's"),
+        (["run", "--out", ""], "the path is empty"),
     ]
 
     @Test("bad input is refused before any case runs", arguments: cases)

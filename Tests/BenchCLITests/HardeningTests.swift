@@ -88,3 +88,166 @@ struct HardeningTests {
         #expect(!FileManager.default.fileExists(atPath: lock))
     }
 }
+
+@Suite("Hardening: catalogs, numbers, files bench writes and reads back")
+struct HardeningInputTests {
+    func bench(_ args: [String], in dir: URL? = nil) throws -> BenchBinary.Result { try BenchBinary.locate().run(args, in: dir) }
+
+    func expectRefused(_ r: BenchBinary.Result, _ message: String, sourceLocation: SourceLocation = #_sourceLocation) {
+        #expect(r.status == 2, "stderr: \(r.stderr)", sourceLocation: sourceLocation)
+        #expect(r.stderr.split(separator: "\n").count == 1, "stderr: \(r.stderr)", sourceLocation: sourceLocation)
+        #expect(r.stderr.contains(message), "stderr: \(r.stderr)", sourceLocation: sourceLocation)
+        #expect(!r.stderr.contains("Fatal error"), sourceLocation: sourceLocation)
+    }
+
+    /// A catalog overlay redefining h100 with one field changed.
+    func overlay(_ dir: URL, model: String = "", peak: String = "989") throws -> String {
+        let path = dir.appendingPathComponent("cat.json").path
+        let text = """
+            {"schema_version": 1, "catalog_version": "t", "currency": "USD", "devices": [{"name": "h100", "display_name": "H", "vendor": "v",
+             "kind": "nvidia_gpu", "peak_dense_tflops": {"bf16": {"value": \(peak), "unit": "TFLOP/s", "source": "s", "date": "d"}},
+             "memory_bandwidth_gb_per_s": {"value": 3350, "unit": "GB/s", "source": "s", "date": "d"}\(model)}], "instances": []}
+            """
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    @Test("catalog numbers out of range are refused naming file, device and field, never a crash", arguments: [
+        (#", "model": {"compute_units": {"value": 1e300, "unit": "count", "source": "s", "date": "d"}}"#, "989", "model.compute_units"),
+        (#", "model": {"tile_m": {"value": 1e19, "unit": "elements", "source": "s", "date": "d"}}"#, "989", "model.tile_m"),
+        (#", "model": {"tile_n": {"value": 2.5, "unit": "elements", "source": "s", "date": "d"}}"#, "989", "whole number"),
+        (#", "model": {"launch_overhead_us": {"value": 1e308, "unit": "us", "source": "s", "date": "d"}}"#, "989", "launch_overhead_us"),
+        ("", "1e308", "peak_dense_tflops.bf16"),
+    ])
+    func catalogRanges(model: String, peak: String, field: String) throws {
+        let dir = try temporaryDirectory()
+        let r = try bench(["run", "--quick", "--backend", "h100", "--catalog", try overlay(dir, model: model, peak: peak),
+                           "--out", dir.appendingPathComponent("r.csv").path])
+        expectRefused(r, field)
+        #expect(r.stderr.contains("cat.json") && r.stderr.contains("h100"), "stderr: \(r.stderr)")
+    }
+
+    @Test("an overlay may add an instance of a shipped device")
+    func overlayInstance() throws {
+        let dir = try temporaryDirectory()
+        let path = dir.appendingPathComponent("inst.json").path
+        try """
+            {"schema_version": 1, "catalog_version": "t", "currency": "USD", "devices": [], "instances": [{"name": "my.h100", "device": "h100",
+             "device_count": 1, "provider": "me", "region": "here", "prices": {"on-demand": {"usd_per_hour": 2, "source": "s", "date": "d"}}}]}
+            """.write(toFile: path, atomically: true, encoding: .utf8)
+        let r = try bench(["catalog", "--catalog", path])
+        #expect(r.status == 0, "stderr: \(r.stderr)")
+        #expect(r.stdout.contains("my.h100"))
+    }
+
+    @Test("free text starting like a formula is neutralised in the CSV and reads back unchanged")
+    func formulaInjection() throws {
+        let dir = try temporaryDirectory()
+        var row = makeRow(notes: "=HYPERLINK(\"http://x\")")
+        row.device = "+cmd|' /C calc'!A0"
+        let writer = try ResultWriter(destination: dir.appendingPathComponent("f.csv"))
+        try writer.append(row, samples: SidecarRow(key: row.key, status: .ok))
+        try writer.finish { rows in
+            Sidecar(runID: row.runID, csvFile: "f.csv", suite: "matmul", startedAt: "a", finishedAt: "b", interrupted: false,
+                    environment: .unknown, rows: rows)
+        }
+        let text = try String(contentsOf: dir.appendingPathComponent("f.csv"), encoding: .utf8)
+        #expect(text.contains(",\"'=HYPERLINK(\"\"http://x\"\")\"") || text.contains(",'=HYPERLINK"), "\(text)")
+        #expect(!text.contains(",=HYPERLINK") && !text.contains(",+cmd"))
+        let back = try ResultSet(path: dir.appendingPathComponent("f.csv").path).rows[0]
+        #expect(back.notes == row.notes && back.device == row.device)
+    }
+
+    @Test("hostile case ids and backends cannot break out of compare's markdown or JUnit XML")
+    func escaping() {
+        #expect(MarkdownText.code("a`b<img src=x onerror=alert(1)>|c") == "``a`b<img src=x onerror=alert(1)>\\|c``")
+        #expect(MarkdownText.escaped("x|<script>`*[a](b)") == "x\\|&lt;script&gt;\\`\\*\\[a\\](b)")
+    }
+
+    @Test("run → merge → compare → merge: every file bench writes, bench reads")
+    func roundTrip() throws {
+        let dir = try temporaryDirectory()
+        let a = dir.appendingPathComponent("a.csv").path, b = dir.appendingPathComponent("b.csv").path
+        #expect(try bench(["run", "--quick", "--backend", "modeled", "--out", a]).status == 0)
+        #expect(try bench(["run", "--quick", "--backend", "modeled", "--out", b]).status == 0)
+        let m = dir.appendingPathComponent("m.csv").path
+        let merged = try bench(["merge", a, b, "--prefer", "latest", "--out", m])
+        #expect(merged.status == 0, "stderr: \(merged.stderr)")
+        let c = try bench(["compare", a, m])
+        #expect(c.status == 0, "stderr: \(c.stderr)")
+        let m2 = dir.appendingPathComponent("m2.csv").path
+        let again = try bench(["merge", m, a, "--prefer", "latest", "--out", m2])
+        #expect(again.status == 0, "stderr: \(again.stderr)")
+        #expect(try bench(["compare", m2, m]).status == 0)
+    }
+
+    @Test("compare refuses inconsistent input: another sidecar version, samples that are not the CSV's, no common row")
+    func inconsistentCompare() throws {
+        let dir = try temporaryDirectory()
+        let a = dir.appendingPathComponent("a.csv").path
+        #expect(try bench(["run", "--quick", "--backend", "measured", "--case", "^gemm/fp64/M=64,", "--out", a]).status == 0)
+        let sidecar = dir.appendingPathComponent("a.json").path
+        let original = try String(contentsOfFile: sidecar, encoding: .utf8)
+        try original.replacingOccurrences(of: "\"schema_version\" : 1", with: "\"schema_version\" : 2").write(toFile: sidecar, atomically: true, encoding: .utf8)
+        expectRefused(try bench(["compare", a, a]), "unknown sidecar schema_version 2")
+        // Scale every sample 100×: they no longer describe the CSV's median.
+        var json = try #require(try JSONSerialization.jsonObject(with: Data(original.utf8)) as? [String: Any])
+        var rows = try #require(json["rows"] as? [[String: Any]])
+        for i in rows.indices { rows[i]["samples_s"] = (rows[i]["samples_s"] as? [Double] ?? []).map { $0 * 100 } }
+        json["rows"] = rows
+        try JSONSerialization.data(withJSONObject: json).write(to: URL(fileURLWithPath: sidecar))
+        expectRefused(try bench(["compare", a, a]), "is not the CSV's median_s")
+        try original.write(toFile: sidecar, atomically: true, encoding: .utf8)
+        let t = dir.appendingPathComponent("t.csv").path
+        #expect(try bench(["run", "--quick", "--suite", "training", "--backend", "h100", "--out", t]).status == 0)
+        expectRefused(try bench(["compare", a, t, "--strict"]), "no row in common")
+    }
+
+    @Test("a merge syncs the file once, not once per row")
+    func mergeSyncsOnce() throws {
+        let dir = try temporaryDirectory()
+        let writer = try ResultWriter(destination: dir.appendingPathComponent("m.csv"), syncsEachRow: false)
+        for i in 0..<50 {
+            let row = makeRow(caseID: "gemm/fp32/M=\(i + 1),N=8,K=8")
+            try writer.append(row, samples: SidecarRow(key: row.key, status: .ok))
+        }
+        try writer.finish { rows in
+            Sidecar(runID: "r", csvFile: "m.csv", suite: "matmul", startedAt: "a", finishedAt: "b", interrupted: false, environment: .unknown, rows: rows)
+        }
+        #expect(writer.syncCount == 1)
+    }
+}
+
+@Suite("Hardening: signals and limits")
+struct HardeningSignalTests {
+    @Test("SIGTERM right after start still ends with 130 and a line, never a silent death")
+    func earlySignal() throws {
+        let bench = try BenchBinary.locate()
+        let dir = try temporaryDirectory()
+        let p = try bench.start(["run", "--quick", "--backend", "measured", "--out", dir.appendingPathComponent("e.csv").path])
+        Thread.sleep(forTimeInterval: 0.05)
+        kill(p.process.processIdentifier, SIGTERM)
+        p.process.waitUntilExit()
+        let err = String(decoding: p.err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(p.process.terminationReason == .exit && p.process.terminationStatus == 130, "stderr: \(err)")
+        #expect(err.contains("interrupted"), "stderr: \(err)")
+    }
+
+    @Test("a file-size limit (ulimit -f) is a write error with one line and exit 2, not SIGXFSZ")
+    func fileSizeLimit() throws {
+        let bench = try BenchBinary.locate()
+        let dir = try temporaryDirectory()
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/bin/bash")
+        p.arguments = ["-c", "ulimit -f 2; exec \"$0\" run --quick --suite training --backend modeled --out \"$1\"", bench.url.path,
+                       dir.appendingPathComponent("big.csv").path]
+        let err = Pipe()
+        p.standardError = err
+        p.standardOutput = FileHandle.nullDevice
+        try p.run()
+        let text = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        #expect(p.terminationReason == .exit && p.terminationStatus == 2, "stderr: \(text)")
+        #expect(text.split(separator: "\n").count == 1 && text.contains("File too large"), "stderr: \(text)")
+    }
+}

@@ -105,3 +105,34 @@ final class Counter: @unchecked Sendable {
     var value: Int { lock.withLock { count } }
     func increment() { lock.withLock { count += 1 } }
 }
+
+/// A modeled backend whose model answers a fixed time (0 s: an impossible answer).
+final class FixedModelBackend: ModeledBackend {
+    let id = BackendID("fixed-model")
+    let kind = BackendKind.modeled
+    let device = "a model that answers 0 s"
+    let dtypes: [DType] = [.fp32]
+    let catalogVersion = "test"
+    let seconds: Double
+    init(seconds: Double) { self.seconds = seconds }
+    func unsupportedReason(for kernelCase: KernelCase) -> String? { nil }
+    func prepare(_ kernelCase: KernelCase, threads: Int) throws -> any PreparedCase { throw BackendError.failed("modeled") }
+    func estimate(_ kernelCase: KernelCase) throws -> ModeledEstimate {
+        ModeledEstimate(seconds: seconds, bound: .compute, peakFLOPS: 1e12, notes: "fixed")
+    }
+}
+
+@Suite("No non-finite number reaches a row")
+struct NonFiniteRowTests {
+    @Test("a zero time (infinite TFLOP/s) makes the row an error naming the column, with no speed or cost")
+    func zeroTime() throws {
+        let config = RunConfiguration(
+            suite: "matmul", runID: "r", timestamp: "t", threads: 1, policy: .quick, peakFLOPS: [:],
+            prices: [BackendID("fixed-model"): PriceQuote(usdPerHour: 2, note: "")])
+        let outcome = Runner(configuration: config).runOne(try KernelCase(parsing: "gemm/fp32/M=64,N=64,K=64"), on: FixedModelBackend(seconds: 0))
+        #expect(outcome.row.status == .error)
+        #expect(outcome.row.notes.contains("tflops would be inf"))
+        #expect(outcome.row.nonFiniteColumn() == nil)
+        #expect(outcome.row.tflops == nil && outcome.row.usdPerPFLOP == nil && outcome.row.medianSeconds == nil)
+    }
+}

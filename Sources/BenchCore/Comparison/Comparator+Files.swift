@@ -3,12 +3,14 @@ extension Comparator {
     public enum InputError: Error, Sendable, CustomStringConvertible {
         case file(ResultFileError)
         case noRows(path: String)
+        case noCommonRows(baseline: String, candidate: String)
         case backendMissing(path: String, backend: BackendID, present: [BackendID])
 
         public var description: String {
             switch self {
             case .file(let e): "\(e)"
             case .noRows(let path): "\(path): record 1: header only, no rows to compare"
+            case .noCommonRows(let b, let c): "\(b) and \(c) have no row in common (other suites, cases, backends or threads?); nothing to compare"
             case .backendMissing(let path, let id, let present):
                 "--backends: \(path) has no rows of backend '\(id)' (it has \(present.map(\.rawValue).joined(separator: ", ")))"
             }
@@ -33,15 +35,19 @@ extension Comparator {
                 throw .backendMissing(path: set.path, backend: id, present: Set(set.rows.map(\.backend)).sorted())
             }
         }
-        return compare(base, cand, options: options)
+        let report = compare(base, cand, options: options)
+        guard report.rows.contains(where: { $0.verdict != .missing && $0.verdict != .new }) else {
+            throw .noCommonRows(baseline: baselinePath, candidate: candidatePath)
+        }
+        return report
     }
 
     /// The gate's exit status: 1 on a regression (or a model change with `failOnModelChange`,
-    /// or inconclusive and not-comparable rows with `strict`), else 0.
+    /// or inconclusive, not-comparable, missing and new rows with `strict`), else 0.
     public static func exitStatus(_ report: ComparisonReport, strict: Bool, failOnModelChange: Bool) -> Int32 {
         if report.count(.regressed) > 0 { return 1 }
         if failOnModelChange && report.count(.modelChanged) > 0 { return 1 }
-        if strict && (report.count(.inconclusive) > 0 || report.count(.notComparable) > 0) { return 1 }
+        if strict && [.inconclusive, .notComparable, .missing, .new].contains(where: { report.count($0) > 0 }) { return 1 }
         return 0
     }
 }

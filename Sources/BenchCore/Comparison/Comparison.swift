@@ -116,9 +116,9 @@ public enum Comparator {
         var r = RowComparison(key: c.key, baselineBackend: b.backend, baseline: metric.value(in: b), candidate: metric.value(in: c),
                               relativeChange: nil, slowdown: nil, threshold: options.threshold(for: c.caseID),
                               evidence: "", verdict: .unchanged, reason: "")
-        if let x = r.baseline, let y = r.candidate, x > 0 {
+        if let x = r.baseline, let y = r.candidate, x > 0, y > 0 {
             r.relativeChange = y / x - 1
-            if y > 0 { r.slowdown = metric.higherIsBetter ? x / y : y / x }
+            r.slowdown = metric.higherIsBetter ? x / y : y / x
         }
         guard b.status == .ok, c.status == .ok else {
             r.verdict = .notComparable
@@ -144,7 +144,9 @@ public enum Comparator {
         }
         guard let slowdown = r.slowdown else {
             r.verdict = .notComparable
-            r.reason = "no \(metric) value on \(r.baseline == nil ? "the baseline" : "the candidate") side"
+            let side = r.baseline == nil || r.baseline == 0 ? "the baseline" : "the candidate"
+            let what = (r.baseline == nil || r.candidate == nil) ? "no \(metric) value" : "\(metric) is 0"
+            r.reason = "\(what) on \(side) side"
             return r
         }
         // Noisy rows need bigger changes: 3× the larger relative CI half-width.

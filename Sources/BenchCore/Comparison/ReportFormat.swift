@@ -85,7 +85,7 @@ enum ReportRenderer {
     }
 
     static func markdown(_ report: ComparisonReport) -> String {
-        func cell(_ s: String) -> String { s.replacingOccurrences(of: "|", with: "\\|") }
+        let cell = MarkdownText.escaped
         var out = ["### bench compare: `\(report.metric)` (\(report.metric.higherIsBetter ? "higher" : "lower") is better)", ""]
         let regressions = report.count(.regressed)
         out.append(regressions > 0 ? "**\(regressions) regression\(regressions == 1 ? "" : "s")**" : "No regression.")
@@ -93,11 +93,11 @@ enum ReportRenderer {
         out.append("| verdict | case | backend | threads | baseline | candidate | change | threshold | evidence |")
         out.append("|---|---|---|---:|---:|---:|---:|---:|---|")
         for r in sorted(report) {
-            out.append("| \(r.verdict.rawValue) | `\(cell(r.key.caseID))` | \(cell(backendLabel(r))) | \(r.key.threads) | \(number(r.baseline)) | \(number(r.candidate)) | \(percent(r.relativeChange)) | \(String(format: "%.1f%%", r.threshold * 100)) | \(cell(detail(r))) |")
+            out.append("| \(r.verdict.rawValue) | \(MarkdownText.code(r.key.caseID)) | \(cell(backendLabel(r))) | \(r.key.threads) | \(number(r.baseline)) | \(number(r.candidate)) | \(percent(r.relativeChange)) | \(String(format: "%.1f%%", r.threshold * 100)) | \(cell(detail(r))) |")
         }
         out.append("")
-        out += summaryLines(report).map { "- \($0)" }
-        out += report.notes.map { "- note: \($0)" }
+        out += summaryLines(report).map { "- \(cell($0))" }
+        out += report.notes.map { "- note: \(cell($0))" }
         return out.joined(separator: "\n")
     }
 
@@ -124,8 +124,13 @@ enum ReportRenderer {
 
     static func junit(_ report: ComparisonReport) -> String {
         func esc(_ s: String) -> String {
-            s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
+            // XML 1.0 allows no control character but tab, LF and CR: others become U+FFFD.
+            let legal = String(String.UnicodeScalarView(s.unicodeScalars.map { c in
+                c.value < 0x20 && c != "\t" && c != "\n" && c != "\r" || (0xFFFE...0xFFFF).contains(c.value) ? "\u{FFFD}" : c
+            }))
+            return legal.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
                 .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
+                .replacingOccurrences(of: "'", with: "&apos;")
         }
         let failures = report.rows.filter { $0.verdict == .regressed || $0.verdict == .modelChanged }.count
         let skipped = report.rows.filter { [.missing, .new, .notComparable, .inconclusive].contains($0.verdict) }.count
@@ -149,5 +154,40 @@ enum ReportRenderer {
         out.append("  </testsuite>")
         out.append("</testsuites>")
         return out.joined(separator: "\n")
+    }
+}
+
+/// Text placed into Markdown (GitHub-flavoured): nothing a field holds can close its table
+/// cell or code span, or become HTML, a link or emphasis.
+public enum MarkdownText {
+    /// A table cell's text: `|` and the characters that open HTML, code, emphasis or links
+    /// are escaped, and line breaks become spaces.
+    public static func escaped(_ s: String) -> String {
+        var out = ""
+        for c in s {
+            switch c {
+            case "|", "`", "*", "[", "]", "\\": out += "\\\(c)"
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            case "&": out += "&amp;"
+            case "\n", "\r": out += " "
+            default: out.append(c)
+            }
+        }
+        return out
+    }
+
+    /// A code span holding `s` verbatim: fenced by more backticks than any run inside it
+    /// (CommonMark), `|` escaped for the table, line breaks as spaces.
+    public static func code(_ s: String) -> String {
+        var longest = 0, run = 0
+        for c in s {
+            run = c == "`" ? run + 1 : 0
+            longest = max(longest, run)
+        }
+        let fence = String(repeating: "`", count: longest + 1)
+        let body = s.replacingOccurrences(of: "|", with: "\\|").replacingOccurrences(of: "\n", with: " ").replacingOccurrences(of: "\r", with: " ")
+        let pad = body.first == "`" || body.last == "`" ? " " : ""
+        return fence + pad + body + pad + fence
     }
 }

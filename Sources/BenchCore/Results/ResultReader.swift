@@ -64,7 +64,8 @@ public enum ResultReader {
         var row = ResultRow()
         for (i, column) in columns.enumerated() {
             guard let column else { continue }
-            try column.read(&row, ResultField(text: fields[i], path: path, record: record, column: header[i]))
+            let text = column.isText ? CSVFormulaGuard.restored(fields[i]) : fields[i]
+            try column.read(&row, ResultField(text: text, path: path, record: record, column: header[i]))
         }
         return row
     }
@@ -74,10 +75,16 @@ public enum ResultReader {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw .cannotRead(path: path, reason: "no such file")
         }
+        let sidecar: Sidecar
         do {
-            return try JSONDecoder().decode(Sidecar.self, from: data)
+            sidecar = try Sidecar.decoder.decode(Sidecar.self, from: data)
         } catch {
             throw .invalid(path: path, record: 0, column: nil, reason: "not a valid sidecar: \(error)")
         }
+        guard sidecar.schemaVersion == Sidecar.currentSchemaVersion else {
+            throw .invalid(path: path, record: 0, column: "schema_version",
+                           reason: "unknown sidecar schema_version \(sidecar.schemaVersion) (this build reads \(Sidecar.currentSchemaVersion))")
+        }
+        return sidecar
     }
 }

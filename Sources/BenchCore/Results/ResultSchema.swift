@@ -22,20 +22,20 @@ public enum ResultSchema {
                 throw f.invalid("unknown schema_version \(r.schemaVersion) (this build reads \(version))")
             }
         },
-        .init("run_id", since: "1.0", write: \.runID) { r, f in r.runID = f.text },
-        .init("timestamp", since: "1.0", write: \.timestamp) { r, f in r.timestamp = f.text },
-        .init("suite", since: "1.0", write: \.suite) { r, f throws(ResultFileError) in r.suite = try f.nonEmpty() },
-        .init("case_id", since: "1.0", quoted: true, write: \.caseID) { r, f throws(ResultFileError) in r.caseID = try f.nonEmpty() },
-        .init("kernel", since: "1.0", write: \.kernel) { r, f in r.kernel = f.text },
-        .init("dtype", since: "1.0", write: { $0.dtype.rawValue }) { r, f in r.dtype = DType(rawValue: f.text) },
-        .init("shape", since: "1.0", quoted: true, write: \.shape) { r, f in r.shape = f.text },
-        .init("backend", since: "1.0", write: { $0.backend.rawValue }) { r, f throws(ResultFileError) in
+        .init("run_id", since: "1.0", text: true, write: \.runID) { r, f in r.runID = f.text },
+        .init("timestamp", since: "1.0", text: true, write: \.timestamp) { r, f in r.timestamp = f.text },
+        .init("suite", since: "1.0", text: true, write: \.suite) { r, f throws(ResultFileError) in r.suite = try f.nonEmpty() },
+        .init("case_id", since: "1.0", text: true, quoted: true, write: \.caseID) { r, f throws(ResultFileError) in r.caseID = try f.nonEmpty() },
+        .init("kernel", since: "1.0", text: true, write: \.kernel) { r, f in r.kernel = f.text },
+        .init("dtype", since: "1.0", text: true, write: { $0.dtype.rawValue }) { r, f in r.dtype = DType(rawValue: f.text) },
+        .init("shape", since: "1.0", text: true, quoted: true, write: \.shape) { r, f in r.shape = f.text },
+        .init("backend", since: "1.0", text: true, write: { $0.backend.rawValue }) { r, f throws(ResultFileError) in
             r.backend = BackendID(try f.nonEmpty())
         },
         .init("backend_kind", since: "1.0", write: { $0.backendKind.rawValue }) { r, f throws(ResultFileError) in
             r.backendKind = try f.oneOf(BackendKind.self)
         },
-        .init("device", since: "1.0", write: \.device) { r, f in r.device = f.text },
+        .init("device", since: "1.0", text: true, write: \.device) { r, f in r.device = f.text },
         .init("threads", since: "1.0", write: { String($0.threads) }) { r, f throws(ResultFileError) in r.threads = try f.count() },
         .init("status", since: "1.0", write: { $0.status.rawValue }) { r, f throws(ResultFileError) in
             r.status = try f.oneOf(RowStatus.self)
@@ -50,11 +50,11 @@ public enum ResultSchema {
         .init("bytes", since: "1.0", write: { format($0.bytes) }) { r, f throws(ResultFileError) in r.bytes = try f.requiredNumber() },
         .number("tflops", since: "1.0", \.tflops),
         .number("throughput", since: "1.0", \.throughput),
-        .init("throughput_unit", since: "1.0", write: \.throughputUnit) { r, f in r.throughputUnit = f.text },
+        .init("throughput_unit", since: "1.0", text: true, write: \.throughputUnit) { r, f in r.throughputUnit = f.text },
         .number("price_usd_per_hour", since: "1.0", \.priceUSDPerHour),
         .number("usd_per_pflop", since: "1.0", \.usdPerPFLOP),
         .number("usd_per_million_units", since: "1.0", \.usdPerMillionUnits),
-        .init("notes", since: "1.0", write: \.notes) { r, f in r.notes = f.text },
+        .init("notes", since: "1.0", text: true, write: \.notes) { r, f in r.notes = f.text },
         // 1.1: the training suite.
         .number("mfu", since: "1.1", \.mfu),
         .init("tokens_per_step", since: "1.1", write: { $0.tokensPerStep.map(String.init) ?? "" }) { r, f throws(ResultFileError) in
@@ -65,7 +65,7 @@ public enum ResultSchema {
             r.bound = f.text.isEmpty ? nil : try f.oneOf(Bound.self)
         },
         .number("perf_per_dollar", since: "1.2", \.perfPerDollar),
-        .init("catalog_version", since: "1.2", write: { $0.catalogVersion ?? "" }) { r, f in
+        .init("catalog_version", since: "1.2", text: true, write: { $0.catalogVersion ?? "" }) { r, f in
             r.catalogVersion = f.text.isEmpty ? nil : f.text
         },
         // 1.3: the run pipeline.
@@ -109,16 +109,19 @@ public struct ResultColumn: Sendable {
     public let since: String
     /// Whether the field is always quoted (it contains commas by design).
     public let isQuoted: Bool
+    /// Whether the field is free text, which ``CSVFormulaGuard`` neutralises on write.
+    public let isText: Bool
     let write: @Sendable (ResultRow) -> String
     let read: @Sendable (inout ResultRow, ResultField) throws(ResultFileError) -> Void
 
     init(
-        _ name: String, since: String, quoted: Bool = false, write: @escaping @Sendable (ResultRow) -> String,
+        _ name: String, since: String, text: Bool = false, quoted: Bool = false, write: @escaping @Sendable (ResultRow) -> String,
         read: @escaping @Sendable (inout ResultRow, ResultField) throws(ResultFileError) -> Void
     ) {
         self.name = name
         self.since = since
         isQuoted = quoted
+        isText = text
         self.write = write
         self.read = read
     }
@@ -130,8 +133,8 @@ public struct ResultColumn: Sendable {
         }
     }
 
-    /// The column's text for `row`.
-    public func text(of row: ResultRow) -> String { write(row) }
+    /// The column's text for `row`, as written in the file (free text neutralised).
+    public func text(of row: ResultRow) -> String { isText ? CSVFormulaGuard.neutralized(write(row)) : write(row) }
 }
 
 /// One field being read: its text and where it is, so every failure names file, record and column.
@@ -178,5 +181,25 @@ public struct ResultField {
             throw invalid("'\(text)' is not one of \(T.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         return v
+    }
+}
+
+/// Spreadsheet formula injection (OWASP, "CSV Injection"): a free-text field that starts with
+/// `=`, `+`, `-`, `@`, a tab or a carriage return would run as a formula when the CSV is opened
+/// in a spreadsheet, so bench writes it with a leading `'`. A field that starts with `'` gets
+/// one more, so the rule is reversible: bench's reader removes exactly one leading `'`, and
+/// every value reads back as it was (docs/results-schema.md).
+public enum CSVFormulaGuard {
+    static let triggers: Set<Character> = ["=", "+", "-", "@", "\t", "\r", "'"]
+
+    /// The field as written.
+    public static func neutralized(_ value: String) -> String {
+        guard let first = value.first, triggers.contains(first) else { return value }
+        return "'" + value
+    }
+
+    /// The field as read back.
+    public static func restored(_ field: String) -> String {
+        field.first == "'" ? String(field.dropFirst()) : field
     }
 }

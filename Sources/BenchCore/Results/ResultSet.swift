@@ -55,9 +55,19 @@ public struct ResultSet: Sendable {
             }
             // A sidecar row without samples is allowed (merged from a CSV that had no sidecar).
             for row in rows {
-                guard let n = samplesByKey[row.key]?.count, n > 0, n != row.samples else { continue }
-                throw .invalid(path: sidecarPath, record: 0, column: "samples_s",
-                               reason: "\(row.key): the CSV says \(row.samples) samples, the sidecar has \(n)")
+                guard let xs = samplesByKey[row.key], !xs.isEmpty else { continue }
+                guard xs.count == row.samples else {
+                    throw .invalid(path: sidecarPath, record: 0, column: "samples_s",
+                                   reason: "\(row.key): the CSV says \(row.samples) samples, the sidecar has \(xs.count)")
+                }
+                // The samples must be the ones the CSV's median came from.
+                if row.status == .ok, let median = row.medianSeconds, median > 0 {
+                    let m = Summary(xs).median
+                    guard abs(m / median - 1) <= 0.01 else {
+                        throw .invalid(path: sidecarPath, record: 0, column: "samples_s",
+                                       reason: "\(row.key): the samples' median \(m) s is not the CSV's median_s \(median) s (off by more than 1%)")
+                    }
+                }
             }
             sidecar = s
         }

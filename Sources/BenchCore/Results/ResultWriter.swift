@@ -139,9 +139,7 @@ public final class ResultWriter: @unchecked Sendable {
         let sidecar = makeSidecar(sidecarRows)
         let data: Data
         do {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            data = try encoder.encode(sidecar)
+            data = try Sidecar.encoder.encode(sidecar)
         } catch {
             throw .cannotWrite(path: sidecarURL.path, reason: "\(error)")
         }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// The JSON sidecar written next to every results CSV: environment and raw samples.
 ///
 /// Schema documented in `docs/results-schema.md#sidecar`; keys are snake_case.
@@ -18,6 +20,23 @@ public struct Sidecar: Codable, Sendable, Equatable {
     public var mergedFrom: [MergedSource]?
 
     public static let currentSchemaVersion = 1
+
+    /// The sidecar's JSON encoder. A verification that failed without a finite error (a
+    /// plugin that answered NaN or nothing) records `"inf"` / `"nan"` rather than making the
+    /// whole file unwritable; ``decoder`` reads them back.
+    public static var encoder: JSONEncoder {
+        let e = JSONEncoder()
+        e.outputFormatting = [.prettyPrinted, .sortedKeys]
+        e.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        return e
+    }
+
+    /// The sidecar's JSON decoder (see ``encoder``).
+    public static var decoder: JSONDecoder {
+        let d = JSONDecoder()
+        d.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        return d
+    }
 
     public init(runID: String, csvFile: String, suite: String, startedAt: String, finishedAt: String,
                 interrupted: Bool, environment: HostEnvironment, rows: [SidecarRow]) {
