@@ -42,9 +42,12 @@ public protocol TrainingStepReference: KernelReference {
 
 extension TrainingStepReference {
     /// After the first call, ``checkFirstForward(_:entries:values:)``; later, finite values.
-    public static func check(_ kernelCase: KernelCase, entries: [OutputEntry], values: [Double], calls: Int) -> Verification {
+    public static func check(_ kernelCase: KernelCase, entries: [OutputEntry], values: [Double], calls: Int)
+        -> Verification
+    {
         if let mismatch = Verification.countMismatch(entries, values) { return mismatch }
-        return calls == 1 ? checkFirstForward(kernelCase, entries: entries, values: values)
+        return calls == 1
+            ? checkFirstForward(kernelCase, entries: entries, values: values)
             : .finite(entries, values: values, calls: calls)
     }
 }
@@ -59,8 +62,10 @@ public protocol OutputReading {
 /// Every kernel reference, looked up by kernel name and dtype.
 public enum KernelReferences {
     static func all<T: NativeScalar>(_: T.Type) -> [any KernelReference.Type] {
-        [GEMMReference<T>.self, PreparedMLP<T>.self, PreparedTransformerBlock<T>.self, PreparedLayerNorm<T>.self,
-         PreparedSoftmaxCrossEntropy<T>.self, PreparedAttention<T>.self, PreparedAdamW<T>.self]
+        [
+            GEMMReference<T>.self, PreparedMLP<T>.self, PreparedTransformerBlock<T>.self, PreparedLayerNorm<T>.self,
+            PreparedSoftmaxCrossEntropy<T>.self, PreparedAttention<T>.self, PreparedAdamW<T>.self,
+        ]
     }
 
     /// The kernels that have a reference.
@@ -81,15 +86,18 @@ public enum KernelReferences {
 extension Verification {
     /// A failed verification that checked nothing (wrong count, no reference, a plugin error).
     public static func failed(_ detail: String) -> Verification {
-        Verification(passed: false, checkedEntries: 0, worstErrorRatio: .infinity, maxAbsoluteError: 0, tolerance: "", detail: detail)
+        Verification(
+            passed: false, checkedEntries: 0, worstErrorRatio: .infinity, maxAbsoluteError: 0, tolerance: "",
+            detail: detail)
     }
 
     /// The check of a stateful kernel's outputs after training steps: every value finite.
     static func finite(_ entries: [OutputEntry], values: [Double], calls: Int) -> Verification {
         let bad = values.firstIndex { !$0.isFinite }
-        return Verification(passed: bad == nil, checkedEntries: values.count, worstErrorRatio: bad == nil ? 0 : .infinity,
-                            maxAbsoluteError: 0, tolerance: "outputs finite after \(calls) calls",
-                            detail: bad.map { "\(entries[$0]) = \(values[$0]) after \(calls) calls" } ?? "")
+        return Verification(
+            passed: bad == nil, checkedEntries: values.count, worstErrorRatio: bad == nil ? 0 : .infinity,
+            maxAbsoluteError: 0, tolerance: "outputs finite after \(calls) calls",
+            detail: bad.map { "\(entries[$0]) = \(values[$0]) after \(calls) calls" } ?? "")
     }
 
     /// The check every reference starts with: one value per entry.
@@ -118,7 +126,9 @@ public enum GEMMReference<T: NativeScalar>: KernelReference {
         GEMMProblem<T>.verificationEntries(kernelCase).map { OutputEntry("C", $0.0, $0.1) }
     }
 
-    public static func check(_ kernelCase: KernelCase, entries: [OutputEntry], values: [Double], calls: Int) -> Verification {
+    public static func check(_ kernelCase: KernelCase, entries: [OutputEntry], values: [Double], calls: Int)
+        -> Verification
+    {
         if let mismatch = Verification.countMismatch(entries, values) { return mismatch }
         return GEMMProblem<T>(kernelCase).check(entries: entries.map { ($0.row, $0.column) }, values: values)
     }

@@ -6,7 +6,8 @@ import Foundation
 struct SummarizeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "summarize",
-        abstract: "Median of a metric over several result CSVs (rounds), per case, backend and threads; ratios between backends.",
+        abstract:
+            "Median of a metric over several result CSVs (rounds), per case, backend and threads; ratios between backends.",
         discussion: """
             Only ok rows with a value count. One line per (case_id, threads), one column per backend (the \
             median over the files' rows for it; the table adds (n/N) where only n of its N rows count), \
@@ -17,7 +18,8 @@ struct SummarizeCommand: ParsableCommand {
     @Argument(help: "Result CSVs, one per round.")
     var files: [String]
 
-    @Option(help: "Metric: \(RoundSummary.metrics.map(\.rawValue).joined(separator: ", ")).", transform: Self.parseMetric)
+    @Option(
+        help: "Metric: \(RoundSummary.metrics.map(\.rawValue).joined(separator: ", ")).", transform: Self.parseMetric)
     var metric: Metric = .medianSeconds
 
     @Option(help: "A ratio column A/B of two backend ids (repeatable).", transform: Self.parseRatio)
@@ -38,19 +40,23 @@ struct SummarizeCommand: ParsableCommand {
 
     static func parseMetric(_ text: String) throws -> Metric {
         guard let m = RoundSummary.metrics.first(where: { $0.rawValue == text }) else {
-            throw ValidationError("unknown metric '\(text)' (valid: \(RoundSummary.metrics.map(\.rawValue).joined(separator: ", ")))")
+            throw ValidationError(
+                "unknown metric '\(text)' (valid: \(RoundSummary.metrics.map(\.rawValue).joined(separator: ", ")))")
         }
         return m
     }
 
     static func parseRatio(_ text: String) throws -> BackendRatio {
-        guard let r = BackendRatio(parsing: text) else { throw ValidationError("takes two backend ids as A/B (got '\(text)')") }
+        guard let r = BackendRatio(parsing: text) else {
+            throw ValidationError("takes two backend ids as A/B (got '\(text)')")
+        }
         return r
     }
 
     static func parseFormat(_ text: String) throws -> SummaryFormat {
         guard let f = SummaryFormat(rawValue: text) else {
-            throw ValidationError("unknown format '\(text)' (valid: \(SummaryFormat.allCases.map(\.rawValue).joined(separator: ", ")))")
+            throw ValidationError(
+                "unknown format '\(text)' (valid: \(SummaryFormat.allCases.map(\.rawValue).joined(separator: ", ")))")
         }
         return f
     }
@@ -77,7 +83,8 @@ struct SummarizeCommand: ParsableCommand {
                     let m = line.medians[b]
                     if csv { return ResultSchema.format(m) }
                     let (n, total) = (line.rounds[b] ?? 0, line.rows[b] ?? 0)
-                    return (m.map { String(format: abs($0) >= 1000 ? "%.0f" : "%.4g", $0) } ?? "-") + (n < total ? " (\(n)/\(total))" : "")
+                    return (m.map { String(format: abs($0) >= 1000 ? "%.0f" : "%.4g", $0) } ?? "-")
+                        + (n < total ? " (\(n)/\(total))" : "")
                 }
                 + line.ratios.map { r in csv ? ResultSchema.format(r) : r.map { fixed($0, 3) } ?? "-" }
         }

@@ -11,7 +11,10 @@ struct SummarizeCLITests {
         return try (1...2).map { i in
             let out = dir.appendingPathComponent("round\(i).csv")
             let r = try BenchBinary.locate().run(
-                ["run", "--suite", "matmul", "--quick", "--backend", "h100,a100", "--case", "^gemm/bf16/", "--out", out.path])
+                [
+                    "run", "--suite", "matmul", "--quick", "--backend", "h100,a100", "--case", "^gemm/bf16/", "--out",
+                    out.path,
+                ])
             #expect(r.status == 0, "stderr: \(r.stderr)")
             return out
         }

@@ -11,8 +11,10 @@ struct RoundSummaryTests {
     @Test("the median over rounds is taken per case, backend and threads, and A/B divides the medians")
     func medians() throws {
         let rounds = [(1.0, 2.0), (3.0, 8.0), (2.0, 5.0)].map { blas, swift in
-            round([makeRow(backend: "cpu-blas", median: blas), makeRow(backend: "cpu-swift", median: swift),
-                   makeRow(backend: "cpu-blas", threads: 2, median: blas / 2)])
+            round([
+                makeRow(backend: "cpu-blas", median: blas), makeRow(backend: "cpu-swift", median: swift),
+                makeRow(backend: "cpu-blas", threads: 2, median: blas / 2),
+            ])
         }
         let s = try RoundSummary(rounds, metric: .medianSeconds, ratios: [BackendRatio("cpu-swift", "cpu-blas")])
         #expect(s.backends == ["cpu-blas", "cpu-swift"])
@@ -28,7 +30,8 @@ struct RoundSummaryTests {
     func notOK() throws {
         let rounds = [
             round([makeRow(median: 1)]), round([makeRow(median: 4)]),
-            round([makeRow(status: .verifyFailed, median: nil)]), round([makeRow(median: 2)]), round([makeRow(median: 3)]),
+            round([makeRow(status: .verifyFailed, median: nil)]), round([makeRow(median: 2)]),
+            round([makeRow(median: 3)]),
         ]
         let line = try #require(try RoundSummary(rounds, metric: .medianSeconds).lines.first)
         #expect(line.medians["cpu-blas"] == 2.5)
@@ -38,7 +41,10 @@ struct RoundSummaryTests {
 
     @Test("a ratio naming a backend no file has, or no files at all, is bad input")
     func badInput() {
-        #expect(throws: RoundSummaryError.unknownBackend("numpy", ratio: BackendRatio("cpu-blas", "numpy"), known: ["cpu-blas"])) {
+        #expect(
+            throws: RoundSummaryError.unknownBackend(
+                "numpy", ratio: BackendRatio("cpu-blas", "numpy"), known: ["cpu-blas"])
+        ) {
             try RoundSummary([round([makeRow()])], metric: .tflops, ratios: [BackendRatio("cpu-blas", "numpy")])
         }
         #expect(throws: RoundSummaryError.noFiles) { try RoundSummary([], metric: .tflops) }

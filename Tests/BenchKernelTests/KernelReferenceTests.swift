@@ -9,8 +9,10 @@ import Testing
 @Suite("Kernel references")
 struct KernelReferenceTests {
     static let ids = [
-        "layernorm_fwd_bwd/DT/T=7,D=33", "softmax_xent_fwd_bwd/DT/T=5,V=97", "attention_fwd_bwd/DT/B=2,S=40,D=12,heads=3",
-        "adamw_update/DT/N=1001", "mlp_step/DT/B=5,D=7,H=9,opt=adamw", "transformer_block_step/DT/B=2,S=9,D=12,heads=3,opt=sgd",
+        "layernorm_fwd_bwd/DT/T=7,D=33", "softmax_xent_fwd_bwd/DT/T=5,V=97",
+        "attention_fwd_bwd/DT/B=2,S=40,D=12,heads=3",
+        "adamw_update/DT/N=1001", "mlp_step/DT/B=5,D=7,H=9,opt=adamw",
+        "transformer_block_step/DT/B=2,S=9,D=12,heads=3,opt=sgd",
     ]
     static let stateful: Set = ["adamw_update", "mlp_step", "transformer_block_step"]
 
@@ -25,8 +27,9 @@ struct KernelReferenceTests {
         #expect(KernelReferences.reference(for: KernelCase(kernel: "gemm", dtype: .bf16, parameters: [])) == nil)
     }
 
-    @Test("a reference accepts the built-in outputs and rejects a wrong value, a missing value and a short answer",
-          arguments: ids, ["fp32", "fp64"])
+    @Test(
+        "a reference accepts the built-in outputs and rejects a wrong value, a missing value and a short answer",
+        arguments: ids, ["fp32", "fp64"])
     func rejects(template: String, dtype: String) throws {
         let kc = try KernelRegistry.builtIn.validatedCase(template.replacingOccurrences(of: "DT", with: dtype))
         let reference = try #require(KernelReferences.reference(for: kc))

@@ -37,7 +37,8 @@ public struct RoundSummary: Sendable, Equatable {
     ///   that no file has.
     public init(_ sets: [ResultSet], metric: Metric, ratios: [BackendRatio] = []) throws(RoundSummaryError) {
         guard !sets.isEmpty else { throw .noFiles }
-        var order: [Key] = [], backends: [String] = [], values: [Key: [String: [Double]]] = [:], rows: [Key: [String: Int]] = [:]
+        var order: [Key] = [], backends: [String] = [], values: [Key: [String: [Double]]] = [:],
+            rows: [Key: [String: Int]] = [:]
         for row in sets.flatMap(\.rows) {
             let backend = row.backend.rawValue
             if !backends.contains(backend) { backends.append(backend) }
@@ -62,11 +63,13 @@ public struct RoundSummary: Sendable, Equatable {
         lines = order.map { key in
             let byBackend = values[key] ?? [:]
             let medians = byBackend.compactMapValues { $0.isEmpty ? nil : Summary($0).median }
-            return Line(caseID: key.caseID, threads: key.threads, medians: medians, rounds: byBackend.mapValues(\.count),
-                        rows: rows[key] ?? [:], ratios: ratios.map { r in
-                            guard let a = medians[r.numerator], let b = medians[r.denominator], b != 0 else { return nil }
-                            return a / b
-                        })
+            return Line(
+                caseID: key.caseID, threads: key.threads, medians: medians, rounds: byBackend.mapValues(\.count),
+                rows: rows[key] ?? [:],
+                ratios: ratios.map { r in
+                    guard let a = medians[r.numerator], let b = medians[r.denominator], b != 0 else { return nil }
+                    return a / b
+                })
         }
     }
 
@@ -82,7 +85,8 @@ public struct RoundSummary: Sendable, Equatable {
 
 extension Metric {
     /// A plugin row's protocol overhead, seconds per sample outside the timed samples; lower is better.
-    public static let pluginOverheadSeconds = Metric("plugin_overhead_s", higherIsBetter: false, \.pluginOverheadSeconds)
+    public static let pluginOverheadSeconds = Metric(
+        "plugin_overhead_s", higherIsBetter: false, \.pluginOverheadSeconds)
 }
 
 /// `A/B`: the median of backend `A` divided by that of backend `B`, per case.
