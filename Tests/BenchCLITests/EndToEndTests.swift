@@ -46,7 +46,10 @@ struct EndToEndTests {
         #expect(sidecar.environment.threads == 2)
         #expect(!sidecar.environment.cpuModel.isEmpty)
         #expect(sidecar.environment.blas?.library == "OpenBLAS")
-        #expect(sidecar.environment.peak.map(\.dtype).sorted() == ["fp32", "fp64"])
+        // The probe at the run's threads (what MFU uses) and at 1 thread, per dtype, with spreads.
+        #expect(sidecar.environment.peak.filter { $0.threads == 2 }.map(\.dtype).sorted() == ["fp32", "fp64"])
+        #expect(sidecar.environment.peak.filter { $0.threads == 1 }.map(\.dtype).sorted() == ["fp32", "fp64"])
+        #expect(sidecar.environment.peak.allSatisfy { $0.spread.map { $0 >= 0 && $0 < 1 } ?? false })
         #expect(sidecar.environment.noise != nil)
     }
 
