@@ -34,7 +34,9 @@ for id in ids {
         // over the harness's pool instead and must allocate nothing.
         let openBLASOwn = backend.id == .cpuBLAS && kc.kernel == "gemm" && threads > 1
         if !openBLASOwn { worst = max(worst, bench_allocations()) }
-        print("| `\(id)` | \(backend.id) | \(threads) | \(perCall)\(openBLASOwn && perCall > 0 ? " (inside OpenBLAS's threading)" : "") |")
+        print(
+            "| `\(id)` | \(backend.id) | \(threads) | \(perCall)\(openBLASOwn && perCall > 0 ? " (inside OpenBLAS's threading)" : "") |"
+        )
     }
 }
 exit(worst == 0 ? 0 : 1)

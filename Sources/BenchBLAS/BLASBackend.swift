@@ -17,7 +17,9 @@ public final class BLASBackend: Backend {
     }
 
     public func unsupportedReason(for kernelCase: KernelCase) -> String? {
-        if kernelCase.kernel != "gemm" && !TrainingKernels.names.contains(kernelCase.kernel) { return "cpu-blas does not implement \(kernelCase.kernel)" }
+        if kernelCase.kernel != "gemm" && !TrainingKernels.names.contains(kernelCase.kernel) {
+            return "cpu-blas does not implement \(kernelCase.kernel)"
+        }
         return dtypeUnsupportedReason(for: kernelCase)
     }
 
@@ -38,13 +40,15 @@ public final class BLASBackend: Backend {
             return PreparedGEMM<Float>(problem: GEMMProblem(kernelCase)) { p in
                 let (m, n, k) = (Int32(p.shape.m), Int32(p.shape.n), Int32(p.shape.k))
                 if openblas_get_num_threads() != openBLASThreads { OpenBLAS.setThreads(threads) }
-                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, m, n, k, 1, p.a.base, k, p.b.base, n, 0, p.c.base, n)
+                cblas_sgemm(
+                    CblasRowMajor, CblasNoTrans, CblasNoTrans, m, n, k, 1, p.a.base, k, p.b.base, n, 0, p.c.base, n)
             }
         case .fp64:
             return PreparedGEMM<Double>(problem: GEMMProblem(kernelCase)) { p in
                 let (m, n, k) = (Int32(p.shape.m), Int32(p.shape.n), Int32(p.shape.k))
                 if openblas_get_num_threads() != openBLASThreads { OpenBLAS.setThreads(threads) }
-                cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, m, n, k, 1, p.a.base, k, p.b.base, n, 0, p.c.base, n)
+                cblas_dgemm(
+                    CblasRowMajor, CblasNoTrans, CblasNoTrans, m, n, k, 1, p.a.base, k, p.b.base, n, 0, p.c.base, n)
             }
         default:
             throw BackendError.failed("cpu-blas has no \(kernelCase.dtype)")

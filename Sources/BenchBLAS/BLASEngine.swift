@@ -37,11 +37,13 @@ public final class BLASEngine<T: NativeScalar>: MatrixEngine {
     ) {
         // Another case (the matmul suite's cpu-blas) may have changed the process-wide count.
         if openblas_get_num_threads() != 1 { OpenBLAS.setThreads(1) }
-        let problem = Slab(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda,
-                           b: b, ldb: ldb, beta: beta, c: c, ldc: ldc, parts: threads, splitRows: m >= n)
+        let problem = Slab(
+            transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda,
+            b: b, ldb: ldb, beta: beta, c: c, ldc: ldc, parts: threads, splitRows: m >= n)
         if threads == 1 || m * n * k < Self.splitThreshold {
-            Self.gemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda,
-                      b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+            Self.gemm(
+                transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda,
+                b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
         } else {
             WorkerPool.shared.run(participants: threads, problem)
         }
@@ -60,17 +62,19 @@ public final class BLASEngine<T: NativeScalar>: MatrixEngine {
             if splitRows {
                 let lo = m * t / parts, hi = m * (t + 1) / parts
                 guard lo < hi else { return }
-                BLASEngine.gemm(transA: transA, transB: transB, m: hi - lo, n: n, k: k, alpha: alpha,
-                                a: transA ? a + lo : a + lo * lda, lda: lda, b: b, ldb: ldb,
-                                beta: beta, c: c + lo * ldc, ldc: ldc)
+                BLASEngine.gemm(
+                    transA: transA, transB: transB, m: hi - lo, n: n, k: k, alpha: alpha,
+                    a: transA ? a + lo : a + lo * lda, lda: lda, b: b, ldb: ldb,
+                    beta: beta, c: c + lo * ldc, ldc: ldc)
             } else {
                 let align = max(1, 64 / MemoryLayout<T>.stride)
                 let lo = min(n, (n * t / parts + align / 2) / align * align)
                 let hi = t == parts - 1 ? n : min(n, (n * (t + 1) / parts + align / 2) / align * align)
                 guard lo < hi else { return }
-                BLASEngine.gemm(transA: transA, transB: transB, m: m, n: hi - lo, k: k, alpha: alpha,
-                                a: a, lda: lda, b: transB ? b + lo * ldb : b + lo, ldb: ldb,
-                                beta: beta, c: c + lo, ldc: ldc)
+                BLASEngine.gemm(
+                    transA: transA, transB: transB, m: m, n: hi - lo, k: k, alpha: alpha,
+                    a: a, lda: lda, b: transB ? b + lo * ldb : b + lo, ldb: ldb,
+                    beta: beta, c: c + lo, ldc: ldc)
             }
         }
     }
@@ -87,7 +91,9 @@ public final class BLASEngine<T: NativeScalar>: MatrixEngine {
             a.withMemoryRebound(to: Float.self, capacity: 1) { a in
                 b.withMemoryRebound(to: Float.self, capacity: 1) { b in
                     c.withMemoryRebound(to: Float.self, capacity: 1) { c in
-                        cblas_sgemm(CblasRowMajor, ta, tb, mm, nn, kk, Float(alpha), a, Int32(lda), b, Int32(ldb), Float(beta), c, Int32(ldc))
+                        cblas_sgemm(
+                            CblasRowMajor, ta, tb, mm, nn, kk, Float(alpha), a, Int32(lda), b, Int32(ldb), Float(beta),
+                            c, Int32(ldc))
                     }
                 }
             }
@@ -95,7 +101,9 @@ public final class BLASEngine<T: NativeScalar>: MatrixEngine {
             a.withMemoryRebound(to: Double.self, capacity: 1) { a in
                 b.withMemoryRebound(to: Double.self, capacity: 1) { b in
                     c.withMemoryRebound(to: Double.self, capacity: 1) { c in
-                        cblas_dgemm(CblasRowMajor, ta, tb, mm, nn, kk, Double(alpha), a, Int32(lda), b, Int32(ldb), Double(beta), c, Int32(ldc))
+                        cblas_dgemm(
+                            CblasRowMajor, ta, tb, mm, nn, kk, Double(alpha), a, Int32(lda), b, Int32(ldb),
+                            Double(beta), c, Int32(ldc))
                     }
                 }
             }

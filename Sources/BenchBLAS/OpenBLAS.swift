@@ -27,7 +27,8 @@ public enum OpenBLAS {
         case "skylakex", "cooperlake", "sapphirerapids": 512
         case "haswell", "zen", "sandybridge", "excavator", "steamroller", "piledriver", "bulldozer": 256
         case "katmai", "coppermine", "northwood", "prescott", "banias", "atom", "core2", "penryn", "dunnington",
-             "nehalem", "athlon", "opteron", "barcelona", "bobcat": 128
+            "nehalem", "athlon", "opteron", "barcelona", "bobcat":
+            128
         default: 0
         }
     }
@@ -51,9 +52,11 @@ public enum OpenBLAS {
         if bits > 0, bits < cpuBits {
             let fix = autoCoreType(cpuFlags: cpuFlags) ?? "SkylakeX"
             let severity = bits <= 128 ? "GENERIC" : "narrower"
-            warning = "OpenBLAS runs \(severity) \(bits)-bit '\(core)' kernels on a CPU with \(cpuBits)-bit SIMD; cpu-blas results understate this CPU. Fix: pass --blas-coretype \(fix) (or auto), or set OPENBLAS_CORETYPE=\(fix) before starting bench."
+            warning =
+                "OpenBLAS runs \(severity) \(bits)-bit '\(core)' kernels on a CPU with \(cpuBits)-bit SIMD; cpu-blas results understate this CPU. Fix: pass --blas-coretype \(fix) (or auto), or set OPENBLAS_CORETYPE=\(fix) before starting bench."
         }
-        return BLASInfo(library: "OpenBLAS", config: config, coreName: core, coreTypeOverride: env,
-                        kernelVectorBits: bits, warning: warning)
+        return BLASInfo(
+            library: "OpenBLAS", config: config, coreName: core, coreTypeOverride: env,
+            kernelVectorBits: bits, warning: warning)
     }
 }

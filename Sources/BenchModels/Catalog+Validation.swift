@@ -8,54 +8,97 @@ extension Catalog {
     static let maxOverheadUs = 1e6, maxTile = 65_536, maxCount = 1_000_000, maxUSDPerHour = 1e4
     /// Checks units, kinds, dtypes, prices and references; the first problem is thrown.
     public func validate(path: String) throws(CatalogError) {
-        guard schemaVersion == 1 else { throw .invalid(path: path, location: "schema_version", reason: "unknown schema_version \(schemaVersion) (this build reads 1)") }
+        guard schemaVersion == 1 else {
+            throw .invalid(
+                path: path, location: "schema_version",
+                reason: "unknown schema_version \(schemaVersion) (this build reads 1)")
+        }
         var names = Set<String>()
         for (i, d) in devices.enumerated() {
             let at = "devices[\(i)] (\(d.name))"
-            guard names.insert(d.name).inserted else { throw .invalid(path: path, location: at, reason: "duplicate device name '\(d.name)'") }
+            guard names.insert(d.name).inserted else {
+                throw .invalid(path: path, location: at, reason: "duplicate device name '\(d.name)'")
+            }
             try d.checkRanges(path: path, at: at)
             guard Self.kinds.contains(d.kind) else {
-                throw .invalid(path: path, location: at, reason: "unknown kind '\(d.kind)' (valid: \(Self.kinds.sorted().joined(separator: ", ")))")
+                throw .invalid(
+                    path: path, location: at,
+                    reason: "unknown kind '\(d.kind)' (valid: \(Self.kinds.sorted().joined(separator: ", ")))")
             }
             for (dtype, fact) in d.peakDenseTflops {
-                guard Self.dtypes.contains(dtype) else { throw .invalid(path: path, location: "\(at).peak_dense_tflops", reason: "unknown dtype '\(dtype)'") }
-                guard fact.unit == "TFLOP/s" else { throw .invalid(path: path, location: "\(at).peak_dense_tflops.\(dtype)", reason: "unknown unit '\(fact.unit)' (expected TFLOP/s)") }
-                guard fact.value > 0 else { throw .invalid(path: path, location: "\(at).peak_dense_tflops.\(dtype)", reason: "peak must be positive (got \(fact.value))") }
+                guard Self.dtypes.contains(dtype) else {
+                    throw .invalid(path: path, location: "\(at).peak_dense_tflops", reason: "unknown dtype '\(dtype)'")
+                }
+                guard fact.unit == "TFLOP/s" else {
+                    throw .invalid(
+                        path: path, location: "\(at).peak_dense_tflops.\(dtype)",
+                        reason: "unknown unit '\(fact.unit)' (expected TFLOP/s)")
+                }
+                guard fact.value > 0 else {
+                    throw .invalid(
+                        path: path, location: "\(at).peak_dense_tflops.\(dtype)",
+                        reason: "peak must be positive (got \(fact.value))")
+                }
             }
             for (dtype, sparse) in d.peakSparseTflops ?? [:] {
                 if let dense = d.peakDenseTflops[dtype], dense.value >= sparse.value {
-                    throw .invalid(path: path, location: "\(at).peak_dense_tflops.\(dtype)",
-                                   reason: "dense peak \(dense.value) is not below the sparse peak \(sparse.value): a sparse figure used as dense?")
+                    throw .invalid(
+                        path: path, location: "\(at).peak_dense_tflops.\(dtype)",
+                        reason:
+                            "dense peak \(dense.value) is not below the sparse peak \(sparse.value): a sparse figure used as dense?"
+                    )
                 }
             }
-            for (name, fact) in [("matmul_efficiency", d.model?.matmulEfficiency), ("memory_efficiency", d.model?.memoryEfficiency)] {
+            for (name, fact) in [
+                ("matmul_efficiency", d.model?.matmulEfficiency), ("memory_efficiency", d.model?.memoryEfficiency),
+            ] {
                 if let f = fact, !(f.value > 0 && f.value <= 1) {
-                    throw .invalid(path: path, location: "\(at).model.\(name)", reason: "efficiency must be in (0, 1] (got \(f.value))")
+                    throw .invalid(
+                        path: path, location: "\(at).model.\(name)",
+                        reason: "efficiency must be in (0, 1] (got \(f.value))")
                 }
             }
             if let bw = d.memoryBandwidthGbPerS {
-                guard ["GB/s", "GiB/s", "TB/s"].contains(bw.unit) else { throw .invalid(path: path, location: "\(at).memory_bandwidth_gb_per_s", reason: "unknown unit '\(bw.unit)'") }
-                guard bw.value > 0 else { throw .invalid(path: path, location: "\(at).memory_bandwidth_gb_per_s", reason: "must be positive") }
+                guard ["GB/s", "GiB/s", "TB/s"].contains(bw.unit) else {
+                    throw .invalid(
+                        path: path, location: "\(at).memory_bandwidth_gb_per_s", reason: "unknown unit '\(bw.unit)'")
+                }
+                guard bw.value > 0 else {
+                    throw .invalid(path: path, location: "\(at).memory_bandwidth_gb_per_s", reason: "must be positive")
+                }
             }
         }
         var instanceNames = Set<String>()
         for (i, inst) in instances.enumerated() {
             let at = "instances[\(i)] (\(inst.name))"
-            guard instanceNames.insert(inst.name).inserted else { throw .invalid(path: path, location: at, reason: "duplicate instance name '\(inst.name)'") }
-            guard names.contains(inst.device) else { throw .invalid(path: path, location: at, reason: "unknown device '\(inst.device)'") }
+            guard instanceNames.insert(inst.name).inserted else {
+                throw .invalid(path: path, location: at, reason: "duplicate instance name '\(inst.name)'")
+            }
+            guard names.contains(inst.device) else {
+                throw .invalid(path: path, location: at, reason: "unknown device '\(inst.device)'")
+            }
             guard inst.deviceCount > 0, inst.deviceCount <= Self.maxCount else {
-                throw .invalid(path: path, location: "\(at).device_count", reason: "must be a whole number in 1...\(Self.maxCount) (got \(inst.deviceCount))")
+                throw .invalid(
+                    path: path, location: "\(at).device_count",
+                    reason: "must be a whole number in 1...\(Self.maxCount) (got \(inst.deviceCount))")
             }
             if let v = inst.vcpus, !(1...Self.maxCount).contains(v) {
-                throw .invalid(path: path, location: "\(at).vcpus", reason: "must be a whole number in 1...\(Self.maxCount) (got \(v))")
+                throw .invalid(
+                    path: path, location: "\(at).vcpus",
+                    reason: "must be a whole number in 1...\(Self.maxCount) (got \(v))")
             }
             for (basis, price) in inst.prices {
                 guard Self.pricingFallback.contains(basis) else {
-                    throw .invalid(path: path, location: "\(at).prices", reason: "unknown pricing basis '\(basis)' (valid: \(Self.pricingFallback.joined(separator: ", ")))")
+                    throw .invalid(
+                        path: path, location: "\(at).prices",
+                        reason:
+                            "unknown pricing basis '\(basis)' (valid: \(Self.pricingFallback.joined(separator: ", ")))")
                 }
                 guard price.usdPerHour > 0, price.usdPerHour <= Self.maxUSDPerHour else {
-                    throw .invalid(path: path, location: "\(at).prices.\(basis)",
-                                   reason: "price must be in (0, \(Int(Self.maxUSDPerHour))] USD per hour (got \(price.usdPerHour))")
+                    throw .invalid(
+                        path: path, location: "\(at).prices.\(basis)",
+                        reason:
+                            "price must be in (0, \(Int(Self.maxUSDPerHour))] USD per hour (got \(price.usdPerHour))")
                 }
             }
         }
@@ -66,13 +109,16 @@ extension DeviceSpec {
     /// Every number of the device within its range, finite, and whole where a count is meant.
     func checkRanges(path: String, at: String) throws(CatalogError) {
         typealias C = Catalog
-        func check(_ fact: Fact?, _ field: String, _ range: ClosedRange<Double>, openBelow: Bool = true, whole: Bool = false) throws(CatalogError) {
+        func check(
+            _ fact: Fact?, _ field: String, _ range: ClosedRange<Double>, openBelow: Bool = true, whole: Bool = false
+        ) throws(CatalogError) {
             guard let v = fact?.value else { return }
             let inside = v.isFinite && range.contains(v) && (!openBelow || v > range.lowerBound)
             guard inside, !whole || v == v.rounded() else {
                 let lower = openBelow ? "(\(range.lowerBound)" : "[\(range.lowerBound)"
-                throw .invalid(path: path, location: "\(at).\(field)",
-                               reason: "must be \(whole ? "a whole number " : "")in \(lower), \(range.upperBound)] (got \(v))")
+                throw .invalid(
+                    path: path, location: "\(at).\(field)",
+                    reason: "must be \(whole ? "a whole number " : "")in \(lower), \(range.upperBound)] (got \(v))")
             }
         }
         for (dtype, f) in peakDenseTflops { try check(f, "peak_dense_tflops.\(dtype)", 0...C.maxTFLOPS) }
@@ -80,8 +126,9 @@ extension DeviceSpec {
         try check(memoryGb, "memory_gb", 0...C.maxMemoryGB)
         if let bw = memoryBandwidthGbPerS {
             let gbPerS = (memoryBytesPerSecond ?? .infinity) / 1e9
-            try check(Fact(value: gbPerS, unit: "GB/s", source: bw.source, date: bw.date, note: nil, format: nil),
-                      "memory_bandwidth_gb_per_s", 0...C.maxGBPerS)
+            try check(
+                Fact(value: gbPerS, unit: "GB/s", source: bw.source, date: bw.date, note: nil, format: nil),
+                "memory_bandwidth_gb_per_s", 0...C.maxGBPerS)
         }
         try check(tdpWatts, "tdp_watts", 0...C.maxWatts)
         try check(onChipSramMib, "on_chip_sram_mib", 0...C.maxSRAMMiB)

@@ -15,7 +15,9 @@ public struct Fact: Codable, Sendable, Equatable {
     public var isAssumption: Bool { source == "assumption" }
 
     public init(value: Double, unit: String, source: String, date: String, note: String?, format: String?) {
-        (self.value, self.unit, self.source, self.date, self.note, self.format) = (value, unit, source, date, note, format)
+        (self.value, self.unit, self.source, self.date, self.note, self.format) = (
+            value, unit, source, date, note, format
+        )
     }
 }
 
@@ -38,8 +40,10 @@ public struct ModelParameters: Codable, Sendable, Equatable {
     public var memoryEfficiency: Fact?
     public var minWorkPerUnitFlops: Fact?
 
-    public init(launchOverheadUs: Fact?, tileM: Fact?, tileN: Fact?, tileK: Fact?, computeUnits: Fact?,
-                matmulEfficiency: Fact?, memoryEfficiency: Fact?, minWorkPerUnitFlops: Fact?) {
+    public init(
+        launchOverheadUs: Fact?, tileM: Fact?, tileN: Fact?, tileK: Fact?, computeUnits: Fact?,
+        matmulEfficiency: Fact?, memoryEfficiency: Fact?, minWorkPerUnitFlops: Fact?
+    ) {
         (self.launchOverheadUs, self.tileM, self.tileN, self.tileK) = (launchOverheadUs, tileM, tileN, tileK)
         (self.computeUnits, self.matmulEfficiency, self.memoryEfficiency, self.minWorkPerUnitFlops) =
             (computeUnits, matmulEfficiency, memoryEfficiency, minWorkPerUnitFlops)
@@ -47,7 +51,8 @@ public struct ModelParameters: Codable, Sendable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case launchOverheadUs = "launch_overhead_us", tileM = "tile_m", tileN = "tile_n", tileK = "tile_k"
-        case computeUnits = "compute_units", matmulEfficiency = "matmul_efficiency", memoryEfficiency = "memory_efficiency"
+        case computeUnits = "compute_units", matmulEfficiency = "matmul_efficiency", memoryEfficiency =
+            "memory_efficiency"
         case minWorkPerUnitFlops = "min_work_per_unit_flops"
     }
 }
@@ -68,9 +73,11 @@ public struct DeviceSpec: Codable, Sendable, Equatable {
     public var model: ModelParameters?
     public var notes: String?
 
-    public init(name: String, displayName: String, vendor: String, kind: String, peakDenseTflops: [String: Fact],
-                peakSparseTflops: [String: Fact]?, memoryGb: Fact?, memoryBandwidthGbPerS: Fact?, tdpWatts: Fact?,
-                onChipSramMib: Fact?, model: ModelParameters?, notes: String?) {
+    public init(
+        name: String, displayName: String, vendor: String, kind: String, peakDenseTflops: [String: Fact],
+        peakSparseTflops: [String: Fact]?, memoryGb: Fact?, memoryBandwidthGbPerS: Fact?, tdpWatts: Fact?,
+        onChipSramMib: Fact?, model: ModelParameters?, notes: String?
+    ) {
         (self.name, self.displayName, self.vendor, self.kind) = (name, displayName, vendor, kind)
         (self.peakDenseTflops, self.peakSparseTflops, self.memoryGb, self.memoryBandwidthGbPerS) =
             (peakDenseTflops, peakSparseTflops, memoryGb, memoryBandwidthGbPerS)
@@ -79,7 +86,8 @@ public struct DeviceSpec: Codable, Sendable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case name, displayName = "display_name", vendor, kind, peakDenseTflops = "peak_dense_tflops"
-        case peakSparseTflops = "peak_sparse_tflops", memoryGb = "memory_gb", memoryBandwidthGbPerS = "memory_bandwidth_gb_per_s"
+        case peakSparseTflops = "peak_sparse_tflops", memoryGb = "memory_gb", memoryBandwidthGbPerS =
+            "memory_bandwidth_gb_per_s"
         case tdpWatts = "tdp_watts", onChipSramMib = "on_chip_sram_mib", model, notes
     }
 
@@ -120,7 +128,9 @@ public struct Catalog: Codable, Sendable, Equatable {
     public var devices: [DeviceSpec]
     public var instances: [InstanceSpec]
 
-    public init(schemaVersion: Int, catalogVersion: String, currency: String, devices: [DeviceSpec], instances: [InstanceSpec]) {
+    public init(
+        schemaVersion: Int, catalogVersion: String, currency: String, devices: [DeviceSpec], instances: [InstanceSpec]
+    ) {
         (self.schemaVersion, self.catalogVersion, self.currency, self.devices, self.instances) =
             (schemaVersion, catalogVersion, currency, devices, instances)
     }
@@ -158,7 +168,8 @@ public struct Catalog: Codable, Sendable, Equatable {
 
     /// Reads and validates a catalog file (JSON, or YAML: it is read with Yams).
     public static func load(path: String, validating: Bool = true) throws(CatalogError) -> Catalog {
-        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
+        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8)
+        else {
             throw .unreadable(path: path, reason: "cannot read the file")
         }
         let catalog: Catalog
@@ -167,7 +178,9 @@ public struct Catalog: Codable, Sendable, Equatable {
         } catch let error as DecodingError {
             // Yams reports YAML/JSON syntax errors (with line and column) as the underlying error.
             if case .dataCorrupted(let context) = error, let underlying = context.underlyingError {
-                throw .syntax(path: path, detail: "\(underlying)".split(separator: "\n").first.map(String.init) ?? "\(underlying)")
+                throw .syntax(
+                    path: path, detail: "\(underlying)".split(separator: "\n").first.map(String.init) ?? "\(underlying)"
+                )
             }
             throw .invalid(path: path, location: Self.location(of: error), reason: Self.reason(of: error))
         } catch {
@@ -193,10 +206,18 @@ public struct Catalog: Codable, Sendable, Equatable {
     public func overlaid(with other: Catalog) -> Catalog {
         var result = self
         for d in other.devices {
-            if let i = result.devices.firstIndex(where: { $0.name == d.name }) { result.devices[i] = d } else { result.devices.append(d) }
+            if let i = result.devices.firstIndex(where: { $0.name == d.name }) {
+                result.devices[i] = d
+            } else {
+                result.devices.append(d)
+            }
         }
         for inst in other.instances {
-            if let i = result.instances.firstIndex(where: { $0.name == inst.name }) { result.instances[i] = inst } else { result.instances.append(inst) }
+            if let i = result.instances.firstIndex(where: { $0.name == inst.name }) {
+                result.instances[i] = inst
+            } else {
+                result.instances.append(inst)
+            }
         }
         result.catalogVersion = "\(catalogVersion)+\(other.catalogVersion)"
         return result
@@ -205,10 +226,12 @@ public struct Catalog: Codable, Sendable, Equatable {
     static func location(of error: DecodingError) -> String {
         let path: [any CodingKey]
         switch error {
-        case .keyNotFound(_, let c), .typeMismatch(_, let c), .valueNotFound(_, let c), .dataCorrupted(let c): path = c.codingPath
+        case .keyNotFound(_, let c), .typeMismatch(_, let c), .valueNotFound(_, let c), .dataCorrupted(let c):
+            path = c.codingPath
         @unknown default: path = []
         }
-        return path.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined().trimmingCharacters(in: CharacterSet(charactersIn: "."))
+        return path.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined().trimmingCharacters(
+            in: CharacterSet(charactersIn: "."))
     }
 
     static func reason(of error: DecodingError) -> String {

@@ -30,7 +30,10 @@ public struct DeviceModel: Sendable {
     var overheadSeconds: Double { (device.model?.launchOverheadUs?.value ?? 5) * 1e-6 }
     var units: Int { max(1, Int(device.model?.computeUnits?.value ?? 1)) * count }
     var tiles: (m: Int, n: Int, k: Int) {
-        (max(1, Int(device.model?.tileM?.value ?? 1)), max(1, Int(device.model?.tileN?.value ?? 1)), max(1, Int(device.model?.tileK?.value ?? 1)))
+        (
+            max(1, Int(device.model?.tileM?.value ?? 1)), max(1, Int(device.model?.tileN?.value ?? 1)),
+            max(1, Int(device.model?.tileK?.value ?? 1))
+        )
     }
 
     /// Efficiency of `count` matmuls `[m×k]·[k×n]`: matmul efficiency × tile utilisation × wave fill.
@@ -63,7 +66,9 @@ public struct DeviceModel: Sendable {
             case .matmul(let m, let n, let k, let batch):
                 let flops = 2 * Double(m) * Double(n) * Double(k) * Double(batch)
                 flopTime = flops / (peak * matmulEfficiency(m: m, n: n, k: k, count: batch))
-                byteTime = (Double(m) * Double(k) + Double(k) * Double(n) + Double(m) * Double(n)) * width * Double(batch) / bandwidth
+                byteTime =
+                    (Double(m) * Double(k) + Double(k) * Double(n) + Double(m) * Double(n)) * width * Double(batch)
+                    / bandwidth
             case .stream(let bytes, let flops):
                 flopTime = flops / (vectorPeak * matmulEfficiency)
                 byteTime = bytes / bandwidth
@@ -72,8 +77,10 @@ public struct DeviceModel: Sendable {
             overhead += overheadSeconds
         }
         let total = compute + memory + overhead
-        let bound: Bound = compute >= memory && compute >= overhead ? .compute : (memory >= overhead ? .memory : .overhead)
-        let notes = "modeled: \(device.displayName)\(count > 1 ? " ×\(count)" : ""), \(c.dtype) dense peak \(fixed(peak / 1e12, 1)) TFLOP/s; compute \(fixed(compute * 1e3, 3)) ms, memory \(fixed(memory * 1e3, 3)) ms, overhead \(fixed(overhead * 1e3, 3)) ms"
+        let bound: Bound =
+            compute >= memory && compute >= overhead ? .compute : (memory >= overhead ? .memory : .overhead)
+        let notes =
+            "modeled: \(device.displayName)\(count > 1 ? " ×\(count)" : ""), \(c.dtype) dense peak \(fixed(peak / 1e12, 1)) TFLOP/s; compute \(fixed(compute * 1e3, 3)) ms, memory \(fixed(memory * 1e3, 3)) ms, overhead \(fixed(overhead * 1e3, 3)) ms"
         return .success(ModeledEstimate(seconds: total, bound: bound, peakFLOPS: peak, notes: notes))
     }
 }
@@ -85,7 +92,8 @@ public enum ModelError: Error, Equatable, Sendable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case .missingPeak(let d, let t, let k): "the catalog has no dense \(t) peak for \(d) (it has: \(k.isEmpty ? "none" : k))"
+        case .missingPeak(let d, let t, let k):
+            "the catalog has no dense \(t) peak for \(d) (it has: \(k.isEmpty ? "none" : k))"
         case .missingBandwidth(let d): "the catalog has no memory bandwidth for \(d)"
         }
     }

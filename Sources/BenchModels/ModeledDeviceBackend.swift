@@ -14,10 +14,13 @@ public final class ModeledDeviceBackend: ModeledBackend {
 
     public init(profile: Profile, catalog: Catalog) throws(CatalogError) {
         guard let spec = catalog.device(named: profile.device) else {
-            throw .invalid(path: "catalog", location: "devices", reason: "profile \(profile.id) needs device '\(profile.device)'")
+            throw .invalid(
+                path: "catalog", location: "devices", reason: "profile \(profile.id) needs device '\(profile.device)'")
         }
         guard let inst = catalog.instance(named: profile.instance) else {
-            throw .invalid(path: "catalog", location: "instances", reason: "profile \(profile.id) needs instance '\(profile.instance)'")
+            throw .invalid(
+                path: "catalog", location: "instances",
+                reason: "profile \(profile.id) needs instance '\(profile.instance)'")
         }
         id = BackendID(profile.id)
         instance = inst
@@ -26,7 +29,8 @@ public final class ModeledDeviceBackend: ModeledBackend {
         sharesPerInstance = inst.deviceCount / perBackend
         model = DeviceModel(device: spec, count: perBackend)
         catalogVersion = catalog.catalogVersion
-        device = "\(spec.displayName)\(perBackend > 1 ? " ×\(perBackend)" : "") (modeled; \(inst.name)\(sharesPerInstance > 1 ? " ÷ \(sharesPerInstance)" : ""))"
+        device =
+            "\(spec.displayName)\(perBackend > 1 ? " ×\(perBackend)" : "") (modeled; \(inst.name)\(sharesPerInstance > 1 ? " ÷ \(sharesPerInstance)" : ""))"
         dtypes = DType.known.filter { spec.peakDenseTflops[$0.rawValue] != nil }
     }
 

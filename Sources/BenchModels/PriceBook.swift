@@ -13,7 +13,9 @@ public struct PriceBook: Sendable {
     /// `--host-price`: this machine's price per hour.
     public var hostPrice: Double?
 
-    public init(catalog: Catalog, basis: String, overrides: [String: Double], hostInstance: String?, hostPrice: Double?) throws(CatalogError) {
+    public init(catalog: Catalog, basis: String, overrides: [String: Double], hostInstance: String?, hostPrice: Double?)
+        throws(CatalogError)
+    {
         self.catalog = catalog
         self.basis = basis
         self.overrides = overrides
@@ -40,10 +42,15 @@ public struct PriceBook: Sendable {
         if let modeled = backend as? ModeledDeviceBackend {
             guard let (usd, how) = instancePrice(modeled.instance) else { return nil }
             let share = Double(modeled.sharesPerInstance)
-            return PriceQuote(usdPerHour: usd / share,
-                              note: "price: \(how)\(share > 1 ? " ÷ \(modeled.sharesPerInstance)" : "") (catalog \(catalog.catalogVersion))")
+            return PriceQuote(
+                usdPerHour: usd / share,
+                note:
+                    "price: \(how)\(share > 1 ? " ÷ \(modeled.sharesPerInstance)" : "") (catalog \(catalog.catalogVersion))"
+            )
         }
-        if let hostPrice { return PriceQuote(usdPerHour: hostPrice, note: "price: host $\(hostPrice)/h (--host-price)") }
+        if let hostPrice {
+            return PriceQuote(usdPerHour: hostPrice, note: "price: host $\(hostPrice)/h (--host-price)")
+        }
         if let name = hostInstance, let inst = catalog.instance(named: name), let (usd, how) = instancePrice(inst) {
             return PriceQuote(usdPerHour: usd, note: "price: host = \(how) (catalog \(catalog.catalogVersion))")
         }

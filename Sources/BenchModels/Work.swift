@@ -16,10 +16,11 @@ enum Work: Equatable {
     static func decompose(_ c: KernelCase) -> [Work] {
         let w = Double(c.dtype.byteWidth ?? 4)
         func withBackward(_ forward: [Work]) -> [Work] {
-            forward + forward.flatMap { f -> [Work] in
-                guard case .matmul(let m, let n, let k, let count) = f else { return [] }
-                return [.matmul(m: m, n: k, k: n, count: count), .matmul(m: k, n: n, k: m, count: count)]
-            }
+            forward
+                + forward.flatMap { f -> [Work] in
+                    guard case .matmul(let m, let n, let k, let count) = f else { return [] }
+                    return [.matmul(m: m, n: k, k: n, count: count), .matmul(m: k, n: n, k: m, count: count)]
+                }
         }
         func optimizer(_ parameters: Double, _ opt: Optimizer) -> Work {
             let states = opt == .sgd ? 1.0 : 2.0
@@ -32,13 +33,14 @@ enum Work: Equatable {
         case "mlp_step":
             let s = MLPStepSpec().shape(c)
             let (b, d, h) = (Double(s.b), Double(s.d), Double(s.h))
-            return withBackward([.matmul(m: s.b, n: s.h, k: s.d, count: 1), .matmul(m: s.b, n: s.d, k: s.h, count: 1)]) + [
-                .stream(bytes: 3 * b * h * w, flops: 20 * b * h),  // bias + GELU
-                .stream(bytes: 4 * b * d * w, flops: 5 * b * d),  // bias + loss + dout
-                .stream(bytes: (b * d + b * h) * w, flops: b * d + b * h),  // bias gradients
-                .stream(bytes: 3 * b * h * w, flops: 25 * b * h),  // GELU backward
-                optimizer(2 * d * h + d + h, s.optimizer),
-            ]
+            return withBackward([.matmul(m: s.b, n: s.h, k: s.d, count: 1), .matmul(m: s.b, n: s.d, k: s.h, count: 1)])
+                + [
+                    .stream(bytes: 3 * b * h * w, flops: 20 * b * h),  // bias + GELU
+                    .stream(bytes: 4 * b * d * w, flops: 5 * b * d),  // bias + loss + dout
+                    .stream(bytes: (b * d + b * h) * w, flops: b * d + b * h),  // bias gradients
+                    .stream(bytes: 3 * b * h * w, flops: 25 * b * h),  // GELU backward
+                    optimizer(2 * d * h + d + h, s.optimizer),
+                ]
         case "transformer_block_step":
             let s = TransformerBlockSpec().shape(c)
             let (t, d, seq, heads, dh) = (s.tokens, s.model, s.sequence, s.heads, s.headDimension)
@@ -63,7 +65,10 @@ enum Work: Equatable {
             let v = c.parameters.map { Int($0.value) ?? 0 }
             let (b, seq, d, heads) = (v[0], v[1], v[2], v[3])
             let probs = Double(b * heads) * Double(seq * seq)
-            return withBackward([.matmul(m: seq, n: seq, k: d / heads, count: b * heads), .matmul(m: seq, n: d / heads, k: seq, count: b * heads)])
+            return withBackward([
+                .matmul(m: seq, n: seq, k: d / heads, count: b * heads),
+                .matmul(m: seq, n: d / heads, k: seq, count: b * heads),
+            ])
                 + [.stream(bytes: 2 * probs * w, flops: 5 * probs), .stream(bytes: 3 * probs * w, flops: 4 * probs)]
         default:
             guard let spec = KernelRegistry.builtIn.spec(named: c.kernel) else { return [] }

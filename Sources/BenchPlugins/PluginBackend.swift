@@ -35,8 +35,12 @@ public final class PluginBackend: Backend {
         let p = try PluginProcess(path: path, arguments: arguments, logPath: logPath)
         let hello: [String: Any]
         do {
-            try p.send([("type", "hello"), ("protocol_version", PluginProtocol.version), ("protocol_versions", PluginProtocol.versions)],
-                       waitingFor: "the handshake")
+            try p.send(
+                [
+                    ("type", "hello"), ("protocol_version", PluginProtocol.version),
+                    ("protocol_versions", PluginProtocol.versions),
+                ],
+                waitingFor: "the handshake")
             hello = try p.receive(timeout: PluginProtocol.handshakeTimeout, waitingFor: "the handshake")
         } catch {
             p.terminate()
@@ -54,7 +58,8 @@ public final class PluginBackend: Backend {
             }
             let backendID = try m.string("backend_id")
             guard backendID.range(of: "^[a-z0-9][a-z0-9._-]{0,63}$", options: .regularExpression) != nil else {
-                throw PluginError.protocolViolation(plugin: path, detail: "backend_id '\(backendID)' is not a lowercase id")
+                throw PluginError.protocolViolation(
+                    plugin: path, detail: "backend_id '\(backendID)' is not a lowercase id")
             }
             id = BackendID(backendID)
             device = String(try m.string("device").prefix(512))
@@ -101,7 +106,8 @@ public final class PluginBackend: Backend {
         try exchange(request.sorted { $0.key < $1.key }, expecting: types, what: what)
     }
 
-    func exchange(_ fields: [(String, Any)], expecting types: Set<String>, what: String) throws(PluginError) -> Message {
+    func exchange(_ fields: [(String, Any)], expecting types: Set<String>, what: String) throws(PluginError) -> Message
+    {
         let request = Dictionary(fields, uniquingKeysWith: { a, _ in a })
         let p = try running()
         do {
@@ -113,7 +119,10 @@ public final class PluginBackend: Backend {
             }
             if let expected = request["id"] as? Int {
                 let got = try reply.int("id")
-                guard got == expected else { throw PluginError.protocolViolation(plugin: path, detail: "answered request \(expected) with id \(got)") }
+                guard got == expected else {
+                    throw PluginError.protocolViolation(
+                        plugin: path, detail: "answered request \(expected) with id \(got)")
+                }
             }
             return reply
         } catch let error as PluginError {
@@ -134,8 +143,10 @@ public final class PluginBackend: Backend {
         let parameters: [(String, Any)] = kernelCase.parameters.map { ($0.name, $0.value) }
         do {
             let reply = try exchange(
-                [("type", "prepare"), ("id", requestID), ("case_id", kernelCase.id), ("kernel", kernelCase.kernel),
-                 ("dtype", kernelCase.dtype.rawValue), ("parameters", parameters), ("threads", threads)],
+                [
+                    ("type", "prepare"), ("id", requestID), ("case_id", kernelCase.id), ("kernel", kernelCase.kernel),
+                    ("dtype", kernelCase.dtype.rawValue), ("parameters", parameters), ("threads", threads),
+                ],
                 expecting: ["prepared"], what: "prepare of \(kernelCase.id)")
             switch try reply.string("type") {
             case "unsupported": throw BackendError.unsupported(try reply.string("reason"))
@@ -182,17 +193,24 @@ final class PreparedPluginCase: SelfTimedCase {
                 ["type": "run", "id": requestID, "iterations": count, "calls_per_sample": callsPerSample],
                 expecting: ["samples"], what: "run of \(kernelCase.id)")
             let wall = clock.now - start
-            if try reply.string("type") != "samples" { throw PluginError.protocolViolation(plugin: backend.path, detail: "\(try reply.string("type")) during run: \(reply.raw["message"] ?? reply.raw["reason"] ?? "")") }
+            if try reply.string("type") != "samples" {
+                throw PluginError.protocolViolation(
+                    plugin: backend.path,
+                    detail:
+                        "\(try reply.string("type")) during run: \(reply.raw["message"] ?? reply.raw["reason"] ?? "")")
+            }
             let values = try reply.numbers("samples_s")
             guard values.count == count else {
-                throw PluginError.protocolViolation(plugin: backend.path, detail: "\(values.count) samples for \(count) iterations")
+                throw PluginError.protocolViolation(
+                    plugin: backend.path, detail: "\(values.count) samples for \(count) iterations")
             }
             guard values.allSatisfy({ $0.isFinite && $0 >= 0 }) else {
                 throw PluginError.protocolViolation(plugin: backend.path, detail: "a negative or non-finite duration")
             }
             calls += count * callsPerSample
             let busy = values.reduce(0, +) * Double(callsPerSample)
-            overheadSeconds += max(0, Double(wall.components.seconds) + Double(wall.components.attoseconds) * 1e-18 - busy)
+            overheadSeconds += max(
+                0, Double(wall.components.seconds) + Double(wall.components.attoseconds) * 1e-18 - busy)
             sampleCount += count
             return values
         } catch let error as PluginError {
@@ -208,14 +226,18 @@ final class PreparedPluginCase: SelfTimedCase {
             return .failed("bench has no reference for \(kernelCase.kernel) in \(kernelCase.dtype)")
         }
         let entries = reference.verificationEntries(kernelCase)
-        let encoded: [[Any]] = backend.protocolVersion == 1
+        let encoded: [[Any]] =
+            backend.protocolVersion == 1
             ? entries.map { [$0.row, $0.column] } : entries.map { [$0.tensor, $0.row, $0.column] }
         let values: [Double]
         do {
-            let reply = try backend.exchange(["type": "verify", "id": requestID, "entries": encoded],
-                                             expecting: ["verification"], what: "verify of \(kernelCase.id)")
+            let reply = try backend.exchange(
+                ["type": "verify", "id": requestID, "entries": encoded],
+                expecting: ["verification"], what: "verify of \(kernelCase.id)")
             guard try reply.string("type") == "verification" else {
-                return .failed("the plugin answered verify with \(reply.raw["type"] ?? "?"): \(reply.raw["message"] ?? reply.raw["reason"] ?? "")")
+                return .failed(
+                    "the plugin answered verify with \(reply.raw["type"] ?? "?"): \(reply.raw["message"] ?? reply.raw["reason"] ?? "")"
+                )
             }
             values = try reply.numbers("values", allowNull: true)
         } catch {
@@ -232,7 +254,8 @@ final class PreparedPluginCase: SelfTimedCase {
     }
 
     func teardown() {
-        _ = try? backend.exchange(["type": "teardown", "id": requestID], expecting: ["torn_down"], what: "teardown of \(kernelCase.id)")
+        _ = try? backend.exchange(
+            ["type": "teardown", "id": requestID], expecting: ["torn_down"], what: "teardown of \(kernelCase.id)")
     }
 }
 
@@ -247,25 +270,37 @@ struct Message {
     }
 
     func string(_ key: String) throws(PluginError) -> String {
-        guard let v = raw[key] as? String else { throw .protocolViolation(plugin: plugin, detail: "field '\(key)' missing or not a string") }
+        guard let v = raw[key] as? String else {
+            throw .protocolViolation(plugin: plugin, detail: "field '\(key)' missing or not a string")
+        }
         return v
     }
 
     func int(_ key: String) throws(PluginError) -> Int {
-        guard let n = raw[key] as? Int else { throw .protocolViolation(plugin: plugin, detail: "field '\(key)' missing or not an integer") }
+        guard let n = raw[key] as? Int else {
+            throw .protocolViolation(plugin: plugin, detail: "field '\(key)' missing or not an integer")
+        }
         return n
     }
 
     func strings(_ key: String) throws(PluginError) -> [String] {
-        guard let v = raw[key] as? [Any], let s = v as? [String] else { throw .protocolViolation(plugin: plugin, detail: "field '\(key)' missing or not a list of strings") }
+        guard let v = raw[key] as? [Any], let s = v as? [String] else {
+            throw .protocolViolation(plugin: plugin, detail: "field '\(key)' missing or not a list of strings")
+        }
         return s
     }
 
     func numbers(_ key: String, allowNull: Bool = false) throws(PluginError) -> [Double] {
-        guard let v = raw[key] as? [Any] else { throw .protocolViolation(plugin: plugin, detail: "field '\(key)' missing or not a list") }
+        guard let v = raw[key] as? [Any] else {
+            throw .protocolViolation(plugin: plugin, detail: "field '\(key)' missing or not a list")
+        }
         var out: [Double] = []
         for item in v {
-            if let n = item as? NSNumber { out.append(n.doubleValue) } else if allowNull, item is NSNull { out.append(.nan) } else {
+            if let n = item as? NSNumber {
+                out.append(n.doubleValue)
+            } else if allowNull, item is NSNull {
+                out.append(.nan)
+            } else {
                 throw .protocolViolation(plugin: plugin, detail: "field '\(key)' holds a non-number")
             }
         }

@@ -1,7 +1,7 @@
 import Foundation
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Errors talking to a plugin: each names the plugin and what went wrong.
@@ -19,7 +19,8 @@ public enum PluginError: Error, Equatable, Sendable, CustomStringConvertible {
         switch self {
         case .notExecutable(let p): "plugin '\(p)' does not exist or is not executable"
         case .spawnFailed(let p, let r): "plugin '\(p)' could not be started: \(r)"
-        case .timeout(let p, let w, let s): "plugin '\(p)' did not answer \(w) within \(s) s; its process group was killed"
+        case .timeout(let p, let w, let s):
+            "plugin '\(p)' did not answer \(w) within \(s) s; its process group was killed"
         case .exited(let p, let w, let st): "plugin '\(p)' exited (\(st)) while bench waited for \(w)"
         case .oversized(let p, let l): "plugin '\(p)' sent a line longer than \(l) bytes"
         case .malformed(let p, let d): "plugin '\(p)' sent malformed JSON: \(d)"
@@ -44,7 +45,9 @@ final class PluginProcess {
         self.path = path
         guard access(path, X_OK) == 0 else { throw .notExecutable(path: path) }
         var toChild: [Int32] = [0, 0], fromChild: [Int32] = [0, 0]
-        guard pipe(&toChild) == 0, pipe(&fromChild) == 0 else { throw .spawnFailed(path: path, reason: String(cString: strerror(errno))) }
+        guard pipe(&toChild) == 0, pipe(&fromChild) == 0 else {
+            throw .spawnFailed(path: path, reason: String(cString: strerror(errno)))
+        }
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
@@ -111,7 +114,8 @@ final class PluginProcess {
             }
             return "{" + parts.joined(separator: ",") + "}"
         }
-        guard let data = try? JSONSerialization.data(withJSONObject: value, options: [.fragmentsAllowed, .sortedKeys]) else { return nil }
+        guard let data = try? JSONSerialization.data(withJSONObject: value, options: [.fragmentsAllowed, .sortedKeys])
+        else { return nil }
         return String(decoding: data, as: UTF8.self)
     }
 
@@ -122,13 +126,18 @@ final class PluginProcess {
             if let newline = buffer.firstIndex(of: 0x0A) {
                 let line = Array(buffer[..<newline])
                 buffer.removeSubrange(...newline)
-                guard let object = try? JSONSerialization.jsonObject(with: Data(line)), let dict = object as? [String: Any] else {
+                guard let object = try? JSONSerialization.jsonObject(with: Data(line)),
+                    let dict = object as? [String: Any]
+                else {
                     let preview = String(decoding: line.prefix(80), as: UTF8.self)
-                    throw .malformed(plugin: path, detail: "'\(preview)\(line.count > 80 ? "…" : "")' while waiting for \(what)")
+                    throw .malformed(
+                        plugin: path, detail: "'\(preview)\(line.count > 80 ? "…" : "")' while waiting for \(what)")
                 }
                 return dict
             }
-            if buffer.count > PluginProtocol.maxLineBytes { throw .oversized(plugin: path, limit: PluginProtocol.maxLineBytes) }
+            if buffer.count > PluginProtocol.maxLineBytes {
+                throw .oversized(plugin: path, limit: PluginProtocol.maxLineBytes)
+            }
             let remaining = deadline.timeIntervalSinceNow
             if remaining <= 0 {
                 terminate()

@@ -5,7 +5,8 @@ public final class AlignedBuffer<Element> {
     public let pointer: UnsafeMutableBufferPointer<Element>
 
     public init(count: Int, repeating value: Element) {
-        let raw = UnsafeMutableRawPointer.allocate(byteCount: max(1, count) * MemoryLayout<Element>.stride, alignment: 64)
+        let raw = UnsafeMutableRawPointer.allocate(
+            byteCount: max(1, count) * MemoryLayout<Element>.stride, alignment: 64)
         let typed = raw.bindMemory(to: Element.self, capacity: max(1, count))
         typed.initialize(repeating: value, count: count)
         pointer = UnsafeMutableBufferPointer(start: typed, count: count)

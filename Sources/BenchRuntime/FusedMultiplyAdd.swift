@@ -4,17 +4,17 @@
 @inlinable @inline(__always)
 public func fma<V: SIMD>(_ acc: V, _ x: V, _ y: V) -> V where V.Scalar: FloatingPoint {
     #if BENCH_FMA
-    return acc.addingProduct(x, y)
+        return acc.addingProduct(x, y)
     #else
-    return acc + x * y
+        return acc + x * y
     #endif
 }
 
 /// Whether this build's kernels use fused multiply-add.
 public let nativeKernelsUseFMA: Bool = {
     #if BENCH_FMA
-    return true
+        return true
     #else
-    return false
+        return false
     #endif
 }()

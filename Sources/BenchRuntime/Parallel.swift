@@ -30,7 +30,8 @@ func runParts<Body: RangeBody>(_ count: Int, threads: Int, minimumPerThread: Int
         if count > 0 { body(0..<count) }
         return
     }
-    WorkerPool.shared.run(participants: workers, Parts(body: body, count: count, parts: workers, interleaved: interleaved))
+    WorkerPool.shared.run(
+        participants: workers, Parts(body: body, count: count, parts: workers, interleaved: interleaved))
 }
 
 /// Part `t` of `parts` runs `body` on `count·t/parts ..< count·(t+1)/parts`, or, when
@@ -70,7 +71,6 @@ public func parallelRanges(_ count: Int, threads: Int, minimumPerThread: Int = 1
         parallelRanges(count, threads: threads, minimumPerThread: minimumPerThread, ClosureRangeBody(body: body))
     }
 }
-
 
 @usableFromInline
 struct ClosureRangeBody: RangeBody {

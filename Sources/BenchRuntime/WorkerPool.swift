@@ -77,7 +77,9 @@ public final class WorkerPool: @unchecked Sendable {
     /// Publishes `invoke(context, t)` to the workers, runs `t = 0` (and any parts beyond the
     /// pool's size) on the caller, and waits for the workers.
     @usableFromInline
-    func dispatch(participants requested: Int, context: UnsafeRawPointer, invoke: @escaping (UnsafeRawPointer, Int) -> Void) {
+    func dispatch(
+        participants requested: Int, context: UnsafeRawPointer, invoke: @escaping (UnsafeRawPointer, Int) -> Void
+    ) {
         let n = min(requested, workers + 1)
         // One parallel region at a time (nested or concurrent callers run serially).
         guard n > 1, callerLock.try() else {

@@ -37,7 +37,9 @@ public enum BackendRegistry {
         func add(_ b: any Backend) {
             if !chosen.contains(where: { $0.id == b.id }) { chosen.append(b) }
         }
-        let names = list.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+        let names = list.split(separator: ",", omittingEmptySubsequences: false).map {
+            $0.trimmingCharacters(in: .whitespaces)
+        }
         for name in names {
             switch name {
             case "all": backends.forEach(add)
@@ -45,12 +47,16 @@ public enum BackendRegistry {
             case "modeled": backends.filter { $0.kind == .modeled }.forEach(add)
             case let plugin where plugin.hasPrefix("plugin:"):
                 let path = String(plugin.dropFirst("plugin:".count))
-                let log = "\(logStem).plugin-\(URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent).log"
+                let log =
+                    "\(logStem).plugin-\(URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent).log"
                 do {
-                    add(try PluginBackend(path: path, arguments: pluginArguments, logPath: log, caseTimeout: caseTimeout))
+                    add(
+                        try PluginBackend(
+                            path: path, arguments: pluginArguments, logPath: log, caseTimeout: caseTimeout))
                 } catch {
                     // The plugin's own last words (e.g. the install command it needs) say the most.
-                    let said = (try? String(contentsOfFile: log, encoding: .utf8))?
+                    let said =
+                        (try? String(contentsOfFile: log, encoding: .utf8))?
                         .split(separator: "\n").last.map { "; it said: \($0.prefix(300))" } ?? ""
                     throw .option(flag: "--backend", reason: "plugin:\(path): \(error)\(said) (plugin log: \(log))")
                 }

@@ -20,8 +20,9 @@ public struct BuildInfo: Decodable, Sendable {
         if let data = try? Data(contentsOf: file), let info = try? JSONDecoder().decode(BuildInfo.self, from: data) {
             return info
         }
-        return BuildInfo(isa: HostProbe.compiledISA, swiftVersion: "unknown (not built by scripts/build)",
-                         gitCommit: "unknown", flags: "")
+        return BuildInfo(
+            isa: HostProbe.compiledISA, swiftVersion: "unknown (not built by scripts/build)",
+            gitCommit: "unknown", flags: "")
     }()
 
     public init(isa: String, swiftVersion: String, gitCommit: String, flags: String) {
@@ -37,7 +38,9 @@ public struct BuildInfo: Decodable, Sendable {
         let compiled = HostProbe.compiledISA
         let cpu = HostProbe.cpuISA(flags: cpuFlags)
         guard HostProbe.canRun(compiled: compiled, on: cpu) else {
-            throw .input("this bench binary was built for \(compiled) but this CPU only has \(cpu); rebuild it here with scripts/build")
+            throw .input(
+                "this bench binary was built for \(compiled) but this CPU only has \(cpu); rebuild it here with scripts/build"
+            )
         }
     }
 }

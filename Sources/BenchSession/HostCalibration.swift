@@ -28,11 +28,14 @@ public struct HostCalibration: Sendable {
     /// Measures the roofline. The peak probe runs before and after each GEMM measurement and
     /// its best counts: a disturbed probe (another process on a core) can only read low, and a
     /// peak below an achieved GEMM rate would make an efficiency above 1.
-    public static func measure(threads: Int, quick: Bool, cpu: (model: String, flags: [String])) throws -> HostCalibration {
+    public static func measure(threads: Int, quick: Bool, cpu: (model: String, flags: [String])) throws
+        -> HostCalibration
+    {
         var peaks: [DType: Double] = [:]
         func probePeaks() {
             for dtype in [DType.fp32, .fp64] {
-                peaks[dtype] = max(peaks[dtype] ?? 0, HostPeak.measure(dtype: dtype, threads: threads, seconds: quick ? 0.1 : 0.5))
+                peaks[dtype] = max(
+                    peaks[dtype] ?? 0, HostPeak.measure(dtype: dtype, threads: threads, seconds: quick ? 0.1 : 0.5))
             }
         }
         probePeaks()
@@ -57,9 +60,9 @@ public struct HostCalibration: Sendable {
     /// The catalog kind of this host's CPU.
     static var deviceKind: String {
         #if arch(arm64)
-        "aws_cpu"
+            "aws_cpu"
         #else
-        "x86_cpu"
+            "x86_cpu"
         #endif
     }
 
@@ -68,28 +71,42 @@ public struct HostCalibration: Sendable {
     public func profile(date: Date = Date()) -> Catalog {
         let today = Timestamp.iso(date)
         func fact(_ v: Double, _ unit: String, _ how: String) -> Fact {
-            Fact(value: v, unit: unit, source: "measured by bench calibrate (\(how)) on \(cpuModel), \(threads) threads", date: today, note: nil, format: nil)
+            Fact(
+                value: v, unit: unit, source: "measured by bench calibrate (\(how)) on \(cpuModel), \(threads) threads",
+                date: today, note: nil, format: nil)
         }
-        let assumed = { (v: Double, unit: String, why: String) in Fact(value: v, unit: unit, source: "assumption", date: today, note: why, format: nil) }
+        let assumed = { (v: Double, unit: String, why: String) in
+            Fact(value: v, unit: unit, source: "assumption", date: today, note: why, format: nil)
+        }
         var peaks: [String: Fact] = [:]
-        for (dtype, rate) in peakFLOPS { peaks[dtype.rawValue] = fact(rate / 1e12, "TFLOP/s", "register-only FMA loop, best of 3 probes") }
+        for (dtype, rate) in peakFLOPS {
+            peaks[dtype.rawValue] = fact(rate / 1e12, "TFLOP/s", "register-only FMA loop, best of 3 probes")
+        }
         let peak32 = peakFLOPS[.fp32] ?? 0
         let devices = achieved.map { backend, rate in
             DeviceSpec(
-                name: "host-\(backend)", displayName: "\(cpuModel) (this host, \(threads) threads, \(backend == .cpuBLAS ? "OpenBLAS \(blasCore)" : "native Swift"))",
+                name: "host-\(backend)",
+                displayName:
+                    "\(cpuModel) (this host, \(threads) threads, \(backend == .cpuBLAS ? "OpenBLAS \(blasCore)" : "native Swift"))",
                 vendor: "measured", kind: Self.deviceKind, peakDenseTflops: peaks, peakSparseTflops: nil, memoryGb: nil,
-                memoryBandwidthGbPerS: fact(bandwidthBytesPerSecond / 1e9, "GB/s", "STREAM triad, 3 × 256 MiB arrays"), tdpWatts: nil, onChipSramMib: nil,
+                memoryBandwidthGbPerS: fact(bandwidthBytesPerSecond / 1e9, "GB/s", "STREAM triad, 3 × 256 MiB arrays"),
+                tdpWatts: nil, onChipSramMib: nil,
                 model: ModelParameters(
                     launchOverheadUs: assumed(1, "us", "a function call and a thread-pool wake-up"),
-                    tileM: assumed(Double(NativeKernels.fp32Tile.rows), "elements", "bench's native micro-kernel rows on this ISA"),
-                    tileN: assumed(Double(NativeKernels.fp32Tile.columns), "elements", "bench's native micro-kernel columns (fp32) on this ISA"),
+                    tileM: assumed(
+                        Double(NativeKernels.fp32Tile.rows), "elements", "bench's native micro-kernel rows on this ISA"),
+                    tileN: assumed(
+                        Double(NativeKernels.fp32Tile.columns), "elements",
+                        "bench's native micro-kernel columns (fp32) on this ISA"),
                     tileK: assumed(1, "elements", "no K quantisation on a CPU"),
                     computeUnits: fact(Double(threads), "count", "threads used"),
                     matmulEfficiency: fact(rate / peak32, "fraction", "\(backend) fp32 GEMM \(gemmSize)³ ÷ FMA peak"),
-                    memoryEfficiency: assumed(1, "fraction", "the bandwidth above is already the achieved STREAM figure"),
+                    memoryEfficiency: assumed(
+                        1, "fraction", "the bandwidth above is already the achieved STREAM figure"),
                     minWorkPerUnitFlops: nil),
                 notes: nil)
         }
-        return Catalog(schemaVersion: 1, catalogVersion: "host-\(today)", currency: "USD", devices: devices, instances: [])
+        return Catalog(
+            schemaVersion: 1, catalogVersion: "host-\(today)", currency: "USD", devices: devices, instances: [])
     }
 }

@@ -5,7 +5,8 @@ import Foundation
 /// `results/<stem>-<UTC timestamp>.<extension>` under the working directory.
 public enum OutputPath {
     /// Resolves `out`, or makes the default name under `results/` (creating that folder).
-    public static func resolve(_ out: String?, stem: String, extension ext: String = "csv") throws(SessionError) -> URL {
+    public static func resolve(_ out: String?, stem: String, extension ext: String = "csv") throws(SessionError) -> URL
+    {
         let fm = FileManager.default
         if let out {
             guard !out.isEmpty else { throw .output(path: out, reason: "the path is empty; give a file name") }

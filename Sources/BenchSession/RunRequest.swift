@@ -90,7 +90,11 @@ public struct RunSessionConfiguration {
         self.cpu = cpu
         requestedBLASCoreType = request.requestedBLASCoreType
         guard let suite = SuiteRegistry.suite(named: request.suite) else {
-            throw .option(flag: "--suite", reason: "unknown suite '\(request.suite)' (valid: \(SuiteRegistry.all.map(\.name).joined(separator: ", ")))")
+            throw .option(
+                flag: "--suite",
+                reason:
+                    "unknown suite '\(request.suite)' (valid: \(SuiteRegistry.all.map(\.name).joined(separator: ", ")))"
+            )
         }
         self.suite = suite
         destination = try OutputPath.resolve(request.out, stem: suite.name)
@@ -102,7 +106,11 @@ public struct RunSessionConfiguration {
             request.backends, from: allBackends, pluginArguments: request.pluginArguments,
             logStem: destination.deletingPathExtension().path, caseTimeout: request.caseTimeoutSeconds)
         guard !backends.isEmpty else {
-            throw .option(flag: "--backend", reason: "'\(request.backends)' selects no backend in this build (available: \(allBackends.map(\.id.rawValue).joined(separator: ", ")))")
+            throw .option(
+                flag: "--backend",
+                reason:
+                    "'\(request.backends)' selects no backend in this build (available: \(allBackends.map(\.id.rawValue).joined(separator: ", ")))"
+            )
         }
         let book: PriceBook
         do {
@@ -146,7 +154,9 @@ public struct RunSessionConfiguration {
             models[BackendID(String(d.name.dropFirst(5)))] = DeviceModel(device: d, count: 1)
         }
         guard !models.isEmpty else {
-            throw .option(flag: "--with-model", reason: "'\(file)': no host-<backend> device (write the profile with bench calibrate)")
+            throw .option(
+                flag: "--with-model",
+                reason: "'\(file)': no host-<backend> device (write the profile with bench calibrate)")
         }
         return models
     }
@@ -166,7 +176,10 @@ public struct RunSessionConfiguration {
         if let wanted = request.dtypes {
             let known = Set(KernelRegistry.builtIn.specs.flatMap(\.dtypes))
             if let unknown = wanted.first(where: { !known.contains($0) }) {
-                throw .option(flag: "--dtype", reason: "unknown dtype '\(unknown)' (valid: \(known.sorted().map(\.rawValue).joined(separator: ", ")))")
+                throw .option(
+                    flag: "--dtype",
+                    reason:
+                        "unknown dtype '\(unknown)' (valid: \(known.sorted().map(\.rawValue).joined(separator: ", ")))")
             }
             cases = cases.filter { wanted.contains($0.dtype) }
         }
@@ -182,15 +195,23 @@ public struct RunSessionConfiguration {
             }
             guard !cases.isEmpty else {
                 let quick = request.quick ? " --quick" : ""
-                throw .option(flag: "--case", reason: "'\(pattern)' matches no case of suite \(suite.name)\(quick) (see 'bench list --suite \(suite.name)\(quick)')")
+                throw .option(
+                    flag: "--case",
+                    reason:
+                        "'\(pattern)' matches no case of suite \(suite.name)\(quick) (see 'bench list --suite \(suite.name)\(quick)')"
+                )
             }
         }
-        guard !cases.isEmpty else { throw .option(flag: "--dtype", reason: "no case left to run after --dtype filtering") }
+        guard !cases.isEmpty else {
+            throw .option(flag: "--dtype", reason: "no case left to run after --dtype filtering")
+        }
         let available = HostProbe.memory().available
         for kc in cases {
             guard let spec = KernelRegistry.builtIn.spec(named: kc.kernel) else { continue }
             let need = spec.bufferBytes(kc)
-            if need > available { throw .input(CaseError.tooLarge(caseID: kc.id, bytes: need, available: available).description) }
+            if need > available {
+                throw .input(CaseError.tooLarge(caseID: kc.id, bytes: need, available: available).description)
+            }
         }
         return cases
     }

@@ -25,13 +25,15 @@ public final class RunSession {
         let usesBLAS = c.backends.contains { $0.id == .cpuBLAS }
         var warnings: [String] = []
         if let requested = c.requestedBLASCoreType, requested != "auto",
-           blas.coreName.caseInsensitiveCompare(requested) != .orderedSame {
+            blas.coreName.caseInsensitiveCompare(requested) != .orderedSame
+        {
             warnings.append("warning: asked OpenBLAS for core type \(requested) but it runs '\(blas.coreName)'")
         }
         if !blas.warning.isEmpty, usesBLAS { warnings.append("WARNING: \(blas.warning)") }
         let noise = NoiseMonitor.start()
         // The host peak only matters for measured backends, which run fp32 and fp64.
-        let measuredDTypes = c.backends.contains { $0.kind == .measured }
+        let measuredDTypes =
+            c.backends.contains { $0.kind == .measured }
             ? Set(c.cases.map(\.dtype)).intersection([.fp32, .fp64]) : []
         // The peak at the run's thread count is what MFU uses; the 1-thread probe goes into the
         // sidecar beside it (with each probe's spread), so scaling can be read off every run.
@@ -47,11 +49,12 @@ public final class RunSession {
         }
         let startedAt = Date()
         let runID = UUID().uuidString.lowercased()
-        let runner = Runner(configuration: RunConfiguration(
-            suite: c.suite.name, runID: runID, timestamp: Timestamp.iso(startedAt), threads: c.threads,
-            policy: c.policy, peakFLOPS: startPeaks, prices: c.prices,
-            peakProbe: { [threads = c.threads] dtype in probe(dtype, threads).best },
-            predictors: c.hostModels.mapValues { $0 as any TimePredictor }))
+        let runner = Runner(
+            configuration: RunConfiguration(
+                suite: c.suite.name, runID: runID, timestamp: Timestamp.iso(startedAt), threads: c.threads,
+                policy: c.policy, peakFLOPS: startPeaks, prices: c.prices,
+                peakProbe: { [threads = c.threads] dtype in probe(dtype, threads).best },
+                predictors: c.hostModels.mapValues { $0 as any TimePredictor }))
         let writer: ResultWriter
         do {
             writer = try ResultWriter(destination: c.destination)
@@ -73,7 +76,9 @@ public final class RunSession {
                 gitCommit: BuildInfo.current.gitCommit, commandLine: commandLine,
                 peak: startProbes.map { entry in
                     // A raised peak (a re-probe after a row beat it) replaces the start-up figure.
-                    guard entry.threads == threads, let now = peaks[DType(rawValue: entry.dtype)], now > entry.flopsPerSecond else { return entry }
+                    guard entry.threads == threads, let now = peaks[DType(rawValue: entry.dtype)],
+                        now > entry.flopsPerSecond
+                    else { return entry }
                     return PeakEntry(dtype: entry.dtype, threads: threads, flopsPerSecond: now, spread: nil)
                 },
                 noise: noise.stop(cores: ProcessInfo.processInfo.activeProcessorCount))
@@ -82,9 +87,10 @@ public final class RunSession {
         let destination = c.destination
         let sidecar = { @Sendable (interrupted: Bool) -> (([SidecarRow]) -> Sidecar) in
             { rows in
-                Sidecar(runID: runID, csvFile: destination.lastPathComponent, suite: suiteName,
-                        startedAt: Timestamp.iso(startedAt), finishedAt: Timestamp.iso(Date()),
-                        interrupted: interrupted, environment: environment(), rows: rows)
+                Sidecar(
+                    runID: runID, csvFile: destination.lastPathComponent, suite: suiteName,
+                    startedAt: Timestamp.iso(startedAt), finishedAt: Timestamp.iso(Date()),
+                    interrupted: interrupted, environment: environment(), rows: rows)
             }
         }
         let interrupt = InterruptHandler { [reporter] signal in
@@ -95,14 +101,16 @@ public final class RunSession {
             } catch {
                 saveError = "\(error)"
             }
-            reporter.interrupted(RunInterruption(
-                signal: signal, savedRows: writer.finishedRows.count, destination: destination,
-                partial: writer.partial, saveError: saveError))
+            reporter.interrupted(
+                RunInterruption(
+                    signal: signal, savedRows: writer.finishedRows.count, destination: destination,
+                    partial: writer.partial, saveError: saveError))
         }
         defer { interrupt.cancel() }
-        reporter.runStarted(RunStart(
-            destination: c.destination, threads: c.threads, peaks: startPeaks, blas: blas, warnings: warnings,
-            rowCount: c.cases.count * c.backends.count))
+        reporter.runStarted(
+            RunStart(
+                destination: c.destination, threads: c.threads, peaks: startPeaks, blas: blas, warnings: warnings,
+                rowCount: c.cases.count * c.backends.count))
         var outcomes: [RunOutcome] = []
         var raisesSeen = 0
         do {

@@ -24,9 +24,9 @@ public final class GEMMKernel<T: NativeScalar> {
     /// accumulators, two B vectors and a broadcast stay in registers).
     static var mr: Int {
         #if (arch(x86_64) && BENCH_AVX512) || arch(arm64)
-        12
+            12
         #else
-        6
+            6
         #endif
     }
     /// Columns of the micro-kernel tile: two vectors.
@@ -49,7 +49,8 @@ public final class GEMMKernel<T: NativeScalar> {
 
     /// A kernel for `C[m×n] = A[m×k]·B[k×n]` (see ``multiply(a:b:c:)``), with `threads` workers.
     public init(m: Int, n: Int, k: Int, threads: Int) {
-        precondition(m >= 0 && n >= 0 && k >= 0 && threads > 0, "GEMM dimensions must be non-negative, threads positive")
+        precondition(
+            m >= 0 && n >= 0 && k >= 0 && threads > 0, "GEMM dimensions must be non-negative, threads positive")
         self.m = m
         self.n = n
         self.k = k
@@ -63,7 +64,8 @@ public final class GEMMKernel<T: NativeScalar> {
 
     /// Computes `C = A·B` over dense row-major buffers of the shape given at `init`.
     public func multiply(a: UnsafePointer<T>, b: UnsafePointer<T>, c: UnsafeMutablePointer<T>) {
-        multiply(transA: false, transB: false, m: m, n: n, k: k, alpha: 1, a: a, lda: k, b: b, ldb: n, beta: 0, c: c, ldc: n)
+        multiply(
+            transA: false, transB: false, m: m, n: n, k: k, alpha: 1, a: a, lda: k, b: b, ldb: n, beta: 0, c: c, ldc: n)
     }
 
     /// Computes `C = α·op(A)·op(B) + β·C` over row-major buffers.
@@ -96,15 +98,19 @@ public final class GEMMKernel<T: NativeScalar> {
             var pc = 0
             while pc < k {
                 let kcCur = min(Self.kcMax, k - pc)
-                parallel(PackPanel(kernel: self, b: b, ldb: ldb, transposed: transB, n: n, row: pc, rows: kcCur,
-                                   col: jc, slivers: slivers))
+                parallel(
+                    PackPanel(
+                        kernel: self, b: b, ldb: ldb, transposed: transB, n: n, row: pc, rows: kcCur,
+                        col: jc, slivers: slivers))
                 let icBlocks = (m + mc - 1) / mc
                 let chunks = icBlocks >= threads ? 1 : (threads + icBlocks - 1) / icBlocks
                 let items = icBlocks * chunks
                 let accumulate = pc > 0 || beta != 0
-                parallel(Sweep(kernel: self, a: a, lda: lda, transposed: transA, alpha: alpha, m: m, mc: mc, pc: pc,
-                               kc: kcCur, jc: jc, ncCur: ncCur, slivers: slivers, chunks: chunks, items: items,
-                               c: c, ldc: ldc, accumulate: accumulate))
+                parallel(
+                    Sweep(
+                        kernel: self, a: a, lda: lda, transposed: transA, alpha: alpha, m: m, mc: mc, pc: pc,
+                        kc: kcCur, jc: jc, ncCur: ncCur, slivers: slivers, chunks: chunks, items: items,
+                        c: c, ldc: ldc, accumulate: accumulate))
                 pc += kcCur
             }
             jc += ncCur
@@ -144,8 +150,9 @@ public final class GEMMKernel<T: NativeScalar> {
             let nr = GEMMKernel.nr
             var s = t
             while s < slivers {
-                kernel.packB(b, ldb: ldb, transposed: transposed, n: n, row: row, rows: rows, col: col + s * nr,
-                             into: kernel.packedB.base + s * nr * rows)
+                kernel.packB(
+                    b, ldb: ldb, transposed: transposed, n: n, row: row, rows: rows, col: col + s * nr,
+                    into: kernel.packedB.base + s * nr * rows)
                 s += kernel.threads
             }
         }
@@ -168,8 +175,9 @@ public final class GEMMKernel<T: NativeScalar> {
                 let i0 = ib * mc
                 let mcCur = min(mc, m - i0)
                 if packedBlock != ib {
-                    kernel.packA(a, lda: lda, transposed: transposed, alpha: alpha, row: i0, rows: mcCur, col: pc,
-                                 cols: kc, into: aBlock)
+                    kernel.packA(
+                        a, lda: lda, transposed: transposed, alpha: alpha, row: i0, rows: mcCur, col: pc,
+                        cols: kc, into: aBlock)
                     packedBlock = ib
                 }
                 let perChunk = (slivers + chunks - 1) / chunks
@@ -214,8 +222,9 @@ public final class GEMMKernel<T: NativeScalar> {
                 let src = UnsafeRawPointer(b + (row + p) * ldb + col)
                 let out = UnsafeMutableRawPointer(dst + p * nr)
                 out.storeBytes(of: src.loadUnaligned(as: T.Vector.self), as: T.Vector.self)
-                out.storeBytes(of: src.loadUnaligned(fromByteOffset: w * MemoryLayout<T>.stride, as: T.Vector.self),
-                               toByteOffset: w * MemoryLayout<T>.stride, as: T.Vector.self)
+                out.storeBytes(
+                    of: src.loadUnaligned(fromByteOffset: w * MemoryLayout<T>.stride, as: T.Vector.self),
+                    toByteOffset: w * MemoryLayout<T>.stride, as: T.Vector.self)
             }
         } else {
             for p in 0..<rows {

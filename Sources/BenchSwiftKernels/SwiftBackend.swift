@@ -15,7 +15,9 @@ public final class SwiftBackend: Backend {
     }
 
     public func unsupportedReason(for kernelCase: KernelCase) -> String? {
-        if kernelCase.kernel != "gemm" && !TrainingKernels.names.contains(kernelCase.kernel) { return "cpu-swift does not implement \(kernelCase.kernel)" }
+        if kernelCase.kernel != "gemm" && !TrainingKernels.names.contains(kernelCase.kernel) {
+            return "cpu-swift does not implement \(kernelCase.kernel)"
+        }
         return dtypeUnsupportedReason(for: kernelCase)
     }
 
@@ -51,6 +53,7 @@ public enum NativeKernels {
 
     public static var variant: String {
         let isa = HostProbe.compiledISA
-        return "\(isa)\(nativeKernelsUseFMA ? " fma" : ""), \(GEMMKernel<Float>.mr)x\(GEMMKernel<Float>.nr) fp32 / \(GEMMKernel<Double>.mr)x\(GEMMKernel<Double>.nr) fp64"
+        return
+            "\(isa)\(nativeKernelsUseFMA ? " fma" : ""), \(GEMMKernel<Float>.mr)x\(GEMMKernel<Float>.nr) fp32 / \(GEMMKernel<Double>.mr)x\(GEMMKernel<Double>.nr) fp64"
     }
 }

@@ -14,7 +14,8 @@ enum Elementwise {
     @_specialize(where T == Float)
     @_specialize(where T == Double)
     static func biasGELU<T: NativeScalar>(
-        _ h: UnsafeMutablePointer<T>, _ a: UnsafeMutablePointer<T>, bias: UnsafePointer<T>, rows: Int, cols: Int, threads: Int
+        _ h: UnsafeMutablePointer<T>, _ a: UnsafeMutablePointer<T>, bias: UnsafePointer<T>, rows: Int, cols: Int,
+        threads: Int
     ) {
         if T.self == Float.self {
             let hf = UnsafeMutableRawPointer(h).assumingMemoryBound(to: Float.self)
@@ -49,7 +50,9 @@ enum Elementwise {
     }
 
     @inline(__always)
-    static func biasGELURow(_ h: UnsafeMutablePointer<Float>, _ a: UnsafeMutablePointer<Float>, _ bias: UnsafePointer<Float>, _ cols: Int) {
+    static func biasGELURow(
+        _ h: UnsafeMutablePointer<Float>, _ a: UnsafeMutablePointer<Float>, _ bias: UnsafePointer<Float>, _ cols: Int
+    ) {
         var j = 0
         while j + 16 <= cols {
             let u = load16(h + j) + load16(bias + j)
@@ -73,7 +76,9 @@ enum Elementwise {
     /// gelu′(u) = ½(1 + t) + ½·u·(1 − t²)·√(2/π)·(1 + 3·0.044715·u²), t = tanh(√(2/π)(u + 0.044715u³)).
     @_specialize(where T == Float)
     @_specialize(where T == Double)
-    static func geluBackward<T: NativeScalar>(_ d: UnsafeMutablePointer<T>, h: UnsafePointer<T>, count: Int, threads: Int) {
+    static func geluBackward<T: NativeScalar>(
+        _ d: UnsafeMutablePointer<T>, h: UnsafePointer<T>, count: Int, threads: Int
+    ) {
         if T.self == Float.self {
             let df = UnsafeMutableRawPointer(d).assumingMemoryBound(to: Float.self)
             let hf = UnsafeRawPointer(h).assumingMemoryBound(to: Float.self)
@@ -122,11 +127,17 @@ enum Elementwise {
     }
 
     @inline(__always)
-    static func load16(_ p: UnsafePointer<Float>) -> SIMD16<Float> { UnsafeRawPointer(p).loadUnaligned(as: SIMD16<Float>.self) }
+    static func load16(_ p: UnsafePointer<Float>) -> SIMD16<Float> {
+        UnsafeRawPointer(p).loadUnaligned(as: SIMD16<Float>.self)
+    }
     @inline(__always)
-    static func load16(_ p: UnsafeMutablePointer<Float>) -> SIMD16<Float> { UnsafeRawPointer(p).loadUnaligned(as: SIMD16<Float>.self) }
+    static func load16(_ p: UnsafeMutablePointer<Float>) -> SIMD16<Float> {
+        UnsafeRawPointer(p).loadUnaligned(as: SIMD16<Float>.self)
+    }
     @inline(__always)
-    static func store16(_ v: SIMD16<Float>, _ p: UnsafeMutablePointer<Float>) { UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD16<Float>.self) }
+    static func store16(_ v: SIMD16<Float>, _ p: UnsafeMutablePointer<Float>) {
+        UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD16<Float>.self)
+    }
 
     /// `out[r, :] += bias`, then the squared error against `target` and `dout = scale·(out − y)`.
     /// Returns Σ (out − y)² (in Double), using `rowLoss` as per-row scratch.
@@ -136,15 +147,19 @@ enum Elementwise {
         rowLoss: UnsafeMutablePointer<Double>, rows: Int, cols: Int, gradScale: T, threads: Int
     ) -> Double {
         addBias(out, bias: bias, residual: nil, rows: rows, cols: cols, threads: threads)
-        return squaredError(out: out, target: target, dout: dout, rowLoss: rowLoss, rows: rows, cols: cols,
-                            gradScale: gradScale, threads: threads)
+        return squaredError(
+            out: out, target: target, dout: dout, rowLoss: rowLoss, rows: rows, cols: cols,
+            gradScale: gradScale, threads: threads)
     }
 
     /// `dst[j] = Σ_r src[r, j]`: bias gradients. Threads split the columns.
     @_specialize(where T == Float)
     @_specialize(where T == Double)
-    static func columnSums<T: NativeScalar>(_ src: UnsafePointer<T>, rows: Int, cols: Int, into dst: UnsafeMutablePointer<T>, threads: Int) {
-        parallelRanges(cols, threads: threads, minimumPerThread: 64, ColumnSums(src: src, dst: dst, rows: rows, cols: cols))
+    static func columnSums<T: NativeScalar>(
+        _ src: UnsafePointer<T>, rows: Int, cols: Int, into dst: UnsafeMutablePointer<T>, threads: Int
+    ) {
+        parallelRanges(
+            cols, threads: threads, minimumPerThread: 64, ColumnSums(src: src, dst: dst, rows: rows, cols: cols))
     }
 
     struct ColumnSums<T: NativeScalar>: RangeBody {
@@ -162,7 +177,8 @@ enum Elementwise {
     @_specialize(where T == Float)
     @_specialize(where T == Double)
     static func addBias<T: NativeScalar>(
-        _ c: UnsafeMutablePointer<T>, bias: UnsafePointer<T>, residual: UnsafePointer<T>?, rows: Int, cols: Int, threads: Int
+        _ c: UnsafeMutablePointer<T>, bias: UnsafePointer<T>, residual: UnsafePointer<T>?, rows: Int, cols: Int,
+        threads: Int
     ) {
         parallelRanges(rows, threads: threads, AddBias(c: c, bias: bias, residual: residual, cols: cols))
     }
@@ -189,8 +205,9 @@ enum Elementwise {
         out: UnsafePointer<T>, target: UnsafePointer<T>, dout: UnsafeMutablePointer<T>,
         rowLoss: UnsafeMutablePointer<Double>, rows: Int, cols: Int, gradScale: T, threads: Int
     ) -> Double {
-        parallelRanges(rows, threads: threads,
-                       SquaredError(out: out, target: target, dout: dout, rowLoss: rowLoss, cols: cols, gradScale: gradScale))
+        parallelRanges(
+            rows, threads: threads,
+            SquaredError(out: out, target: target, dout: dout, rowLoss: rowLoss, cols: cols, gradScale: gradScale))
         var total = 0.0
         for r in 0..<rows { total += rowLoss[r] }
         return total
@@ -216,7 +233,9 @@ enum Elementwise {
     /// `dst[i] = src[i]`.
     @_specialize(where T == Float)
     @_specialize(where T == Double)
-    static func copy<T: NativeScalar>(_ src: UnsafePointer<T>, to dst: UnsafeMutablePointer<T>, count: Int, threads: Int) {
+    static func copy<T: NativeScalar>(
+        _ src: UnsafePointer<T>, to dst: UnsafeMutablePointer<T>, count: Int, threads: Int
+    ) {
         parallelRanges(count, threads: threads, minimumPerThread: 65536, Copy(src: src, dst: dst))
     }
 
@@ -249,7 +268,9 @@ enum Elementwise {
             }
             if j < count {
                 var tail = m0
-                withUnsafeMutableBytes(of: &tail) { $0.baseAddress!.copyMemory(from: r + j, byteCount: (count - j) * 4) }
+                withUnsafeMutableBytes(of: &tail) {
+                    $0.baseAddress!.copyMemory(from: r + j, byteCount: (count - j) * 4)
+                }
                 m0 = VectorMath.maximum(m0, tail)
             }
             let mx = VectorMath.maximum(VectorMath.maximum(m0, m1), VectorMath.maximum(m2, m3)).max()
@@ -290,7 +311,9 @@ enum Elementwise {
                 var tail = SIMD16<Float>(repeating: -.infinity)
                 withUnsafeMutableBytes(of: &tail) { $0.baseAddress!.copyMemory(from: r + j, byteCount: rest * 4) }
                 let e = VectorMath.exp(tail - m)
-                withUnsafeBytes(of: e) { UnsafeMutableRawPointer(r + j).copyMemory(from: $0.baseAddress!, byteCount: rest * 4) }
+                withUnsafeBytes(of: e) {
+                    UnsafeMutableRawPointer(r + j).copyMemory(from: $0.baseAddress!, byteCount: rest * 4)
+                }
                 sum += Double(e.sum())
             }
             return sum

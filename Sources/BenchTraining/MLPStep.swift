@@ -79,28 +79,36 @@ public final class MLPStep<T: NativeScalar> {
     public func forwardBackward() {
         let t = engine.threads
         // h = x·W1 + b1; a = gelu(h)
-        engine.multiply(transA: false, transB: false, m: b, n: h, k: d, alpha: 1, a: x.base, lda: d,
-                        b: w1.value.base, ldb: h, beta: 0, c: hidden.base, ldc: h)
+        engine.multiply(
+            transA: false, transB: false, m: b, n: h, k: d, alpha: 1, a: x.base, lda: d,
+            b: w1.value.base, ldb: h, beta: 0, c: hidden.base, ldc: h)
         Elementwise.biasGELU(hidden.base, activation.base, bias: b1.value.base, rows: b, cols: h, threads: t)
         // out = a·W2 + b2; loss = Σ(out − y)²/(B·D); dout = 2(out − y)/(B·D)
-        engine.multiply(transA: false, transB: false, m: b, n: d, k: h, alpha: 1, a: activation.base, lda: h,
-                        b: w2.value.base, ldb: d, beta: 0, c: output.base, ldc: d)
+        engine.multiply(
+            transA: false, transB: false, m: b, n: d, k: h, alpha: 1, a: activation.base, lda: h,
+            b: w2.value.base, ldb: d, beta: 0, c: output.base, ldc: d)
         let n = Double(b * d)
-        loss = Elementwise.biasMSE(out: output.base, bias: b2.value.base, target: y.base, dout: outputGradient.base,
-                                   rowLoss: rowLoss.base, rows: b, cols: d, gradScale: T(2 / n), threads: t) / n
+        loss =
+            Elementwise.biasMSE(
+                out: output.base, bias: b2.value.base, target: y.base, dout: outputGradient.base,
+                rowLoss: rowLoss.base, rows: b, cols: d, gradScale: T(2 / n), threads: t) / n
         // dW2 = aᵀ·dout; db2 = Σ_rows dout; da = dout·W2ᵀ; dh = da ⊙ gelu′(h)
-        engine.multiply(transA: true, transB: false, m: h, n: d, k: b, alpha: 1, a: activation.base, lda: h,
-                        b: outputGradient.base, ldb: d, beta: 0, c: w2.gradient.base, ldc: d)
+        engine.multiply(
+            transA: true, transB: false, m: h, n: d, k: b, alpha: 1, a: activation.base, lda: h,
+            b: outputGradient.base, ldb: d, beta: 0, c: w2.gradient.base, ldc: d)
         Elementwise.columnSums(outputGradient.base, rows: b, cols: d, into: b2.gradient.base, threads: t)
-        engine.multiply(transA: false, transB: true, m: b, n: h, k: d, alpha: 1, a: outputGradient.base, lda: d,
-                        b: w2.value.base, ldb: d, beta: 0, c: hiddenGradient.base, ldc: h)
+        engine.multiply(
+            transA: false, transB: true, m: b, n: h, k: d, alpha: 1, a: outputGradient.base, lda: d,
+            b: w2.value.base, ldb: d, beta: 0, c: hiddenGradient.base, ldc: h)
         Elementwise.geluBackward(hiddenGradient.base, h: hidden.base, count: b * h, threads: t)
         // dW1 = xᵀ·dh; db1 = Σ_rows dh; dx = dh·W1ᵀ
-        engine.multiply(transA: true, transB: false, m: d, n: h, k: b, alpha: 1, a: x.base, lda: d,
-                        b: hiddenGradient.base, ldb: h, beta: 0, c: w1.gradient.base, ldc: h)
+        engine.multiply(
+            transA: true, transB: false, m: d, n: h, k: b, alpha: 1, a: x.base, lda: d,
+            b: hiddenGradient.base, ldb: h, beta: 0, c: w1.gradient.base, ldc: h)
         Elementwise.columnSums(hiddenGradient.base, rows: b, cols: h, into: b1.gradient.base, threads: t)
-        engine.multiply(transA: false, transB: true, m: b, n: d, k: h, alpha: 1, a: hiddenGradient.base, lda: h,
-                        b: w1.value.base, ldb: h, beta: 0, c: inputGradient.base, ldc: d)
+        engine.multiply(
+            transA: false, transB: true, m: b, n: d, k: h, alpha: 1, a: hiddenGradient.base, lda: h,
+            b: w1.value.base, ldb: h, beta: 0, c: inputGradient.base, ldc: d)
     }
 
     /// The optimizer update of every parameter.
@@ -123,7 +131,9 @@ public final class MLPStep<T: NativeScalar> {
     }
 
     /// Parameters by name (`W1`, `b1`, `W2`, `b2`): value and gradient buffers.
-    public func parameter(_ name: String) -> (value: UnsafeMutableBufferPointer<T>, gradient: UnsafeMutableBufferPointer<T>)? {
+    public func parameter(_ name: String) -> (
+        value: UnsafeMutableBufferPointer<T>, gradient: UnsafeMutableBufferPointer<T>
+    )? {
         let p: ParameterTensor<T>
         switch name {
         case "W1": p = w1

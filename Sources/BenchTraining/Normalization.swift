@@ -15,8 +15,9 @@ enum Normalization {
         _ x: UnsafePointer<T>, gamma: UnsafePointer<T>, beta: UnsafePointer<T>, y: UnsafeMutablePointer<T>,
         mean: UnsafeMutablePointer<T>, rstd: UnsafeMutablePointer<T>, rows: Int, cols: Int, threads: Int
     ) {
-        parallelRanges(rows, threads: threads,
-                       LayerNormForward(x: x, gamma: gamma, beta: beta, y: y, mean: mean, rstd: rstd, cols: cols))
+        parallelRanges(
+            rows, threads: threads,
+            LayerNormForward(x: x, gamma: gamma, beta: beta, y: y, mean: mean, rstd: rstd, cols: cols))
     }
 
     struct LayerNormForward<T: NativeScalar>: RangeBody {
@@ -53,12 +54,16 @@ enum Normalization {
         gamma: UnsafePointer<T>, dx: UnsafeMutablePointer<T>, accumulate: Bool,
         dGamma: UnsafeMutablePointer<T>, dBeta: UnsafeMutablePointer<T>, rows: Int, cols: Int, threads: Int
     ) {
-        parallelRanges(rows, threads: threads,
-                       LayerNormInputGradient(dy: dy, x: x, mean: mean, rstd: rstd, gamma: gamma, dx: dx,
-                                              accumulate: accumulate, cols: cols))
-        parallelRanges(cols, threads: threads, minimumPerThread: 64,
-                       LayerNormParameterGradients(dy: dy, x: x, mean: mean, rstd: rstd, dGamma: dGamma, dBeta: dBeta,
-                                                   rows: rows, cols: cols))
+        parallelRanges(
+            rows, threads: threads,
+            LayerNormInputGradient(
+                dy: dy, x: x, mean: mean, rstd: rstd, gamma: gamma, dx: dx,
+                accumulate: accumulate, cols: cols))
+        parallelRanges(
+            cols, threads: threads, minimumPerThread: 64,
+            LayerNormParameterGradients(
+                dy: dy, x: x, mean: mean, rstd: rstd, dGamma: dGamma, dBeta: dBeta,
+                rows: rows, cols: cols))
     }
 
     struct LayerNormInputGradient<T: NativeScalar>: RangeBody {
@@ -107,7 +112,9 @@ enum Normalization {
     /// `softmax(s[i, 0..<valid(i)])`, zero beyond; `valid(i)` = `i + 1` when `causal`.
     @_specialize(where T == Float)
     @_specialize(where T == Double)
-    static func softmaxRows<T: NativeScalar>(_ s: UnsafeMutablePointer<T>, rows: Int, cols: Int, ld: Int, causal: Bool, threads: Int) {
+    static func softmaxRows<T: NativeScalar>(
+        _ s: UnsafeMutablePointer<T>, rows: Int, cols: Int, ld: Int, causal: Bool, threads: Int
+    ) {
         let body = SoftmaxRows(s: s, cols: cols, ld: ld, causal: causal)
         if causal {
             parallelInterleaved(rows, threads: threads, minimumPerThread: 16, body)

@@ -31,8 +31,9 @@ public enum OptimizerUpdate {
     @_specialize(where T == Double)
     static func sgd<T: NativeScalar>(_ p: ParameterTensor<T>, threads: Int) {
         let w = p.value.base, g = p.gradient.base, v = p.first.base
-        parallelRanges(p.count, threads: threads, minimumPerThread: 16384,
-                       SGD(w: w, g: g, v: v, mu: T(sgdMomentum), lr: T(sgdLearningRate)))
+        parallelRanges(
+            p.count, threads: threads, minimumPerThread: 16384,
+            SGD(w: w, g: g, v: v, mu: T(sgdMomentum), lr: T(sgdLearningRate)))
     }
 
     struct SGD<T: NativeScalar>: RangeBody {
@@ -56,10 +57,13 @@ public enum OptimizerUpdate {
         let b1 = T(beta1), b2 = T(beta2), oneMinusB1 = T(1 - beta1), oneMinusB2 = T(1 - beta2)
         // Bias corrections folded into two scalars: w −= lr·(m/c1)/(√(v/c2) + ε) + lr·λ·w.
         let c1 = 1 - Foundation.pow(beta1, Double(t)), c2 = 1 - Foundation.pow(beta2, Double(t))
-        let stepSize = T(adamLearningRate / c1), invC2 = T(1 / c2), eps = T(epsilon), decay = T(adamLearningRate * weightDecay)
-        parallelRanges(count, threads: threads, minimumPerThread: 16384,
-                       AdamW(w: w, g: g, m: m, v: v, b1: b1, b2: b2, oneMinusB1: oneMinusB1, oneMinusB2: oneMinusB2,
-                             stepSize: stepSize, invC2: invC2, eps: eps, decay: decay))
+        let stepSize = T(adamLearningRate / c1), invC2 = T(1 / c2), eps = T(epsilon),
+            decay = T(adamLearningRate * weightDecay)
+        parallelRanges(
+            count, threads: threads, minimumPerThread: 16384,
+            AdamW(
+                w: w, g: g, m: m, v: v, b1: b1, b2: b2, oneMinusB1: oneMinusB1, oneMinusB2: oneMinusB2,
+                stepSize: stepSize, invC2: invC2, eps: eps, decay: decay))
     }
 
     struct AdamW<T: NativeScalar>: RangeBody {
@@ -78,6 +82,8 @@ public enum OptimizerUpdate {
     }
 
     static func adamw<T: NativeScalar>(_ p: ParameterTensor<T>, step: Int, threads: Int) {
-        adamw(w: p.value.base, g: p.gradient.base, m: p.first.base, v: p.second.base, count: p.count, step: step, threads: threads)
+        adamw(
+            w: p.value.base, g: p.gradient.base, m: p.first.base, v: p.second.base, count: p.count, step: step,
+            threads: threads)
     }
 }

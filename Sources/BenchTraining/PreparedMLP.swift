@@ -20,7 +20,9 @@ public final class PreparedMLP<T: NativeScalar>: PreparedCase {
 
     public func verify() -> Verification {
         guard model.steps == 1 else {
-            return FiniteCheck.verify(loss: model.loss, step: model.steps, names: ["W1", "b1", "W2", "b2"]) { model.parameter($0)?.value }
+            return FiniteCheck.verify(loss: model.loss, step: model.steps, names: ["W1", "b1", "W2", "b2"]) {
+                model.parameter($0)?.value
+            }
         }
         let entries = Self.verificationEntries(model.kernelCase)
         return Self.checkFirstForward(model.kernelCase, entries: entries, values: entries.map(value(at:)))
@@ -75,7 +77,8 @@ extension PreparedMLP: TrainingStepReference {
                         sum += t
                         m += abs(t)
                     }
-                    act[j] = 0.5 * sum * (1 + Foundation.tanh(Elementwise.geluScale * (sum + 0.044715 * sum * sum * sum)))
+                    act[j] =
+                        0.5 * sum * (1 + Foundation.tanh(Elementwise.geluScale * (sum + 0.044715 * sum * sum * sum)))
                     mag[j] = m
                 }
                 currentRow = r
@@ -87,17 +90,21 @@ extension PreparedMLP: TrainingStepReference {
                 s1 += abs(act[j] * wv)
                 s2 += abs(wv) * mag[j]
             }
-            let bound = 8 * u * (Double(h).squareRoot() * s1 + 1.2 * Double(d).squareRoot() * s2 + s1) + .leastNormalMagnitude
+            let bound =
+                8 * u * (Double(h).squareRoot() * s1 + 1.2 * Double(d).squareRoot() * s2 + s1) + .leastNormalMagnitude
             let err = abs(got - ref)
             let ratio = got.isFinite ? err / bound : .infinity
             if ratio > worst {
                 worst = ratio
-                if ratio > 1, detail.isEmpty { detail = "out[\(r),\(k)] = \(got), reference \(ref), |error| \(err) > bound \(bound)" }
+                if ratio > 1, detail.isEmpty {
+                    detail = "out[\(r),\(k)] = \(got), reference \(ref), |error| \(err) > bound \(bound)"
+                }
             }
             if got.isFinite { maxAbs = max(maxAbs, err) }
         }
-        return Verification(passed: worst <= 1, checkedEntries: entries.count, worstErrorRatio: worst, maxAbsoluteError: maxAbs,
-                            tolerance: "first forward pass vs fp64, |out-ref| <= 8u(sqrt(H)S1 + 1.2 sqrt(D)S2 + S1)",
-                            detail: detail)
+        return Verification(
+            passed: worst <= 1, checkedEntries: entries.count, worstErrorRatio: worst, maxAbsoluteError: maxAbs,
+            tolerance: "first forward pass vs fp64, |out-ref| <= 8u(sqrt(H)S1 + 1.2 sqrt(D)S2 + S1)",
+            detail: detail)
     }
 }

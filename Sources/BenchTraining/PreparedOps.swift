@@ -6,11 +6,14 @@ import Foundation
 public enum TrainingKernels {
     /// The kernels this module implements.
     public static let names: Set<String> = [
-        "mlp_step", "transformer_block_step", "layernorm_fwd_bwd", "softmax_xent_fwd_bwd", "attention_fwd_bwd", "adamw_update",
+        "mlp_step", "transformer_block_step", "layernorm_fwd_bwd", "softmax_xent_fwd_bwd", "attention_fwd_bwd",
+        "adamw_update",
     ]
 
     /// A prepared case of `kernelCase` (a validated case of one of ``names``) on `engine`.
-    public static func prepare<T: NativeScalar>(_ kernelCase: KernelCase, engine: any MatrixEngine<T>) throws -> any PreparedCase {
+    public static func prepare<T: NativeScalar>(_ kernelCase: KernelCase, engine: any MatrixEngine<T>) throws
+        -> any PreparedCase
+    {
         switch kernelCase.kernel {
         case "mlp_step": return PreparedMLP<T>(kernelCase, engine: engine)
         case "transformer_block_step": return PreparedTransformerBlock<T>(kernelCase, engine: engine)
@@ -33,15 +36,18 @@ struct ErrorTally {
         let ratio = got.isFinite ? err / (bound + .leastNormalMagnitude) : .infinity
         if ratio > worst {
             worst = ratio
-            if ratio > 1, detail.isEmpty { detail = "\(label()) = \(got), reference \(reference), |error| \(err) > bound \(bound)" }
+            if ratio > 1, detail.isEmpty {
+                detail = "\(label()) = \(got), reference \(reference), |error| \(err) > bound \(bound)"
+            }
         }
         if got.isFinite { maxAbs = max(maxAbs, err) }
         checked += 1
     }
 
     func verification(_ tolerance: String) -> Verification {
-        Verification(passed: worst <= 1, checkedEntries: checked, worstErrorRatio: worst, maxAbsoluteError: maxAbs,
-                     tolerance: tolerance, detail: detail)
+        Verification(
+            passed: worst <= 1, checkedEntries: checked, worstErrorRatio: worst, maxAbsoluteError: maxAbs,
+            tolerance: tolerance, detail: detail)
     }
 }
 
@@ -60,16 +66,20 @@ final class PreparedLayerNorm<T: NativeScalar>: PreparedCase {
             if let operand { b.pointer.fillUniform(seed: InputSeed.seed(caseID: c.id, operand: operand)) }
             return b
         }
-        (x, gamma, beta, dy) = (buffer(rows * cols, "x"), buffer(cols, "gamma"), buffer(cols, "beta"), buffer(rows * cols, "dy"))
+        (x, gamma, beta, dy) = (
+            buffer(rows * cols, "x"), buffer(cols, "gamma"), buffer(cols, "beta"), buffer(rows * cols, "dy")
+        )
         (y, dx, dGamma, dBeta) = (buffer(rows * cols), buffer(rows * cols), buffer(cols), buffer(cols))
         (mean, rstd) = (buffer(rows), buffer(rows))
     }
 
     func run() throws {
-        Normalization.layerNormForward(x.base, gamma: gamma.base, beta: beta.base, y: y.base, mean: mean.base, rstd: rstd.base,
-                                       rows: rows, cols: cols, threads: threads)
-        Normalization.layerNormBackward(dy.base, x: x.base, mean: mean.base, rstd: rstd.base, gamma: gamma.base, dx: dx.base,
-                                        accumulate: false, dGamma: dGamma.base, dBeta: dBeta.base, rows: rows, cols: cols, threads: threads)
+        Normalization.layerNormForward(
+            x.base, gamma: gamma.base, beta: beta.base, y: y.base, mean: mean.base, rstd: rstd.base,
+            rows: rows, cols: cols, threads: threads)
+        Normalization.layerNormBackward(
+            dy.base, x: x.base, mean: mean.base, rstd: rstd.base, gamma: gamma.base, dx: dx.base,
+            accumulate: false, dGamma: dGamma.base, dBeta: dBeta.base, rows: rows, cols: cols, threads: threads)
     }
 
     func verify() -> Verification {
@@ -92,7 +102,9 @@ extension PreparedLayerNorm: KernelReference {
     /// Rows 0 and T−1 of `y` and `dx` (T×D), and `dbeta[0..<8]`.
     static func verificationEntries(_ c: KernelCase) -> [OutputEntry] {
         let (rows, cols) = (c.integer("T") ?? 0, c.integer("D") ?? 0)
-        return Set([0, rows - 1]).sorted().flatMap { r in (0..<cols).flatMap { [OutputEntry("y", r, $0), OutputEntry("dx", r, $0)] } }
+        return Set([0, rows - 1]).sorted().flatMap { r in
+            (0..<cols).flatMap { [OutputEntry("y", r, $0), OutputEntry("dx", r, $0)] }
+        }
             + (0..<min(cols, 8)).map { OutputEntry("dbeta", 0, $0) }
     }
 
@@ -110,12 +122,18 @@ extension PreparedLayerNorm: KernelReference {
             let xr = SplitMix64.uniforms(c, "x", offset: r * cols, count: cols, as: T.self)
             let dy = SplitMix64.uniforms(c, "dy", offset: r * cols, count: cols, as: T.self)
             let mu = xr.reduce(0, +) / Double(cols)
-            let rs = 1 / (xr.reduce(0) { $0 + ($1 - mu) * ($1 - mu) } / Double(cols) + Normalization.layerNormEpsilon).squareRoot()
+            let rs =
+                1
+                / (xr.reduce(0) { $0 + ($1 - mu) * ($1 - mu) } / Double(cols) + Normalization.layerNormEpsilon)
+                .squareRoot()
             let xhat = xr.map { ($0 - mu) * rs }
             let g = (0..<cols).map { dy[$0] * gamma[$0] }
             let a = g.reduce(0, +) / Double(cols)
             let b = zip(g, xhat).reduce(0) { $0 + $1.0 * $1.1 } / Double(cols)
-            let result = ((0..<cols).map { xhat[$0] * gamma[$0] + beta[$0] }, (0..<cols).map { rs * (g[$0] - a - xhat[$0] * b) }, rs)
+            let result = (
+                (0..<cols).map { xhat[$0] * gamma[$0] + beta[$0] }, (0..<cols).map { rs * (g[$0] - a - xhat[$0] * b) },
+                rs
+            )
             rowReference[r] = result
             return result
         }
@@ -127,7 +145,9 @@ extension PreparedLayerNorm: KernelReference {
         }()
         var tally = ErrorTally()
         for (e, got) in zip(entries, values) {
-            guard (0..<(e.tensor == "dbeta" ? 1 : rows)).contains(e.row), (0..<cols).contains(e.column) else { return .failed("no reference for \(e)") }
+            guard (0..<(e.tensor == "dbeta" ? 1 : rows)).contains(e.row), (0..<cols).contains(e.column) else {
+                return .failed("no reference for \(e)")
+            }
             switch e.tensor {
             case "y":
                 let ref = reference(e.row).y[e.column]
@@ -136,7 +156,9 @@ extension PreparedLayerNorm: KernelReference {
                 let (ref, rs) = (reference(e.row).dx[e.column], reference(e.row).rstd)
                 tally.check("\(e)", got: got, reference: ref, bound: 16 * Double(cols) * u * (1 + abs(ref)) * rs)
             case "dbeta":
-                tally.check("\(e)", got: got, reference: dBeta[e.column], bound: 4 * Double(rows) * u * Double(rows).squareRoot())
+                tally.check(
+                    "\(e)", got: got, reference: dBeta[e.column],
+                    bound: 4 * Double(rows) * u * Double(rows).squareRoot())
             default: return .failed("no reference for \(e)")
             }
         }
@@ -166,8 +188,9 @@ final class PreparedSoftmaxCrossEntropy<T: NativeScalar>: PreparedCase {
     func run() throws {
         // The kernel works in place, so each call starts from a fresh copy of the logits (counted as its read).
         Elementwise.copy(logits.base, to: work.base, count: rows * vocabulary, threads: threads)
-        loss = SoftmaxCrossEntropy.forwardBackward(logits: work.base, targets: targets.base, rows: rows, vocabulary: vocabulary,
-                                                   rowLoss: rowLoss.base, threads: threads)
+        loss = SoftmaxCrossEntropy.forwardBackward(
+            logits: work.base, targets: targets.base, rows: rows, vocabulary: vocabulary,
+            rowLoss: rowLoss.base, threads: threads)
     }
 
     func verify() -> Verification {
@@ -178,7 +201,9 @@ final class PreparedSoftmaxCrossEntropy<T: NativeScalar>: PreparedCase {
     /// A logit from a generator value: `4·uniform`, in the dtype.
     static func logit(_ uniform: Double) -> T { T(4 * uniform) }
     /// A target class from a generator value: `⌊(uniform + 1)/2 · V⌋`, at most V − 1.
-    static func target(_ uniform: Double, vocabulary: Int) -> Int { min(vocabulary - 1, Int((uniform + 1) / 2 * Double(vocabulary))) }
+    static func target(_ uniform: Double, vocabulary: Int) -> Int {
+        min(vocabulary - 1, Int((uniform + 1) / 2 * Double(vocabulary)))
+    }
 }
 
 extension PreparedSoftmaxCrossEntropy: OutputReading {
@@ -198,7 +223,9 @@ extension PreparedSoftmaxCrossEntropy: KernelReference {
     /// For rows 0 and T−1: the row's loss (`loss`, a vector of T) and its gradient row (`dlogits`, T×V).
     static func verificationEntries(_ c: KernelCase) -> [OutputEntry] {
         let (rows, vocabulary) = (c.integer("T") ?? 0, c.integer("V") ?? 0)
-        return Set([0, rows - 1]).sorted().flatMap { r in [OutputEntry("loss", 0, r)] + (0..<vocabulary).map { OutputEntry("dlogits", r, $0) } }
+        return Set([0, rows - 1]).sorted().flatMap { r in
+            [OutputEntry("loss", 0, r)] + (0..<vocabulary).map { OutputEntry("dlogits", r, $0) }
+        }
     }
 
     /// Every call computes the same outputs: fp64 from the regenerated logits and targets,
@@ -217,7 +244,9 @@ extension PreparedSoftmaxCrossEntropy: KernelReference {
             let mx = l.max() ?? 0
             let e = l.map { Foundation.exp($0 - mx) }
             let z = e.reduce(0, +)
-            let result = (-Foundation.log(e[t] / z), (0..<vocabulary).map { (e[$0] / z - ($0 == t ? 1 : 0)) / Double(rows) })
+            let result = (
+                -Foundation.log(e[t] / z), (0..<vocabulary).map { (e[$0] / z - ($0 == t ? 1 : 0)) / Double(rows) }
+            )
             rowReference[r] = result
             return result
         }
@@ -228,7 +257,8 @@ extension PreparedSoftmaxCrossEntropy: KernelReference {
                 tally.check("\(e)", got: got, reference: reference(e.column).loss, bound: 8 * Double(vocabulary) * u)
             case "dlogits" where (0..<rows).contains(e.row) && (0..<vocabulary).contains(e.column):
                 let ref = reference(e.row).gradient[e.column]
-                tally.check("\(e)", got: got, reference: ref, bound: 8 * Double(vocabulary) * u * (abs(ref) + 1 / Double(rows)))
+                tally.check(
+                    "\(e)", got: got, reference: ref, bound: 8 * Double(vocabulary) * u * (abs(ref) + 1 / Double(rows)))
             default: return .failed("no reference for \(e)")
             }
         }
@@ -262,8 +292,9 @@ final class PreparedAttention<T: NativeScalar>: PreparedCase {
 
     func run() throws {
         op.forward(engine: engine, qkv: qkv.base, probabilities: probabilities.base, out: out.base)
-        op.backward(engine: engine, qkv: qkv.base, probabilities: probabilities.base, outGradient: outGradient.base,
-                    qkvGradient: qkvGradient.base, scratch: scratch.base)
+        op.backward(
+            engine: engine, qkv: qkv.base, probabilities: probabilities.base, outGradient: outGradient.base,
+            qkvGradient: qkvGradient.base, scratch: scratch.base)
     }
 
     func verify() -> Verification {
@@ -309,7 +340,9 @@ extension PreparedAttention: KernelReference {
         let scale = 1 / Double(dh).squareRoot()
         var qkvRows: [Int: [Double]] = [:]
         func q(_ row: Int, _ column: Int) -> Double {
-            if qkvRows[row] == nil { qkvRows[row] = SplitMix64.uniforms(c, "qkv", offset: row * 3 * d, count: 3 * d, as: T.self) }
+            if qkvRows[row] == nil {
+                qkvRows[row] = SplitMix64.uniforms(c, "qkv", offset: row * 3 * d, count: 3 * d, as: T.self)
+            }
             return qkvRows[row]?[column] ?? .nan
         }
         var rowReference: [Int: (out: [Double], dq: [Double])] = [:]
@@ -319,12 +352,16 @@ extension PreparedAttention: KernelReference {
             let dO = SplitMix64.uniforms(c, "dout", offset: r * d, count: d, as: T.self)
             var (o, dq) = ([Double](repeating: 0, count: d), [Double](repeating: 0, count: d))
             for h in 0..<heads {
-                let scores = (0...i).map { j in (0..<dh).reduce(0.0) { $0 + q(r, h * dh + $1) * q(first + j, d + h * dh + $1) } * scale }
+                let scores = (0...i).map { j in
+                    (0..<dh).reduce(0.0) { $0 + q(r, h * dh + $1) * q(first + j, d + h * dh + $1) } * scale
+                }
                 let mx = scores.max() ?? 0
                 let e = scores.map { Foundation.exp($0 - mx) }
                 let z = e.reduce(0, +)
                 let p = e.map { $0 / z }
-                let dp = (0...i).map { j in (0..<dh).reduce(0.0) { $0 + dO[h * dh + $1] * q(first + j, 2 * d + h * dh + $1) } }
+                let dp = (0...i).map { j in
+                    (0..<dh).reduce(0.0) { $0 + dO[h * dh + $1] * q(first + j, 2 * d + h * dh + $1) }
+                }
                 let dot = zip(p, dp).reduce(0) { $0 + $1.0 * $1.1 }
                 let ds = (0...i).map { p[$0] * (dp[$0] - dot) * scale }
                 for col in 0..<dh {
@@ -338,7 +375,8 @@ extension PreparedAttention: KernelReference {
         let bound = 32 * u * Double(s).squareRoot() * Double(dh).squareRoot()
         var tally = ErrorTally()
         for (e, got) in zip(entries, values) {
-            guard (0..<b * s).contains(e.row), (0..<d).contains(e.column), e.tensor == "out" || e.tensor == "dqkv" else {
+            guard (0..<b * s).contains(e.row), (0..<d).contains(e.column), e.tensor == "out" || e.tensor == "dqkv"
+            else {
                 return .failed("no reference for \(e)")
             }
             if e.tensor == "out" {
@@ -346,7 +384,9 @@ extension PreparedAttention: KernelReference {
                 tally.check("O[\(e.row),\(e.column)]", got: got, reference: ref, bound: bound * (1 + abs(ref)))
             } else {
                 let ref = reference(e.row).dq[e.column]
-                tally.check("dQ[\(e.row),\(e.column)]", got: got, reference: ref, bound: bound * (1 + abs(ref)) * Double(dh).squareRoot())
+                tally.check(
+                    "dQ[\(e.row),\(e.column)]", got: got, reference: ref,
+                    bound: bound * (1 + abs(ref)) * Double(dh).squareRoot())
             }
         }
         return tally.verification("O and dQ at positions 0,1,2,7,36,90,S−1 of the last sequence vs fp64")
@@ -404,9 +444,11 @@ extension PreparedAdamW: KernelReference {
         let n = c.integer("N") ?? 0
         let last = (entries.map(\.column).max() ?? -1) + 1
         guard last <= n, entries.allSatisfy({ $0.tensor == "w" && $0.row == 0 && $0.column >= 0 }) else {
-            return .failed("no reference for \(entries.first { $0.tensor != "w" || $0.row != 0 || $0.column >= n } ?? entries[0])")
+            return .failed(
+                "no reference for \(entries.first { $0.tensor != "w" || $0.row != 0 || $0.column >= n } ?? entries[0])")
         }
-        let w0 = SplitMix64.uniforms(c, "w", count: last, as: T.self), g0 = SplitMix64.uniforms(c, "g", count: last, as: T.self)
+        let w0 = SplitMix64.uniforms(c, "w", count: last, as: T.self),
+            g0 = SplitMix64.uniforms(c, "g", count: last, as: T.self)
         let u = T.dtype.unitRoundoff ?? 1e-16
         let lr = OptimizerUpdate.adamLearningRate, decay = OptimizerUpdate.weightDecay
         var tally = ErrorTally()

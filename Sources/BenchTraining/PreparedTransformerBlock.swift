@@ -20,7 +20,9 @@ public final class PreparedTransformerBlock<T: NativeScalar>: PreparedCase {
 
     public func verify() -> Verification {
         guard model.steps == 1 else {
-            return FiniteCheck.verify(loss: model.loss, step: model.steps, names: TransformerBlockStep<T>.parameterNames) {
+            return FiniteCheck.verify(
+                loss: model.loss, step: model.steps, names: TransformerBlockStep<T>.parameterNames
+            ) {
                 model.parameter($0)?.value
             }
         }
@@ -62,9 +64,11 @@ extension PreparedTransformerBlock: TrainingStepReference {
         let (s, d, heads, dh) = (shape.sequence, shape.model, shape.heads, shape.headDimension)
         func buffer(_ n: Int) -> AlignedBuffer<T> { AlignedBuffer(count: n, repeating: 0) }
         let x = buffer(shape.tokens * d), y = buffer(shape.tokens * d)
-        let g1 = buffer(d), g2 = buffer(d), wqkv = buffer(d * 3 * d), wo = buffer(d * d), w1 = buffer(d * 4 * d), w2 = buffer(4 * d * d)
-        TransformerBlockStep<T>.initialize(id, x: x.pointer, y: y.pointer, ln1Gamma: g1.pointer, ln2Gamma: g2.pointer,
-                                           wqkv: wqkv.pointer, wo: wo.pointer, w1: w1.pointer, w2: w2.pointer, d: d)
+        let g1 = buffer(d), g2 = buffer(d), wqkv = buffer(d * 3 * d), wo = buffer(d * d), w1 = buffer(d * 4 * d),
+            w2 = buffer(4 * d * d)
+        TransformerBlockStep<T>.initialize(
+            id, x: x.pointer, y: y.pointer, ln1Gamma: g1.pointer, ln2Gamma: g2.pointer,
+            wqkv: wqkv.pointer, wo: wo.pointer, w1: w1.pointer, w2: w2.pointer, d: d)
         func layerNorm(_ v: [Double]) -> [Double] {
             let mu = v.reduce(0, +) / Double(v.count)
             let varc = v.reduce(0) { $0 + ($1 - mu) * ($1 - mu) } / Double(v.count)
@@ -93,7 +97,10 @@ extension PreparedTransformerBlock: TrainingStepReference {
             let qkv = (first...r).map(qkvRow)
             var attn = [Double](repeating: 0, count: d)
             for h in 0..<heads {
-                let scores = (0...i).map { j in (0..<dh).reduce(0.0) { $0 + qkv[i][h * dh + $1] * qkv[j][d + h * dh + $1] } / Double(dh).squareRoot() }
+                let scores = (0...i).map { j in
+                    (0..<dh).reduce(0.0) { $0 + qkv[i][h * dh + $1] * qkv[j][d + h * dh + $1] }
+                        / Double(dh).squareRoot()
+                }
                 let mx = scores.max() ?? 0
                 let e = scores.map { Foundation.exp($0 - mx) }
                 let z = e.reduce(0, +)
@@ -103,7 +110,9 @@ extension PreparedTransformerBlock: TrainingStepReference {
             let xr = input(r)
             let r1 = (0..<d).map { xr[$0] + proj[$0] }
             let hidden = matvec(layerNorm(r1), w1.base, 4 * d)
-            let act = hidden.map { 0.5 * $0 * (1 + Foundation.tanh(Elementwise.geluScale * ($0 + 0.044715 * $0 * $0 * $0))) }
+            let act = hidden.map {
+                0.5 * $0 * (1 + Foundation.tanh(Elementwise.geluScale * ($0 + 0.044715 * $0 * $0 * $0)))
+            }
             let mlp = matvec(act, w2.base, d)
             return (0..<d).map { r1[$0] + mlp[$0] }
         }
@@ -116,7 +125,8 @@ extension PreparedTransformerBlock: TrainingStepReference {
             }
             if rows[entry.row] == nil { rows[entry.row] = reference(entry.row) }
             let ref = rows[entry.row]?[entry.column] ?? .nan
-            tally.check("\(entry)", got: got, reference: ref, bound: 64 * u * Double(4 * d).squareRoot() * max(1, abs(ref)))
+            tally.check(
+                "\(entry)", got: got, reference: ref, bound: 64 * u * Double(4 * d).squareRoot() * max(1, abs(ref)))
         }
         return tally.verification("first forward pass vs fp64, |out-ref| <= 64u*sqrt(4D)*max(1,|ref|)")
     }
@@ -136,7 +146,8 @@ enum FiniteCheck {
                 break
             }
         }
-        return Verification(passed: bad.isEmpty, checkedEntries: 0, worstErrorRatio: bad.isEmpty ? 0 : .infinity,
-                            maxAbsoluteError: 0, tolerance: "loss and sampled parameters finite", detail: bad)
+        return Verification(
+            passed: bad.isEmpty, checkedEntries: 0, worstErrorRatio: bad.isEmpty ? 0 : .infinity,
+            maxAbsoluteError: 0, tolerance: "loss and sampled parameters finite", detail: bad)
     }
 }

@@ -13,8 +13,9 @@ public enum SoftmaxCrossEntropy {
         rowLoss: UnsafeMutablePointer<Double>, threads: Int
     ) -> Double {
         let scale = T(1 / Double(rows))
-        parallelRanges(rows, threads: threads,
-                       Rows(logits: logits, targets: targets, vocabulary: vocabulary, rowLoss: rowLoss, scale: scale))
+        parallelRanges(
+            rows, threads: threads,
+            Rows(logits: logits, targets: targets, vocabulary: vocabulary, rowLoss: rowLoss, scale: scale))
         var total = 0.0
         for r in 0..<rows { total += rowLoss[r] }
         return total / Double(rows)

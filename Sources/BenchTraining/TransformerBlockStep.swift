@@ -50,7 +50,9 @@ public final class TransformerBlockStep<T: NativeScalar> {
         (wqkv, bqkv, wo, bo) = (param(d * 3 * d), param(3 * d), param(d * d), param(d))
         (w1, b1, w2, b2) = (param(d * 4 * d), param(4 * d), param(4 * d * d), param(d))
         func buffer(_ n: Int) -> AlignedBuffer<T> { AlignedBuffer(count: n, repeating: 0) }
-        (x, y, x1, attention, r1, x2) = (buffer(t * d), buffer(t * d), buffer(t * d), buffer(t * d), buffer(t * d), buffer(t * d))
+        (x, y, x1, attention, r1, x2) = (
+            buffer(t * d), buffer(t * d), buffer(t * d), buffer(t * d), buffer(t * d), buffer(t * d)
+        )
         (mean1, rstd1, mean2, rstd2) = (buffer(t), buffer(t), buffer(t), buffer(t))
         qkv = buffer(t * 3 * d)
         probabilities = buffer(batch * heads * sequence * sequence)
@@ -62,9 +64,10 @@ public final class TransformerBlockStep<T: NativeScalar> {
         qkvGradient = buffer(t * 3 * d)
         scoreGradient = buffer(sequence * sequence)
         rowLoss = AlignedBuffer(count: t, repeating: 0)
-        Self.initialize(kernelCase, x: x.pointer, y: y.pointer, ln1Gamma: ln1Gamma.value.pointer,
-                        ln2Gamma: ln2Gamma.value.pointer, wqkv: wqkv.value.pointer, wo: wo.value.pointer,
-                        w1: w1.value.pointer, w2: w2.value.pointer, d: d)
+        Self.initialize(
+            kernelCase, x: x.pointer, y: y.pointer, ln1Gamma: ln1Gamma.value.pointer,
+            ln2Gamma: ln2Gamma.value.pointer, wqkv: wqkv.value.pointer, wo: wo.value.pointer,
+            w1: w1.value.pointer, w2: w2.value.pointer, d: d)
     }
 
     /// Fills the initial state as `docs/training-kernels.md` specifies: γ = 1, β and biases 0,
@@ -92,8 +95,10 @@ public final class TransformerBlockStep<T: NativeScalar> {
     public func step() -> Double {
         forward()
         let n = Double(tokens * model)
-        loss = Elementwise.squaredError(out: output.base, target: y.base, dout: outputGradient.base, rowLoss: rowLoss.base,
-                                        rows: tokens, cols: model, gradScale: T(2 / n), threads: engine.threads) / n
+        loss =
+            Elementwise.squaredError(
+                out: output.base, target: y.base, dout: outputGradient.base, rowLoss: rowLoss.base,
+                rows: tokens, cols: model, gradScale: T(2 / n), threads: engine.threads) / n
         backward()
         update()
         return loss
@@ -102,67 +107,86 @@ public final class TransformerBlockStep<T: NativeScalar> {
     /// The forward pass from ``x`` to ``output``.
     public func forward() {
         let (t, d, th) = (tokens, model, engine.threads)
-        Normalization.layerNormForward(x.base, gamma: ln1Gamma.value.base, beta: ln1Beta.value.base, y: x1.base,
-                                       mean: mean1.base, rstd: rstd1.base, rows: t, cols: d, threads: th)
-        engine.multiply(transA: false, transB: false, m: t, n: 3 * d, k: d, alpha: 1, a: x1.base, lda: d,
-                        b: wqkv.value.base, ldb: 3 * d, beta: 0, c: qkv.base, ldc: 3 * d)
+        Normalization.layerNormForward(
+            x.base, gamma: ln1Gamma.value.base, beta: ln1Beta.value.base, y: x1.base,
+            mean: mean1.base, rstd: rstd1.base, rows: t, cols: d, threads: th)
+        engine.multiply(
+            transA: false, transB: false, m: t, n: 3 * d, k: d, alpha: 1, a: x1.base, lda: d,
+            b: wqkv.value.base, ldb: 3 * d, beta: 0, c: qkv.base, ldc: 3 * d)
         Elementwise.addBias(qkv.base, bias: bqkv.value.base, residual: nil, rows: t, cols: 3 * d, threads: th)
         attentionOp.forward(engine: engine, qkv: qkv.base, probabilities: probabilities.base, out: attention.base)
-        engine.multiply(transA: false, transB: false, m: t, n: d, k: d, alpha: 1, a: attention.base, lda: d,
-                        b: wo.value.base, ldb: d, beta: 0, c: r1.base, ldc: d)
+        engine.multiply(
+            transA: false, transB: false, m: t, n: d, k: d, alpha: 1, a: attention.base, lda: d,
+            b: wo.value.base, ldb: d, beta: 0, c: r1.base, ldc: d)
         Elementwise.addBias(r1.base, bias: bo.value.base, residual: x.base, rows: t, cols: d, threads: th)
-        Normalization.layerNormForward(r1.base, gamma: ln2Gamma.value.base, beta: ln2Beta.value.base, y: x2.base,
-                                       mean: mean2.base, rstd: rstd2.base, rows: t, cols: d, threads: th)
-        engine.multiply(transA: false, transB: false, m: t, n: 4 * d, k: d, alpha: 1, a: x2.base, lda: d,
-                        b: w1.value.base, ldb: 4 * d, beta: 0, c: hidden.base, ldc: 4 * d)
+        Normalization.layerNormForward(
+            r1.base, gamma: ln2Gamma.value.base, beta: ln2Beta.value.base, y: x2.base,
+            mean: mean2.base, rstd: rstd2.base, rows: t, cols: d, threads: th)
+        engine.multiply(
+            transA: false, transB: false, m: t, n: 4 * d, k: d, alpha: 1, a: x2.base, lda: d,
+            b: w1.value.base, ldb: 4 * d, beta: 0, c: hidden.base, ldc: 4 * d)
         Elementwise.biasGELU(hidden.base, activation.base, bias: b1.value.base, rows: t, cols: 4 * d, threads: th)
-        engine.multiply(transA: false, transB: false, m: t, n: d, k: 4 * d, alpha: 1, a: activation.base, lda: 4 * d,
-                        b: w2.value.base, ldb: d, beta: 0, c: output.base, ldc: d)
+        engine.multiply(
+            transA: false, transB: false, m: t, n: d, k: 4 * d, alpha: 1, a: activation.base, lda: 4 * d,
+            b: w2.value.base, ldb: d, beta: 0, c: output.base, ldc: d)
         Elementwise.addBias(output.base, bias: b2.value.base, residual: r1.base, rows: t, cols: d, threads: th)
     }
 
-    var attentionOp: CausalAttention<T> { CausalAttention(batch: batch, sequence: sequence, model: model, heads: heads) }
+    var attentionOp: CausalAttention<T> {
+        CausalAttention(batch: batch, sequence: sequence, model: model, heads: heads)
+    }
 
     /// The backward pass from ``outputGradient``: every parameter gradient and ``inputGradient``.
     public func backward() {
         let (t, d, th) = (tokens, model, engine.threads)
         let dout = outputGradient.base
         // MLP: out = r1 + gelu(x2·W1 + b1)·W2 + b2
-        engine.multiply(transA: true, transB: false, m: 4 * d, n: d, k: t, alpha: 1, a: activation.base, lda: 4 * d,
-                        b: dout, ldb: d, beta: 0, c: w2.gradient.base, ldc: d)
+        engine.multiply(
+            transA: true, transB: false, m: 4 * d, n: d, k: t, alpha: 1, a: activation.base, lda: 4 * d,
+            b: dout, ldb: d, beta: 0, c: w2.gradient.base, ldc: d)
         Elementwise.columnSums(dout, rows: t, cols: d, into: b2.gradient.base, threads: th)
-        engine.multiply(transA: false, transB: true, m: t, n: 4 * d, k: d, alpha: 1, a: dout, lda: d,
-                        b: w2.value.base, ldb: d, beta: 0, c: hiddenGradient.base, ldc: 4 * d)
+        engine.multiply(
+            transA: false, transB: true, m: t, n: 4 * d, k: d, alpha: 1, a: dout, lda: d,
+            b: w2.value.base, ldb: d, beta: 0, c: hiddenGradient.base, ldc: 4 * d)
         Elementwise.geluBackward(hiddenGradient.base, h: hidden.base, count: t * 4 * d, threads: th)
-        engine.multiply(transA: true, transB: false, m: d, n: 4 * d, k: t, alpha: 1, a: x2.base, lda: d,
-                        b: hiddenGradient.base, ldb: 4 * d, beta: 0, c: w1.gradient.base, ldc: 4 * d)
+        engine.multiply(
+            transA: true, transB: false, m: d, n: 4 * d, k: t, alpha: 1, a: x2.base, lda: d,
+            b: hiddenGradient.base, ldb: 4 * d, beta: 0, c: w1.gradient.base, ldc: 4 * d)
         Elementwise.columnSums(hiddenGradient.base, rows: t, cols: 4 * d, into: b1.gradient.base, threads: th)
-        engine.multiply(transA: false, transB: true, m: t, n: d, k: 4 * d, alpha: 1, a: hiddenGradient.base, lda: 4 * d,
-                        b: w1.value.base, ldb: 4 * d, beta: 0, c: x2Gradient.base, ldc: d)
+        engine.multiply(
+            transA: false, transB: true, m: t, n: d, k: 4 * d, alpha: 1, a: hiddenGradient.base, lda: 4 * d,
+            b: w1.value.base, ldb: 4 * d, beta: 0, c: x2Gradient.base, ldc: d)
         // dr1 = dout (residual) + LayerNorm2ᵀ(dx2)
         Elementwise.copy(dout, to: r1Gradient.base, count: t * d, threads: th)
-        Normalization.layerNormBackward(x2Gradient.base, x: r1.base, mean: mean2.base, rstd: rstd2.base,
-                                        gamma: ln2Gamma.value.base, dx: r1Gradient.base, accumulate: true,
-                                        dGamma: ln2Gamma.gradient.base, dBeta: ln2Beta.gradient.base, rows: t, cols: d, threads: th)
+        Normalization.layerNormBackward(
+            x2Gradient.base, x: r1.base, mean: mean2.base, rstd: rstd2.base,
+            gamma: ln2Gamma.value.base, dx: r1Gradient.base, accumulate: true,
+            dGamma: ln2Gamma.gradient.base, dBeta: ln2Beta.gradient.base, rows: t, cols: d, threads: th)
         // r1 = x + attention·Wo + bo
-        engine.multiply(transA: true, transB: false, m: d, n: d, k: t, alpha: 1, a: attention.base, lda: d,
-                        b: r1Gradient.base, ldb: d, beta: 0, c: wo.gradient.base, ldc: d)
+        engine.multiply(
+            transA: true, transB: false, m: d, n: d, k: t, alpha: 1, a: attention.base, lda: d,
+            b: r1Gradient.base, ldb: d, beta: 0, c: wo.gradient.base, ldc: d)
         Elementwise.columnSums(r1Gradient.base, rows: t, cols: d, into: bo.gradient.base, threads: th)
-        engine.multiply(transA: false, transB: true, m: t, n: d, k: d, alpha: 1, a: r1Gradient.base, lda: d,
-                        b: wo.value.base, ldb: d, beta: 0, c: attentionGradient.base, ldc: d)
-        attentionOp.backward(engine: engine, qkv: qkv.base, probabilities: probabilities.base, outGradient: attentionGradient.base,
-                             qkvGradient: qkvGradient.base, scratch: scoreGradient.base)
+        engine.multiply(
+            transA: false, transB: true, m: t, n: d, k: d, alpha: 1, a: r1Gradient.base, lda: d,
+            b: wo.value.base, ldb: d, beta: 0, c: attentionGradient.base, ldc: d)
+        attentionOp.backward(
+            engine: engine, qkv: qkv.base, probabilities: probabilities.base, outGradient: attentionGradient.base,
+            qkvGradient: qkvGradient.base, scratch: scoreGradient.base)
         // qkv = x1·Wqkv + bqkv
-        engine.multiply(transA: true, transB: false, m: d, n: 3 * d, k: t, alpha: 1, a: x1.base, lda: d,
-                        b: qkvGradient.base, ldb: 3 * d, beta: 0, c: wqkv.gradient.base, ldc: 3 * d)
+        engine.multiply(
+            transA: true, transB: false, m: d, n: 3 * d, k: t, alpha: 1, a: x1.base, lda: d,
+            b: qkvGradient.base, ldb: 3 * d, beta: 0, c: wqkv.gradient.base, ldc: 3 * d)
         Elementwise.columnSums(qkvGradient.base, rows: t, cols: 3 * d, into: bqkv.gradient.base, threads: th)
-        engine.multiply(transA: false, transB: true, m: t, n: d, k: 3 * d, alpha: 1, a: qkvGradient.base, lda: 3 * d,
-                        b: wqkv.value.base, ldb: 3 * d, beta: 0, c: x1Gradient.base, ldc: d)
+        engine.multiply(
+            transA: false, transB: true, m: t, n: d, k: 3 * d, alpha: 1, a: qkvGradient.base, lda: 3 * d,
+            b: wqkv.value.base, ldb: 3 * d, beta: 0, c: x1Gradient.base, ldc: d)
         // dx = dr1 (residual) + LayerNorm1ᵀ(dx1)
         Elementwise.copy(r1Gradient.base, to: inputGradient.base, count: t * d, threads: th)
-        Normalization.layerNormBackward(x1Gradient.base, x: x.base, mean: mean1.base, rstd: rstd1.base,
-                                        gamma: ln1Gamma.value.base, dx: inputGradient.base, accumulate: true,
-                                        dGamma: ln1Gamma.gradient.base, dBeta: ln1Beta.gradient.base, rows: t, cols: d, threads: th)
+        Normalization.layerNormBackward(
+            x1Gradient.base, x: x.base, mean: mean1.base, rstd: rstd1.base,
+            gamma: ln1Gamma.value.base, dx: inputGradient.base, accumulate: true,
+            dGamma: ln1Gamma.gradient.base, dBeta: ln1Beta.gradient.base, rows: t, cols: d, threads: th)
     }
 
     /// The optimizer update of all 12 parameter tensors.
@@ -197,7 +221,9 @@ public final class TransformerBlockStep<T: NativeScalar> {
     }
 
     /// A parameter's value and gradient buffers by name (see ``parameterNames``).
-    public func parameter(_ name: String) -> (value: UnsafeMutableBufferPointer<T>, gradient: UnsafeMutableBufferPointer<T>)? {
+    public func parameter(_ name: String) -> (
+        value: UnsafeMutableBufferPointer<T>, gradient: UnsafeMutableBufferPointer<T>
+    )? {
         let all = [ln1Gamma, ln1Beta, wqkv, bqkv, wo, bo, ln2Gamma, ln2Beta, w1, b1, w2, b2]
         guard let i = Self.parameterNames.firstIndex(of: name) else { return nil }
         return (all[i].value.pointer, all[i].gradient.pointer)

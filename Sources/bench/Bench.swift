@@ -14,7 +14,10 @@ struct Bench: ParsableCommand {
         commandName: "bench",
         abstract: "Price-performance benchmarks of ML training microkernels across CPUs and accelerators.",
         version: BenchVersion.current,
-        subcommands: [RunCommand.self, CompareCommand.self, MergeCommand.self, SummarizeCommand.self, CatalogCommand.self, CalibrateCommand.self, ListCommand.self]
+        subcommands: [
+            RunCommand.self, CompareCommand.self, MergeCommand.self, SummarizeCommand.self, CatalogCommand.self,
+            CalibrateCommand.self, ListCommand.self,
+        ]
     )
 
     static func main() {

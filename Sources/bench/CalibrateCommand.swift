@@ -8,7 +8,8 @@ import Foundation
 struct CalibrateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "calibrate",
-        abstract: "Measure this host's roofline (peak and achieved GEMM per dtype, memory bandwidth) into a host profile.")
+        abstract:
+            "Measure this host's roofline (peak and achieved GEMM per dtype, memory bandwidth) into a host profile.")
 
     @OptionGroup var threads: ThreadsOption
 
@@ -25,13 +26,19 @@ struct CalibrateCommand: ParsableCommand {
         let t = threads.threads ?? ProcessInfo.processInfo.activeProcessorCount
         let c = try HostCalibration.measure(threads: t, quick: quick, cpu: cpu)
         let peak32 = c.peakFLOPS[.fp32] ?? 0
-        print("peak: fp32 \(fixed(peak32 / 1e9, 1)) GFLOP/s, fp64 \(fixed((c.peakFLOPS[.fp64] ?? 0) / 1e9, 1)) GFLOP/s (best of 3 probes); memory: STREAM triad \(fixed(c.bandwidthBytesPerSecond / 1e9, 1)) GB/s")
+        print(
+            "peak: fp32 \(fixed(peak32 / 1e9, 1)) GFLOP/s, fp64 \(fixed((c.peakFLOPS[.fp64] ?? 0) / 1e9, 1)) GFLOP/s (best of 3 probes); memory: STREAM triad \(fixed(c.bandwidthBytesPerSecond / 1e9, 1)) GB/s"
+        )
         if let (backend, achieved) = c.backendAbovePeak {
-            printError("bench: error: calibrate: \(backend)'s GEMM fp32 \(c.gemmSize)³ ran at \(fixed(achieved / 1e9, 1)) GFLOP/s, above the FMA peak probe's best \(fixed(peak32 / 1e9, 1)) GFLOP/s: the probe was disturbed (another process on these cores?); no profile written, rerun on a quiet machine")
+            printError(
+                "bench: error: calibrate: \(backend)'s GEMM fp32 \(c.gemmSize)³ ran at \(fixed(achieved / 1e9, 1)) GFLOP/s, above the FMA peak probe's best \(fixed(peak32 / 1e9, 1)) GFLOP/s: the probe was disturbed (another process on these cores?); no profile written, rerun on a quiet machine"
+            )
             throw ExitCode(1)
         }
         for (backend, achieved) in c.achieved {
-            print("\(backend): GEMM fp32 \(c.gemmSize)³ \(fixed(achieved / 1e9, 1)) GFLOP/s (\(fixed(achieved / peak32 * 100, 1))% of peak)")
+            print(
+                "\(backend): GEMM fp32 \(c.gemmSize)³ \(fixed(achieved / 1e9, 1)) GFLOP/s (\(fixed(achieved / peak32 * 100, 1))% of peak)"
+            )
         }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]

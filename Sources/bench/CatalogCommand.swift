@@ -7,7 +7,8 @@ import Foundation
 /// `bench catalog`: the devices, instances and prices the modeled backends and costs use.
 struct CatalogCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "catalog", abstract: "List the catalog's devices and instances with their sourced specs and prices.")
+        commandName: "catalog",
+        abstract: "List the catalog's devices and instances with their sourced specs and prices.")
 
     @OptionGroup var options: CatalogOptions
 
@@ -17,33 +18,45 @@ struct CatalogCommand: ParsableCommand {
     func run() throws {
         let c = try RunSessionConfiguration.catalog(options.catalog)
         let pricing = options.pricing.name
-        print("catalog \(c.catalogVersion) (schema \(c.schemaVersion), \(c.currency)); modeled profiles: \(Profile.builtIn.map { "\($0.id)=\($0.device)@\($0.instance)" }.joined(separator: ", "))")
+        print(
+            "catalog \(c.catalogVersion) (schema \(c.schemaVersion), \(c.currency)); modeled profiles: \(Profile.builtIn.map { "\($0.id)=\($0.device)@\($0.instance)" }.joined(separator: ", "))"
+        )
         var devices: [[String]] = [["device", "kind", "fp32", "tf32", "bf16", "fp8", "memory", "bandwidth", "TDP"]]
         for d in c.devices {
             func peak(_ t: String) -> String { d.peakDenseTflops[t].map { fixed($0.value, 1) } ?? "-" }
-            devices.append([d.name, d.kind, peak("fp32"), peak("tf32"), peak("bf16"), peak("fp8"),
-                            d.memoryGb.map { "\(fixed($0.value, 0)) \($0.unit)" } ?? "-",
-                            d.memoryBandwidthGbPerS.map { "\(fixed($0.value, 0)) \($0.unit)" } ?? "-",
-                            d.tdpWatts.map { "\(fixed($0.value, 0)) W" } ?? "-"])
+            devices.append([
+                d.name, d.kind, peak("fp32"), peak("tf32"), peak("bf16"), peak("fp8"),
+                d.memoryGb.map { "\(fixed($0.value, 0)) \($0.unit)" } ?? "-",
+                d.memoryBandwidthGbPerS.map { "\(fixed($0.value, 0)) \($0.unit)" } ?? "-",
+                d.tdpWatts.map { "\(fixed($0.value, 0)) W" } ?? "-",
+            ])
         }
         print("\ndevices (dense peak TFLOP/s; sparse peaks are never used):")
         print(TextTable.render(devices, rightAligned: [2, 3, 4, 5, 6, 7, 8]))
-        var instances: [[String]] = [["instance", "device", "count", "vCPUs", "region", "USD/hour", "basis", "USD/hour per device"]]
+        var instances: [[String]] = [
+            ["instance", "device", "count", "vCPUs", "region", "USD/hour", "basis", "USD/hour per device"]
+        ]
         for inst in c.instances {
             let p = c.price(of: inst, basis: pricing)
-            instances.append([inst.name, inst.device, "\(inst.deviceCount)", inst.vcpus.map(String.init) ?? "-", inst.region,
-                              p.map { fixed($0.price.usdPerHour, 4) } ?? "none", p?.basis ?? "-",
-                              p.map { fixed($0.price.usdPerHour / Double(inst.deviceCount), 4) } ?? "-"])
+            instances.append([
+                inst.name, inst.device, "\(inst.deviceCount)", inst.vcpus.map(String.init) ?? "-", inst.region,
+                p.map { fixed($0.price.usdPerHour, 4) } ?? "none", p?.basis ?? "-",
+                p.map { fixed($0.price.usdPerHour / Double(inst.deviceCount), 4) } ?? "-",
+            ])
         }
         print("\ninstances (\(pricing) prices; another basis is used when \(pricing) has none):")
         print(TextTable.render(instances, rightAligned: [2, 3, 5, 7]))
         if sources {
             print("\nsources:")
             for d in c.devices {
-                for (t, f) in d.peakDenseTflops.sorted(by: { $0.key < $1.key }) { print("  \(d.name) \(t) \(f.value) \(f.unit): \(f.source) (\(f.date))") }
+                for (t, f) in d.peakDenseTflops.sorted(by: { $0.key < $1.key }) {
+                    print("  \(d.name) \(t) \(f.value) \(f.unit): \(f.source) (\(f.date))")
+                }
             }
             for inst in c.instances {
-                for (b, p) in inst.prices.sorted(by: { $0.key < $1.key }) { print("  \(inst.name) \(b) $\(p.usdPerHour)/h: \(p.source) (\(p.date))") }
+                for (b, p) in inst.prices.sorted(by: { $0.key < $1.key }) {
+                    print("  \(inst.name) \(b) $\(p.usdPerHour)/h: \(p.source) (\(p.date))")
+                }
             }
         }
     }

@@ -59,7 +59,9 @@ struct CompareCommand: ParsableCommand {
         if let b = backends, b.split(separator: ",").count != 2 {
             throw ValidationError("--backends takes BASE_ID,CAND_ID (got '\(b)')")
         }
-        if candidate == nil && backends == nil { throw ValidationError("give a candidate CSV (or --backends BASE,CAND to compare two backends of one file)") }
+        if candidate == nil && backends == nil {
+            throw ValidationError("give a candidate CSV (or --backends BASE,CAND to compare two backends of one file)")
+        }
         if let out {
             for input in [baseline, candidate].compactMap({ $0 }) where OutputFile.isSame(out, input) {
                 throw ValidationError("--out '\(out)' is the input '\(input)'; the report would replace it")
@@ -70,7 +72,8 @@ struct CompareCommand: ParsableCommand {
     func run() throws {
         var options = try makeOptions()
         options.allowCrossHost = allowCrossHost
-        let report = try Comparator.compare(baselinePath: baseline, candidatePath: candidate ?? baseline, options: options)
+        let report = try Comparator.compare(
+            baselinePath: baseline, candidatePath: candidate ?? baseline, options: options)
         try emit(report)
         throw ExitCode(Comparator.exitStatus(report, strict: strict, failOnModelChange: failOnModelChange))
     }

@@ -24,7 +24,10 @@ struct ListCommand: ParsableCommand {
         var suites = SuiteRegistry.all
         if let suite {
             guard let s = SuiteRegistry.suite(named: suite) else {
-                throw SessionError.option(flag: "--suite", reason: "unknown suite '\(suite)' (valid: \(SuiteRegistry.all.map(\.name).joined(separator: ", ")))")
+                throw SessionError.option(
+                    flag: "--suite",
+                    reason: "unknown suite '\(suite)' (valid: \(SuiteRegistry.all.map(\.name).joined(separator: ", ")))"
+                )
             }
             suites = [s]
         }
@@ -39,22 +42,31 @@ struct ListCommand: ParsableCommand {
         }
         print("backends:")
         for b in try BackendRegistry.all(cpuModel: cpu.model, catalog: try RunSessionConfiguration.catalog(nil)) {
-            print("  \(b.id)  [\(b.kind.rawValue)]  \(b.device); dtypes \(b.dtypes.map(\.rawValue).joined(separator: ","))")
+            print(
+                "  \(b.id)  [\(b.kind.rawValue)]  \(b.device); dtypes \(b.dtypes.map(\.rawValue).joined(separator: ","))"
+            )
         }
         let blas = OpenBLAS.info(cpuFlags: cpu.flags)
         print("OpenBLAS: core \(blas.coreName), \(blas.config)")
         if !blas.warning.isEmpty { printError("WARNING: \(blas.warning)") }
         let cpuISA = HostProbe.cpuISA(flags: cpu.flags)
         let runnable = HostProbe.isaLadder.map(\.name).filter { HostProbe.canRun(compiled: $0, on: cpuISA) }
-        print("native kernels: \(NativeKernels.variant) (compiled ISA \(HostProbe.compiledISA), CPU ISA \(cpuISA); variants this CPU runs: \(runnable.joined(separator: ", ")))")
-        print("peak probe: \(HostPeak.chainCount) FMA chains of \(Float.Vector.scalarCount) fp32 / \(Double.Vector.scalarCount) fp64 lanes per thread, \(nativeVectorRegisters) vector registers")
+        print(
+            "native kernels: \(NativeKernels.variant) (compiled ISA \(HostProbe.compiledISA), CPU ISA \(cpuISA); variants this CPU runs: \(runnable.joined(separator: ", ")))"
+        )
+        print(
+            "peak probe: \(HostPeak.chainCount) FMA chains of \(Float.Vector.scalarCount) fp32 / \(Double.Vector.scalarCount) fp64 lanes per thread, \(nativeVectorRegisters) vector registers"
+        )
         let all = ProcessInfo.processInfo.activeProcessorCount
         let t = threads.threads ?? all
         print("host: \(cpu.model), \(all) logical cores")
         for n in Set([1, t]).sorted() {
             let f32 = HostPeak.probe(dtype: .fp32, threads: n), f64 = HostPeak.probe(dtype: .fp64, threads: n)
-            func text(_ p: HostPeak.Probe) -> String { "\(fixed(p.best / 1e9, 1)) GFLOP/s (spread \(fixed(p.spread * 100, 1))%)" }
-            print("host peak (measured FMA loop, \(n) thread\(n == 1 ? "" : "s")): fp32 \(text(f32)), fp64 \(text(f64))")
+            func text(_ p: HostPeak.Probe) -> String {
+                "\(fixed(p.best / 1e9, 1)) GFLOP/s (spread \(fixed(p.spread * 100, 1))%)"
+            }
+            print(
+                "host peak (measured FMA loop, \(n) thread\(n == 1 ? "" : "s")): fp32 \(text(f32)), fp64 \(text(f64))")
         }
     }
 }

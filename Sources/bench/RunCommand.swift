@@ -20,7 +20,10 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Suite to run (\(SuiteRegistry.all.map(\.name).joined(separator: ", "))).")
     var suite: String = "matmul"
 
-    @Option(help: "Comma-separated backend ids and groups (all, measured, modeled), and plugin:PATH for an out-of-process plugin.")
+    @Option(
+        help:
+            "Comma-separated backend ids and groups (all, measured, modeled), and plugin:PATH for an out-of-process plugin."
+    )
     var backend: String = "all"
 
     @Option(name: .customLong("case"), help: "Only cases whose id matches this regular expression.")
@@ -34,7 +37,9 @@ struct RunCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "Seconds per case, warm-up included (default 2; --quick 0.2).")
     var budget: Double?
 
-    @Option(name: .customLong("min-samples"), parsing: .unconditional, help: "Fewest samples per case, even past the budget (default 10; --quick 6; 6 to 100000).")
+    @Option(
+        name: .customLong("min-samples"), parsing: .unconditional,
+        help: "Fewest samples per case, even past the budget (default 10; --quick 6; 6 to 100000).")
     var minSamples: Int?
 
     @Option(help: "Output CSV path (default results/<suite>-<UTC timestamp>.csv); the sidecar goes beside it as .json.")
@@ -43,16 +48,23 @@ struct RunCommand: ParsableCommand {
     @Flag(help: "A few small cases with a short budget, for smoke tests.")
     var quick = false
 
-    @Option(name: .customLong("add-case"), help: "Also run this case id (repeatable), e.g. gemm/fp32/M=384,N=1536,K=512.")
+    @Option(
+        name: .customLong("add-case"), help: "Also run this case id (repeatable), e.g. gemm/fp32/M=384,N=1536,K=512.")
     var addCase: [String] = []
 
-    @Option(name: .customLong("plugin-arg"), parsing: .unconditionalSingleValue, help: "An argument passed to every plugin (repeatable).")
+    @Option(
+        name: .customLong("plugin-arg"), parsing: .unconditionalSingleValue,
+        help: "An argument passed to every plugin (repeatable).")
     var pluginArg: [String] = []
 
-    @Option(name: .customLong("case-timeout"), parsing: .unconditional, help: "Seconds a plugin may take for one prepare, run, verify or teardown (default 60).")
+    @Option(
+        name: .customLong("case-timeout"), parsing: .unconditional,
+        help: "Seconds a plugin may take for one prepare, run, verify or teardown (default 60).")
     var caseTimeout: Double = 60
 
-    @Option(name: .customLong("with-model"), help: "A host profile from bench calibrate: add the model's prediction and its error to every measured row.")
+    @Option(
+        name: .customLong("with-model"),
+        help: "A host profile from bench calibrate: add the model's prediction and its error to every measured row.")
     var withModel: String?
 
     @OptionGroup var catalog: CatalogOptions
@@ -67,27 +79,39 @@ struct RunCommand: ParsableCommand {
     @Flag(name: .customLong("fail-on-model-change"), help: "With --baseline: fail when a modeled value changed.")
     var failOnModelChange = false
 
-    @Option(name: .customLong("blas-coretype"), help: "Re-run with OPENBLAS_CORETYPE=NAME (or 'auto' for this CPU's best), e.g. SkylakeX.")
+    @Option(
+        name: .customLong("blas-coretype"),
+        help: "Re-run with OPENBLAS_CORETYPE=NAME (or 'auto' for this CPU's best), e.g. SkylakeX.")
     var blasCoreType: String?
 
     func validate() throws {
-        if let budget, !(budget > 0) || !budget.isFinite { throw ValidationError("--budget must be a positive number of seconds (got \(budget))") }
+        if let budget, !(budget > 0) || !budget.isFinite {
+            throw ValidationError("--budget must be a positive number of seconds (got \(budget))")
+        }
         if let minSamples, minSamples < 6 {
-            throw ValidationError("--min-samples must be at least 6, the fewest that give a 95% CI of the median (got \(minSamples))")
+            throw ValidationError(
+                "--min-samples must be at least 6, the fewest that give a 95% CI of the median (got \(minSamples))")
         }
         if let minSamples, minSamples > MeasurementPolicy.sampleCap {
-            throw ValidationError("--min-samples \(minSamples) is above the sample cap of \(MeasurementPolicy.sampleCap)")
+            throw ValidationError(
+                "--min-samples \(minSamples) is above the sample cap of \(MeasurementPolicy.sampleCap)")
         }
-        if !(caseTimeout > 0) || !caseTimeout.isFinite { throw ValidationError("--case-timeout must be a positive number of seconds (got \(caseTimeout))") }
+        if !(caseTimeout > 0) || !caseTimeout.isFinite {
+            throw ValidationError("--case-timeout must be a positive number of seconds (got \(caseTimeout))")
+        }
         if let baseline, !FileManager.default.isReadableFile(atPath: baseline) {
             throw ValidationError("--baseline: '\(baseline)' does not exist or is not readable")
         }
         if let baseline, let out, OutputFile.isSame(baseline, out) {
-            throw ValidationError("--out '\(out)' is the --baseline file; the run would overwrite the baseline before comparing")
+            throw ValidationError(
+                "--out '\(out)' is the --baseline file; the run would overwrite the baseline before comparing")
         }
         if let blasCoreType, blasCoreType != "auto",
-           !OpenBLAS.knownCoreTypes.contains(where: { $0.caseInsensitiveCompare(blasCoreType) == .orderedSame }) {
-            throw ValidationError("--blas-coretype: unknown core type '\(blasCoreType)' (valid: auto, \(OpenBLAS.knownCoreTypes.joined(separator: ", ")))")
+            !OpenBLAS.knownCoreTypes.contains(where: { $0.caseInsensitiveCompare(blasCoreType) == .orderedSame })
+        {
+            throw ValidationError(
+                "--blas-coretype: unknown core type '\(blasCoreType)' (valid: auto, \(OpenBLAS.knownCoreTypes.joined(separator: ", ")))"
+            )
         }
     }
 
@@ -128,7 +152,8 @@ struct RunCommand: ParsableCommand {
         if let baseline {
             var options = ComparisonOptions()
             options.threshold = threshold.fraction
-            let report = try Comparator.compare(baselinePath: baseline, candidatePath: summary.destination.path, options: options)
+            let report = try Comparator.compare(
+                baselinePath: baseline, candidatePath: summary.destination.path, options: options)
             print(ReportFormat.table.render(report, color: isatty(STDOUT_FILENO) == 1))
             status = max(status, Comparator.exitStatus(report, strict: false, failOnModelChange: failOnModelChange))
         }

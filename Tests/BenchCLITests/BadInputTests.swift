@@ -19,9 +19,15 @@ struct BadInputTests {
         (["run", "--out", "/nonexistent-dir-bench/x.csv"], "directory '/nonexistent-dir-bench' does not exist"),
         (["run", "--add-case", "gemm/fp64/M=40000,N=40000,K=40000"], "refused before allocating"),
         (["run", "--add-case", "gemm/fp32/M=0,N=1,K=1"], "M=0 must be positive"),
-        (["run", "--suite", "training", "--add-case", "mlp_step/fp32/B=4,D=8,H=16,opt=lion"], "unknown optimizer 'lion' (valid: sgd, adamw)"),
+        (
+            ["run", "--suite", "training", "--add-case", "mlp_step/fp32/B=4,D=8,H=16,opt=lion"],
+            "unknown optimizer 'lion' (valid: sgd, adamw)"
+        ),
         (["run", "--suite", "training", "--add-case", "mlp_step/fp32/B=0,D=8,H=16,opt=sgd"], "B=0 must be positive"),
-        (["run", "--suite", "training", "--add-case", "mlp_step/fp32/B=60000,D=60000,H=60000,opt=sgd"], "refused before allocating"),
+        (
+            ["run", "--suite", "training", "--add-case", "mlp_step/fp32/B=60000,D=60000,H=60000,opt=sgd"],
+            "refused before allocating"
+        ),
         (["run", "--host-instance", "z9.mega"], "unknown instance 'z9.mega'"),
         (["run", "--price", "p9.huge=3"], "unknown instance 'p9.huge'"),
         (["run", "--price", "p5.48xlarge=-3"], "expected INSTANCE=USD with a positive price"),
@@ -45,7 +51,9 @@ struct BadInputTests {
     func refused(arguments: [String], message: String) throws {
         let bench = try BenchBinary.locate()
         let dir = try temporaryDirectory()
-        let r = try bench.run(arguments + ["--quick"].filter { _ in arguments.first == "run" && !arguments.contains("--frobnicate") }, in: dir)
+        let r = try bench.run(
+            arguments + ["--quick"].filter { _ in arguments.first == "run" && !arguments.contains("--frobnicate") },
+            in: dir)
         #expect(r.status == 2, "stderr: \(r.stderr)")
         let lines = r.stderr.split(separator: "\n")
         #expect(lines.count == 1, "expected one line, got: \(r.stderr)")

@@ -11,7 +11,8 @@ struct BenchBinary {
         if let env = ProcessInfo.processInfo.environment["BENCH_BIN"], fm.isExecutableFile(atPath: env) {
             return BenchBinary(url: URL(fileURLWithPath: env))
         }
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
         for config in ["release", "debug"] {
             let candidate = root.appendingPathComponent(".build/\(config)/bench")
             if fm.isExecutableFile(atPath: candidate.path) { return BenchBinary(url: candidate) }
@@ -35,8 +36,9 @@ struct BenchBinary {
         let out = p.out.fileHandleForReading.readDataToEndOfFile()
         let err = p.err.fileHandleForReading.readDataToEndOfFile()
         p.process.waitUntilExit()
-        return Result(status: p.process.terminationStatus, stdout: String(decoding: out, as: UTF8.self),
-                      stderr: String(decoding: err, as: UTF8.self))
+        return Result(
+            status: p.process.terminationStatus, stdout: String(decoding: out, as: UTF8.self),
+            stderr: String(decoding: err, as: UTF8.self))
     }
 
     /// Starts bench without waiting.

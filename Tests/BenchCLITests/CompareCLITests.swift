@@ -5,7 +5,8 @@ import Testing
 
 @Suite("bench compare and merge end to end")
 struct CompareCLITests {
-    static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/compare")
+    static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent(
+        "Fixtures/compare")
 
     func compare(_ args: [String]) throws -> BenchBinary.Result {
         try BenchBinary.locate().run(["compare"] + args, in: Self.fixtures)
@@ -25,7 +26,8 @@ struct CompareCLITests {
     @Test("the outputs match their golden files", arguments: ["table", "markdown", "json", "junit"])
     func golden(format: String) throws {
         let r = try compare(["baseline.csv", "regressed.csv", "--format", format])
-        let expected = try String(contentsOf: Self.fixtures.appendingPathComponent("golden/regressed.\(format).txt"), encoding: .utf8)
+        let expected = try String(
+            contentsOf: Self.fixtures.appendingPathComponent("golden/regressed.\(format).txt"), encoding: .utf8)
         #expect(r.stdout == expected)
     }
 
@@ -53,7 +55,11 @@ struct CompareCLITests {
         ("empty.csv", "", "record 1: no header row"),
         ("header.csv", ResultSchema.columnNames.joined(separator: ",") + "\n", "header only"),
         ("missing.csv", "schema_version,run_id,timestamp\n1,a,b\n", "missing required column 'suite'"),
-        ("order.csv", ResultSchema.columnNames.joined(separator: ",").replacingOccurrences(of: "suite,case_id", with: "case_id,suite") + "\n", "out of order"),
+        (
+            "order.csv",
+            ResultSchema.columnNames.joined(separator: ",").replacingOccurrences(
+                of: "suite,case_id", with: "case_id,suite") + "\n", "out of order"
+        ),
         ("garbage.csv", String(decoding: (0..<600).map { UInt8(($0 * 37 + 11) % 256) }, as: UTF8.self), "garbage.csv"),
     ]
 
@@ -80,16 +86,20 @@ struct CompareCLITests {
         #expect(r.stderr.contains(message), "stderr: \(r.stderr)")
     }
 
-    @Test("bad fields name the record and column", arguments: [
-        (14, "-0.5", "record 2, column median_s: '-0.5' is negative"),
-        (14, "nan", "column median_s: 'nan' is not finite"),
-        (14, "inf", "column median_s: 'inf' is not finite"),
-        (0, "2", "unknown schema_version 2"),
-    ])
+    @Test(
+        "bad fields name the record and column",
+        arguments: [
+            (14, "-0.5", "record 2, column median_s: '-0.5' is negative"),
+            (14, "nan", "column median_s: 'nan' is not finite"),
+            (14, "inf", "column median_s: 'inf' is not finite"),
+            (0, "2", "unknown schema_version 2"),
+        ])
     func badField(index: Int, value: String, message: String) throws {
         let dir = try temporaryDirectory()
-        var lines = try String(contentsOf: Self.fixtures.appendingPathComponent("regressed_nosidecar.csv"), encoding: .utf8)
-            .split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        var lines = try String(
+            contentsOf: Self.fixtures.appendingPathComponent("regressed_nosidecar.csv"), encoding: .utf8
+        )
+        .split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         // Fields 4 and 7 (case_id, shape) are quoted and contain commas: split aware of quotes.
         var fields = splitCSV(lines[1])
         fields[index] = value
@@ -104,7 +114,13 @@ struct CompareCLITests {
     func splitCSV(_ line: String) -> [String] {
         var fields: [String] = [], current = "", quoted = false
         for ch in line {
-            if ch == "\"" { quoted.toggle() } else if ch == ",", !quoted { fields.append(current); current = "" } else { current.append(ch) }
+            if ch == "\"" {
+                quoted.toggle()
+            } else if ch == ",", !quoted {
+                fields.append(current); current = ""
+            } else {
+                current.append(ch)
+            }
         }
         fields.append(current)
         return fields
@@ -113,10 +129,12 @@ struct CompareCLITests {
     @Test("duplicate keys within one file and a sidecar from another run are refused")
     func duplicatesAndSidecar() throws {
         let dir = try temporaryDirectory()
-        let text = try String(contentsOf: Self.fixtures.appendingPathComponent("regressed_nosidecar.csv"), encoding: .utf8)
+        let text = try String(
+            contentsOf: Self.fixtures.appendingPathComponent("regressed_nosidecar.csv"), encoding: .utf8)
         let lines = text.split(separator: "\n").map(String.init)
         let path = dir.appendingPathComponent("dup.csv").path
-        try (lines + [lines[1]]).joined(separator: "\n").appending("\n").write(toFile: path, atomically: true, encoding: .utf8)
+        try (lines + [lines[1]]).joined(separator: "\n").appending("\n").write(
+            toFile: path, atomically: true, encoding: .utf8)
         let r = try compare([path, "same.csv"])
         #expect(r.status == 2)
         #expect(r.stderr.contains("duplicate row"))
@@ -128,9 +146,12 @@ struct CompareCLITests {
     @Test("CRLF line ends and quoted fields with commas and newlines are valid input")
     func crlfAndQuotes() throws {
         let dir = try temporaryDirectory()
-        let text = try String(contentsOf: Self.fixtures.appendingPathComponent("regressed_nosidecar.csv"), encoding: .utf8)
-        let crlf = text.replacingOccurrences(of: "fixture, with a comma", with: "line one\nline \"two\"".replacingOccurrences(of: "\"", with: "\"\""))
-            .replacingOccurrences(of: "\n", with: "\r\n")
+        let text = try String(
+            contentsOf: Self.fixtures.appendingPathComponent("regressed_nosidecar.csv"), encoding: .utf8)
+        let crlf = text.replacingOccurrences(
+            of: "fixture, with a comma", with: "line one\nline \"two\"".replacingOccurrences(of: "\"", with: "\"\"")
+        )
+        .replacingOccurrences(of: "\n", with: "\r\n")
         let path = dir.appendingPathComponent("crlf.csv").path
         try crlf.replacingOccurrences(of: "\r\n\"", with: "\n\"").write(toFile: path, atomically: true, encoding: .utf8)
         let r = try compare(["baseline.csv", path])
@@ -146,7 +167,8 @@ struct CompareCLITests {
         let dup = try bench.run(["merge", "baseline.csv", "same.csv", "--out", out], in: Self.fixtures)
         #expect(dup.status == 2)
         #expect(dup.stderr.contains("--prefer latest"))
-        let ok = try bench.run(["merge", "baseline.csv", "new_missing.csv", "--out", out, "--prefer", "latest"], in: Self.fixtures)
+        let ok = try bench.run(
+            ["merge", "baseline.csv", "new_missing.csv", "--out", out, "--prefer", "latest"], in: Self.fixtures)
         #expect(ok.status == 0, "stderr: \(ok.stderr)")
         let merged = try ResultSet(path: out)
         #expect(merged.rows.count == 4)
@@ -154,14 +176,16 @@ struct CompareCLITests {
         #expect(try bench.run(["compare", out, "same.csv"], in: Self.fixtures).status == 0)
     }
 
-    @Test("bad compare usage is refused with exit 2", arguments: [
-        (["baseline.csv", "same.csv", "--metric", "speed"], "unknown metric 'speed'"),
-        (["baseline.csv", "same.csv", "--threshold", "lots"], "not a threshold"),
-        (["baseline.csv", "same.csv", "--format", "pdf"], "unknown format 'pdf'"),
-        (["baseline.csv", "--backends", "cpu-blas,gpu"], "no rows of backend 'gpu'"),
-        (["baseline.csv", "nosuch.csv"], "nosuch.csv"),
-        (["baseline.csv", "same.csv", "--thresholds", "nosuch.yaml"], "cannot read"),
-    ])
+    @Test(
+        "bad compare usage is refused with exit 2",
+        arguments: [
+            (["baseline.csv", "same.csv", "--metric", "speed"], "unknown metric 'speed'"),
+            (["baseline.csv", "same.csv", "--threshold", "lots"], "not a threshold"),
+            (["baseline.csv", "same.csv", "--format", "pdf"], "unknown format 'pdf'"),
+            (["baseline.csv", "--backends", "cpu-blas,gpu"], "no rows of backend 'gpu'"),
+            (["baseline.csv", "nosuch.csv"], "nosuch.csv"),
+            (["baseline.csv", "same.csv", "--thresholds", "nosuch.yaml"], "cannot read"),
+        ])
     func badUsage(args: [String], message: String) throws {
         let r = try compare(args)
         #expect(r.status == 2)

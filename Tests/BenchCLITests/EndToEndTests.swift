@@ -10,7 +10,9 @@ struct EndToEndTests {
         let bench = try BenchBinary.locate()
         let dir = try temporaryDirectory()
         let out = dir.appendingPathComponent("quick.csv")
-        let r = try bench.run(["run", "--suite", "matmul", "--quick", "--backend", "measured", "--threads", "2", "--out", out.path])
+        let r = try bench.run([
+            "run", "--suite", "matmul", "--quick", "--backend", "measured", "--threads", "2", "--out", out.path,
+        ])
         #expect(r.status == 0, "stderr: \(r.stderr)")
         #expect(r.stdout.contains("results: \(out.path)"))
         #expect(r.stdout.contains("% peak"))
@@ -58,7 +60,9 @@ struct EndToEndTests {
         let bench = try BenchBinary.locate()
         let dir = try temporaryDirectory()
         let out = dir.appendingPathComponent("sel.csv")
-        let r = try bench.run(["run", "--quick", "--backend", "cpu-swift", "--dtype", "fp64", "--out", out.path, "--threads", "1"])
+        let r = try bench.run([
+            "run", "--quick", "--backend", "cpu-swift", "--dtype", "fp64", "--out", out.path, "--threads", "1",
+        ])
         #expect(r.status == 0, "stderr: \(r.stderr)")
         let rows = try ResultReader.read(path: out.path).rows
         #expect(rows.allSatisfy { $0.backend == "cpu-swift" && $0.dtype == "fp64" })
@@ -73,7 +77,8 @@ struct EndToEndTests {
         // The quick cases finish in about 0.1 s each (100 samples of ~1 ms); the added
         // large case last needs 100 samples of ~0.1 s, so the run is interrupted inside it.
         let p = try bench.start([
-            "run", "--quick", "--backend", "measured", "--dtype", "fp32,fp64", "--min-samples", "100", "--threads", "1", "--out", out.path,
+            "run", "--quick", "--backend", "measured", "--dtype", "fp32,fp64", "--min-samples", "100", "--threads", "1",
+            "--out", out.path,
             "--add-case", "gemm/fp64/M=2000,N=2000,K=2000",
         ])
         let partial = dir.appendingPathComponent(".int.csv.\(p.process.processIdentifier).partial")
@@ -108,11 +113,17 @@ struct EndToEndTests {
         let bench = try BenchBinary.locate()
         let dir = try temporaryDirectory()
         let out = dir.appendingPathComponent("train.csv")
-        let r = try bench.run(["run", "--suite", "training", "--quick", "--backend", "measured", "--dtype", "fp32", "--threads", "2", "--out", out.path])
+        let r = try bench.run([
+            "run", "--suite", "training", "--quick", "--backend", "measured", "--dtype", "fp32", "--threads", "2",
+            "--out", out.path,
+        ])
         #expect(r.status == 0, "stderr: \(r.stderr)")
         let (columns, rows) = try ResultReader.read(path: out.path)
         #expect(columns == ResultSchema.columnNames)
-        #expect(Array(columns[ResultSchema.requiredCount...].prefix(5)) == ["mfu", "tokens_per_step", "bound", "perf_per_dollar", "catalog_version"])
+        #expect(
+            Array(columns[ResultSchema.requiredCount...].prefix(5)) == [
+                "mfu", "tokens_per_step", "bound", "perf_per_dollar", "catalog_version",
+            ])
         #expect(rows.count == TrainingSuite().cases(quick: true).filter { $0.dtype == .fp32 }.count * 2)
         for row in rows {
             #expect(row.status == .ok, "\(row.caseID) \(row.backend): \(row.notes)")
@@ -134,7 +145,9 @@ struct EndToEndTests {
         let bench = try BenchBinary.locate()
         let dir = try temporaryDirectory()
         let out = dir.appendingPathComponent("cost.csv")
-        let r = try bench.run(["run", "--suite", "training", "--quick", "--case", "^mlp_step/", "--host-price", "0.5", "--out", out.path])
+        let r = try bench.run([
+            "run", "--suite", "training", "--quick", "--case", "^mlp_step/", "--host-price", "0.5", "--out", out.path,
+        ])
         #expect(r.status == 0, "stderr: \(r.stderr)")
         #expect(r.stdout.contains("price-performance ranking"))
         let (columns, rows) = try ResultReader.read(path: out.path)
@@ -144,7 +157,9 @@ struct EndToEndTests {
         #expect(h100.samples == 0 && h100.p10Seconds == nil && h100.ciLowSeconds == nil)
         #expect(abs((h100.priceUSDPerHour ?? 0) - 55.04 / 8) < 1e-9)
         let throughput = try #require(h100.throughput), tflops = try #require(h100.tflops)
-        #expect(abs((h100.usdPerMillionUnits ?? 0) - 55.04 / 8 / 3600 / throughput * 1e6) < 1e-9 * (h100.usdPerMillionUnits ?? 1))
+        #expect(
+            abs((h100.usdPerMillionUnits ?? 0) - 55.04 / 8 / 3600 / throughput * 1e6) < 1e-9
+                * (h100.usdPerMillionUnits ?? 1))
         #expect(abs((h100.usdPerPFLOP ?? 0) - 55.04 / 8 / (tflops * 3.6)) < 1e-9 * (h100.usdPerPFLOP ?? 1))
         #expect(h100.bound != nil)
         #expect(h100.catalogVersion?.isEmpty == false)
@@ -154,7 +169,9 @@ struct EndToEndTests {
         #expect(rows.first { $0.backend == "cpu-blas" && $0.dtype == "bf16" }?.status == .unsupported)
     }
 
-    @Test("bench calibrate writes a host profile, and --with-model adds the model's prediction and error to measured rows")
+    @Test(
+        "bench calibrate writes a host profile, and --with-model adds the model's prediction and error to measured rows"
+    )
     func calibrateAndPredict() throws {
         let bench = try BenchBinary.locate()
         let dir = try temporaryDirectory()
@@ -168,21 +185,30 @@ struct EndToEndTests {
             let c = try bench.run(["calibrate", "--quick", "--out", profile])
             if c.status == 0 {
                 #expect(c.stdout.contains("STREAM triad"))
-                let catalog = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: profile))) as? [String: Any]
+                let catalog =
+                    try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: profile)))
+                    as? [String: Any]
                 let devices = try #require(catalog?["devices"] as? [[String: Any]])
                 #expect(Set(devices.compactMap { $0["name"] as? String }) == ["host-cpu-blas", "host-cpu-swift"])
                 written = true
                 break
             }
             #expect(c.status == 1, "stderr: \(c.stderr)")
-            #expect(c.stderr.contains("the probe was disturbed") && c.stderr.contains("no profile written"), "stderr: \(c.stderr)")
+            #expect(
+                c.stderr.contains("the probe was disturbed") && c.stderr.contains("no profile written"),
+                "stderr: \(c.stderr)")
             #expect(!FileManager.default.fileExists(atPath: profile))
         }
         if !written {
-            profile = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/host-profile.json").path
+            profile =
+                URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent(
+                    "Fixtures/host-profile.json"
+                ).path
         }
         let out = dir.appendingPathComponent("wm.csv").path
-        let r = try bench.run(["run", "--quick", "--backend", "measured", "--dtype", "fp32", "--with-model", profile, "--out", out])
+        let r = try bench.run([
+            "run", "--quick", "--backend", "measured", "--dtype", "fp32", "--with-model", profile, "--out", out,
+        ])
         #expect(r.status == 0, "stderr: \(r.stderr)")
         #expect(r.stdout.contains("host model vs measured: median absolute prediction error"))
         let rows = try ResultReader.read(path: out).rows.filter { $0.status == .ok }

@@ -9,7 +9,8 @@ import Testing
 struct HardeningTests {
     /// A quick modeled run (deterministic, no measuring) writing to `out`.
     func run(out: String, _ extra: [String] = []) throws -> BenchBinary.Result {
-        try BenchBinary.locate().run(["run", "--quick", "--backend", "h100", "--case", "^gemm/fp32/M=64,", "--out", out] + extra)
+        try BenchBinary.locate().run(
+            ["run", "--quick", "--backend", "h100", "--case", "^gemm/fp32/M=64,", "--out", out] + extra)
     }
 
     func expectRefused(_ r: BenchBinary.Result, _ message: String) {
@@ -69,13 +70,17 @@ struct HardeningTests {
         #expect(try Data(contentsOf: URL(fileURLWithPath: base)) == before)
     }
 
-    @Test("a second run with the same --out refuses at start naming the first run's pid; the first run's files are intact")
+    @Test(
+        "a second run with the same --out refuses at start naming the first run's pid; the first run's files are intact"
+    )
     func concurrentRuns() throws {
         let bench = try BenchBinary.locate()
         let dir = try temporaryDirectory()
         let out = dir.appendingPathComponent("shared.csv").path
         // A measured run long enough to be caught in the middle.
-        let first = try bench.start(["run", "--quick", "--backend", "cpu-blas", "--threads", "1", "--budget", "0.5", "--out", out])
+        let first = try bench.start([
+            "run", "--quick", "--backend", "cpu-blas", "--threads", "1", "--budget", "0.5", "--out", out,
+        ])
         let lock = dir.appendingPathComponent(".shared.csv.lock").path
         for _ in 0..<200 where !FileManager.default.fileExists(atPath: lock) { Thread.sleep(forTimeInterval: 0.05) }
         let second = try run(out: out)
@@ -91,7 +96,9 @@ struct HardeningTests {
 
 @Suite("Hardening: catalogs, numbers, files bench writes and reads back")
 struct HardeningInputTests {
-    func bench(_ args: [String], in dir: URL? = nil) throws -> BenchBinary.Result { try BenchBinary.locate().run(args, in: dir) }
+    func bench(_ args: [String], in dir: URL? = nil) throws -> BenchBinary.Result {
+        try BenchBinary.locate().run(args, in: dir)
+    }
 
     func expectRefused(_ r: BenchBinary.Result, _ message: String, sourceLocation: SourceLocation = #_sourceLocation) {
         #expect(r.status == 2, "stderr: \(r.stderr)", sourceLocation: sourceLocation)
@@ -112,17 +119,33 @@ struct HardeningInputTests {
         return path
     }
 
-    @Test("catalog numbers out of range are refused naming file, device and field, never a crash", arguments: [
-        (#", "model": {"compute_units": {"value": 1e300, "unit": "count", "source": "s", "date": "d"}}"#, "989", "model.compute_units"),
-        (#", "model": {"tile_m": {"value": 1e19, "unit": "elements", "source": "s", "date": "d"}}"#, "989", "model.tile_m"),
-        (#", "model": {"tile_n": {"value": 2.5, "unit": "elements", "source": "s", "date": "d"}}"#, "989", "whole number"),
-        (#", "model": {"launch_overhead_us": {"value": 1e308, "unit": "us", "source": "s", "date": "d"}}"#, "989", "launch_overhead_us"),
-        ("", "1e308", "peak_dense_tflops.bf16"),
-    ])
+    @Test(
+        "catalog numbers out of range are refused naming file, device and field, never a crash",
+        arguments: [
+            (
+                #", "model": {"compute_units": {"value": 1e300, "unit": "count", "source": "s", "date": "d"}}"#, "989",
+                "model.compute_units"
+            ),
+            (
+                #", "model": {"tile_m": {"value": 1e19, "unit": "elements", "source": "s", "date": "d"}}"#, "989",
+                "model.tile_m"
+            ),
+            (
+                #", "model": {"tile_n": {"value": 2.5, "unit": "elements", "source": "s", "date": "d"}}"#, "989",
+                "whole number"
+            ),
+            (
+                #", "model": {"launch_overhead_us": {"value": 1e308, "unit": "us", "source": "s", "date": "d"}}"#,
+                "989", "launch_overhead_us"
+            ),
+            ("", "1e308", "peak_dense_tflops.bf16"),
+        ])
     func catalogRanges(model: String, peak: String, field: String) throws {
         let dir = try temporaryDirectory()
-        let r = try bench(["run", "--quick", "--backend", "h100", "--catalog", try overlay(dir, model: model, peak: peak),
-                           "--out", dir.appendingPathComponent("r.csv").path])
+        let r = try bench([
+            "run", "--quick", "--backend", "h100", "--catalog", try overlay(dir, model: model, peak: peak),
+            "--out", dir.appendingPathComponent("r.csv").path,
+        ])
         expectRefused(r, field)
         #expect(r.stderr.contains("cat.json") && r.stderr.contains("h100"), "stderr: \(r.stderr)")
     }
@@ -132,9 +155,9 @@ struct HardeningInputTests {
         let dir = try temporaryDirectory()
         let path = dir.appendingPathComponent("inst.json").path
         try """
-            {"schema_version": 1, "catalog_version": "t", "currency": "USD", "devices": [], "instances": [{"name": "my.h100", "device": "h100",
-             "device_count": 1, "provider": "me", "region": "here", "prices": {"on-demand": {"usd_per_hour": 2, "source": "s", "date": "d"}}}]}
-            """.write(toFile: path, atomically: true, encoding: .utf8)
+        {"schema_version": 1, "catalog_version": "t", "currency": "USD", "devices": [], "instances": [{"name": "my.h100", "device": "h100",
+         "device_count": 1, "provider": "me", "region": "here", "prices": {"on-demand": {"usd_per_hour": 2, "source": "s", "date": "d"}}}]}
+        """.write(toFile: path, atomically: true, encoding: .utf8)
         let r = try bench(["catalog", "--catalog", path])
         #expect(r.status == 0, "stderr: \(r.stderr)")
         #expect(r.stdout.contains("my.h100"))
@@ -148,8 +171,10 @@ struct HardeningInputTests {
         let writer = try ResultWriter(destination: dir.appendingPathComponent("f.csv"))
         try writer.append(row, samples: SidecarRow(key: row.key, status: .ok))
         try writer.finish { rows in
-            Sidecar(runID: row.runID, csvFile: "f.csv", suite: "matmul", startedAt: "a", finishedAt: "b", interrupted: false,
-                    environment: .unknown, rows: rows)
+            Sidecar(
+                runID: row.runID, csvFile: "f.csv", suite: "matmul", startedAt: "a", finishedAt: "b",
+                interrupted: false,
+                environment: .unknown, rows: rows)
         }
         let text = try String(contentsOf: dir.appendingPathComponent("f.csv"), encoding: .utf8)
         #expect(text.contains(",\"'=HYPERLINK(\"\"http://x\"\")\"") || text.contains(",'=HYPERLINK"), "\(text)")
@@ -185,10 +210,13 @@ struct HardeningInputTests {
     func inconsistentCompare() throws {
         let dir = try temporaryDirectory()
         let a = dir.appendingPathComponent("a.csv").path
-        #expect(try bench(["run", "--quick", "--backend", "measured", "--case", "^gemm/fp64/M=64,", "--out", a]).status == 0)
+        #expect(
+            try bench(["run", "--quick", "--backend", "measured", "--case", "^gemm/fp64/M=64,", "--out", a]).status == 0
+        )
         let sidecar = dir.appendingPathComponent("a.json").path
         let original = try String(contentsOfFile: sidecar, encoding: .utf8)
-        try original.replacingOccurrences(of: "\"schema_version\" : 1", with: "\"schema_version\" : 2").write(toFile: sidecar, atomically: true, encoding: .utf8)
+        try original.replacingOccurrences(of: "\"schema_version\" : 1", with: "\"schema_version\" : 2").write(
+            toFile: sidecar, atomically: true, encoding: .utf8)
         expectRefused(try bench(["compare", a, a]), "unknown sidecar schema_version 2")
         // Scale every sample 100×: they no longer describe the CSV's median.
         var json = try #require(try JSONSerialization.jsonObject(with: Data(original.utf8)) as? [String: Any])
@@ -212,7 +240,9 @@ struct HardeningInputTests {
             try writer.append(row, samples: SidecarRow(key: row.key, status: .ok))
         }
         try writer.finish { rows in
-            Sidecar(runID: "r", csvFile: "m.csv", suite: "matmul", startedAt: "a", finishedAt: "b", interrupted: false, environment: .unknown, rows: rows)
+            Sidecar(
+                runID: "r", csvFile: "m.csv", suite: "matmul", startedAt: "a", finishedAt: "b", interrupted: false,
+                environment: .unknown, rows: rows)
         }
         #expect(writer.syncCount == 1)
     }
@@ -224,7 +254,9 @@ struct HardeningSignalTests {
     func earlySignal() throws {
         let bench = try BenchBinary.locate()
         let dir = try temporaryDirectory()
-        let p = try bench.start(["run", "--quick", "--backend", "measured", "--out", dir.appendingPathComponent("e.csv").path])
+        let p = try bench.start([
+            "run", "--quick", "--backend", "measured", "--out", dir.appendingPathComponent("e.csv").path,
+        ])
         Thread.sleep(forTimeInterval: 0.05)
         kill(p.process.processIdentifier, SIGTERM)
         p.process.waitUntilExit()
@@ -239,8 +271,11 @@ struct HardeningSignalTests {
         let dir = try temporaryDirectory()
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/bin/bash")
-        p.arguments = ["-c", "ulimit -f 2; exec \"$0\" run --quick --suite training --backend modeled --out \"$1\"", bench.url.path,
-                       dir.appendingPathComponent("big.csv").path]
+        p.arguments = [
+            "-c", "ulimit -f 2; exec \"$0\" run --quick --suite training --backend modeled --out \"$1\"",
+            bench.url.path,
+            dir.appendingPathComponent("big.csv").path,
+        ]
         let err = Pipe()
         p.standardError = err
         p.standardOutput = FileHandle.nullDevice

@@ -8,10 +8,13 @@ import Testing
 /// before running any wide instruction.
 @Suite("One ISA ladder for scripts and binary; a too-wide binary refuses to start")
 struct ISATests {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
 
     /// Runs a bash snippet in the repository with `scripts/lib/isa.sh` sourced.
-    func bash(_ script: String, environment: [String: String] = [:]) throws -> (status: Int32, stdout: String, stderr: String) {
+    func bash(_ script: String, environment: [String: String] = [:]) throws -> (
+        status: Int32, stdout: String, stderr: String
+    ) {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/bin/bash")
         p.arguments = ["-c", script]
@@ -38,17 +41,19 @@ struct ISATests {
         #expect(fromBinary.first?.hasPrefix("avx512 x86_64") == true)
     }
 
-    @Test("a CPU's rung is the widest whose flags it has all of, by the same rule in bash and Swift", arguments: [
-        ("fpu sse2 avx avx2 fma avx512f", "avx2"),  // avx512f alone is not enough: bw, vl and dq are required too
-        ("fpu sse2 avx avx2 fma avx512f avx512bw avx512vl avx512dq", "avx512"),
-        ("fpu sse2 avx avx2", "portable"),  // AVX2 without FMA
-        ("fpu sse2", "portable"),
-    ])
+    @Test(
+        "a CPU's rung is the widest whose flags it has all of, by the same rule in bash and Swift",
+        arguments: [
+            ("fpu sse2 avx avx2 fma avx512f", "avx2"),  // avx512f alone is not enough: bw, vl and dq are required too
+            ("fpu sse2 avx avx2 fma avx512f avx512bw avx512vl avx512dq", "avx512"),
+            ("fpu sse2 avx avx2", "portable"),  // AVX2 without FMA
+            ("fpu sse2", "portable"),
+        ])
     func rung(flags: String, expected: String) throws {
         #if arch(x86_64)
-        #expect(HostProbe.cpuISA(flags: flags.split(separator: " ").map(String.init)) == expected)
-        let r = try bash("source scripts/lib/isa.sh; bench_detect_isa", environment: ["BENCH_CPU_FLAGS": flags])
-        #expect(r.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == expected)
+            #expect(HostProbe.cpuISA(flags: flags.split(separator: " ").map(String.init)) == expected)
+            let r = try bash("source scripts/lib/isa.sh; bench_detect_isa", environment: ["BENCH_CPU_FLAGS": flags])
+            #expect(r.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == expected)
         #endif
     }
 
@@ -62,8 +67,10 @@ struct ISATests {
         } else {
             #expect(r.status == 2)
             #expect(r.stderr.split(separator: "\n").count == 1, "stderr: \(r.stderr)")
-            #expect(r.stderr.range(of: "built for (avx2|avx512) but this CPU only has portable", options: .regularExpression) != nil,
-                    "stderr: \(r.stderr)")
+            #expect(
+                r.stderr.range(
+                    of: "built for (avx2|avx512) but this CPU only has portable", options: .regularExpression) != nil,
+                "stderr: \(r.stderr)")
             #expect(r.stdout.isEmpty)
         }
     }

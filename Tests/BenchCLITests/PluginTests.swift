@@ -5,15 +5,19 @@ import Testing
 
 @Suite("Out-of-process plugins", .serialized)
 struct PluginTests {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
     static let fixtures = root.appendingPathComponent("Tests/BenchCLITests/Fixtures/plugins")
 
     func run(_ plugin: String, _ extra: [String] = []) throws -> (BenchBinary.Result, [ResultRow], URL) {
         let dir = try temporaryDirectory()
         let out = dir.appendingPathComponent("p.csv")
         let r = try BenchBinary.locate().run(
-            ["run", "--suite", "matmul", "--quick", "--dtype", "fp32", "--case", "M=(64|37),", "--backend", "plugin:\(plugin)",
-             "--out", out.path] + extra)
+            [
+                "run", "--suite", "matmul", "--quick", "--dtype", "fp32", "--case", "M=(64|37),", "--backend",
+                "plugin:\(plugin)",
+                "--out", out.path,
+            ] + extra)
         let rows = (try? ResultReader.read(path: out.path).rows) ?? []
         return (r, rows, dir)
     }
@@ -41,8 +45,12 @@ struct PluginTests {
         #expect(rows.allSatisfy { $0.status == .verifyFailed && $0.medianSeconds == nil })
     }
 
-    @Test("crash, garbage and out-of-order answers give error rows with the reason and the log path; the run goes on",
-          arguments: [("crash.py", "exited (status 1)"), ("garbage.py", "malformed JSON"), ("out_of_order.py", "answered request")])
+    @Test(
+        "crash, garbage and out-of-order answers give error rows with the reason and the log path; the run goes on",
+        arguments: [
+            ("crash.py", "exited (status 1)"), ("garbage.py", "malformed JSON"),
+            ("out_of_order.py", "answered request"),
+        ])
     func faults(name: String, reason: String) throws {
         let (r, rows, dir) = try run(fixture(name))
         #expect(r.status == 1, "stderr: \(r.stderr)")
@@ -65,10 +73,12 @@ struct PluginTests {
         #expect(Date().timeIntervalSince(start) < 30)
     }
 
-    @Test("a plugin that cannot start or speaks another protocol version is refused with exit 2", arguments: [
-        ("/nonexistent/plugin.py", "does not exist or is not executable"),
-        ("wrong_version.py", "speaks protocol version 99"),
-    ])
+    @Test(
+        "a plugin that cannot start or speaks another protocol version is refused with exit 2",
+        arguments: [
+            ("/nonexistent/plugin.py", "does not exist or is not executable"),
+            ("wrong_version.py", "speaks protocol version 99"),
+        ])
     func refused(path: String, message: String) throws {
         let (r, rows, _) = try run(path.hasPrefix("/") ? path : fixture(path))
         #expect(r.status == 2)
@@ -87,11 +97,13 @@ struct PluginTests {
         return p.terminationStatus == 0
     }
 
-    @Test("the NumPy reference plugin runs every training kernel (protocol version 2) beside cpu-blas, each row verified")
+    @Test(
+        "the NumPy reference plugin runs every training kernel (protocol version 2) beside cpu-blas, each row verified")
     func numpyPlugin() throws { try referencePlugin(file: "numpy_backend.py", id: "numpy") }
 
-    @Test("the JAX reference plugin runs every training kernel beside cpu-blas (skipped where jax cannot be installed)",
-          .enabled(if: PluginTests.jaxInstalled, "jax is not installed for python3 (scripts/test installs jax[cpu])"))
+    @Test(
+        "the JAX reference plugin runs every training kernel beside cpu-blas (skipped where jax cannot be installed)",
+        .enabled(if: PluginTests.jaxInstalled, "jax is not installed for python3 (scripts/test installs jax[cpu])"))
     func jaxPlugin() throws { try referencePlugin(file: "jax_backend.py", id: "jax") }
 
     func referencePlugin(file: String, id: String) throws {
@@ -99,15 +111,23 @@ struct PluginTests {
         let out = dir.appendingPathComponent("np.csv")
         let plugin = Self.root.appendingPathComponent("scripts/plugins/\(file)").path
         let r = try BenchBinary.locate().run(
-            ["run", "--suite", "training", "--quick", "--dtype", "fp32", "--backend", "cpu-blas,plugin:\(plugin)", "--out", out.path])
+            [
+                "run", "--suite", "training", "--quick", "--dtype", "fp32", "--backend", "cpu-blas,plugin:\(plugin)",
+                "--out", out.path,
+            ])
         #expect(r.status == 0, "stderr: \(r.stderr)")
         let rows = try ResultReader.read(path: out.path).rows
         let pluginRows = rows.filter { $0.backend.rawValue == id }
-        #expect(Set(pluginRows.map(\.kernel)) == ["mlp_step", "transformer_block_step", "layernorm_fwd_bwd", "softmax_xent_fwd_bwd",
-                                               "attention_fwd_bwd", "adamw_update"])
+        #expect(
+            Set(pluginRows.map(\.kernel)) == [
+                "mlp_step", "transformer_block_step", "layernorm_fwd_bwd", "softmax_xent_fwd_bwd",
+                "attention_fwd_bwd", "adamw_update",
+            ])
         for row in pluginRows {
             #expect(row.status == .ok && row.notes.contains("verified"), "\(row.caseID): \(row.notes)")
-            #expect(row.throughputUnit == rows.first { $0.caseID == row.caseID && $0.backend == "cpu-blas" }?.throughputUnit)
+            #expect(
+                row.throughputUnit == rows.first { $0.caseID == row.caseID && $0.backend == "cpu-blas" }?.throughputUnit
+            )
         }
         #expect(pluginRows.map(\.caseID) == rows.filter { $0.backend == "cpu-blas" }.map(\.caseID))
     }
@@ -117,8 +137,11 @@ struct PluginTests {
         let dir = try temporaryDirectory()
         let out = dir.appendingPathComponent("w.csv")
         let r = try BenchBinary.locate().run(
-            ["run", "--suite", "training", "--quick", "--case", "^(transformer_block_step|attention_fwd_bwd)/", "--dtype", "fp32",
-             "--backend", "plugin:\(fixture("wrong_block.py"))", "--out", out.path])
+            [
+                "run", "--suite", "training", "--quick", "--case", "^(transformer_block_step|attention_fwd_bwd)/",
+                "--dtype", "fp32",
+                "--backend", "plugin:\(fixture("wrong_block.py"))", "--out", out.path,
+            ])
         #expect(r.status == 1, "stderr: \(r.stderr)")
         let rows = try ResultReader.read(path: out.path).rows
         #expect(rows.count == 2)
@@ -133,8 +156,11 @@ struct PluginTests {
         let dir = try temporaryDirectory()
         let out = dir.appendingPathComponent("v1.csv")
         let r = try BenchBinary.locate().run(
-            ["run", "--suite", "training", "--quick", "--case", "^(transformer_block_step/fp32|gemm)/", "--add-case", "gemm/fp32/M=8,N=8,K=8",
-             "--backend", "plugin:\(fixture("v1_block.py"))", "--out", out.path])
+            [
+                "run", "--suite", "training", "--quick", "--case", "^(transformer_block_step/fp32|gemm)/", "--add-case",
+                "gemm/fp32/M=8,N=8,K=8",
+                "--backend", "plugin:\(fixture("v1_block.py"))", "--out", out.path,
+            ])
         #expect(r.status == 0, "stderr: \(r.stderr)")
         let rows = try ResultReader.read(path: out.path).rows
         #expect(rows.first { $0.kernel == "gemm" }?.status == .ok)

@@ -9,7 +9,8 @@ import Testing
 /// --filter RunOutputGoldenTests` and review the diff.
 @Suite("bench run's table and ranking match their golden files")
 struct RunOutputGoldenTests {
-    static let golden = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/run/golden")
+    static let golden = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent(
+        "Fixtures/run/golden")
 
     /// Replaces what differs between hosts and runs: the output folder and the host's BLAS and kernel line.
     static func normalized(_ text: String, dir: URL) -> String {
@@ -23,7 +24,10 @@ struct RunOutputGoldenTests {
     func modeledRun(suite: String) throws {
         let dir = try temporaryDirectory()
         let r = try BenchBinary.locate().run(
-            ["run", "--suite", suite, "--quick", "--backend", "modeled", "--threads", "2", "--out", dir.appendingPathComponent("run.csv").path])
+            [
+                "run", "--suite", suite, "--quick", "--backend", "modeled", "--threads", "2", "--out",
+                dir.appendingPathComponent("run.csv").path,
+            ])
         #expect(r.status == 0, "stderr: \(r.stderr)")
         let text = Self.normalized(r.stdout, dir: dir)
         let file = Self.golden.appendingPathComponent("\(suite)-modeled-quick.txt")

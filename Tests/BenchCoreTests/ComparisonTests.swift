@@ -5,12 +5,14 @@ import Testing
 
 @Suite("Mann–Whitney U test")
 struct MannWhitneyTests {
-    @Test("exact p-values match full enumeration (hand-checked with Python)", arguments: [
-        ([1.0, 2, 3], [4.0, 5, 6], 0.0, 0.1),
-        ([1.0, 2, 2, 3], [2.0, 3, 4, 5], 2.5, 0.2),  // ties across the samples
-        ([5.0, 5, 5], [5.0, 5, 5], 4.5, 1.0),  // identical samples
-        ([1.0], [2.0], 0.0, 1.0),  // tiny samples can never be significant
-    ])
+    @Test(
+        "exact p-values match full enumeration (hand-checked with Python)",
+        arguments: [
+            ([1.0, 2, 3], [4.0, 5, 6], 0.0, 0.1),
+            ([1.0, 2, 2, 3], [2.0, 3, 4, 5], 2.5, 0.2),  // ties across the samples
+            ([5.0, 5, 5], [5.0, 5, 5], 4.5, 1.0),  // identical samples
+            ([1.0], [2.0], 0.0, 1.0),  // tiny samples can never be significant
+        ])
     func exact(a: [Double], b: [Double], u: Double, p: Double) throws {
         let r = try #require(MannWhitney.test(a, b))
         #expect(r.isExact)
@@ -39,7 +41,9 @@ struct ComparisonVerdictTests {
     static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("BenchCLITests/Fixtures/compare")
 
-    func set(_ name: String) throws -> ResultSet { try ResultSet(path: Self.fixtures.appendingPathComponent(name + ".csv").path) }
+    func set(_ name: String) throws -> ResultSet {
+        try ResultSet(path: Self.fixtures.appendingPathComponent(name + ".csv").path)
+    }
 
     func verdicts(_ report: ComparisonReport) -> [String: Verdict] {
         Dictionary(uniqueKeysWithValues: report.rows.map { ("\($0.key.caseID) \($0.key.backend)", $0.verdict) })
@@ -66,7 +70,8 @@ struct ComparisonVerdictTests {
 
     @Test("without a sidecar the verdict rests on disjoint CI columns, and the output says so")
     func noSidecar() throws {
-        let report = Comparator.compare(try set("baseline"), try set("regressed_nosidecar"), options: ComparisonOptions())
+        let report = Comparator.compare(
+            try set("baseline"), try set("regressed_nosidecar"), options: ComparisonOptions())
         #expect(verdicts(report)["gemm/fp32/M=64,N=64,K=64 cpu-blas"] == .regressed)
         #expect(report.rows.allSatisfy { $0.evidence.hasPrefix("CIs") })
         #expect(report.notes.contains { $0.contains("has no sidecar") })
@@ -84,10 +89,14 @@ struct ComparisonVerdictTests {
     func thresholds() throws {
         var options = ComparisonOptions()
         options.threshold = 0.15
-        #expect(verdicts(Comparator.compare(try set("baseline"), try set("regressed"), options: options))["gemm/fp32/M=64,N=64,K=64 cpu-blas"] == .unchanged)
+        #expect(
+            verdicts(Comparator.compare(try set("baseline"), try set("regressed"), options: options))[
+                "gemm/fp32/M=64,N=64,K=64 cpu-blas"] == .unchanged)
         options.threshold = 0.05
         options.overrides = [try ThresholdOverride(pattern: "^gemm/fp32/", metric: .medianSeconds, threshold: 0.2)]
-        #expect(verdicts(Comparator.compare(try set("baseline"), try set("regressed"), options: options))["gemm/fp32/M=64,N=64,K=64 cpu-blas"] == .unchanged)
+        #expect(
+            verdicts(Comparator.compare(try set("baseline"), try set("regressed"), options: options))[
+                "gemm/fp32/M=64,N=64,K=64 cpu-blas"] == .unchanged)
         #expect(ComparisonOptions.parseThreshold("5%") == 0.05)
         #expect(ComparisonOptions.parseThreshold("0.05") == 0.05)
         #expect(ComparisonOptions.parseThreshold("-1%") == nil)
@@ -100,7 +109,8 @@ struct ComparisonVerdictTests {
         options.metric = .throughput
         let report = Comparator.compare(try set("baseline"), try set("regressed"), options: options)
         #expect(verdicts(report)["gemm/fp32/M=64,N=64,K=64 cpu-blas"] == .regressed)
-        let row = try #require(report.rows.first { $0.key.backend == "cpu-blas" && $0.key.caseID.hasPrefix("gemm/fp32") })
+        let row = try #require(
+            report.rows.first { $0.key.backend == "cpu-blas" && $0.key.caseID.hasPrefix("gemm/fp32") })
         #expect((row.relativeChange ?? 0) < -0.08)
     }
 
@@ -126,7 +136,8 @@ struct ComparisonVerdictTests {
         #expect(report.notes.contains { $0.contains("Other CPU") })
         var options = ComparisonOptions()
         options.allowCrossHost = true
-        #expect(Comparator.compare(try set("baseline"), try set("other_host"), options: options).count(.notComparable) == 0)
+        #expect(
+            Comparator.compare(try set("baseline"), try set("other_host"), options: options).count(.notComparable) == 0)
     }
 
     @Test("--backends compares two backends of one file on (suite, case, threads)")
@@ -149,9 +160,10 @@ struct ComparisonVerdictTests {
         b.backendKind = .modeled
         a.samples = 0
         b.samples = 0
-        let report = Comparator.compare(ResultSet(path: "a", columns: ResultSchema.columnNames, rows: [a], sidecar: nil),
-                                        ResultSet(path: "b", columns: ResultSchema.columnNames, rows: [b], sidecar: nil),
-                                        options: ComparisonOptions())
+        let report = Comparator.compare(
+            ResultSet(path: "a", columns: ResultSchema.columnNames, rows: [a], sidecar: nil),
+            ResultSet(path: "b", columns: ResultSchema.columnNames, rows: [b], sidecar: nil),
+            options: ComparisonOptions())
         #expect(report.rows.first?.verdict == .modelChanged)
     }
 
@@ -164,11 +176,13 @@ struct ComparisonVerdictTests {
     func thresholdFile() throws {
         let dir = try temporaryDirectory()
         let yaml = dir.appendingPathComponent("t.yaml")
-        try "- case: '^gemm/fp64/'\n  metric: median_s\n  threshold: 10%\n- case: '.*'\n  threshold: 0.07\n".write(to: yaml, atomically: true, encoding: .utf8)
+        try "- case: '^gemm/fp64/'\n  metric: median_s\n  threshold: 10%\n- case: '.*'\n  threshold: 0.07\n".write(
+            to: yaml, atomically: true, encoding: .utf8)
         let overrides = try ThresholdFile.read(path: yaml.path)
         #expect(overrides.map(\.threshold) == [0.1, 0.07])
         let json = dir.appendingPathComponent("t.json")
-        try #"[{"case": "x", "metric": "tflops", "threshold": "5%"}]"#.write(to: json, atomically: true, encoding: .utf8)
+        try #"[{"case": "x", "metric": "tflops", "threshold": "5%"}]"#.write(
+            to: json, atomically: true, encoding: .utf8)
         #expect(try ThresholdFile.read(path: json.path).first?.metric == .tflops)
         let bad = dir.appendingPathComponent("bad.yaml")
         try "- case: x\n  metric: speed\n  threshold: 5%\n".write(to: bad, atomically: true, encoding: .utf8)

@@ -15,28 +15,32 @@ struct KernelCaseTests {
         #expect(GEMMSpec.kernelCase(.fp32, m: 2048, n: 4096, k: 1024) == c)
     }
 
-    @Test("malformed ids are rejected with the reason", arguments: [
-        "gemm", "gemm/fp32", "/fp32/M=1", "gemm/fp32/M", "gemm/fp32/M=1,,N=2", "gemm/fp32/=3",
-    ])
+    @Test(
+        "malformed ids are rejected with the reason",
+        arguments: [
+            "gemm", "gemm/fp32", "/fp32/M=1", "gemm/fp32/M", "gemm/fp32/M=1,,N=2", "gemm/fp32/=3",
+        ])
     func malformed(id: String) {
         #expect(throws: CaseError.self) { try KernelCase(parsing: id) }
     }
 
-    @Test("GEMM validation names the bad parameter", arguments: [
-        ("gemm/fp32/N=1,M=1,K=1", "in this order"),
-        ("gemm/fp32/M=0,N=1,K=1", "must be positive"),
-        ("gemm/fp32/M=-4,N=1,K=1", "must be positive"),
-        ("gemm/fp32/M=x,N=1,K=1", "not an integer"),
-        ("gemm/fp32/M=01,N=1,K=1", "not written canonically"),
-        ("gemm/fp32/M=+1,N=1,K=1", "not written canonically"),
-        ("transformer_block_step/fp32/B=1,S=8,D=10,heads=3,opt=adamw", "heads=3 does not divide D=10"),
-        ("transformer_block_step/fp32/B=1,S=5000,D=8,heads=2,opt=adamw", "S=5000 exceeds the limit 4096"),
-        ("transformer_block_step/fp32/B=1,S=8,D=8,heads=2,opt=adam", "unknown optimizer 'adam'"),
-        ("mlp_step/fp32/B=1,D=1,H=1", "expected parameters B,D,H,opt"),
-        ("gemm/fp16/M=1,N=1,K=1", "no dtype 'fp16'"),
-        ("gemm/fp32/M=100000,N=100000,K=100000", "2^31-1"),
-        ("conv/fp32/M=1", "unknown kernel 'conv'"),
-    ])
+    @Test(
+        "GEMM validation names the bad parameter",
+        arguments: [
+            ("gemm/fp32/N=1,M=1,K=1", "in this order"),
+            ("gemm/fp32/M=0,N=1,K=1", "must be positive"),
+            ("gemm/fp32/M=-4,N=1,K=1", "must be positive"),
+            ("gemm/fp32/M=x,N=1,K=1", "not an integer"),
+            ("gemm/fp32/M=01,N=1,K=1", "not written canonically"),
+            ("gemm/fp32/M=+1,N=1,K=1", "not written canonically"),
+            ("transformer_block_step/fp32/B=1,S=8,D=10,heads=3,opt=adamw", "heads=3 does not divide D=10"),
+            ("transformer_block_step/fp32/B=1,S=5000,D=8,heads=2,opt=adamw", "S=5000 exceeds the limit 4096"),
+            ("transformer_block_step/fp32/B=1,S=8,D=8,heads=2,opt=adam", "unknown optimizer 'adam'"),
+            ("mlp_step/fp32/B=1,D=1,H=1", "expected parameters B,D,H,opt"),
+            ("gemm/fp16/M=1,N=1,K=1", "no dtype 'fp16'"),
+            ("gemm/fp32/M=100000,N=100000,K=100000", "2^31-1"),
+            ("conv/fp32/M=1", "unknown kernel 'conv'"),
+        ])
     func invalid(id: String, message: String) {
         do {
             _ = try KernelRegistry.builtIn.validatedCase(id)

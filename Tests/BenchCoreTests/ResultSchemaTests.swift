@@ -5,16 +5,20 @@ import Testing
 
 @Suite("The result schema table: writer, reader and docs follow one table")
 struct ResultSchemaTests {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
 
     @Test("docs/results-schema.md lists exactly the schema's columns, in order, with their revisions")
     func docsFollowTheTable() throws {
         let doc = try String(contentsOf: Self.root.appendingPathComponent("docs/results-schema.md"), encoding: .utf8)
         // Rows of the column table look like: | `name` | 1.2 | type | meaning |
         let documented = doc.split(separator: "\n").compactMap { line -> (String, String)? in
-            let cells = line.split(separator: "|", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+            let cells = line.split(separator: "|", omittingEmptySubsequences: false).map {
+                $0.trimmingCharacters(in: .whitespaces)
+            }
             guard cells.count >= 4, cells[1].hasPrefix("`"), cells[1].hasSuffix("`"),
-                  cells[2].range(of: #"^\d+\.\d+$"#, options: .regularExpression) != nil else { return nil }
+                cells[2].range(of: #"^\d+\.\d+$"#, options: .regularExpression) != nil
+            else { return nil }
             return (String(cells[1].dropFirst().dropLast()), cells[2])
         }
         #expect(documented.map(\.0) == ResultSchema.columnNames)
@@ -43,17 +47,21 @@ struct ResultSchemaTests {
         row.modelSeconds = 0.0009
         row.modelError = -0.1
         let writer = try ResultWriter(destination: dir.appendingPathComponent("r.csv"))
-        try writer.append(row, samples: SidecarRow(key: row.key, status: .ok, samplesSeconds: Array(repeating: 0.001, count: 10)))
+        try writer.append(
+            row, samples: SidecarRow(key: row.key, status: .ok, samplesSeconds: Array(repeating: 0.001, count: 10)))
         try writer.finish { rows in
-            Sidecar(runID: row.runID, csvFile: "r.csv", suite: "training", startedAt: "a", finishedAt: "b", interrupted: false,
-                    environment: .unknown, rows: rows)
+            Sidecar(
+                runID: row.runID, csvFile: "r.csv", suite: "training", startedAt: "a", finishedAt: "b",
+                interrupted: false,
+                environment: .unknown, rows: rows)
         }
         let read = try ResultSet(path: dir.appendingPathComponent("r.csv").path)
         #expect(read.rows == [row])
     }
 
-    @Test("the committed baselines (written before revision 1.3) still read, later columns empty",
-          arguments: ["modeled-matmul-quick.csv", "modeled-training-quick.csv", "measured-matmul-quick.csv"])
+    @Test(
+        "the committed baselines (written before revision 1.3) still read, later columns empty",
+        arguments: ["modeled-matmul-quick.csv", "modeled-training-quick.csv", "measured-matmul-quick.csv"])
     func oldFilesRead(file: String) throws {
         let set = try ResultSet(path: Self.root.appendingPathComponent("results/baselines/\(file)").path)
         #expect(!set.rows.isEmpty)
@@ -71,12 +79,14 @@ struct ResultSchemaTests {
         #expect(Metric.mfu.higherIsBetter && Metric.perfPerDollar.higherIsBetter)
         var options = ComparisonOptions()
         options.metric = .mfu
-        let report = Comparator.compare(ResultSet(path: "a", columns: ResultSchema.columnNames, rows: [a], sidecar: nil),
-                                        ResultSet(path: "b", columns: ResultSchema.columnNames, rows: [b], sidecar: nil), options: options)
+        let report = Comparator.compare(
+            ResultSet(path: "a", columns: ResultSchema.columnNames, rows: [a], sidecar: nil),
+            ResultSet(path: "b", columns: ResultSchema.columnNames, rows: [b], sidecar: nil), options: options)
         #expect(report.rows.first?.slowdown == 0.5 / 0.4)
         options.metric = .perfPerDollar
-        let same = Comparator.compare(ResultSet(path: "a", columns: ResultSchema.columnNames, rows: [a], sidecar: nil),
-                                      ResultSet(path: "b", columns: ResultSchema.columnNames, rows: [b], sidecar: nil), options: options)
+        let same = Comparator.compare(
+            ResultSet(path: "a", columns: ResultSchema.columnNames, rows: [a], sidecar: nil),
+            ResultSet(path: "b", columns: ResultSchema.columnNames, rows: [b], sidecar: nil), options: options)
         #expect(same.rows.first?.verdict == .unchanged)
     }
 }

@@ -33,7 +33,8 @@ struct RunnerTests {
     @Test("the runner marks a wrong kernel verify_failed and reports no speed")
     func runnerVerifyFailed() throws {
         let backend = ScriptedBackend { ScriptedBackend.naive($0, droppingLastTerm: true) }
-        let outcome = Runner(configuration: config).runOne(try KernelCase(parsing: "gemm/fp64/M=8,N=8,K=8"), on: backend)
+        let outcome = Runner(configuration: config).runOne(
+            try KernelCase(parsing: "gemm/fp64/M=8,N=8,K=8"), on: backend)
         #expect(outcome.row.status == .verifyFailed)
         #expect(outcome.row.medianSeconds == nil)
         #expect(outcome.row.tflops == nil)
@@ -42,7 +43,8 @@ struct RunnerTests {
 
     @Test("a correct kernel gives an ok row with statistics and throughput")
     func runnerOK() throws {
-        let outcome = Runner(configuration: config).runOne(try KernelCase(parsing: "gemm/fp64/M=8,N=8,K=8"), on: ScriptedBackend())
+        let outcome = Runner(configuration: config).runOne(
+            try KernelCase(parsing: "gemm/fp64/M=8,N=8,K=8"), on: ScriptedBackend())
         let row = outcome.row
         #expect(row.status == .ok)
         #expect(row.samples >= 6)
@@ -66,7 +68,9 @@ struct RunnerTests {
         #expect(reprobed.row.notes.contains("of measured peak 1000000000.0 GFLOP/s"))
         // The raised peak is kept: the runner's next row needs no probe.
         let probes = Counter()
-        low.peakProbe = { _ in probes.increment(); return 1e18 }
+        low.peakProbe = { _ in
+            probes.increment(); return 1e18
+        }
         let runner = Runner(configuration: low)
         _ = runner.runOne(kc, on: ScriptedBackend())
         #expect(runner.runOne(kc, on: ScriptedBackend()).fractionOfPeak != nil)
@@ -83,7 +87,9 @@ struct RunnerTests {
     @Test("a backend without the dtype yields an unsupported row and the run goes on")
     func unsupported() throws {
         var rows: [ResultRow] = []
-        let cases = [try KernelCase(parsing: "gemm/fp32/M=4,N=4,K=4"), try KernelCase(parsing: "gemm/fp64/M=4,N=4,K=4")]
+        let cases = [
+            try KernelCase(parsing: "gemm/fp32/M=4,N=4,K=4"), try KernelCase(parsing: "gemm/fp64/M=4,N=4,K=4"),
+        ]
         Runner(configuration: config).run(cases: cases, backends: [ScriptedBackend()]) { rows.append($0.row) }
         #expect(rows.map(\.status) == [.unsupported, .ok])
         #expect(rows[0].notes.contains("fp32"))
@@ -92,7 +98,8 @@ struct RunnerTests {
     @Test("a backend that throws yields an error row with the reason")
     func errorRow() throws {
         let backend = ScriptedBackend { _ in throw BackendError.failed("device lost") }
-        let row = Runner(configuration: config).runOne(try KernelCase(parsing: "gemm/fp64/M=4,N=4,K=4"), on: backend).row
+        let row = Runner(configuration: config).runOne(try KernelCase(parsing: "gemm/fp64/M=4,N=4,K=4"), on: backend)
+            .row
         #expect(row.status == .error)
         #expect(row.notes == "device lost")
     }
@@ -116,7 +123,9 @@ final class FixedModelBackend: ModeledBackend {
     let seconds: Double
     init(seconds: Double) { self.seconds = seconds }
     func unsupportedReason(for kernelCase: KernelCase) -> String? { nil }
-    func prepare(_ kernelCase: KernelCase, threads: Int) throws -> any PreparedCase { throw BackendError.failed("modeled") }
+    func prepare(_ kernelCase: KernelCase, threads: Int) throws -> any PreparedCase {
+        throw BackendError.failed("modeled")
+    }
     func estimate(_ kernelCase: KernelCase) throws -> ModeledEstimate {
         ModeledEstimate(seconds: seconds, bound: .compute, peakFLOPS: 1e12, notes: "fixed")
     }
@@ -129,7 +138,8 @@ struct NonFiniteRowTests {
         let config = RunConfiguration(
             suite: "matmul", runID: "r", timestamp: "t", threads: 1, policy: .quick, peakFLOPS: [:],
             prices: [BackendID("fixed-model"): PriceQuote(usdPerHour: 2, note: "")])
-        let outcome = Runner(configuration: config).runOne(try KernelCase(parsing: "gemm/fp32/M=64,N=64,K=64"), on: FixedModelBackend(seconds: 0))
+        let outcome = Runner(configuration: config).runOne(
+            try KernelCase(parsing: "gemm/fp32/M=64,N=64,K=64"), on: FixedModelBackend(seconds: 0))
         #expect(outcome.row.status == .error)
         #expect(outcome.row.notes.contains("tflops would be inf"))
         #expect(outcome.row.nonFiniteColumn() == nil)

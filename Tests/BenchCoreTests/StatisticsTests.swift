@@ -14,12 +14,14 @@ struct StatisticsTests {
         #expect(Summary([3, 1, 2]).median == 2)
     }
 
-    @Test("the 95% median CI uses binomial order statistics", arguments: [
-        // n, lower rank, upper rank, coverage = 1 − 2·P(B ≤ j−1)
-        (6, 1, 6, 1 - 2.0 / 64),
-        (10, 2, 9, 1 - 22.0 / 1024),
-        (20, 6, 15, 0.9586105346679688),
-    ])
+    @Test(
+        "the 95% median CI uses binomial order statistics",
+        arguments: [
+            // n, lower rank, upper rank, coverage = 1 − 2·P(B ≤ j−1)
+            (6, 1, 6, 1 - 2.0 / 64),
+            (10, 2, 9, 1 - 22.0 / 1024),
+            (20, 6, 15, 0.9586105346679688),
+        ])
     func medianCIRanks(n: Int, lower: Int, upper: Int, coverage: Double) throws {
         let r = try #require(MedianCI.ranks(count: n))
         #expect(r.lower == lower)

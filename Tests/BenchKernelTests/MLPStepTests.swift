@@ -15,10 +15,13 @@ struct MLPStepTests {
     /// change with the perturbation), so analytic and numeric gradients must agree within
     /// 1e-6 · max(|g|, 1e-2), i.e. 1e-8 absolute for small gradients. A wrong gradient
     /// (a missing GELU′ factor, a transposed matmul) errs by more than 1e-2 relative.
-    @Test("every gradient matches central finite differences (fp64)", arguments: ["cpu-blas", "cpu-swift"], Optimizer.allCases)
+    @Test(
+        "every gradient matches central finite differences (fp64)", arguments: ["cpu-blas", "cpu-swift"],
+        Optimizer.allCases)
     func finiteDifferences(engineName: String, optimizer: Optimizer) throws {
         let engine = try #require(Self.engines64().first { $0.0 == engineName }?.1)
-        let model = MLPStep<Double>(MLPStepSpec.kernelCase(.fp64, b: 4, d: 8, h: 16, optimizer: optimizer), engine: engine)
+        let model = MLPStep<Double>(
+            MLPStepSpec.kernelCase(.fp64, b: 4, d: 8, h: 16, optimizer: optimizer), engine: engine)
         // Move the biases off zero so their gradients and the GELU curvature are exercised.
         for name in ["b1", "b2"] {
             let p = try #require(model.parameter(name))
@@ -27,7 +30,9 @@ struct MLPStepTests {
         model.forwardBackward()
         // Copy every analytic gradient at the base point before any perturbation.
         var analyticByName: [String: [Double]] = [:]
-        for name in ["W1", "b1", "W2", "b2"] { analyticByName[name] = Array(try #require(model.parameter(name)).gradient) }
+        for name in ["W1", "b1", "W2", "b2"] {
+            analyticByName[name] = Array(try #require(model.parameter(name)).gradient)
+        }
         var checked = 0
         for name in ["W1", "b1", "W2", "b2"] {
             let p = try #require(model.parameter(name))
@@ -88,11 +93,15 @@ struct MLPStepTests {
     /// suite's fixed hyper-parameters AdamW (lr 1e-3) must cut the loss ≥ 10× in 200 steps; SGD
     /// (lr 0.01 on a mean-squared loss, about 5× slower to converge here) must make steady
     /// progress (≥ 1.5×).
-    @Test("200 steps on a teacher-network regression task cut the loss (AdamW at least 10x)", arguments: ["cpu-blas", "cpu-swift"], Optimizer.allCases)
+    @Test(
+        "200 steps on a teacher-network regression task cut the loss (AdamW at least 10x)",
+        arguments: ["cpu-blas", "cpu-swift"], Optimizer.allCases)
     func trains(engineName: String, optimizer: Optimizer) throws {
-        let engine: any MatrixEngine<Float> = engineName == "cpu-blas" ? BLASEngine<Float>(threads: 2) : GEMMKernel<Float>(threads: 2)
+        let engine: any MatrixEngine<Float> =
+            engineName == "cpu-blas" ? BLASEngine<Float>(threads: 2) : GEMMKernel<Float>(threads: 2)
         let (b, d, h) = (32, 16, 32)
-        let model = MLPStep<Float>(MLPStepSpec.kernelCase(.fp32, b: b, d: d, h: h, optimizer: optimizer), engine: engine)
+        let model = MLPStep<Float>(
+            MLPStepSpec.kernelCase(.fp32, b: b, d: d, h: h, optimizer: optimizer), engine: engine)
         // Targets from a fixed random teacher MLP of the same shape: y = gelu(x·T1)·T2.
         var g = SplitMix64(seed: 7)
         let t1 = (0..<(d * h)).map { _ in g.nextUniform() * 2 / Double(d).squareRoot() }

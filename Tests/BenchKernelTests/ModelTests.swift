@@ -21,9 +21,11 @@ struct ModelTests {
 
     /// Published large-GEMM measurements the efficiencies are calibrated against (docs/models.md):
     /// H100 SXM BF16 ≈ 794 TFLOP/s (about 80% of the 989 dense peak); A100 ≈ 87% of 312.
-    @Test("the model reproduces the published calibration points within ±10%", arguments: [
-        ("h100", 794.0), ("a100", 0.87 * 312),
-    ])
+    @Test(
+        "the model reproduces the published calibration points within ±10%",
+        arguments: [
+            ("h100", 794.0), ("a100", 0.87 * 312),
+        ])
     func calibration(id: String, published: Double) throws {
         let modeled = try tflops(id, "gemm/bf16/M=8192,N=8192,K=8192")
         #expect(abs(modeled / published - 1) <= 0.10, "\(id): modeled \(modeled) TFLOP/s vs published \(published)")
@@ -31,7 +33,8 @@ struct ModelTests {
 
     @Test("the model is deterministic: same case and catalog, same number, bit for bit")
     func deterministic() throws {
-        let kc = try KernelRegistry.builtIn.validatedCase("transformer_block_step/bf16/B=4,S=256,D=768,heads=12,opt=adamw")
+        let kc = try KernelRegistry.builtIn.validatedCase(
+            "transformer_block_step/bf16/B=4,S=256,D=768,heads=12,opt=adamw")
         let a = try backend("trainium2").estimate(kc), b = try backend("trainium2").estimate(kc)
         #expect(a == b)
         let reloaded = try ModeledDeviceBackend(profile: Profile.builtIn[1], catalog: try Catalog.shipped())
@@ -40,9 +43,15 @@ struct ModelTests {
 
     @Test("tile quantization: a 129-wide GEMM on a 128-tile device costs about as much as a 256-wide one")
     func tileQuantization() throws {
-        let t129 = try backend("trainium2").estimate(try KernelRegistry.builtIn.validatedCase("gemm/bf16/M=129,N=16384,K=16384")).seconds
-        let t256 = try backend("trainium2").estimate(try KernelRegistry.builtIn.validatedCase("gemm/bf16/M=256,N=16384,K=16384")).seconds
-        let t128 = try backend("trainium2").estimate(try KernelRegistry.builtIn.validatedCase("gemm/bf16/M=128,N=16384,K=16384")).seconds
+        let t129 = try backend("trainium2").estimate(
+            try KernelRegistry.builtIn.validatedCase("gemm/bf16/M=129,N=16384,K=16384")
+        ).seconds
+        let t256 = try backend("trainium2").estimate(
+            try KernelRegistry.builtIn.validatedCase("gemm/bf16/M=256,N=16384,K=16384")
+        ).seconds
+        let t128 = try backend("trainium2").estimate(
+            try KernelRegistry.builtIn.validatedCase("gemm/bf16/M=128,N=16384,K=16384")
+        ).seconds
         #expect(abs(t129 / t256 - 1) < 0.05, "129: \(t129) s, 256: \(t256) s")
         _ = t128
         // The efficiency itself: 129 rows fill two 128-row tiles, so half of the work is padding.
@@ -86,25 +95,48 @@ struct ModelTests {
 
     @Test("prices: an accelerator is instance ÷ chips, the basis falls back in order, overrides win")
     func pricing() throws {
-        let book = try PriceBook(catalog: catalog, basis: "on-demand", overrides: [:], hostInstance: nil, hostPrice: nil)
+        let book = try PriceBook(
+            catalog: catalog, basis: "on-demand", overrides: [:], hostInstance: nil, hostPrice: nil)
         let h100 = try #require(book.quote(for: try backend("h100")))
         #expect(abs(h100.usdPerHour - 55.04 / 8) < 1e-9)
         let trn2 = try #require(book.quote(for: try backend("trainium2")))
         #expect(abs(trn2.usdPerHour - 35.7608 / 16) < 1e-9)
         #expect(trn2.note.contains("no on-demand price so capacity-block"))
-        let override = try PriceBook(catalog: catalog, basis: "on-demand", overrides: ["p5.48xlarge": 40], hostInstance: nil, hostPrice: nil)
+        let override = try PriceBook(
+            catalog: catalog, basis: "on-demand", overrides: ["p5.48xlarge": 40], hostInstance: nil, hostPrice: nil)
         #expect(override.quote(for: try backend("h100"))?.usdPerHour == 5)
-        #expect(throws: CatalogError.self) { try PriceBook(catalog: catalog, basis: "on-demand", overrides: ["p99.huge": 1], hostInstance: nil, hostPrice: nil) }
+        #expect(throws: CatalogError.self) {
+            try PriceBook(
+                catalog: catalog, basis: "on-demand", overrides: ["p99.huge": 1], hostInstance: nil, hostPrice: nil)
+        }
     }
 
     static let badCatalogs: [(String, String)] = [
         ("{\"schema_version\": 1, \"catalog_version\": \"x\", \"currency\": \"USD\", \"devices\": [", "syntax error"),
-        ("{\"schema_version\": 1, \"currency\": \"USD\", \"devices\": [], \"instances\": []}", "missing required field 'catalog_version'"),
-        (#"{"schema_version": 1, "catalog_version": "x", "currency": "USD", "devices": [{"name": "d", "display_name": "D", "vendor": "V", "kind": "nvidia_gpu", "peak_dense_tflops": {}}], "instances": [{"name": "i", "device": "d", "device_count": 1, "provider": "aws", "region": "r", "prices": {"on-demand": {"usd_per_hour": -1, "source": "s", "date": "d"}}}]}"#, "price must be in (0, 10000] USD per hour"),
-        (#"{"schema_version": 1, "catalog_version": "x", "currency": "USD", "devices": [{"name": "d", "display_name": "D", "vendor": "V", "kind": "nvidia_gpu", "peak_dense_tflops": {"bf16": {"value": 1, "unit": "PFLOP/s", "source": "s", "date": "d"}}}], "instances": []}"#, "unknown unit 'PFLOP/s'"),
-        (#"{"schema_version": 1, "catalog_version": "x", "currency": "USD", "devices": [{"name": "d", "display_name": "D", "vendor": "V", "kind": "nvidia_gpu", "peak_dense_tflops": {}}, {"name": "d", "display_name": "D", "vendor": "V", "kind": "nvidia_gpu", "peak_dense_tflops": {}}], "instances": []}"#, "duplicate device name 'd'"),
-        (#"{"schema_version": 1, "catalog_version": "x", "currency": "USD", "devices": [{"name": "d", "display_name": "D", "vendor": "V", "kind": "tpu", "peak_dense_tflops": {}}], "instances": []}"#, "unknown kind 'tpu'"),
-        (#"{"schema_version": 1, "catalog_version": "x", "currency": "USD", "devices": [{"name": "d", "display_name": "D", "vendor": "V", "kind": "nvidia_gpu", "peak_dense_tflops": {"bf16": {"value": 2, "unit": "TFLOP/s", "source": "s", "date": "d"}}, "peak_sparse_tflops": {"bf16": {"value": 2, "unit": "TFLOP/s", "source": "s", "date": "d"}}}], "instances": []}"#, "a sparse figure used as dense"),
+        (
+            "{\"schema_version\": 1, \"currency\": \"USD\", \"devices\": [], \"instances\": []}",
+            "missing required field 'catalog_version'"
+        ),
+        (
+            #"{"schema_version": 1, "catalog_version": "x", "currency": "USD", "devices": [{"name": "d", "display_name": "D", "vendor": "V", "kind": "nvidia_gpu", "peak_dense_tflops": {}}], "instances": [{"name": "i", "device": "d", "device_count": 1, "provider": "aws", "region": "r", "prices": {"on-demand": {"usd_per_hour": -1, "source": "s", "date": "d"}}}]}"#,
+            "price must be in (0, 10000] USD per hour"
+        ),
+        (
+            #"{"schema_version": 1, "catalog_version": "x", "currency": "USD", "devices": [{"name": "d", "display_name": "D", "vendor": "V", "kind": "nvidia_gpu", "peak_dense_tflops": {"bf16": {"value": 1, "unit": "PFLOP/s", "source": "s", "date": "d"}}}], "instances": []}"#,
+            "unknown unit 'PFLOP/s'"
+        ),
+        (
+            #"{"schema_version": 1, "catalog_version": "x", "currency": "USD", "devices": [{"name": "d", "display_name": "D", "vendor": "V", "kind": "nvidia_gpu", "peak_dense_tflops": {}}, {"name": "d", "display_name": "D", "vendor": "V", "kind": "nvidia_gpu", "peak_dense_tflops": {}}], "instances": []}"#,
+            "duplicate device name 'd'"
+        ),
+        (
+            #"{"schema_version": 1, "catalog_version": "x", "currency": "USD", "devices": [{"name": "d", "display_name": "D", "vendor": "V", "kind": "tpu", "peak_dense_tflops": {}}], "instances": []}"#,
+            "unknown kind 'tpu'"
+        ),
+        (
+            #"{"schema_version": 1, "catalog_version": "x", "currency": "USD", "devices": [{"name": "d", "display_name": "D", "vendor": "V", "kind": "nvidia_gpu", "peak_dense_tflops": {"bf16": {"value": 2, "unit": "TFLOP/s", "source": "s", "date": "d"}}, "peak_sparse_tflops": {"bf16": {"value": 2, "unit": "TFLOP/s", "source": "s", "date": "d"}}}], "instances": []}"#,
+            "a sparse figure used as dense"
+        ),
     ]
 
     @Test("malformed catalogs are refused naming the file, the place and the problem", arguments: badCatalogs)
@@ -124,10 +156,15 @@ struct ModelTests {
     @Test("every fact in the shipped catalog has a unit, a source and a date; assumptions give a reason")
     func catalogFacts() throws {
         for d in catalog.devices {
-            var facts = Array(d.peakDenseTflops.values) + [d.memoryGb, d.memoryBandwidthGbPerS, d.tdpWatts].compactMap { $0 }
+            var facts =
+                Array(d.peakDenseTflops.values) + [d.memoryGb, d.memoryBandwidthGbPerS, d.tdpWatts].compactMap { $0 }
             if let m = d.model {
-                facts += [m.launchOverheadUs, m.tileM, m.tileN, m.tileK, m.computeUnits, m.matmulEfficiency, m.memoryEfficiency].compactMap { $0 }
-                for f in [m.launchOverheadUs, m.matmulEfficiency, m.memoryEfficiency].compactMap({ $0 }) where f.isAssumption {
+                facts += [
+                    m.launchOverheadUs, m.tileM, m.tileN, m.tileK, m.computeUnits, m.matmulEfficiency,
+                    m.memoryEfficiency,
+                ].compactMap { $0 }
+                for f in [m.launchOverheadUs, m.matmulEfficiency, m.memoryEfficiency].compactMap({ $0 })
+                where f.isAssumption {
                     #expect(!(f.note ?? "").isEmpty, "\(d.name): an assumption without a reason")
                 }
             }

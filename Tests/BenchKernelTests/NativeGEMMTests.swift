@@ -29,7 +29,8 @@ struct NativeGEMMTests {
     func checkAll<T: NativeScalar>(_: T.Type, _ s: (Int, Int, Int), threads: Int) throws {
         let (m, n, k) = s
         let problem = GEMMProblem<T>(GEMMSpec.kernelCase(T.dtype, m: m, n: n, k: k))
-        GEMMKernel<T>(m: m, n: n, k: k, threads: threads).multiply(a: problem.a.base, b: problem.b.base, c: problem.c.base)
+        GEMMKernel<T>(m: m, n: n, k: k, threads: threads).multiply(
+            a: problem.a.base, b: problem.b.base, c: problem.c.base)
         let u = try #require(T.dtype.unitRoundoff)
         var worst = 0.0
         for i in 0..<m {
@@ -89,8 +90,9 @@ struct NativeGEMMTests {
 
 @Suite("Native GEMM with transposes, alpha and beta")
 struct TransposedGEMMTests {
-    @Test("op(A)·op(B) with strides, α and β matches an fp64 reference on both engines",
-          arguments: [(false, false), (true, false), (false, true), (true, true)], [0.0, 1.0, 0.5])
+    @Test(
+        "op(A)·op(B) with strides, α and β matches an fp64 reference on both engines",
+        arguments: [(false, false), (true, false), (false, true), (true, true)], [0.0, 1.0, 0.5])
     func transposes(trans: (Bool, Bool), beta: Double) {
         // m < n: the BLAS engine splits C's columns over its 2 threads (n = 9: a 1-column
         // second slab); m > n: its rows.
@@ -126,8 +128,9 @@ struct TransposedGEMMTests {
         a.withUnsafeBufferPointer { ap in
             b.withUnsafeBufferPointer { bp in
                 c.withUnsafeMutableBufferPointer { cp in
-                    kernel.multiply(transA: ta, transB: tb, m: m, n: n, k: k, alpha: alpha, a: ap.baseAddress!, lda: lda,
-                                    b: bp.baseAddress!, ldb: ldb, beta: beta, c: cp.baseAddress!, ldc: ldc)
+                    kernel.multiply(
+                        transA: ta, transB: tb, m: m, n: n, k: k, alpha: alpha, a: ap.baseAddress!, lda: lda,
+                        b: bp.baseAddress!, ldb: ldb, beta: beta, c: cp.baseAddress!, ldc: ldc)
                 }
             }
         }

@@ -33,23 +33,29 @@ struct PeerAgreementTests {
     @Test("mlp_step: loss, gradients and the AdamW update match the NumPy plugin")
     func mlp() throws {
         let dump = try load("numpy-peer-mlp_step-fp64-B4-D8-H16-adamw.json")
-        let model = MLPStep<Double>(try KernelRegistry.builtIn.validatedCase(dump.case_id), engine: BLASEngine<Double>(threads: 1))
+        let model = MLPStep<Double>(
+            try KernelRegistry.builtIn.validatedCase(dump.case_id), engine: BLASEngine<Double>(threads: 1))
         model.forwardBackward()
         #expect(abs(model.loss - dump.loss) <= 1e-12 * dump.loss)
         for name in ["W1", "b1", "W2", "b2"] {
-            close(Array(try #require(model.parameter(name)).gradient.prefix(8)), try #require(dump.gradients_first8["d" + name]), "d\(name)")
+            close(
+                Array(try #require(model.parameter(name)).gradient.prefix(8)),
+                try #require(dump.gradients_first8["d" + name]), "d\(name)")
         }
         close(Array(model.inputGradient.pointer.prefix(8)), try #require(dump.gradients_first8["dx"]), "dx")
         model.update()
         for name in ["W1", "b1", "W2", "b2"] {
-            close(Array(try #require(model.parameter(name)).value.prefix(8)), try #require(dump.updated_parameters_first8[name]), name)
+            close(
+                Array(try #require(model.parameter(name)).value.prefix(8)),
+                try #require(dump.updated_parameters_first8[name]), name)
         }
     }
 
     @Test("transformer_block_step: loss, every gradient and the update match the NumPy plugin")
     func block() throws {
         let dump = try load("numpy-peer-transformer_block_step-fp64-B2-S5-D8-h2-adamw.json")
-        let model = TransformerBlockStep<Double>(try KernelRegistry.builtIn.validatedCase(dump.case_id), engine: BLASEngine<Double>(threads: 1))
+        let model = TransformerBlockStep<Double>(
+            try KernelRegistry.builtIn.validatedCase(dump.case_id), engine: BLASEngine<Double>(threads: 1))
         let loss = model.step()
         #expect(abs(loss - dump.loss) <= 1e-12 * dump.loss)
         // step() has already updated the parameters: compare those; gradients stay in their buffers.

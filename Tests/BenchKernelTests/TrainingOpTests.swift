@@ -7,14 +7,17 @@ import Testing
 @Suite("Training microkernels")
 struct TrainingOpTests {
     static let ids = [
-        "layernorm_fwd_bwd/DT/T=7,D=33", "softmax_xent_fwd_bwd/DT/T=5,V=97", "attention_fwd_bwd/DT/B=2,S=11,D=12,heads=3",
+        "layernorm_fwd_bwd/DT/T=7,D=33", "softmax_xent_fwd_bwd/DT/T=5,V=97",
+        "attention_fwd_bwd/DT/B=2,S=11,D=12,heads=3",
         // Rows past 16 and 64 entries: the vector and masked-tail paths of the causal softmax.
         "attention_fwd_bwd/DT/B=1,S=100,D=8,heads=2",
-        "adamw_update/DT/N=1001", "mlp_step/DT/B=5,D=7,H=9,opt=adamw", "transformer_block_step/DT/B=2,S=9,D=12,heads=3,opt=sgd",
+        "adamw_update/DT/N=1001", "mlp_step/DT/B=5,D=7,H=9,opt=adamw",
+        "transformer_block_step/DT/B=2,S=9,D=12,heads=3,opt=sgd",
     ]
 
-    @Test("every training kernel verifies after its first and its fifth call on both backends",
-          arguments: ids, ["fp32", "fp64"])
+    @Test(
+        "every training kernel verifies after its first and its fifth call on both backends",
+        arguments: ids, ["fp32", "fp64"])
     func verifies(template: String, dtype: String) throws {
         let kc = try KernelRegistry.builtIn.validatedCase(template.replacingOccurrences(of: "DT", with: dtype))
         for backend in [BLASBackend(cpuModel: "test") as any Backend, SwiftBackend(cpuModel: "test")] {
@@ -40,7 +43,8 @@ struct TrainingOpTests {
 
     @Test("FLOP accounting follows docs/training-kernels.md")
     func flops() throws {
-        let block = try KernelRegistry.builtIn.validatedCase("transformer_block_step/fp32/B=4,S=256,D=768,heads=12,opt=adamw")
+        let block = try KernelRegistry.builtIn.validatedCase(
+            "transformer_block_step/fp32/B=4,S=256,D=768,heads=12,opt=adamw")
         let (t, d, s) = (1024.0, 768.0, 256.0)
         #expect(TransformerBlockSpec().flops(block) == 3 * (24 * t * d * d + 4 * t * s * d))
         #expect(TransformerBlockSpec().tokensPerStep(block) == 1024)

@@ -99,10 +99,13 @@ struct TransformerBlockTests {
     /// The block with a token embedding (plus fixed random position vectors, so attention
     /// can find the previous position) and an output projection learns to copy a random
     /// sequence over a vocabulary of 16 shifted by one position.
-    @Test("with embedding and output projection the block learns a copy task (loss ≤ 50% in 300 steps)", arguments: ["cpu-blas", "cpu-swift"])
+    @Test(
+        "with embedding and output projection the block learns a copy task (loss ≤ 50% in 300 steps)",
+        arguments: ["cpu-blas", "cpu-swift"])
     func learnsCopyTask(engineName: String) throws {
         let (vocab, b, s, d, heads) = (16, 4, 16, 32, 4)
-        let engine: any MatrixEngine<Float> = engineName == "cpu-blas" ? BLASEngine<Float>(threads: 2) : GEMMKernel<Float>(threads: 2)
+        let engine: any MatrixEngine<Float> =
+            engineName == "cpu-blas" ? BLASEngine<Float>(threads: 2) : GEMMKernel<Float>(threads: 2)
         let model = TransformerBlockStep<Float>(
             TransformerBlockSpec.kernelCase(.fp32, b: b, s: s, d: d, heads: heads, optimizer: .adamw), engine: engine)
         let t = b * s
@@ -120,19 +123,23 @@ struct TransformerBlockTests {
             let tokens = (0..<t).map { _ in Int(g.next() % UInt64(vocab)) }
             var targets = [Int32](repeating: 0, count: t)
             for r in 0..<t { targets[r] = Int32(tokens[r % s == 0 ? r : r - 1]) }
-            for r in 0..<t { for c in 0..<d { model.x.base[r * d + c] = embedding[tokens[r] * d + c] + position[(r % s) * d + c] } }
+            for r in 0..<t {
+                for c in 0..<d { model.x.base[r * d + c] = embedding[tokens[r] * d + c] + position[(r % s) * d + c] }
+            }
             model.forward()
             projection.withUnsafeBufferPointer { w in
                 logits.withUnsafeMutableBufferPointer { l in
-                    engine.multiply(transA: false, transB: false, m: t, n: vocab, k: d, alpha: 1, a: model.output.base, lda: d,
-                                    b: w.baseAddress!, ldb: vocab, beta: 0, c: l.baseAddress!, ldc: vocab)
+                    engine.multiply(
+                        transA: false, transB: false, m: t, n: vocab, k: d, alpha: 1, a: model.output.base, lda: d,
+                        b: w.baseAddress!, ldb: vocab, beta: 0, c: l.baseAddress!, ldc: vocab)
                 }
             }
             let loss = logits.withUnsafeMutableBufferPointer { l in
                 targets.withUnsafeBufferPointer { tg in
                     rowLoss.withUnsafeMutableBufferPointer { rl in
-                        SoftmaxCrossEntropy.forwardBackward(logits: l.baseAddress!, targets: tg.baseAddress!, rows: t,
-                                                            vocabulary: vocab, rowLoss: rl.baseAddress!, threads: 2)
+                        SoftmaxCrossEntropy.forwardBackward(
+                            logits: l.baseAddress!, targets: tg.baseAddress!, rows: t,
+                            vocabulary: vocab, rowLoss: rl.baseAddress!, threads: 2)
                     }
                 }
             }
@@ -141,12 +148,14 @@ struct TransformerBlockTests {
             // dProjection = outᵀ·dlogits; dout = dlogits·projectionᵀ.
             logits.withUnsafeBufferPointer { l in
                 dProjection.withUnsafeMutableBufferPointer { dp in
-                    engine.multiply(transA: true, transB: false, m: d, n: vocab, k: t, alpha: 1, a: model.output.base, lda: d,
-                                    b: l.baseAddress!, ldb: vocab, beta: 0, c: dp.baseAddress!, ldc: vocab)
+                    engine.multiply(
+                        transA: true, transB: false, m: d, n: vocab, k: t, alpha: 1, a: model.output.base, lda: d,
+                        b: l.baseAddress!, ldb: vocab, beta: 0, c: dp.baseAddress!, ldc: vocab)
                 }
                 projection.withUnsafeBufferPointer { w in
-                    engine.multiply(transA: false, transB: true, m: t, n: d, k: vocab, alpha: 1, a: l.baseAddress!, lda: vocab,
-                                    b: w.baseAddress!, ldb: vocab, beta: 0, c: model.outputGradient.base, ldc: d)
+                    engine.multiply(
+                        transA: false, transB: true, m: t, n: d, k: vocab, alpha: 1, a: l.baseAddress!, lda: vocab,
+                        b: w.baseAddress!, ldb: vocab, beta: 0, c: model.outputGradient.base, ldc: d)
                 }
             }
             model.backward()

@@ -6,7 +6,9 @@ import Testing
 struct VectorMathTests {
     /// Every 16-lane block of a dense grid over the clamped domain of exp.
     func grid(from lo: Float, to hi: Float, count: Int) -> [SIMD16<Float>] {
-        (0..<count).map { b in SIMD16<Float>((0..<16).map { lo + (hi - lo) * Float(b * 16 + $0) / Float(count * 16 - 1) }) }
+        (0..<count).map { b in
+            SIMD16<Float>((0..<16).map { lo + (hi - lo) * Float(b * 16 + $0) / Float(count * 16 - 1) })
+        }
     }
 
     @Test("exp is within 3 ulp (relative 3·2⁻²³) of the fp64 exp over [−87, 88]")

@@ -16,7 +16,9 @@ final class RecordingReporter: RunReporter, @unchecked Sendable {
         self.start = start
         events.append("started")
     }
-    func rowWillRun(index: Int, total: Int, kernelCase: KernelCase, backend: BackendID) { events.append("will \(index)/\(total)") }
+    func rowWillRun(index: Int, total: Int, kernelCase: KernelCase, backend: BackendID) {
+        events.append("will \(index)/\(total)")
+    }
     func rowFinished(_ outcome: RunOutcome) { events.append("finished \(outcome.row.caseID)") }
     func peakRaised(_ raise: HostPeaks.Raise) {
         raises.append(raise)
@@ -47,7 +49,11 @@ struct RunSessionTests {
         config.peakProbe = { _, _ in HostPeak.Probe(rates: [1e15]) }
         let reporter = RecordingReporter()
         let summary = try RunSession(configuration: config).run(reporter: reporter)
-        #expect(reporter.events == ["started", "will 0/2", "finished gemm/fp64/M=4,N=4,K=4", "will 1/2", "finished gemm/fp64/M=8,N=8,K=8", "done"])
+        #expect(
+            reporter.events == [
+                "started", "will 0/2", "finished gemm/fp64/M=4,N=4,K=4", "will 1/2", "finished gemm/fp64/M=8,N=8,K=8",
+                "done",
+            ])
         #expect(reporter.start?.peaks == [.fp64: 1e15])
         let set = try ResultSet(path: summary.destination.path)
         #expect(set.rows.map(\.caseID) == ["gemm/fp64/M=4,N=4,K=4", "gemm/fp64/M=8,N=8,K=8"])

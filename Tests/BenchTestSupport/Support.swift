@@ -22,8 +22,10 @@ public final class ScriptedBackend: Backend {
     public let dtypes: [DType]
     let compute: (GEMMProblem<Double>) throws -> Void
 
-    public init(id: String = "scripted", kind: BackendKind = .measured, dtypes: [DType] = [.fp64],
-                compute: @escaping (GEMMProblem<Double>) throws -> Void = ScriptedBackend.naive) {
+    public init(
+        id: String = "scripted", kind: BackendKind = .measured, dtypes: [DType] = [.fp64],
+        compute: @escaping (GEMMProblem<Double>) throws -> Void = ScriptedBackend.naive
+    ) {
         self.id = BackendID(id)
         self.kind = kind
         self.dtypes = dtypes

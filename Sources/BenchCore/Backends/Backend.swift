@@ -1,7 +1,9 @@
 /// The identifier of a backend, as written in the CSV `backend` column.
 ///
 /// An open set (plugins bring their own ids), so a struct with static members.
-public struct BackendID: RawRepresentable, Hashable, Sendable, Comparable, Codable, CustomStringConvertible, ExpressibleByStringLiteral {
+public struct BackendID: RawRepresentable, Hashable, Sendable, Comparable, Codable, CustomStringConvertible,
+    ExpressibleByStringLiteral
+{
     public var rawValue: String
     public init(rawValue: String) { self.rawValue = rawValue }
     public init(_ rawValue: String) { self.rawValue = rawValue }

@@ -10,7 +10,8 @@ extension Comparator {
             switch self {
             case .file(let e): "\(e)"
             case .noRows(let path): "\(path): record 1: header only, no rows to compare"
-            case .noCommonRows(let b, let c): "\(b) and \(c) have no row in common (other suites, cases, backends or threads?); nothing to compare"
+            case .noCommonRows(let b, let c):
+                "\(b) and \(c) have no row in common (other suites, cases, backends or threads?); nothing to compare"
             case .backendMissing(let path, let id, let present):
                 "--backends: \(path) has no rows of backend '\(id)' (it has \(present.map(\.rawValue).joined(separator: ", ")))"
             }
@@ -31,7 +32,8 @@ extension Comparator {
         }
         for set in [base, cand] where set.rows.isEmpty { throw .noRows(path: set.path) }
         if let pair = options.backendPair {
-            for (set, id) in [(base, pair.baseline), (cand, pair.candidate)] where !set.rows.contains(where: { $0.backend == id }) {
+            for (set, id) in [(base, pair.baseline), (cand, pair.candidate)]
+            where !set.rows.contains(where: { $0.backend == id }) {
                 throw .backendMissing(path: set.path, backend: id, present: Set(set.rows.map(\.backend)).sorted())
             }
         }
@@ -47,7 +49,9 @@ extension Comparator {
     public static func exitStatus(_ report: ComparisonReport, strict: Bool, failOnModelChange: Bool) -> Int32 {
         if report.count(.regressed) > 0 { return 1 }
         if failOnModelChange && report.count(.modelChanged) > 0 { return 1 }
-        if strict && [.inconclusive, .notComparable, .missing, .new].contains(where: { report.count($0) > 0 }) { return 1 }
+        if strict && [.inconclusive, .notComparable, .missing, .new].contains(where: { report.count($0) > 0 }) {
+            return 1
+        }
         return 0
     }
 }

@@ -68,15 +68,23 @@ public enum Comparator {
     /// (`suite`, `case_id`, `threads`) — and gives each pair a verdict.
     public static func compare(_ base: ResultSet, _ cand: ResultSet, options: ComparisonOptions) -> ComparisonReport {
         var notes: [String] = []
-        if base.sidecar == nil { notes.append("\(base.path) has no sidecar: verdicts rest on the CI columns and thresholds; the host check on the device column") }
+        if base.sidecar == nil {
+            notes.append(
+                "\(base.path) has no sidecar: verdicts rest on the CI columns and thresholds; the host check on the device column"
+            )
+        }
         if cand.sidecar == nil, cand.path != base.path {
-            notes.append("\(cand.path) has no sidecar: verdicts rest on the CI columns and thresholds; the host check on the device column")
+            notes.append(
+                "\(cand.path) has no sidecar: verdicts rest on the CI columns and thresholds; the host check on the device column"
+            )
         }
         let hostDifference = environmentDifference(base, cand, comparingBackends: options.backendPair != nil)
         if let d = hostDifference {
-            notes.append(options.allowCrossHost
-                ? "environments differ (\(d)); compared anyway (--allow-cross-host)"
-                : "environments differ (\(d)); measured rows are not_comparable (pass --allow-cross-host to compare them)")
+            notes.append(
+                options.allowCrossHost
+                    ? "environments differ (\(d)); compared anyway (--allow-cross-host)"
+                    : "environments differ (\(d)); measured rows are not_comparable (pass --allow-cross-host to compare them)"
+            )
         }
         struct PairKey: Hashable { var suite: String, caseID: String, threads: Int, backend: BackendID }
         func pairKey(_ r: ResultRow, backendAgnostic: Bool) -> PairKey {
@@ -88,34 +96,44 @@ public enum Comparator {
             candRows = candRows.filter { $0.backend == pair.candidate }
         }
         let agnostic = options.backendPair != nil
-        let candIndex = Dictionary(candRows.map { (pairKey($0, backendAgnostic: agnostic), $0) }, uniquingKeysWith: { a, _ in a })
+        let candIndex = Dictionary(
+            candRows.map { (pairKey($0, backendAgnostic: agnostic), $0) }, uniquingKeysWith: { a, _ in a })
         let baseKeys = Set(baseRows.map { pairKey($0, backendAgnostic: agnostic) })
         var out: [RowComparison] = []
         for b in baseRows {
             guard let c = candIndex[pairKey(b, backendAgnostic: agnostic)] else {
-                out.append(RowComparison(key: b.key, baselineBackend: b.backend, baseline: options.metric.value(in: b), candidate: nil,
-                                         relativeChange: nil, slowdown: nil, threshold: options.threshold(for: b.caseID),
-                                         evidence: "", verdict: .missing, reason: "no candidate row"))
+                out.append(
+                    RowComparison(
+                        key: b.key, baselineBackend: b.backend, baseline: options.metric.value(in: b), candidate: nil,
+                        relativeChange: nil, slowdown: nil, threshold: options.threshold(for: b.caseID),
+                        evidence: "", verdict: .missing, reason: "no candidate row"))
                 continue
             }
-            out.append(compareRow(b, c, base: base, cand: cand, options: options,
-                                  hostDifference: options.allowCrossHost ? nil : hostDifference))
+            out.append(
+                compareRow(
+                    b, c, base: base, cand: cand, options: options,
+                    hostDifference: options.allowCrossHost ? nil : hostDifference))
         }
         for c in candRows where !baseKeys.contains(pairKey(c, backendAgnostic: agnostic)) {
-            out.append(RowComparison(key: c.key, baselineBackend: nil, baseline: nil, candidate: options.metric.value(in: c),
-                                     relativeChange: nil, slowdown: nil, threshold: options.threshold(for: c.caseID),
-                                     evidence: "", verdict: .new, reason: "no baseline row"))
+            out.append(
+                RowComparison(
+                    key: c.key, baselineBackend: nil, baseline: nil, candidate: options.metric.value(in: c),
+                    relativeChange: nil, slowdown: nil, threshold: options.threshold(for: c.caseID),
+                    evidence: "", verdict: .new, reason: "no baseline row"))
         }
-        return ComparisonReport(baselinePath: base.path, candidatePath: cand.path, metric: options.metric, rows: out, notes: notes)
+        return ComparisonReport(
+            baselinePath: base.path, candidatePath: cand.path, metric: options.metric, rows: out, notes: notes)
     }
 
     static func compareRow(
-        _ b: ResultRow, _ c: ResultRow, base: ResultSet, cand: ResultSet, options: ComparisonOptions, hostDifference: String?
+        _ b: ResultRow, _ c: ResultRow, base: ResultSet, cand: ResultSet, options: ComparisonOptions,
+        hostDifference: String?
     ) -> RowComparison {
         let metric = options.metric
-        var r = RowComparison(key: c.key, baselineBackend: b.backend, baseline: metric.value(in: b), candidate: metric.value(in: c),
-                              relativeChange: nil, slowdown: nil, threshold: options.threshold(for: c.caseID),
-                              evidence: "", verdict: .unchanged, reason: "")
+        var r = RowComparison(
+            key: c.key, baselineBackend: b.backend, baseline: metric.value(in: b), candidate: metric.value(in: c),
+            relativeChange: nil, slowdown: nil, threshold: options.threshold(for: c.caseID),
+            evidence: "", verdict: .unchanged, reason: "")
         if let x = r.baseline, let y = r.candidate, x > 0, y > 0 {
             r.relativeChange = y / x - 1
             r.slowdown = metric.higherIsBetter ? x / y : y / x
@@ -179,7 +197,9 @@ public enum Comparator {
 
     /// `max(median − ci_low, ci_high − median) / median` of a row's time columns.
     static func relativeHalfWidth(_ row: ResultRow) -> Double? {
-        guard let m = row.medianSeconds, m > 0, let lo = row.ciLowSeconds, let hi = row.ciHighSeconds else { return nil }
+        guard let m = row.medianSeconds, m > 0, let lo = row.ciLowSeconds, let hi = row.ciHighSeconds else {
+            return nil
+        }
         return max(m - lo, hi - m) / m
     }
 
@@ -198,18 +218,30 @@ public enum Comparator {
         }
         // Without sidecars: the device column. Comparing backends, only its CPU part (before " (").
         func devices(_ s: ResultSet) -> Set<String> {
-            Set(s.rows.filter { $0.backendKind == .measured }.map { d in
-                comparingBackends ? String(d.device.split(separator: "(").first ?? "").trimmingCharacters(in: .whitespaces) : d.device
-            })
+            Set(
+                s.rows.filter { $0.backendKind == .measured }.map { d in
+                    comparingBackends
+                        ? String(d.device.split(separator: "(").first ?? "").trimmingCharacters(in: .whitespaces)
+                        : d.device
+                })
         }
         let (da, db) = (devices(a), devices(b))
-        if comparingBackends { return da.isDisjoint(with: db) && !da.isEmpty && !db.isEmpty ? "devices \(da.sorted()) vs \(db.sorted())" : nil }
+        if comparingBackends {
+            return da.isDisjoint(with: db) && !da.isEmpty && !db.isEmpty
+                ? "devices \(da.sorted()) vs \(db.sorted())" : nil
+        }
         // Per-backend device strings: compare those of the same backend.
         var diffs: [String] = []
-        let byBackendA = Dictionary(grouping: a.rows.filter { $0.backendKind == .measured }, by: \.backend).mapValues { Set($0.map(\.device)) }
-        let byBackendB = Dictionary(grouping: b.rows.filter { $0.backendKind == .measured }, by: \.backend).mapValues { Set($0.map(\.device)) }
+        let byBackendA = Dictionary(grouping: a.rows.filter { $0.backendKind == .measured }, by: \.backend).mapValues {
+            Set($0.map(\.device))
+        }
+        let byBackendB = Dictionary(grouping: b.rows.filter { $0.backendKind == .measured }, by: \.backend).mapValues {
+            Set($0.map(\.device))
+        }
         for (backend, devA) in byBackendA.sorted(by: { $0.key < $1.key }) {
-            if let devB = byBackendB[backend], devA != devB { diffs.append("\(backend) device \(devA.sorted()) vs \(devB.sorted())") }
+            if let devB = byBackendB[backend], devA != devB {
+                diffs.append("\(backend) device \(devA.sorted()) vs \(devB.sorted())")
+            }
         }
         return diffs.isEmpty ? nil : diffs.joined(separator: ", ")
     }

@@ -39,7 +39,9 @@ public struct Metric: RawRepresentable, Hashable, Sendable, CustomStringConverti
     public static let perfPerDollar = Metric("perf_per_dollar", higherIsBetter: true, \.perfPerDollar)
 
     /// Every metric, in display order.
-    public static let all: [Metric] = [.medianSeconds, .tflops, .throughput, .usdPerPFLOP, .usdPerMillionUnits, .mfu, .perfPerDollar]
+    public static let all: [Metric] = [
+        .medianSeconds, .tflops, .throughput, .usdPerPFLOP, .usdPerMillionUnits, .mfu, .perfPerDollar,
+    ]
 
     /// The metric's value in a row, or `nil` when the row has none.
     public func value(in row: ResultRow) -> Double? { row[keyPath: field] }

@@ -55,18 +55,23 @@ enum ReportRenderer {
 
     static func summaryLines(_ report: ComparisonReport) -> [String] {
         report.summaries.map { s in
-            let counts = Verdict.allCases.compactMap { v in s.counts[v].map { "\($0) \(v.rawValue)" } }.joined(separator: ", ")
+            let counts = Verdict.allCases.compactMap { v in s.counts[v].map { "\($0) \(v.rawValue)" } }.joined(
+                separator: ", ")
             let geo = s.geometricMeanRatio.map { String(format: "%.4f", $0) } ?? "-"
             return "\(s.backend): \(counts); geometric mean candidate/baseline \(report.metric) = \(geo)"
         }
     }
 
     static func table(_ report: ComparisonReport, color: Bool) -> String {
-        var rows: [[String]] = [["verdict", "case", "backend", "threads", "baseline", "candidate", "change", "threshold", "evidence"]]
+        var rows: [[String]] = [
+            ["verdict", "case", "backend", "threads", "baseline", "candidate", "change", "threshold", "evidence"]
+        ]
         var verdicts: [Verdict?] = [nil]
         for r in sorted(report) {
-            rows.append([r.verdict.rawValue, r.key.caseID, backendLabel(r), String(r.key.threads), number(r.baseline),
-                         number(r.candidate), percent(r.relativeChange), String(format: "%.1f%%", r.threshold * 100), detail(r)])
+            rows.append([
+                r.verdict.rawValue, r.key.caseID, backendLabel(r), String(r.key.threads), number(r.baseline),
+                number(r.candidate), percent(r.relativeChange), String(format: "%.1f%%", r.threshold * 100), detail(r),
+            ])
             verdicts.append(r.verdict)
         }
         var lines = TextTable.lines(rows, rightAligned: [4, 5, 6, 7]).enumerated().map { index, line in
@@ -78,7 +83,9 @@ enum ReportRenderer {
             default: return line
             }
         }
-        lines.insert("metric: \(report.metric) (\(report.metric.higherIsBetter ? "higher" : "lower") is better); baseline \(report.baselinePath), candidate \(report.candidatePath)", at: 0)
+        lines.insert(
+            "metric: \(report.metric) (\(report.metric.higherIsBetter ? "higher" : "lower") is better); baseline \(report.baselinePath), candidate \(report.candidatePath)",
+            at: 0)
         lines += report.notes.map { "note: \($0)" }
         lines += summaryLines(report)
         return lines.joined(separator: "\n")
@@ -86,14 +93,19 @@ enum ReportRenderer {
 
     static func markdown(_ report: ComparisonReport) -> String {
         let cell = MarkdownText.escaped
-        var out = ["### bench compare: `\(report.metric)` (\(report.metric.higherIsBetter ? "higher" : "lower") is better)", ""]
+        var out = [
+            "### bench compare: `\(report.metric)` (\(report.metric.higherIsBetter ? "higher" : "lower") is better)",
+            "",
+        ]
         let regressions = report.count(.regressed)
         out.append(regressions > 0 ? "**\(regressions) regression\(regressions == 1 ? "" : "s")**" : "No regression.")
         out.append("")
         out.append("| verdict | case | backend | threads | baseline | candidate | change | threshold | evidence |")
         out.append("|---|---|---|---:|---:|---:|---:|---:|---|")
         for r in sorted(report) {
-            out.append("| \(r.verdict.rawValue) | \(MarkdownText.code(r.key.caseID)) | \(cell(backendLabel(r))) | \(r.key.threads) | \(number(r.baseline)) | \(number(r.candidate)) | \(percent(r.relativeChange)) | \(String(format: "%.1f%%", r.threshold * 100)) | \(cell(detail(r))) |")
+            out.append(
+                "| \(r.verdict.rawValue) | \(MarkdownText.code(r.key.caseID)) | \(cell(backendLabel(r))) | \(r.key.threads) | \(number(r.baseline)) | \(number(r.candidate)) | \(percent(r.relativeChange)) | \(String(format: "%.1f%%", r.threshold * 100)) | \(cell(detail(r))) |"
+            )
         }
         out.append("")
         out += summaryLines(report).map { "- \(cell($0))" }
@@ -104,42 +116,55 @@ enum ReportRenderer {
     static func json(_ report: ComparisonReport) -> String {
         func opt(_ v: Double?) -> Any { v.map { $0 as Any } ?? NSNull() }
         let rows: [[String: Any]] = sorted(report).map { r in
-            ["suite": r.key.suite, "case_id": r.key.caseID, "backend": r.key.backend.rawValue, "baseline_backend": r.baselineBackend?.rawValue ?? NSNull(),
-             "threads": r.key.threads, "baseline": opt(r.baseline), "candidate": opt(r.candidate),
-             "relative_change": opt(r.relativeChange), "threshold": r.threshold, "verdict": r.verdict.rawValue,
-             "evidence": r.evidence, "reason": r.reason]
+            [
+                "suite": r.key.suite, "case_id": r.key.caseID, "backend": r.key.backend.rawValue,
+                "baseline_backend": r.baselineBackend?.rawValue ?? NSNull(),
+                "threads": r.key.threads, "baseline": opt(r.baseline), "candidate": opt(r.candidate),
+                "relative_change": opt(r.relativeChange), "threshold": r.threshold, "verdict": r.verdict.rawValue,
+                "evidence": r.evidence, "reason": r.reason,
+            ]
         }
         let summaries: [[String: Any]] = report.summaries.map { s in
-            ["backend": s.backend.rawValue, "counts": Dictionary(uniqueKeysWithValues: s.counts.map { ($0.key.rawValue, $0.value) }),
-             "geometric_mean_ratio": opt(s.geometricMeanRatio)]
+            [
+                "backend": s.backend.rawValue,
+                "counts": Dictionary(uniqueKeysWithValues: s.counts.map { ($0.key.rawValue, $0.value) }),
+                "geometric_mean_ratio": opt(s.geometricMeanRatio),
+            ]
         }
         let object: [String: Any] = [
             "format_version": 1, "metric": report.metric.rawValue, "higher_is_better": report.metric.higherIsBetter,
             "baseline": report.baselinePath, "candidate": report.candidatePath, "notes": report.notes,
             "regressions": report.count(.regressed), "rows": rows, "summaries": summaries,
         ]
-        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])) ?? Data()
+        let data =
+            (try? JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])) ?? Data()
         return String(decoding: data, as: UTF8.self)
     }
 
     static func junit(_ report: ComparisonReport) -> String {
         func esc(_ s: String) -> String {
             // XML 1.0 allows no control character but tab, LF and CR: others become U+FFFD.
-            let legal = String(String.UnicodeScalarView(s.unicodeScalars.map { c in
-                c.value < 0x20 && c != "\t" && c != "\n" && c != "\r" || (0xFFFE...0xFFFF).contains(c.value) ? "\u{FFFD}" : c
-            }))
+            let legal = String(
+                String.UnicodeScalarView(
+                    s.unicodeScalars.map { c in
+                        c.value < 0x20 && c != "\t" && c != "\n" && c != "\r" || (0xFFFE...0xFFFF).contains(c.value)
+                            ? "\u{FFFD}" : c
+                    }))
             return legal.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
                 .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
                 .replacingOccurrences(of: "'", with: "&apos;")
         }
         let failures = report.rows.filter { $0.verdict == .regressed || $0.verdict == .modelChanged }.count
         let skipped = report.rows.filter { [.missing, .new, .notComparable, .inconclusive].contains($0.verdict) }.count
-        var out = ["<?xml version=\"1.0\" encoding=\"UTF-8\"?>",
-                   "<testsuites name=\"bench compare\" tests=\"\(report.rows.count)\" failures=\"\(failures)\">",
-                   "  <testsuite name=\"bench compare \(esc(report.metric.rawValue))\" tests=\"\(report.rows.count)\" failures=\"\(failures)\" skipped=\"\(skipped)\">"]
+        var out = [
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>",
+            "<testsuites name=\"bench compare\" tests=\"\(report.rows.count)\" failures=\"\(failures)\">",
+            "  <testsuite name=\"bench compare \(esc(report.metric.rawValue))\" tests=\"\(report.rows.count)\" failures=\"\(failures)\" skipped=\"\(skipped)\">",
+        ]
         for r in report.rows {
             let name = "\(r.key.caseID) [\(backendLabel(r)), threads=\(r.key.threads)]"
-            let message = "\(r.verdict.rawValue): \(report.metric) \(number(r.baseline)) → \(number(r.candidate)) (\(percent(r.relativeChange)), threshold \(String(format: "%.1f%%", r.threshold * 100))) \(detail(r))"
+            let message =
+                "\(r.verdict.rawValue): \(report.metric) \(number(r.baseline)) → \(number(r.candidate)) (\(percent(r.relativeChange)), threshold \(String(format: "%.1f%%", r.threshold * 100))) \(detail(r))"
             out.append("    <testcase classname=\"\(esc(r.key.suite))\" name=\"\(esc(name))\">")
             switch r.verdict {
             case .regressed, .modelChanged:
@@ -186,7 +211,8 @@ public enum MarkdownText {
             longest = max(longest, run)
         }
         let fence = String(repeating: "`", count: longest + 1)
-        let body = s.replacingOccurrences(of: "|", with: "\\|").replacingOccurrences(of: "\n", with: " ").replacingOccurrences(of: "\r", with: " ")
+        let body = s.replacingOccurrences(of: "|", with: "\\|").replacingOccurrences(of: "\n", with: " ")
+            .replacingOccurrences(of: "\r", with: " ")
         let pad = body.first == "`" || body.last == "`" ? " " : ""
         return fence + pad + body + pad + fence
     }

@@ -36,7 +36,8 @@ public enum ThresholdFile {
     }
 
     public static func read(path: String) throws(ThresholdFile.Error) -> [ThresholdOverride] {
-        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
+        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8)
+        else {
             throw .unreadable(path: path)
         }
         let entries: [Entry]
@@ -51,12 +52,16 @@ public enum ThresholdFile {
             var metric: Metric?
             if let name = e.metric {
                 guard let m = Metric(rawValue: name) else {
-                    throw .invalidEntry(path: path, index: i, reason: "unknown metric '\(name)' (valid: \(Metric.all.map(\.rawValue).joined(separator: ", ")))")
+                    throw .invalidEntry(
+                        path: path, index: i,
+                        reason:
+                            "unknown metric '\(name)' (valid: \(Metric.all.map(\.rawValue).joined(separator: ", ")))")
                 }
                 metric = m
             }
             guard let t = ComparisonOptions.parseThreshold(e.threshold.text) else {
-                throw .invalidEntry(path: path, index: i, reason: "threshold '\(e.threshold.text)' is not like 5% or 0.05")
+                throw .invalidEntry(
+                    path: path, index: i, reason: "threshold '\(e.threshold.text)' is not like 5% or 0.05")
             }
             do {
                 result.append(try ThresholdOverride(pattern: e.case, metric: metric, threshold: t))

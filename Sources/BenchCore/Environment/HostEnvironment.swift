@@ -21,10 +21,12 @@ public struct HostEnvironment: Codable, Sendable, Equatable {
     public var peak: [PeakEntry]
     public var noise: HostNoise?
 
-    public init(cpuModel: String, cpuFlags: [String], logicalCores: Int, threads: Int, memoryBytes: Int,
-                os: String, kernel: String, swiftVersion: String, compiledISA: String, kernelVariant: String,
-                blas: BLASInfo?, harnessVersion: String, gitCommit: String, commandLine: [String],
-                peak: [PeakEntry], noise: HostNoise?) {
+    public init(
+        cpuModel: String, cpuFlags: [String], logicalCores: Int, threads: Int, memoryBytes: Int,
+        os: String, kernel: String, swiftVersion: String, compiledISA: String, kernelVariant: String,
+        blas: BLASInfo?, harnessVersion: String, gitCommit: String, commandLine: [String],
+        peak: [PeakEntry], noise: HostNoise?
+    ) {
         self.cpuModel = cpuModel
         self.cpuFlags = cpuFlags
         self.logicalCores = logicalCores
@@ -65,7 +67,10 @@ public struct BLASInfo: Codable, Sendable, Equatable {
     /// A warning when the kernels are narrower than the CPU's SIMD, or empty.
     public var warning: String
 
-    public init(library: String, config: String, coreName: String, coreTypeOverride: String, kernelVectorBits: Int, warning: String) {
+    public init(
+        library: String, config: String, coreName: String, coreTypeOverride: String, kernelVectorBits: Int,
+        warning: String
+    ) {
         self.library = library
         self.config = config
         self.coreName = coreName
@@ -112,7 +117,10 @@ public struct HostNoise: Codable, Sendable, Equatable {
     /// A warning when other processes used more than 10% of the cores, or empty.
     public var warning: String
 
-    public init(loadAverageStart: Double, loadAverageEnd: Double, otherProcessesCPUFraction: Double, wallSeconds: Double, warning: String) {
+    public init(
+        loadAverageStart: Double, loadAverageEnd: Double, otherProcessesCPUFraction: Double, wallSeconds: Double,
+        warning: String
+    ) {
         self.loadAverageStart = loadAverageStart
         self.loadAverageEnd = loadAverageEnd
         self.otherProcessesCPUFraction = otherProcessesCPUFraction
@@ -129,7 +137,8 @@ public struct HostNoise: Codable, Sendable, Equatable {
 extension HostEnvironment {
     /// A placeholder for files whose environment is not known (a merge of CSVs without sidecars).
     public static let unknown = HostEnvironment(
-        cpuModel: "unknown", cpuFlags: [], logicalCores: 0, threads: 0, memoryBytes: 0, os: "unknown", kernel: "unknown",
+        cpuModel: "unknown", cpuFlags: [], logicalCores: 0, threads: 0, memoryBytes: 0, os: "unknown",
+        kernel: "unknown",
         swiftVersion: "unknown", compiledISA: "unknown", kernelVariant: "unknown", blas: nil, harnessVersion: "unknown",
         gitCommit: "unknown", commandLine: [], peak: [], noise: nil)
 }

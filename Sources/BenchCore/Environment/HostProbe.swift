@@ -17,7 +17,9 @@ public enum HostProbe {
             let key = parts[0].trimmingCharacters(in: .whitespaces)
             let value = parts[1].trimmingCharacters(in: .whitespaces)
             if key == "model name", model == "unknown" { model = value }
-            if (key == "flags" || key == "Features"), flags.isEmpty { flags = value.split(separator: " ").map(String.init) }
+            if (key == "flags" || key == "Features"), flags.isEmpty {
+                flags = value.split(separator: " ").map(String.init)
+            }
             if model != "unknown", !flags.isEmpty { break }
         }
         return (model, flags)
@@ -28,8 +30,10 @@ public enum HostProbe {
     /// and the cpuinfo flags a CPU needs to run it.
     public static var isaLadder: [(name: String, arch: String, flags: [String])] {
         (0..<Int(bench_isa_count())).map { i in
-            (String(cString: bench_isa_name(Int32(i))), String(cString: bench_isa_arch(Int32(i))),
-             String(cString: bench_isa_flags(Int32(i))).split(separator: " ").map(String.init))
+            (
+                String(cString: bench_isa_name(Int32(i))), String(cString: bench_isa_arch(Int32(i))),
+                String(cString: bench_isa_flags(Int32(i))).split(separator: " ").map(String.init)
+            )
         }
     }
 
@@ -58,10 +62,13 @@ public enum HostProbe {
     /// `MemTotal` and `MemAvailable` from `/proc/meminfo`, in bytes.
     public static func memory() -> (total: Int, available: Int) {
         let physical = Int(ProcessInfo.processInfo.physicalMemory)
-        guard let text = try? String(contentsOfFile: "/proc/meminfo", encoding: .utf8) else { return (physical, physical) }
+        guard let text = try? String(contentsOfFile: "/proc/meminfo", encoding: .utf8) else {
+            return (physical, physical)
+        }
         func field(_ name: String) -> Int? {
             for line in text.split(separator: "\n") where line.hasPrefix(name + ":") {
-                let digits = line.dropFirst(name.count + 1).trimmingCharacters(in: .whitespaces).split(separator: " ").first
+                let digits = line.dropFirst(name.count + 1).trimmingCharacters(in: .whitespaces).split(separator: " ")
+                    .first
                 return digits.flatMap { Int($0) }.map { $0 * 1024 }
             }
             return nil
@@ -95,14 +102,16 @@ public enum HostProbe {
         let ticks = Double(sysconf(Int32(_SC_CLK_TCK)))
         var machine = 0.0
         if let stat = try? String(contentsOfFile: "/proc/stat", encoding: .utf8),
-           let first = stat.split(separator: "\n").first, first.hasPrefix("cpu ") {
+            let first = stat.split(separator: "\n").first, first.hasPrefix("cpu ")
+        {
             // user nice system idle iowait irq softirq steal …: busy = all but idle and iowait.
             let v = first.split(separator: " ").dropFirst().compactMap { Double($0) }
             if v.count >= 8 { machine = (v[0] + v[1] + v[2] + v[5] + v[6] + v[7]) / ticks }
         }
         var process = 0.0
         if let stat = try? String(contentsOfFile: "/proc/self/stat", encoding: .utf8),
-           let close = stat.lastIndex(of: ")") {
+            let close = stat.lastIndex(of: ")")
+        {
             // Fields after the command name: utime and stime are the 12th and 13th.
             let rest = stat[stat.index(after: close)...].split(separator: " ")
             if rest.count > 12, let u = Double(rest[11]), let s = Double(rest[12]) { process = (u + s) / ticks }
@@ -128,10 +137,12 @@ public struct NoiseMonitor: Sendable {
         let wall = max(Date().timeIntervalSince(wallStart), 1e-3)
         let others = max(0, (now.machine - cpu.machine) - (now.process - cpu.process))
         let fraction = others / (wall * Double(max(cores, 1)))
-        let warning = fraction > 0.10
+        let warning =
+            fraction > 0.10
             ? "other processes used \(fixed(fraction * 100, 0))% of the \(cores) cores during the run; timings may be noisy"
             : ""
-        return HostNoise(loadAverageStart: load, loadAverageEnd: HostProbe.loadAverage(),
-                         otherProcessesCPUFraction: fraction, wallSeconds: wall, warning: warning)
+        return HostNoise(
+            loadAverageStart: load, loadAverageEnd: HostProbe.loadAverage(),
+            otherProcessesCPUFraction: fraction, wallSeconds: wall, warning: warning)
     }
 }

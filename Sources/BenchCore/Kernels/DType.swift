@@ -2,7 +2,9 @@
 ///
 /// An open set: plugins and later suites may add names, so it is a struct
 /// with static members rather than an enum.
-public struct DType: RawRepresentable, Hashable, Sendable, Comparable, Codable, CustomStringConvertible, ExpressibleByStringLiteral {
+public struct DType: RawRepresentable, Hashable, Sendable, Comparable, Codable, CustomStringConvertible,
+    ExpressibleByStringLiteral
+{
     public var rawValue: String
     public init(rawValue: String) { self.rawValue = rawValue }
     public init(stringLiteral value: String) { rawValue = value }

@@ -79,8 +79,9 @@ public final class GEMMProblem<T: GEMMScalar> {
             if got.isFinite { maxAbs = max(maxAbs, err) }
         }
         if values.count != entries.count {
-            return Verification(passed: false, checkedEntries: 0, worstErrorRatio: .infinity, maxAbsoluteError: 0,
-                                tolerance: "", detail: "\(values.count) values for \(entries.count) entries")
+            return Verification(
+                passed: false, checkedEntries: 0, worstErrorRatio: .infinity, maxAbsoluteError: 0,
+                tolerance: "", detail: "\(values.count) values for \(entries.count) entries")
         }
         return Verification(
             passed: worst <= 1, checkedEntries: entries.count, worstErrorRatio: worst, maxAbsoluteError: maxAbs,

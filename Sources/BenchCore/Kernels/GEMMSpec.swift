@@ -24,7 +24,8 @@ public struct GEMMSpec: KernelSpec {
 
     /// Builds the case for a shape.
     public static func kernelCase(_ dtype: DType, m: Int, n: Int, k: Int) -> KernelCase {
-        KernelCase(kernel: "gemm", dtype: dtype, parameters: [.init("M", "\(m)"), .init("N", "\(n)"), .init("K", "\(k)")])
+        KernelCase(
+            kernel: "gemm", dtype: dtype, parameters: [.init("M", "\(m)"), .init("N", "\(n)"), .init("K", "\(k)")])
     }
 
     public func validate(_ kernelCase: KernelCase) throws(CaseError) {
@@ -35,7 +36,8 @@ public struct GEMMSpec: KernelSpec {
         // BLAS takes Int32 leading dimensions and element counts must not overflow.
         for (count, label) in [(v[0] * v[2], "M·K"), (v[2] * v[1], "K·N"), (v[0] * v[1], "M·N")]
         where count > Int(Int32.max) {
-            throw .invalidParameter(caseID: kernelCase.id, reason: "\(label) = \(count) elements exceeds the 2^31-1 limit of BLAS indexing")
+            throw .invalidParameter(
+                caseID: kernelCase.id, reason: "\(label) = \(count) elements exceeds the 2^31-1 limit of BLAS indexing")
         }
     }
 

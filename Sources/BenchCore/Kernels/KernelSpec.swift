@@ -36,7 +36,9 @@ extension KernelSpec {
         guard names == parameterNames else {
             throw .invalidParameter(
                 caseID: kernelCase.id,
-                reason: "expected parameters \(parameterNames.joined(separator: ",")) in this order, got \(names.joined(separator: ","))")
+                reason:
+                    "expected parameters \(parameterNames.joined(separator: ",")) in this order, got \(names.joined(separator: ","))"
+            )
         }
     }
 
@@ -47,7 +49,8 @@ extension KernelSpec {
         }
         // Ids are compared byte for byte, so only the canonical spelling is accepted (no "+1", "01").
         guard String(v) == p.value else {
-            throw .invalidParameter(caseID: kernelCase.id, reason: "\(p.name)=\(p.value) is not written canonically (use \(p.name)=\(v))")
+            throw .invalidParameter(
+                caseID: kernelCase.id, reason: "\(p.name)=\(p.value) is not written canonically (use \(p.name)=\(v))")
         }
         guard v > 0 else {
             throw .invalidParameter(caseID: kernelCase.id, reason: "\(p.name)=\(p.value) must be positive")

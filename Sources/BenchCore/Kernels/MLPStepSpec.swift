@@ -20,24 +20,33 @@ public struct MLPStepSpec: KernelSpec {
 
     /// Builds the case id for a shape.
     public static func kernelCase(_ dtype: DType, b: Int, d: Int, h: Int, optimizer: Optimizer) -> KernelCase {
-        KernelCase(kernel: "mlp_step", dtype: dtype, parameters: [
-            .init("B", "\(b)"), .init("D", "\(d)"), .init("H", "\(h)"), .init("opt", optimizer.rawValue),
-        ])
+        KernelCase(
+            kernel: "mlp_step", dtype: dtype,
+            parameters: [
+                .init("B", "\(b)"), .init("D", "\(d)"), .init("H", "\(h)"), .init("opt", optimizer.rawValue),
+            ])
     }
 
     public func validate(_ kernelCase: KernelCase) throws(CaseError) {
         try checkDType(kernelCase)
         try checkParameterNames(kernelCase)
-        for p in kernelCase.parameters.prefix(3) { _ = try positiveInteger(p, of: kernelCase, limit: Self.dimensionLimit) }
+        for p in kernelCase.parameters.prefix(3) {
+            _ = try positiveInteger(p, of: kernelCase, limit: Self.dimensionLimit)
+        }
         guard Optimizer(rawValue: kernelCase.parameters[3].value) != nil else {
-            throw .invalidParameter(caseID: kernelCase.id, reason: "unknown optimizer '\(kernelCase.parameters[3].value)' (valid: \(Optimizer.allCases.map(\.rawValue).joined(separator: ", ")))")
+            throw .invalidParameter(
+                caseID: kernelCase.id,
+                reason:
+                    "unknown optimizer '\(kernelCase.parameters[3].value)' (valid: \(Optimizer.allCases.map(\.rawValue).joined(separator: ", ")))"
+            )
         }
     }
 
     /// The shape of a validated case.
     public func shape(_ kernelCase: KernelCase) -> Shape {
-        Shape(b: kernelCase.integer("B") ?? 0, d: kernelCase.integer("D") ?? 0, h: kernelCase.integer("H") ?? 0,
-              optimizer: Optimizer(rawValue: kernelCase["opt"] ?? "") ?? .sgd)
+        Shape(
+            b: kernelCase.integer("B") ?? 0, d: kernelCase.integer("D") ?? 0, h: kernelCase.integer("H") ?? 0,
+            optimizer: Optimizer(rawValue: kernelCase["opt"] ?? "") ?? .sgd)
     }
 
     /// Model FLOPs per step: forward `4·B·D·H` + backward `8·B·D·H` (= 6 · parameters · tokens).

@@ -6,23 +6,23 @@ public protocol NativeScalar: GEMMScalar, TranscendentalScalar {
     associatedtype Vector: SIMD where Vector.Scalar == Self, Vector.Scalar: BinaryFloatingPoint
 }
 #if arch(x86_64) && BENCH_AVX512
-extension Float: NativeScalar { public typealias Vector = SIMD16<Float> }
-extension Double: NativeScalar { public typealias Vector = SIMD8<Double> }
+    extension Float: NativeScalar { public typealias Vector = SIMD16<Float> }
+    extension Double: NativeScalar { public typealias Vector = SIMD8<Double> }
 #elseif arch(x86_64) && BENCH_AVX2
-extension Float: NativeScalar { public typealias Vector = SIMD8<Float> }
-extension Double: NativeScalar { public typealias Vector = SIMD4<Double> }
+    extension Float: NativeScalar { public typealias Vector = SIMD8<Float> }
+    extension Double: NativeScalar { public typealias Vector = SIMD4<Double> }
 #else
-// SSE2 (x86-64's baseline) and NEON: 128-bit registers.
-extension Float: NativeScalar { public typealias Vector = SIMD4<Float> }
-extension Double: NativeScalar { public typealias Vector = SIMD2<Double> }
+    // SSE2 (x86-64's baseline) and NEON: 128-bit registers.
+    extension Float: NativeScalar { public typealias Vector = SIMD4<Float> }
+    extension Double: NativeScalar { public typealias Vector = SIMD2<Double> }
 #endif
 
 /// Vector registers of the ISA this build targets (16 on SSE2/AVX/AVX2, 32 on AVX-512 and NEON).
 @inlinable public var nativeVectorRegisters: Int {
     #if (arch(x86_64) && BENCH_AVX512) || arch(arm64)
-    32
+        32
     #else
-    16
+        16
     #endif
 }
 

@@ -15,7 +15,9 @@ extension OpKernelSpec {
     public func validate(_ kernelCase: KernelCase) throws(CaseError) {
         try checkDType(kernelCase)
         try checkParameterNames(kernelCase)
-        for (p, limit) in zip(kernelCase.parameters, limits) { _ = try positiveInteger(p, of: kernelCase, limit: limit) }
+        for (p, limit) in zip(kernelCase.parameters, limits) {
+            _ = try positiveInteger(p, of: kernelCase, limit: limit)
+        }
         try validateMore(kernelCase)
     }
 
@@ -39,8 +41,12 @@ public struct LayerNormSpec: OpKernelSpec {
     /// ≈ 7 operations per element forward (stats, normalise, scale, shift) and 10 backward.
     public func flops(_ c: KernelCase) -> Double { let v = dims(c); return 17 * Double(v[0] * v[1]) }
     /// Read x, dy, γ, β; write y, dx, dγ, dβ.
-    public func bytes(_ c: KernelCase) -> Double { let v = dims(c); return Double(width(c) * (4 * v[0] * v[1] + 4 * v[1])) }
-    public func bufferBytes(_ c: KernelCase) -> Int { let v = dims(c); return width(c) * (4 * v[0] * v[1] + 4 * v[1] + 2 * v[0]) }
+    public func bytes(_ c: KernelCase) -> Double {
+        let v = dims(c); return Double(width(c) * (4 * v[0] * v[1] + 4 * v[1]))
+    }
+    public func bufferBytes(_ c: KernelCase) -> Int {
+        let v = dims(c); return width(c) * (4 * v[0] * v[1] + 4 * v[1] + 2 * v[0])
+    }
     public func unitsPerCall(_ c: KernelCase) -> Double { Double(dims(c)[0]) }
     public func tokensPerStep(_ c: KernelCase) -> Int? { dims(c)[0] }
 }
@@ -55,7 +61,9 @@ public struct SoftmaxCrossEntropySpec: OpKernelSpec {
     /// ≈ 5 operations per logit: max, subtract, exp, sum, scale.
     public func flops(_ c: KernelCase) -> Double { let v = dims(c); return 5 * Double(v[0]) * Double(v[1]) }
     /// Read the logits and targets (int32), write the gradient.
-    public func bytes(_ c: KernelCase) -> Double { let v = dims(c); return Double(width(c)) * 2 * Double(v[0]) * Double(v[1]) + 4 * Double(v[0]) }
+    public func bytes(_ c: KernelCase) -> Double {
+        let v = dims(c); return Double(width(c)) * 2 * Double(v[0]) * Double(v[1]) + 4 * Double(v[0])
+    }
     public func bufferBytes(_ c: KernelCase) -> Int {
         let v = dims(c)
         let (tv, o) = v[0].multipliedReportingOverflow(by: v[1])
@@ -74,10 +82,14 @@ public struct AttentionSpec: OpKernelSpec {
     var limits: [Int] { [1 << 16, TransformerBlockSpec.sequenceLimit, 1 << 16, 1 << 16] }
     func validateMore(_ c: KernelCase) throws(CaseError) {
         let v = dims(c)
-        guard v[2] % v[3] == 0 else { throw .invalidParameter(caseID: c.id, reason: "heads=\(v[3]) does not divide D=\(v[2])") }
+        guard v[2] % v[3] == 0 else {
+            throw .invalidParameter(caseID: c.id, reason: "heads=\(v[3]) does not divide D=\(v[2])")
+        }
     }
     /// Forward `4·T·S·D` (scores and values), backward `8·T·S·D`; softmax not counted.
-    public func flops(_ c: KernelCase) -> Double { let v = dims(c); return 12 * Double(v[0] * v[1]) * Double(v[1]) * Double(v[2]) }
+    public func flops(_ c: KernelCase) -> Double {
+        let v = dims(c); return 12 * Double(v[0] * v[1]) * Double(v[1]) * Double(v[2])
+    }
     /// Read qkv and dO, write O and dqkv: `8·T·D` elements.
     public func bytes(_ c: KernelCase) -> Double { let v = dims(c); return Double(width(c) * 8 * v[0] * v[1] * v[2]) }
     public func bufferBytes(_ c: KernelCase) -> Int {

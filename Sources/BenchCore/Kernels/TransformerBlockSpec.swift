@@ -24,10 +24,15 @@ public struct TransformerBlockSpec: KernelSpec {
     }
 
     /// Builds the case id for a shape.
-    public static func kernelCase(_ dtype: DType, b: Int, s: Int, d: Int, heads: Int, optimizer: Optimizer) -> KernelCase {
-        KernelCase(kernel: "transformer_block_step", dtype: dtype, parameters: [
-            .init("B", "\(b)"), .init("S", "\(s)"), .init("D", "\(d)"), .init("heads", "\(heads)"), .init("opt", optimizer.rawValue),
-        ])
+    public static func kernelCase(_ dtype: DType, b: Int, s: Int, d: Int, heads: Int, optimizer: Optimizer)
+        -> KernelCase
+    {
+        KernelCase(
+            kernel: "transformer_block_step", dtype: dtype,
+            parameters: [
+                .init("B", "\(b)"), .init("S", "\(s)"), .init("D", "\(d)"), .init("heads", "\(heads)"),
+                .init("opt", optimizer.rawValue),
+            ])
     }
 
     public func validate(_ kernelCase: KernelCase) throws(CaseError) {
@@ -42,14 +47,20 @@ public struct TransformerBlockSpec: KernelSpec {
             throw .invalidParameter(caseID: kernelCase.id, reason: "heads=\(h) does not divide D=\(d)")
         }
         guard Optimizer(rawValue: p[4].value) != nil else {
-            throw .invalidParameter(caseID: kernelCase.id, reason: "unknown optimizer '\(p[4].value)' (valid: \(Optimizer.allCases.map(\.rawValue).joined(separator: ", ")))")
+            throw .invalidParameter(
+                caseID: kernelCase.id,
+                reason:
+                    "unknown optimizer '\(p[4].value)' (valid: \(Optimizer.allCases.map(\.rawValue).joined(separator: ", ")))"
+            )
         }
     }
 
     /// The shape of a validated case.
     public func shape(_ kernelCase: KernelCase) -> Shape {
-        Shape(batch: kernelCase.integer("B") ?? 0, sequence: kernelCase.integer("S") ?? 0, model: kernelCase.integer("D") ?? 0,
-              heads: kernelCase.integer("heads") ?? 1, optimizer: Optimizer(rawValue: kernelCase["opt"] ?? "") ?? .adamw)
+        Shape(
+            batch: kernelCase.integer("B") ?? 0, sequence: kernelCase.integer("S") ?? 0,
+            model: kernelCase.integer("D") ?? 0,
+            heads: kernelCase.integer("heads") ?? 1, optimizer: Optimizer(rawValue: kernelCase["opt"] ?? "") ?? .adamw)
     }
 
     /// Model FLOPs per step: forward `24·T·D² + 4·T·S·D` (QKV 6, output projection 2 and

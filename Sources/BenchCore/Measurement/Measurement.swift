@@ -61,7 +61,8 @@ public struct Measurement: Sendable, Equatable {
             samples.append((t1 - t0) / Double(calls))
             let n = samples.count
             if n >= policy.maxSamples {
-                return Measurement(samples: samples, callsPerSample: calls, warmupCalls: warmupCalls, stopReason: .sampleCap)
+                return Measurement(
+                    samples: samples, callsPerSample: calls, warmupCalls: warmupCalls, stopReason: .sampleCap)
             }
             guard n >= minSamples else { continue }
             // Sorting is O(n log n); check every sample while n is small, then every 16th.
@@ -69,11 +70,13 @@ public struct Measurement: Sendable, Equatable {
             if spanned && (n < 64 || n % 16 == 0) {
                 let summary = Summary(samples, level: policy.confidenceLevel)
                 if let w = summary.relativeCIHalfWidth, w <= policy.targetRelativeCIHalfWidth {
-                    return Measurement(samples: samples, callsPerSample: calls, warmupCalls: warmupCalls, stopReason: .precision)
+                    return Measurement(
+                        samples: samples, callsPerSample: calls, warmupCalls: warmupCalls, stopReason: .precision)
                 }
             }
             if t1 - start >= policy.budgetSeconds {
-                return Measurement(samples: samples, callsPerSample: calls, warmupCalls: warmupCalls, stopReason: .budget)
+                return Measurement(
+                    samples: samples, callsPerSample: calls, warmupCalls: warmupCalls, stopReason: .budget)
             }
         }
     }
@@ -95,14 +98,19 @@ public struct Measurement: Sendable, Equatable {
             samples += try source(min(want, policy.maxSamples - samples.count), calls)
             let elapsed = stopwatch.seconds() - start
             if samples.count >= policy.maxSamples {
-                return Measurement(samples: samples, callsPerSample: calls, warmupCalls: warm.count, stopReason: .sampleCap)
+                return Measurement(
+                    samples: samples, callsPerSample: calls, warmupCalls: warm.count, stopReason: .sampleCap)
             }
             if elapsed >= policy.minimumBudgetFraction * policy.budgetSeconds,
-               let w = Summary(samples, level: policy.confidenceLevel).relativeCIHalfWidth, w <= policy.targetRelativeCIHalfWidth {
-                return Measurement(samples: samples, callsPerSample: calls, warmupCalls: warm.count, stopReason: .precision)
+                let w = Summary(samples, level: policy.confidenceLevel).relativeCIHalfWidth,
+                w <= policy.targetRelativeCIHalfWidth
+            {
+                return Measurement(
+                    samples: samples, callsPerSample: calls, warmupCalls: warm.count, stopReason: .precision)
             }
             if elapsed >= policy.budgetSeconds {
-                return Measurement(samples: samples, callsPerSample: calls, warmupCalls: warm.count, stopReason: .budget)
+                return Measurement(
+                    samples: samples, callsPerSample: calls, warmupCalls: warm.count, stopReason: .budget)
             }
         }
     }

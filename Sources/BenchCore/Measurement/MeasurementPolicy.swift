@@ -26,7 +26,8 @@ public struct MeasurementPolicy: Sendable, Equatable {
     public init(
         warmupMinCalls: Int = 3, warmupMinSeconds: Double = 0.3, minSamples: Int = 10,
         budgetSeconds: Double = 2, targetSampleSeconds: Double = 0.001,
-        targetRelativeCIHalfWidth: Double = 0.01, confidenceLevel: Double = 0.95, maxSamples: Int = MeasurementPolicy.sampleCap
+        targetRelativeCIHalfWidth: Double = 0.01, confidenceLevel: Double = 0.95,
+        maxSamples: Int = MeasurementPolicy.sampleCap
     ) {
         self.warmupMinCalls = warmupMinCalls
         self.warmupMinSeconds = warmupMinSeconds
@@ -41,5 +42,6 @@ public struct MeasurementPolicy: Sendable, Equatable {
     /// The defaults of a full run: ≥ 3 warm-up calls and ≥ 0.3 s, ≥ 10 samples, 2 s per case.
     public static let standard = MeasurementPolicy()
     /// The defaults of `--quick`: ≥ 1 warm-up call, ≥ 6 samples, 0.2 s per case.
-    public static let quick = MeasurementPolicy(warmupMinCalls: 1, warmupMinSeconds: 0, minSamples: 6, budgetSeconds: 0.2)
+    public static let quick = MeasurementPolicy(
+        warmupMinCalls: 1, warmupMinSeconds: 0, minSamples: 6, budgetSeconds: 0.2)
 }

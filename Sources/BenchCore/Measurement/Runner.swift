@@ -20,9 +20,11 @@ public struct RunConfiguration: Sendable {
     /// go into the row's `model_s` and `model_error` columns.
     public var predictors: [BackendID: any TimePredictor]
 
-    public init(suite: String, runID: String, timestamp: String, threads: Int, policy: MeasurementPolicy,
-                peakFLOPS: [DType: Double], kernels: KernelRegistry = .builtIn, prices: [BackendID: PriceQuote] = [:],
-                peakProbe: (@Sendable (DType) -> Double)? = nil, predictors: [BackendID: any TimePredictor] = [:]) {
+    public init(
+        suite: String, runID: String, timestamp: String, threads: Int, policy: MeasurementPolicy,
+        peakFLOPS: [DType: Double], kernels: KernelRegistry = .builtIn, prices: [BackendID: PriceQuote] = [:],
+        peakProbe: (@Sendable (DType) -> Double)? = nil, predictors: [BackendID: any TimePredictor] = [:]
+    ) {
         self.peakProbe = peakProbe
         self.predictors = predictors
         self.prices = prices
@@ -124,7 +126,9 @@ public struct Runner {
             // row is an error that names the column, with no speed or cost.
             if let bad = row.nonFiniteColumn() {
                 status = .error
-                allNotes = ["\(bad.column) would be \(bad.value) (a zero or impossible time, or an overflowing catalog number); no speed reported"]
+                allNotes = [
+                    "\(bad.column) would be \(bad.value) (a zero or impossible time, or an overflowing catalog number); no speed reported"
+                ]
                 row.clearSpeedAndCost()
             }
             row.status = status
@@ -177,7 +181,9 @@ public struct Runner {
                     try selfTimed.samples(count: $0, callsPerSample: $1)
                 }
             } else {
-                measurement = try Measurement.measure(policy: configuration.policy, stopwatch: &stopwatch) { try prepared.run() }
+                measurement = try Measurement.measure(policy: configuration.policy, stopwatch: &stopwatch) {
+                    try prepared.run()
+                }
             }
         } catch {
             return finish(.error, "\(error)")
@@ -201,7 +207,9 @@ public struct Runner {
         row.ciHighSeconds = summary.confidenceInterval?.upperBound
         row.tflops = row.flops / summary.median / 1e12
         row.throughput = spec.unitsPerCall(kernelCase) / summary.median
-        var notes = ["verified \(last.checkedEntries) entries (worst error \(fixed(last.worstErrorRatio * 100, 1))% of bound)"]
+        var notes = [
+            "verified \(last.checkedEntries) entries (worst error \(fixed(last.worstErrorRatio * 100, 1))% of bound)"
+        ]
         if backend.kind == .measured, var peak = peaks.rate(for: kernelCase.dtype), peak > 0 {
             let achieved = row.flops / summary.median
             if achieved > peak, let probe = configuration.peakProbe {
@@ -211,7 +219,9 @@ public struct Runner {
                 row.mfu = achieved / peak
                 notes.append("\(fixed(achieved / peak * 100, 1))% of measured peak \(fixed(peak / 1e9, 1)) GFLOP/s")
             } else {
-                notes.append("no MFU: \(fixed(achieved / 1e9, 1)) GFLOP/s is above the measured peak \(fixed(peak / 1e9, 1)) GFLOP/s, even after probing it again (the probe was disturbed)")
+                notes.append(
+                    "no MFU: \(fixed(achieved / 1e9, 1)) GFLOP/s is above the measured peak \(fixed(peak / 1e9, 1)) GFLOP/s, even after probing it again (the probe was disturbed)"
+                )
             }
         }
         if summary.confidenceInterval == nil { notes.append("too few samples for a 95% CI") }
@@ -221,8 +231,12 @@ public struct Runner {
             row.modelError = e.seconds / summary.median - 1
             row.bound = e.bound
         }
-        if measurement.stopReason == .budget, let w = summary.relativeCIHalfWidth, w > configuration.policy.targetRelativeCIHalfWidth {
-            notes.append("budget spent before the CI reached ±\(fixed(configuration.policy.targetRelativeCIHalfWidth * 100, 0))% (±\(fixed(w * 100, 1))%)")
+        if measurement.stopReason == .budget, let w = summary.relativeCIHalfWidth,
+            w > configuration.policy.targetRelativeCIHalfWidth
+        {
+            notes.append(
+                "budget spent before the CI reached ±\(fixed(configuration.policy.targetRelativeCIHalfWidth * 100, 0))% (±\(fixed(w * 100, 1))%)"
+            )
         }
         return finish(.ok, notes.joined(separator: "; "))
     }

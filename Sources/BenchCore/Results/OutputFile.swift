@@ -12,20 +12,29 @@ public enum OutputFile {
         var st = stat()
         if lstat(path, &st) == 0 {
             let type = st.st_mode & S_IFMT
-            if type == S_IFLNK { throw .cannotWrite(path: path, reason: "it is a symbolic link; bench replaces only regular files (give the link's target)") }
+            if type == S_IFLNK {
+                throw .cannotWrite(
+                    path: path,
+                    reason: "it is a symbolic link; bench replaces only regular files (give the link's target)")
+            }
             if type == S_IFDIR { throw .cannotWrite(path: path, reason: "it is a directory; give a file name") }
             guard type == S_IFREG else {
-                throw .cannotWrite(path: path, reason: "it is not a regular file (a device, FIFO or socket); bench writes only regular files")
+                throw .cannotWrite(
+                    path: path,
+                    reason: "it is not a regular file (a device, FIFO or socket); bench writes only regular files")
             }
             guard st.st_mode & 0o200 != 0 else {
-                throw .cannotWrite(path: path, reason: "it is read-only (mode \(String(st.st_mode & 0o777, radix: 8))); bench does not replace it")
+                throw .cannotWrite(
+                    path: path,
+                    reason: "it is read-only (mode \(String(st.st_mode & 0o777, radix: 8))); bench does not replace it")
             }
         } else if errno != ENOENT {
             throw .cannotWrite(path: path, reason: String(cString: strerror(errno)))
         }
         let dir = URL(fileURLWithPath: path).deletingLastPathComponent().path
         guard access(dir, W_OK) == 0 else {
-            throw .cannotWrite(path: path, reason: "its directory '\(dir)' is not writable (\(String(cString: strerror(errno))))")
+            throw .cannotWrite(
+                path: path, reason: "its directory '\(dir)' is not writable (\(String(cString: strerror(errno))))")
         }
     }
 
@@ -42,7 +51,8 @@ public enum OutputFile {
         let url = URL(fileURLWithPath: path)
         let temp = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).\(getpid()).tmp")
         guard FileManager.default.createFile(atPath: temp.path, contents: data) else {
-            throw .cannotWrite(path: path, reason: "cannot create \(temp.lastPathComponent): \(String(cString: strerror(errno)))")
+            throw .cannotWrite(
+                path: path, reason: "cannot create \(temp.lastPathComponent): \(String(cString: strerror(errno)))")
         }
         if rename(temp.path, path) != 0 {
             let reason = String(cString: strerror(errno))
@@ -62,15 +72,22 @@ public final class OutputLock: @unchecked Sendable {
     ///
     /// - Throws: ``ResultFileError/cannotWrite(path:reason:)`` naming the process that holds it.
     public init(destination: URL) throws(ResultFileError) {
-        lockPath = destination.deletingLastPathComponent().appendingPathComponent(".\(destination.lastPathComponent).lock").path
+        lockPath =
+            destination.deletingLastPathComponent().appendingPathComponent(".\(destination.lastPathComponent).lock")
+            .path
         fd = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw .cannotWrite(path: lockPath, reason: String(cString: strerror(errno))) }
         if flock(fd, LOCK_EX | LOCK_NB) != 0 {
-            let holder = (try? String(contentsOfFile: lockPath, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
+            let holder =
+                (try? String(contentsOfFile: lockPath, encoding: .utf8))?.trimmingCharacters(
+                    in: .whitespacesAndNewlines) ?? ""
             close(fd)
             fd = -1
-            throw .cannotWrite(path: destination.path,
-                               reason: "another bench run (pid \(holder.isEmpty ? "unknown" : holder)) is writing it; wait for it or choose another --out")
+            throw .cannotWrite(
+                path: destination.path,
+                reason:
+                    "another bench run (pid \(holder.isEmpty ? "unknown" : holder)) is writing it; wait for it or choose another --out"
+            )
         }
         let pid = "\(getpid())\n"
         _ = ftruncate(fd, 0)

@@ -8,7 +8,8 @@ public enum ResultMerger {
 
         public var description: String {
             switch self {
-            case .duplicate(let k, let a, let b): "row \(k) is in both \(a) and \(b); pass --prefer latest to keep the newer one"
+            case .duplicate(let k, let a, let b):
+                "row \(k) is in both \(a) and \(b); pass --prefer latest to keep the newer one"
             }
         }
     }
@@ -16,12 +17,15 @@ public enum ResultMerger {
     /// Merges `sets` in order (files of any revision of the schema: rows are typed, so a
     /// column one file lacks is simply empty in its rows). A key present twice is an error
     /// unless `preferLatest`, which keeps the row with the later timestamp (the later file on a tie).
-    public static func merge(_ sets: [ResultSet], preferLatest: Bool) throws(ResultMerger.Error) -> (rows: [ResultRow], samples: [SidecarRow], sources: [MergedSource]) {
+    public static func merge(_ sets: [ResultSet], preferLatest: Bool) throws(ResultMerger.Error) -> (
+        rows: [ResultRow], samples: [SidecarRow], sources: [MergedSource]
+    ) {
         var rows: [ResultRow] = []
         var origin: [RowKey: (index: Int, path: String)] = [:]
         var samples: [RowKey: SidecarRow] = [:]
         for set in sets {
-            let sidecarRows = Dictionary((set.sidecar?.rows ?? []).map { ($0.key, $0) }, uniquingKeysWith: { a, _ in a })
+            let sidecarRows = Dictionary(
+                (set.sidecar?.rows ?? []).map { ($0.key, $0) }, uniquingKeysWith: { a, _ in a })
             for row in set.rows {
                 if let existing = origin[row.key] {
                     guard preferLatest else { throw .duplicate(key: row.key, first: existing.path, other: set.path) }
@@ -41,7 +45,8 @@ public enum ResultMerger {
         // sidecar accounts for every row's run_id.
         let sources = sets.map { set in
             let runs = Set(set.rows.map(\.runID)).union(set.sidecar.map { [$0.runID] } ?? [])
-            return MergedSource(csvFile: set.path, runID: runs.sorted().joined(separator: ","), environment: set.sidecar?.environment)
+            return MergedSource(
+                csvFile: set.path, runID: runs.sorted().joined(separator: ","), environment: set.sidecar?.environment)
         }
         return (rows, rows.compactMap { samples[$0.key] }, sources)
     }
@@ -63,7 +68,8 @@ extension ResultMerger {
             var s = Sidecar(
                 runID: UUID().uuidString.lowercased(), csvFile: destination.lastPathComponent,
                 suite: Set(merged.rows.map(\.suite)).sorted().joined(separator: ","),
-                startedAt: merged.rows.map(\.timestamp).min() ?? "", finishedAt: Timestamp.iso(Date()), interrupted: false,
+                startedAt: merged.rows.map(\.timestamp).min() ?? "", finishedAt: Timestamp.iso(Date()),
+                interrupted: false,
                 environment: environment, rows: rows)
             s.mergedFrom = merged.sources
             return s

@@ -27,7 +27,8 @@ public enum ResultReader {
                 throw .invalid(path: path, record: 1, column: name, reason: "missing required column '\(name)'")
             }
             guard header[i] == name else {
-                let reason = header.contains(name)
+                let reason =
+                    header.contains(name)
                     ? "column '\(name)' is out of order (expected at position \(i + 1), found '\(header[i])')"
                     : "missing required column '\(name)' (found '\(header[i])' at position \(i + 1))"
                 throw .invalid(path: path, record: 1, column: name, reason: reason)
@@ -41,8 +42,9 @@ public enum ResultReader {
             record += 1
             if fields == [""] { continue }  // a blank line
             guard fields.count == header.count else {
-                throw .invalid(path: path, record: record, column: nil,
-                               reason: "\(fields.count) fields where the header has \(header.count)")
+                throw .invalid(
+                    path: path, record: record, column: nil,
+                    reason: "\(fields.count) fields where the header has \(header.count)")
             }
             rows.append(try parse(fields, columns: columns, header: header, path: path, record: record))
         }
@@ -82,8 +84,11 @@ public enum ResultReader {
             throw .invalid(path: path, record: 0, column: nil, reason: "not a valid sidecar: \(error)")
         }
         guard sidecar.schemaVersion == Sidecar.currentSchemaVersion else {
-            throw .invalid(path: path, record: 0, column: "schema_version",
-                           reason: "unknown sidecar schema_version \(sidecar.schemaVersion) (this build reads \(Sidecar.currentSchemaVersion))")
+            throw .invalid(
+                path: path, record: 0, column: "schema_version",
+                reason:
+                    "unknown sidecar schema_version \(sidecar.schemaVersion) (this build reads \(Sidecar.currentSchemaVersion))"
+            )
         }
         return sidecar
     }

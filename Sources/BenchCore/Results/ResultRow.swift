@@ -138,8 +138,10 @@ extension ResultRow {
     public func nonFiniteColumn() -> (column: String, value: Double)? {
         let numbers: [(String, Double?)] = [
             ("median_s", medianSeconds), ("p10_s", p10Seconds), ("p90_s", p90Seconds), ("ci_low_s", ciLowSeconds),
-            ("ci_high_s", ciHighSeconds), ("flops", flops), ("bytes", bytes), ("tflops", tflops), ("throughput", throughput),
-            ("price_usd_per_hour", priceUSDPerHour), ("usd_per_pflop", usdPerPFLOP), ("usd_per_million_units", usdPerMillionUnits),
+            ("ci_high_s", ciHighSeconds), ("flops", flops), ("bytes", bytes), ("tflops", tflops),
+            ("throughput", throughput),
+            ("price_usd_per_hour", priceUSDPerHour), ("usd_per_pflop", usdPerPFLOP),
+            ("usd_per_million_units", usdPerMillionUnits),
             ("mfu", mfu), ("perf_per_dollar", perfPerDollar), ("plugin_overhead_s", pluginOverheadSeconds),
             ("model_s", modelSeconds), ("model_error", modelError),
         ]

@@ -24,10 +24,16 @@ public enum ResultSchema {
         },
         .init("run_id", since: "1.0", text: true, write: \.runID) { r, f in r.runID = f.text },
         .init("timestamp", since: "1.0", text: true, write: \.timestamp) { r, f in r.timestamp = f.text },
-        .init("suite", since: "1.0", text: true, write: \.suite) { r, f throws(ResultFileError) in r.suite = try f.nonEmpty() },
-        .init("case_id", since: "1.0", text: true, quoted: true, write: \.caseID) { r, f throws(ResultFileError) in r.caseID = try f.nonEmpty() },
+        .init("suite", since: "1.0", text: true, write: \.suite) { r, f throws(ResultFileError) in
+            r.suite = try f.nonEmpty()
+        },
+        .init("case_id", since: "1.0", text: true, quoted: true, write: \.caseID) { r, f throws(ResultFileError) in
+            r.caseID = try f.nonEmpty()
+        },
         .init("kernel", since: "1.0", text: true, write: \.kernel) { r, f in r.kernel = f.text },
-        .init("dtype", since: "1.0", text: true, write: { $0.dtype.rawValue }) { r, f in r.dtype = DType(rawValue: f.text) },
+        .init("dtype", since: "1.0", text: true, write: { $0.dtype.rawValue }) { r, f in
+            r.dtype = DType(rawValue: f.text)
+        },
         .init("shape", since: "1.0", text: true, quoted: true, write: \.shape) { r, f in r.shape = f.text },
         .init("backend", since: "1.0", text: true, write: { $0.backend.rawValue }) { r, f throws(ResultFileError) in
             r.backend = BackendID(try f.nonEmpty())
@@ -36,28 +42,38 @@ public enum ResultSchema {
             r.backendKind = try f.oneOf(BackendKind.self)
         },
         .init("device", since: "1.0", text: true, write: \.device) { r, f in r.device = f.text },
-        .init("threads", since: "1.0", write: { String($0.threads) }) { r, f throws(ResultFileError) in r.threads = try f.count() },
+        .init("threads", since: "1.0", write: { String($0.threads) }) { r, f throws(ResultFileError) in
+            r.threads = try f.count()
+        },
         .init("status", since: "1.0", write: { $0.status.rawValue }) { r, f throws(ResultFileError) in
             r.status = try f.oneOf(RowStatus.self)
         },
-        .init("samples", since: "1.0", write: { String($0.samples) }) { r, f throws(ResultFileError) in r.samples = try f.count() },
+        .init("samples", since: "1.0", write: { String($0.samples) }) { r, f throws(ResultFileError) in
+            r.samples = try f.count()
+        },
         .number("median_s", since: "1.0", \.medianSeconds),
         .number("p10_s", since: "1.0", \.p10Seconds),
         .number("p90_s", since: "1.0", \.p90Seconds),
         .number("ci_low_s", since: "1.0", \.ciLowSeconds),
         .number("ci_high_s", since: "1.0", \.ciHighSeconds),
-        .init("flops", since: "1.0", write: { format($0.flops) }) { r, f throws(ResultFileError) in r.flops = try f.requiredNumber() },
-        .init("bytes", since: "1.0", write: { format($0.bytes) }) { r, f throws(ResultFileError) in r.bytes = try f.requiredNumber() },
+        .init("flops", since: "1.0", write: { format($0.flops) }) { r, f throws(ResultFileError) in
+            r.flops = try f.requiredNumber()
+        },
+        .init("bytes", since: "1.0", write: { format($0.bytes) }) { r, f throws(ResultFileError) in
+            r.bytes = try f.requiredNumber()
+        },
         .number("tflops", since: "1.0", \.tflops),
         .number("throughput", since: "1.0", \.throughput),
-        .init("throughput_unit", since: "1.0", text: true, write: \.throughputUnit) { r, f in r.throughputUnit = f.text },
+        .init("throughput_unit", since: "1.0", text: true, write: \.throughputUnit) { r, f in r.throughputUnit = f.text
+        },
         .number("price_usd_per_hour", since: "1.0", \.priceUSDPerHour),
         .number("usd_per_pflop", since: "1.0", \.usdPerPFLOP),
         .number("usd_per_million_units", since: "1.0", \.usdPerMillionUnits),
         .init("notes", since: "1.0", text: true, write: \.notes) { r, f in r.notes = f.text },
         // 1.1: the training suite.
         .number("mfu", since: "1.1", \.mfu),
-        .init("tokens_per_step", since: "1.1", write: { $0.tokensPerStep.map(String.init) ?? "" }) { r, f throws(ResultFileError) in
+        .init("tokens_per_step", since: "1.1", write: { $0.tokensPerStep.map(String.init) ?? "" }) {
+            r, f throws(ResultFileError) in
             r.tokensPerStep = f.text.isEmpty ? nil : try f.count()
         },
         // 1.2: the cost model.
@@ -115,7 +131,8 @@ public struct ResultColumn: Sendable {
     let read: @Sendable (inout ResultRow, ResultField) throws(ResultFileError) -> Void
 
     init(
-        _ name: String, since: String, text: Bool = false, quoted: Bool = false, write: @escaping @Sendable (ResultRow) -> String,
+        _ name: String, since: String, text: Bool = false, quoted: Bool = false,
+        write: @escaping @Sendable (ResultRow) -> String,
         read: @escaping @Sendable (inout ResultRow, ResultField) throws(ResultFileError) -> Void
     ) {
         self.name = name
@@ -127,8 +144,11 @@ public struct ResultColumn: Sendable {
     }
 
     /// A column holding a finite, non-negative optional number.
-    static func number(_ name: String, since: String, _ field: WritableKeyPath<ResultRow, Double?> & Sendable) -> ResultColumn {
-        ResultColumn(name, since: since, write: { ResultSchema.format($0[keyPath: field]) }) { r, f throws(ResultFileError) in
+    static func number(_ name: String, since: String, _ field: WritableKeyPath<ResultRow, Double?> & Sendable)
+        -> ResultColumn
+    {
+        ResultColumn(name, since: since, write: { ResultSchema.format($0[keyPath: field]) }) {
+            r, f throws(ResultFileError) in
             r[keyPath: field] = try f.number()
         }
     }

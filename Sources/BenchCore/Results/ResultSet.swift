@@ -20,8 +20,9 @@ public struct ResultSet: Sendable {
         var seen: [RowKey: Int] = [:]
         for (i, row) in rows.enumerated() {
             if let first = seen[row.key] {
-                throw .invalid(path: path, record: i + 2, column: "case_id",
-                               reason: "duplicate row \(row.key) (first at record \(first + 2))")
+                throw .invalid(
+                    path: path, record: i + 2, column: "case_id",
+                    reason: "duplicate row \(row.key) (first at record \(first + 2))")
             }
             seen[row.key] = i
         }
@@ -36,20 +37,24 @@ public struct ResultSet: Sendable {
             let mergedRuns = Set((s.mergedFrom ?? []).flatMap { $0.runID.split(separator: ",").map(String.init) })
             if !mergedRuns.isEmpty {
                 if let stranger = runIDs.first(where: { !mergedRuns.contains($0) }) {
-                    throw .invalid(path: sidecarPath, record: 0, column: "run_id",
-                                   reason: "the CSV has rows of run \(stranger), which the sidecar's merged_from does not list")
+                    throw .invalid(
+                        path: sidecarPath, record: 0, column: "run_id",
+                        reason: "the CSV has rows of run \(stranger), which the sidecar's merged_from does not list")
                 }
             } else if !rows.isEmpty, !runIDs.contains(s.runID), runIDs.count == 1 {
-                throw .invalid(path: sidecarPath, record: 0, column: "run_id",
-                               reason: "sidecar run_id \(s.runID) does not match the CSV's \(runIDs.first ?? "")")
+                throw .invalid(
+                    path: sidecarPath, record: 0, column: "run_id",
+                    reason: "sidecar run_id \(s.runID) does not match the CSV's \(runIDs.first ?? "")")
             }
             let keys = Set(rows.map(\.key))
             for r in s.rows {
                 guard keys.contains(r.key) else {
-                    throw .invalid(path: sidecarPath, record: 0, column: nil, reason: "sidecar has a row the CSV lacks: \(r.key)")
+                    throw .invalid(
+                        path: sidecarPath, record: 0, column: nil, reason: "sidecar has a row the CSV lacks: \(r.key)")
                 }
                 if let bad = r.samplesSeconds.first(where: { !$0.isFinite || $0 < 0 }) {
-                    throw .invalid(path: sidecarPath, record: 0, column: "samples_s", reason: "invalid sample \(bad) for \(r.key)")
+                    throw .invalid(
+                        path: sidecarPath, record: 0, column: "samples_s", reason: "invalid sample \(bad) for \(r.key)")
                 }
                 samplesByKey[r.key] = r.samplesSeconds
             }
@@ -57,15 +62,19 @@ public struct ResultSet: Sendable {
             for row in rows {
                 guard let xs = samplesByKey[row.key], !xs.isEmpty else { continue }
                 guard xs.count == row.samples else {
-                    throw .invalid(path: sidecarPath, record: 0, column: "samples_s",
-                                   reason: "\(row.key): the CSV says \(row.samples) samples, the sidecar has \(xs.count)")
+                    throw .invalid(
+                        path: sidecarPath, record: 0, column: "samples_s",
+                        reason: "\(row.key): the CSV says \(row.samples) samples, the sidecar has \(xs.count)")
                 }
                 // The samples must be the ones the CSV's median came from.
                 if row.status == .ok, let median = row.medianSeconds, median > 0 {
                     let m = Summary(xs).median
                     guard abs(m / median - 1) <= 0.01 else {
-                        throw .invalid(path: sidecarPath, record: 0, column: "samples_s",
-                                       reason: "\(row.key): the samples' median \(m) s is not the CSV's median_s \(median) s (off by more than 1%)")
+                        throw .invalid(
+                            path: sidecarPath, record: 0, column: "samples_s",
+                            reason:
+                                "\(row.key): the samples' median \(m) s is not the CSV's median_s \(median) s (off by more than 1%)"
+                        )
                     }
                 }
             }

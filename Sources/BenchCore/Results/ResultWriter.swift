@@ -39,7 +39,8 @@ public final class ResultWriter: @unchecked Sendable {
         self.destination = destination
         self.syncsEachRow = syncsEachRow
         // Unique per process: a second writer of the same name never shares this file.
-        partial = destination.deletingLastPathComponent().appendingPathComponent(".\(destination.lastPathComponent).\(getpid()).partial")
+        partial = destination.deletingLastPathComponent().appendingPathComponent(
+            ".\(destination.lastPathComponent).\(getpid()).partial")
         let dir = destination.deletingLastPathComponent().path
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: dir, isDirectory: &isDir), isDir.boolValue else {
@@ -49,7 +50,7 @@ public final class ResultWriter: @unchecked Sendable {
         try OutputFile.checkReplaceable(Self.sidecarURL(for: destination).path)
         outputLock = try OutputLock(destination: destination)
         guard FileManager.default.createFile(atPath: partial.path, contents: nil),
-              let h = FileHandle(forWritingAtPath: partial.path)
+            let h = FileHandle(forWritingAtPath: partial.path)
         else { throw .cannotWrite(path: partial.path, reason: "cannot create the file") }
         handle = h
         try write(Self.encode([ResultSchema.columnNames], quoted: { _ in false }), sync: syncsEachRow)
@@ -57,7 +58,8 @@ public final class ResultWriter: @unchecked Sendable {
 
     /// The sidecar path for a CSV path.
     public static func sidecarURL(for csv: URL) -> URL {
-        csv.pathExtension == "csv" ? csv.deletingPathExtension().appendingPathExtension("json") : csv.appendingPathExtension("json")
+        csv.pathExtension == "csv"
+            ? csv.deletingPathExtension().appendingPathExtension("json") : csv.appendingPathExtension("json")
     }
 
     /// Encodes records as RFC 4180 CSV (LF line ends) with the CSV library.

@@ -27,19 +27,23 @@ public struct Sidecar: Codable, Sendable, Equatable {
     public static var encoder: JSONEncoder {
         let e = JSONEncoder()
         e.outputFormatting = [.prettyPrinted, .sortedKeys]
-        e.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        e.nonConformingFloatEncodingStrategy = .convertToString(
+            positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
         return e
     }
 
     /// The sidecar's JSON decoder (see ``encoder``).
     public static var decoder: JSONDecoder {
         let d = JSONDecoder()
-        d.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        d.nonConformingFloatDecodingStrategy = .convertFromString(
+            positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
         return d
     }
 
-    public init(runID: String, csvFile: String, suite: String, startedAt: String, finishedAt: String,
-                interrupted: Bool, environment: HostEnvironment, rows: [SidecarRow]) {
+    public init(
+        runID: String, csvFile: String, suite: String, startedAt: String, finishedAt: String,
+        interrupted: Bool, environment: HostEnvironment, rows: [SidecarRow]
+    ) {
         self.runID = runID
         self.csvFile = csvFile
         self.suite = suite
@@ -71,8 +75,10 @@ public struct SidecarRow: Codable, Sendable, Equatable {
     public var stopReason: Measurement.StopReason?
     public var verification: Verification?
 
-    public init(key: RowKey, status: RowStatus, samplesSeconds: [Double] = [], callsPerSample: Int = 0,
-                warmupCalls: Int = 0, stopReason: Measurement.StopReason? = nil, verification: Verification? = nil) {
+    public init(
+        key: RowKey, status: RowStatus, samplesSeconds: [Double] = [], callsPerSample: Int = 0,
+        warmupCalls: Int = 0, stopReason: Measurement.StopReason? = nil, verification: Verification? = nil
+    ) {
         self.key = key
         self.status = status
         self.samplesSeconds = samplesSeconds
@@ -101,7 +107,8 @@ public struct SidecarRow: Codable, Sendable, Equatable {
             stopReason = nil
         } else {
             guard let r = Measurement.StopReason(rawValue: reason) else {
-                throw DecodingError.dataCorruptedError(forKey: .stopReason, in: c, debugDescription: "unknown stop_reason '\(reason)'")
+                throw DecodingError.dataCorruptedError(
+                    forKey: .stopReason, in: c, debugDescription: "unknown stop_reason '\(reason)'")
             }
             stopReason = r
         }

@@ -11,7 +11,9 @@
 public struct TrainingSuite: Suite {
     public init() {}
     public var name: String { "training" }
-    public var summary: String { "training steps (forward + backward + optimizer): 2-layer MLP and pre-LN transformer block (fp32)" }
+    public var summary: String {
+        "training steps (forward + backward + optimizer): 2-layer MLP and pre-LN transformer block (fp32)"
+    }
 
     public func cases(quick: Bool) -> [KernelCase] {
         if quick {

@@ -13,7 +13,10 @@ public struct Verification: Sendable, Equatable, Codable {
     /// The first failing entry, or empty.
     public var detail: String
 
-    public init(passed: Bool, checkedEntries: Int, worstErrorRatio: Double, maxAbsoluteError: Double, tolerance: String, detail: String) {
+    public init(
+        passed: Bool, checkedEntries: Int, worstErrorRatio: Double, maxAbsoluteError: Double, tolerance: String,
+        detail: String
+    ) {
         self.passed = passed
         self.checkedEntries = checkedEntries
         self.worstErrorRatio = worstErrorRatio

@@ -18,7 +18,9 @@ struct Threshold: ExpressibleByArgument, Sendable {
     }
 
     static func parse(_ text: String) throws -> Threshold {
-        guard let t = Threshold(argument: text) else { throw ValidationError("'\(text)' is not a threshold like 5% or 0.05") }
+        guard let t = Threshold(argument: text) else {
+            throw ValidationError("'\(text)' is not a threshold like 5% or 0.05")
+        }
         return t
     }
 }
@@ -36,7 +38,9 @@ struct PriceOverride: ExpressibleByArgument, Sendable {
     }
 
     static func parse(_ text: String) throws -> PriceOverride {
-        guard let p = PriceOverride(argument: text) else { throw ValidationError("'\(text)': expected INSTANCE=USD with a positive price") }
+        guard let p = PriceOverride(argument: text) else {
+            throw ValidationError("'\(text)': expected INSTANCE=USD with a positive price")
+        }
         return p
     }
 }
@@ -78,7 +82,9 @@ struct Seconds: ExpressibleByArgument, Sendable {
     }
 
     static func parse(_ text: String) throws -> Seconds {
-        guard let s = Seconds(argument: text) else { throw ValidationError("must be a positive number of seconds (got \(text))") }
+        guard let s = Seconds(argument: text) else {
+            throw ValidationError("must be a positive number of seconds (got \(text))")
+        }
         return s
     }
 }
@@ -88,7 +94,8 @@ extension Metric: ExpressibleByArgument {
 
     static func parse(_ text: String) throws -> Metric {
         guard let m = Metric(rawValue: text) else {
-            throw ValidationError("unknown metric '\(text)' (valid: \(Metric.all.map(\.rawValue).joined(separator: ", ")))")
+            throw ValidationError(
+                "unknown metric '\(text)' (valid: \(Metric.all.map(\.rawValue).joined(separator: ", ")))")
         }
         return m
     }
@@ -97,7 +104,8 @@ extension Metric: ExpressibleByArgument {
 extension ReportFormat: ExpressibleByArgument {
     static func parse(_ text: String) throws -> ReportFormat {
         guard let f = ReportFormat(rawValue: text) else {
-            throw ValidationError("unknown format '\(text)' (valid: \(ReportFormat.allCases.map(\.rawValue).joined(separator: ", ")))")
+            throw ValidationError(
+                "unknown format '\(text)' (valid: \(ReportFormat.allCases.map(\.rawValue).joined(separator: ", ")))")
         }
         return f
     }

@@ -11,7 +11,8 @@ struct ThreadsOption: ParsableArguments {
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1 (got \(threads))") }
         let cores = ProcessInfo.processInfo.activeProcessorCount
         if let threads, threads > 4 * cores {
-            throw ValidationError("--threads \(threads) is more than 4× this machine's \(cores) logical cores (at most \(4 * cores))")
+            throw ValidationError(
+                "--threads \(threads) is more than 4× this machine's \(cores) logical cores (at most \(4 * cores))")
         }
     }
 
@@ -19,7 +20,8 @@ struct ThreadsOption: ParsableArguments {
     var oversubscription: String? {
         let cores = ProcessInfo.processInfo.activeProcessorCount
         guard let threads, threads > cores else { return nil }
-        return "warning: --threads \(threads) is more than the \(cores) logical cores; threads will share cores and time each other"
+        return
+            "warning: --threads \(threads) is more than the \(cores) logical cores; threads will share cores and time each other"
     }
 }
 
@@ -28,27 +30,36 @@ struct CatalogOptions: ParsableArguments {
     @Option(help: "A catalog file (JSON or YAML) that adds to or overrides the shipped one.")
     var catalog: String?
 
-    @Option(help: "Pricing basis: on-demand, capacity-block, 1yr-reserved, 3yr-reserved, spot (falls back in that order).",
-            transform: PricingBasis.parse)
+    @Option(
+        help: "Pricing basis: on-demand, capacity-block, 1yr-reserved, 3yr-reserved, spot (falls back in that order).",
+        transform: PricingBasis.parse)
     var pricing: PricingBasis = PricingBasis(argument: "on-demand")!
 }
 
 /// How this run's backends are priced: per-instance overrides and the host's price.
 struct HostPricingOptions: ParsableArguments {
-    @Option(help: "Override one instance's price for this run: INSTANCE=USD per hour (repeatable).", transform: PriceOverride.parse)
+    @Option(
+        help: "Override one instance's price for this run: INSTANCE=USD per hour (repeatable).",
+        transform: PriceOverride.parse)
     var price: [PriceOverride] = []
 
-    @Option(name: .customLong("host-instance"), help: "The catalog instance this machine is, to price the measured backends.")
+    @Option(
+        name: .customLong("host-instance"),
+        help: "The catalog instance this machine is, to price the measured backends.")
     var hostInstance: String?
 
-    @Option(name: .customLong("host-price"), parsing: .unconditional, help: "This machine's price in USD per hour, to price the measured backends.")
+    @Option(
+        name: .customLong("host-price"), parsing: .unconditional,
+        help: "This machine's price in USD per hour, to price the measured backends.")
     var hostPrice: Double?
 
     func validate() throws {
         if let hostPrice, !(hostPrice > 0) || !hostPrice.isFinite {
             throw ValidationError("--host-price must be a positive number of USD per hour (got \(hostPrice))")
         }
-        if hostPrice != nil, hostInstance != nil { throw ValidationError("give --host-instance or --host-price, not both") }
+        if hostPrice != nil, hostInstance != nil {
+            throw ValidationError("give --host-instance or --host-price, not both")
+        }
     }
 
     /// The pricing part of a run request.

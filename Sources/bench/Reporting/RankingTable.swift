@@ -5,27 +5,39 @@ enum RankingTable {
     static func render(_ rows: [ResultRow]) -> String {
         let ranking = Ranking(rows: rows)
         guard ranking.groups.contains(where: { $0.entries.count > 1 }) else { return "" }
-        var out = ["", "price-performance ranking (per case: each backend at its best supported precision, cheapest per unit first):"]
+        var out = [
+            "",
+            "price-performance ranking (per case: each backend at its best supported precision, cheapest per unit first):",
+        ]
         for g in ranking.groups where g.entries.count > 1 {
             out.append("\(g.kernel) \(g.shape)")
-            var table: [[String]] = [["#", "backend", "dtype", "kind", "throughput", "$/M units", "speed vs cpu-blas", "cost vs cpu-blas", "bound"]]
+            var table: [[String]] = [
+                [
+                    "#", "backend", "dtype", "kind", "throughput", "$/M units", "speed vs cpu-blas", "cost vs cpu-blas",
+                    "bound",
+                ]
+            ]
             for (i, e) in g.entries.enumerated() {
                 let r = e.row
                 table.append([
                     "\(i + 1)", r.backend.rawValue, r.dtype.rawValue, r.backendKind.rawValue,
                     r.throughput.map { formatRate($0) + " " + r.throughputUnit } ?? "-",
                     r.usdPerMillionUnits.map { "$" + formatSignificant($0) } ?? "no price",
-                    e.speedVsReference.map { fixed($0, 2) + "x" } ?? "-", e.costVsReference.map { fixed($0, 3) + "x" } ?? "-",
+                    e.speedVsReference.map { fixed($0, 2) + "x" } ?? "-",
+                    e.costVsReference.map { fixed($0, 3) + "x" } ?? "-",
                     r.bound?.rawValue ?? "",
                 ])
             }
             out.append(TextTable.lines(table, rightAligned: [0, 4, 5, 6, 7]).map { "  " + $0 }.joined(separator: "\n"))
         }
         if rows.contains(where: { $0.backendKind == .modeled && $0.status == .ok }) {
-            out.append("note: modeled rows are computed from the catalog's specs and documented assumptions (docs/models.md), not measured.")
+            out.append(
+                "note: modeled rows are computed from the catalog's specs and documented assumptions (docs/models.md), not measured."
+            )
         }
         if rows.contains(where: { $0.backendKind == .measured && $0.status == .ok && $0.priceUSDPerHour == nil }) {
-            out.append("note: measured rows have no price; pass --host-instance NAME (see bench catalog) or --host-price USD.")
+            out.append(
+                "note: measured rows have no price; pass --host-instance NAME (see bench catalog) or --host-price USD.")
         }
         return out.joined(separator: "\n")
     }

@@ -8,7 +8,8 @@ enum ResultTable {
             table.append([
                 r.caseID, r.backend.rawValue, r.medianSeconds.map(formatSeconds) ?? "-",
                 r.tflops.map { fixed($0, 3) } ?? "-",
-                r.throughput.map { formatRate($0) + " " + r.throughputUnit } ?? "-", r.mfu.map { fixed($0 * 100, 1) + "%" } ?? "-",
+                r.throughput.map { formatRate($0) + " " + r.throughputUnit } ?? "-",
+                r.mfu.map { fixed($0 * 100, 1) + "%" } ?? "-",
                 r.status.rawValue,
             ])
         }

@@ -15,7 +15,10 @@ final class TerminalReporter: RunReporter, @unchecked Sendable {
     }
 
     func rowWillRun(index: Int, total: Int, kernelCase: KernelCase, backend: BackendID) {
-        if progress { FileHandle.standardError.write(Data("\r\u{1B}[K[\(index + 1)/\(total)] \(kernelCase.id) on \(backend)".utf8)) }
+        if progress {
+            FileHandle.standardError.write(
+                Data("\r\u{1B}[K[\(index + 1)/\(total)] \(kernelCase.id) on \(backend)".utf8))
+        }
     }
 
     func rowFinished(_ outcome: RunOutcome) {}
@@ -26,7 +29,8 @@ final class TerminalReporter: RunReporter, @unchecked Sendable {
         if let error = i.saveError {
             printError("interrupted; could not finish \(i.partial.path): \(error)")
         } else {
-            printError("\ninterrupted (signal \(i.signal)); \(i.savedRows) finished rows saved to \(i.destination.path)")
+            printError(
+                "\ninterrupted (signal \(i.signal)); \(i.savedRows) finished rows saved to \(i.destination.path)")
         }
         // _exit, not exit: the main thread may be inside a kernel, and running the
         // process's exit handlers under it can crash. Everything is on disk already.
@@ -42,14 +46,19 @@ final class TerminalReporter: RunReporter, @unchecked Sendable {
             func medianAbs(_ xs: [Double]) -> String { fixed(Summary(xs.map { abs($0) }).median * 100, 1) + "%" }
             let perBackend = Dictionary(grouping: errors, by: \.backend).sorted { $0.key < $1.key }
                 .map { "\($0.key) \(medianAbs($0.value.map(\.error)))" }.joined(separator: ", ")
-            print("host model vs measured: median absolute prediction error \(medianAbs(errors.map(\.error))) over \(errors.count) rows (\(perBackend))")
+            print(
+                "host model vs measured: median absolute prediction error \(medianAbs(errors.map(\.error))) over \(errors.count) rows (\(perBackend))"
+            )
         }
         let ranking = RankingTable.render(rows)
         if !ranking.isEmpty { print(ranking) }
-        let peaks = s.peaks.keys.sorted().map { "\($0) \(fixed((s.peaks[$0] ?? 0) / 1e9, 1)) GFLOP/s" }.joined(separator: ", ")
+        let peaks = s.peaks.keys.sorted().map { "\($0) \(fixed((s.peaks[$0] ?? 0) / 1e9, 1)) GFLOP/s" }.joined(
+            separator: ", ")
         if !s.peaks.isEmpty { print("host peak (measured, \(s.threads) thread\(s.threads == 1 ? "" : "s")): " + peaks) }
         if let blas = s.environment.blas {
-            print("OpenBLAS core: \(blas.coreName)\(blas.coreTypeOverride.isEmpty ? "" : " (OPENBLAS_CORETYPE=\(blas.coreTypeOverride))"); native kernels: \(s.environment.kernelVariant)")
+            print(
+                "OpenBLAS core: \(blas.coreName)\(blas.coreTypeOverride.isEmpty ? "" : " (OPENBLAS_CORETYPE=\(blas.coreTypeOverride))"); native kernels: \(s.environment.kernelVariant)"
+            )
         }
         for w in s.warnings { printError(w) }
         for (backend, log) in s.pluginLogs { print("plugin \(backend) log: \(log)") }
@@ -57,7 +66,9 @@ final class TerminalReporter: RunReporter, @unchecked Sendable {
         print("sidecar: \(s.sidecar.path)")
         let failures = s.failures
         if !failures.isEmpty {
-            printError("\(failures.count) row(s) failed: " + failures.map { "\($0.caseID) on \($0.backend): \($0.status.rawValue)" }.joined(separator: "; "))
+            printError(
+                "\(failures.count) row(s) failed: "
+                    + failures.map { "\($0.caseID) on \($0.backend): \($0.status.rawValue)" }.joined(separator: "; "))
         }
     }
 }
