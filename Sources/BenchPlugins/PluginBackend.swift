@@ -204,8 +204,9 @@ final class PreparedPluginCase: SelfTimedCase {
                 throw PluginError.protocolViolation(
                     plugin: backend.path, detail: "\(values.count) samples for \(count) iterations")
             }
-            guard values.allSatisfy({ $0.isFinite && $0 >= 0 }) else {
-                throw PluginError.protocolViolation(plugin: backend.path, detail: "a negative or non-finite duration")
+            guard values.allSatisfy({ $0.isFinite && $0 > 0 }) else {
+                throw PluginError.protocolViolation(
+                    plugin: backend.path, detail: "a zero, negative or non-finite duration (no speed can come from it)")
             }
             calls += count * callsPerSample
             let busy = values.reduce(0, +) * Double(callsPerSample)

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 #if canImport(Glibc)
     import Glibc
@@ -73,6 +74,7 @@ final class PluginProcess {
             throw .spawnFailed(path: path, reason: String(cString: strerror(rc)))
         }
         pid = child
+        PluginProcesses.started(child)
         input = toChild[1]
         output = fromChild[0]
         _ = fcntl(input, F_SETFD, FD_CLOEXEC)
@@ -179,6 +181,7 @@ final class PluginProcess {
         var status: Int32 = 0
         waitpid(pid, &status, 0)
         reaped = true
+        PluginProcesses.reaped(pid)
         close(input)
         close(output)
     }
@@ -191,6 +194,7 @@ final class PluginProcess {
         for _ in 0..<500 {
             if waitpid(pid, &status, WNOHANG) == pid {
                 reaped = true
+                PluginProcesses.reaped(pid)
                 kill(-pid, SIGKILL)  // any children it left behind
                 close(input)
                 close(output)
@@ -212,4 +216,28 @@ public enum PluginProtocol {
     public static let version1Kernels: Set<String> = ["gemm", "mlp_step"]
     public static let maxLineBytes = 16 << 20
     public static let handshakeTimeout = 10.0
+}
+
+/// Every plugin process group this process started and has not reaped yet, so an exit path
+/// that cannot wait for the plugins (Ctrl-C while a plugin hangs) still kills them all.
+public enum PluginProcesses {
+    private static let live = Mutex<Set<pid_t>>([])
+
+    static func started(_ pid: pid_t) { live.withLock { _ = $0.insert(pid) } }
+    static func reaped(_ pid: pid_t) { live.withLock { _ = $0.remove(pid) } }
+
+    /// Kills the process group of every live plugin (SIGKILL) and reaps what has exited.
+    /// Safe to call from a signal-handling queue while another thread talks to a plugin.
+    public static func killAll() {
+        let pids = live.withLock { Array($0) }
+        for pid in pids {
+            kill(-pid, SIGKILL)
+            kill(pid, SIGKILL)
+            var status: Int32 = 0
+            _ = waitpid(pid, &status, 0)
+        }
+    }
+
+    /// The pids of the plugins alive now (tests).
+    public static var alive: [pid_t] { live.withLock { Array($0).sorted() } }
 }

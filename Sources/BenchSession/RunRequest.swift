@@ -52,6 +52,8 @@ public struct RunSessionConfiguration {
     public var backends: [any Backend]
     public var prices: [BackendID: PriceQuote]
     public var catalogVersion: String
+    /// The fastest dense peak FLOP/s of any catalog device per dtype (bounds plugin rows).
+    public var fastestDeviceFLOPS: [DType: Double] = [:]
     public var policy: MeasurementPolicy
     public var threads: Int
     /// `--with-model`: the calibrated model of this host per measured backend.
@@ -101,10 +103,22 @@ public struct RunSessionConfiguration {
         hostModels = try Self.hostModels(request.hostProfile)
         let catalog = try Self.catalog(request.pricing.catalogOverlay)
         catalogVersion = catalog.catalogVersion
+        for d in catalog.devices {
+            for (dtype, f) in d.peakDenseTflops {
+                fastestDeviceFLOPS[DType(rawValue: dtype), default: 0] = max(
+                    fastestDeviceFLOPS[DType(rawValue: dtype)] ?? 0, f.value * 1e12)
+            }
+        }
         let allBackends = try BackendRegistry.all(cpuModel: cpu.model, catalog: catalog)
         backends = try BackendRegistry.select(
             request.backends, from: allBackends, pluginArguments: request.pluginArguments,
             logStem: destination.deletingPathExtension().path, caseTimeout: request.caseTimeoutSeconds)
+        // Only plugins that could not start: no case could run at all, so this is bad input.
+        if !backends.isEmpty, let first = backends.first as? UnavailableBackend,
+            backends.allSatisfy({ $0 is UnavailableBackend })
+        {
+            throw .option(flag: "--backend", reason: first.reason)
+        }
         guard !backends.isEmpty else {
             throw .option(
                 flag: "--backend",

@@ -39,12 +39,16 @@ public final class RunSession {
         // sidecar beside it (with each probe's spread), so scaling can be read off every run.
         var startPeaks: [DType: Double] = [:]
         var probes: [PeakEntry] = []
+        var spreads: [DType: Double] = [:]
         let probe = c.peakProbe
         for d in measuredDTypes.sorted() {
             for t in Set([1, c.threads]).sorted() {
                 let p = probe(d, t)
                 probes.append(PeakEntry(dtype: d.rawValue, threads: t, flopsPerSecond: p.best, spread: p.spread))
-                if t == c.threads { startPeaks[d] = p.best }
+                if t == c.threads {
+                    startPeaks[d] = p.best
+                    spreads[d] = p.spread
+                }
             }
         }
         let startedAt = Date()
@@ -54,7 +58,9 @@ public final class RunSession {
                 suite: c.suite.name, runID: runID, timestamp: Timestamp.iso(startedAt), threads: c.threads,
                 policy: c.policy, peakFLOPS: startPeaks, prices: c.prices,
                 peakProbe: { [threads = c.threads] dtype in probe(dtype, threads).best },
-                predictors: c.hostModels.mapValues { $0 as any TimePredictor }))
+                predictors: c.hostModels.mapValues { $0 as any TimePredictor },
+                fastestDeviceFLOPS: c.fastestDeviceFLOPS,
+                peakSpread: spreads))
         let writer: ResultWriter
         do {
             writer = try ResultWriter(destination: c.destination)
@@ -94,7 +100,9 @@ public final class RunSession {
             }
         }
         let interrupt = InterruptHandler { [reporter] signal in
-            // Runs on a dispatch queue while the session's thread may be inside a kernel.
+            // Runs on a dispatch queue while the session's thread may be inside a kernel or
+            // waiting on a plugin: plugins first (they must not outlive bench), then the files.
+            PluginProcesses.killAll()
             var saveError: String?
             do {
                 try writer.finish(sidecar(true))

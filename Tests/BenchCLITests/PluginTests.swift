@@ -169,3 +169,130 @@ struct PluginTests {
         #expect(block.notes.contains("protocol version 1"), "\(block.notes)")
     }
 }
+
+@Suite("Hostile plugins: a bad reply costs that case's row, never the run", .serialized)
+struct HostilePluginTests {
+    static let hostile = PluginTests.fixtures.appendingPathComponent("hostile.py").path
+
+    /// cpu-blas, the h100 model and the hostile plugin in MODE, on two small GEMMs.
+    func run(_ mode: String, backends: String? = nil) throws -> (BenchBinary.Result, [ResultRow], URL) {
+        let dir = try temporaryDirectory()
+        let out = dir.appendingPathComponent("h.csv")
+        let r = try BenchBinary.locate().run([
+            "run", "--suite", "matmul", "--quick", "--dtype", "fp32", "--case", "M=(64|37),",
+            "--backend", backends ?? "cpu-blas,h100,plugin:\(Self.hostile)", "--plugin-arg", mode, "--case-timeout",
+            "5",
+            "--out", out.path,
+        ])
+        let rows = (try? ResultSet(path: out.path).rows) ?? []
+        return (r, rows, dir)
+    }
+
+    @Test(
+        "null, short or NaN verification replies make that row verify_failed; every file is written, exit 1",
+        arguments: ["verify-null", "verify-short", "verify-nan"])
+    func badVerification(mode: String) throws {
+        let (r, rows, _) = try run(mode)
+        #expect(r.status == 1, "stderr: \(r.stderr)")
+        #expect(rows.count == 6, "stdout: \(r.stdout) stderr: \(r.stderr)")
+        #expect(
+            rows.filter { $0.backend == "hostile" }.allSatisfy { $0.status == .verifyFailed || $0.status == .error })
+        #expect(rows.filter { $0.backend != "hostile" }.allSatisfy { $0.status == .ok })
+    }
+
+    @Test(
+        "zero or impossibly short plugin times are error rows with the reason, never an infinite or absurd speed",
+        arguments: [("zero-time", "a zero, negative or non-finite duration"), ("too-fast", "impossible speed")])
+    func impossibleTimes(mode: String, reason: String) throws {
+        let (r, rows, _) = try run(mode)
+        #expect(r.status == 1, "stderr: \(r.stderr)")
+        let bad = rows.filter { $0.backend == "hostile" }
+        #expect(bad.count == 2)
+        #expect(
+            bad.allSatisfy { $0.status == .error && $0.notes.contains(reason) && $0.tflops == nil },
+            "\(bad.map(\.notes))")
+    }
+
+    @Test("a plugin claiming a built-in backend id gets error rows; the real backend's rows stay")
+    func takenID() throws {
+        let (r, rows, _) = try run("id=cpu-blas")
+        #expect(r.status == 1, "stderr: \(r.stderr)")
+        #expect(
+            rows.filter { $0.backend == "cpu-blas" }.allSatisfy {
+                $0.status == .ok && $0.device != "pure Python (test fixture)"
+            })
+        let imposter = rows.filter { $0.backend.rawValue.hasPrefix("plugin-hostile") }
+        #expect(
+            imposter.count == 2
+                && imposter.allSatisfy { $0.status == .error && $0.notes.contains("claims the backend id 'cpu-blas'") })
+        // As the only backend, nothing can run: exit 2 with one line.
+        let (alone, _, _) = try run("id=cpu-blas", backends: "cpu-blas,plugin:\(Self.hostile),plugin:\(Self.hostile)")
+        #expect(alone.status == 1, "stderr: \(alone.stderr)")
+    }
+
+    @Test("a plugin that never answers its handshake costs only its own rows (exit 1); alone it is exit 2")
+    func hangingHandshake() throws {
+        let (r, rows, _) = try run("hang-hello")
+        #expect(r.status == 1, "stderr: \(r.stderr)")
+        #expect(rows.filter { $0.backend == "cpu-blas" || $0.backend == "h100" }.allSatisfy { $0.status == .ok })
+        let failed = rows.filter { $0.backend == "plugin-hostile" }
+        #expect(
+            failed.count == 2 && failed.allSatisfy { $0.status == .error && $0.notes.contains("handshake") },
+            "\(failed.map(\.notes))")
+        // Alone, no case can run: bad input, one line. (A broken protocol version fails the same way, fast.)
+        let wrong = PluginTests.fixtures.appendingPathComponent("wrong_version.py").path
+        let (alone, _, _) = try run("", backends: "plugin:\(wrong)")
+        #expect(alone.status == 2)
+        #expect(
+            alone.stderr.split(separator: "\n").count == 1 && alone.stderr.contains("protocol version 99"),
+            "stderr: \(alone.stderr)")
+    }
+
+    @Test("a plugin's formula-like device string is neutralised in the CSV and reads back as sent")
+    func formulaDevice() throws {
+        let (r, rows, dir) = try run("formula")
+        #expect(r.status == 0, "stderr: \(r.stderr)")
+        let text = try String(contentsOf: dir.appendingPathComponent("h.csv"), encoding: .utf8)
+        #expect(!text.contains(",=HYPERLINK"))
+        #expect(rows.first { $0.backend == "hostile" }?.device.hasPrefix("=HYPERLINK") == true)
+    }
+
+    @Test("SIGTERM while a plugin hangs in prepare: exit 130, rows saved, and the plugin does not outlive bench")
+    func pluginKilledOnInterrupt() throws {
+        let dir = try temporaryDirectory()
+        let out = dir.appendingPathComponent("k.csv")
+        let p = try BenchBinary.locate().start([
+            "run", "--suite", "matmul", "--quick", "--dtype", "fp32", "--case", "M=64,", "--backend",
+            "h100,plugin:\(Self.hostile)",
+            "--plugin-arg", "hang-prepare", "--out", out.path,
+        ])
+        // Wait until the h100 row is on disk: bench is then waiting on the plugin's prepare.
+        let partial = dir.appendingPathComponent(".k.csv.\(p.process.processIdentifier).partial").path
+        for _ in 0..<400 {
+            if let text = try? String(contentsOfFile: partial, encoding: .utf8), text.split(separator: "\n").count >= 2
+            {
+                break
+            }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        Thread.sleep(forTimeInterval: 0.3)
+        let before = Self.processes(matching: "hostile.py hang-prepare")
+        #expect(!before.isEmpty)
+        kill(p.process.processIdentifier, SIGTERM)
+        p.process.waitUntilExit()
+        #expect(p.process.terminationStatus == 130)
+        Thread.sleep(forTimeInterval: 0.2)
+        #expect(Self.processes(matching: "hostile.py hang-prepare").filter { before.contains($0) }.isEmpty)
+        #expect(try ResultSet(path: out.path).rows.contains { $0.backend == "h100" })
+    }
+
+    /// Pids whose command line contains `text`.
+    static func processes(matching text: String) -> [Int32] {
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        return entries.compactMap { Int32($0) }.filter { pid in
+            guard let data = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") else { return false }
+            let cmd = String(decoding: data.map { $0 == 0 ? 32 : $0 }, as: UTF8.self)
+            return cmd.contains(text)
+        }
+    }
+}

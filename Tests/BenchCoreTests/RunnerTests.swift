@@ -56,7 +56,9 @@ struct RunnerTests {
         #expect(outcome.sidecar.samplesSeconds.count == row.samples)
     }
 
-    @Test("a row above the measured peak probes it again; if it still beats it, the row has no MFU")
+    @Test(
+        "a row above the measured peak probes it again; still above within the probe's spread: no MFU; beyond it: an error"
+    )
     func peakReprobe() throws {
         let kc = try KernelCase(parsing: "gemm/fp64/M=8,N=8,K=8")
         var low = config
@@ -76,11 +78,17 @@ struct RunnerTests {
         #expect(runner.runOne(kc, on: ScriptedBackend()).fractionOfPeak != nil)
         #expect(probes.value == 1)
         low.peakProbe = { _ in 2 }
+        low.peakSpread = [.fp64: 1e30]  // a probe this unsteady cannot rule anything out
         let still = Runner(configuration: low).runOne(kc, on: ScriptedBackend())
         #expect(still.row.status == .ok)
         #expect(still.fractionOfPeak == nil)
         #expect(still.row.notes.contains("no MFU"))
+        low.peakSpread = [.fp64: 0.02]  // a steady probe: a row far above it is impossible
+        let impossible = Runner(configuration: low).runOne(kc, on: ScriptedBackend())
+        #expect(impossible.row.status == .error)
+        #expect(impossible.row.notes.contains("impossible speed") && impossible.row.medianSeconds == nil)
         low.peakProbe = nil
+        low.peakSpread = [.fp64: 1e30]
         #expect(Runner(configuration: low).runOne(kc, on: ScriptedBackend()).fractionOfPeak == nil)
     }
 

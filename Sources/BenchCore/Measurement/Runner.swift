@@ -19,12 +19,21 @@ public struct RunConfiguration: Sendable {
     /// `--with-model`: a model of this host per measured backend; its prediction and error
     /// go into the row's `model_s` and `model_error` columns.
     public var predictors: [BackendID: any TimePredictor]
+    /// The fastest dense peak FLOP/s of any device in the catalog, per dtype: a self-timed
+    /// (plugin) row faster than this is impossible and becomes an `error` row.
+    public var fastestDeviceFLOPS: [DType: Double] = [:]
+    /// The start-up peak probe's spread per dtype ((max − min) / max of its runs). A measured
+    /// host row faster than the re-probed peak by more than max(spread, 10%) is an `error` row.
+    public var peakSpread: [DType: Double] = [:]
 
     public init(
         suite: String, runID: String, timestamp: String, threads: Int, policy: MeasurementPolicy,
         peakFLOPS: [DType: Double], kernels: KernelRegistry = .builtIn, prices: [BackendID: PriceQuote] = [:],
-        peakProbe: (@Sendable (DType) -> Double)? = nil, predictors: [BackendID: any TimePredictor] = [:]
+        peakProbe: (@Sendable (DType) -> Double)? = nil, predictors: [BackendID: any TimePredictor] = [:],
+        fastestDeviceFLOPS: [DType: Double] = [:], peakSpread: [DType: Double] = [:]
     ) {
+        self.fastestDeviceFLOPS = fastestDeviceFLOPS
+        self.peakSpread = peakSpread
         self.peakProbe = peakProbe
         self.predictors = predictors
         self.prices = prices
@@ -122,6 +131,8 @@ public struct Runner {
                 allNotes.append("no price: pass --host-instance NAME or --host-price USD")
             }
             var status = status
+            // A failed row reports no speed or cost (its samples stay in the sidecar).
+            if status.isFailure { row.clearSpeedAndCost() }
             // No non-finite number is ever written (bench's own readers refuse them): such a
             // row is an error that names the column, with no speed or cost.
             if let bad = row.nonFiniteColumn() {
@@ -177,8 +188,16 @@ public struct Runner {
         let measurement: Measurement
         do {
             if let selfTimed = prepared as? any SelfTimedCase {
+                // A sample faster than any device could run the case ends the row at once (the
+                // batching would otherwise ask an impossibly fast plugin for ever more calls).
+                let bound = configuration.fastestDeviceFLOPS[kernelCase.dtype]
+                let flops = row.flops
                 measurement = try Measurement.measureSelfTimed(policy: configuration.policy, stopwatch: &stopwatch) {
-                    try selfTimed.samples(count: $0, callsPerSample: $1)
+                    let xs = try selfTimed.samples(count: $0, callsPerSample: $1)
+                    if let bound, let fastest = xs.min(), flops / fastest > bound {
+                        throw ImpossibleSpeed(flopsPerSecond: flops / fastest, bound: bound, dtype: kernelCase.dtype)
+                    }
+                    return xs
                 }
             } else {
                 measurement = try Measurement.measure(policy: configuration.policy, stopwatch: &stopwatch) {
@@ -210,14 +229,27 @@ public struct Runner {
         var notes = [
             "verified \(last.checkedEntries) entries (worst error \(fixed(last.worstErrorRatio * 100, 1))% of bound)"
         ]
-        if backend.kind == .measured, var peak = peaks.rate(for: kernelCase.dtype), peak > 0 {
-            let achieved = row.flops / summary.median
+        let achieved = row.flops / summary.median
+        let selfTimed = prepared is any SelfTimedCase
+        if selfTimed, let fastest = configuration.fastestDeviceFLOPS[kernelCase.dtype], achieved > fastest {
+            return finish(
+                .error,
+                "impossible speed: \(fixed(achieved / 1e12, 1)) TFLOP/s is above the fastest \(kernelCase.dtype) peak of any device in the catalog (\(fixed(fastest / 1e12, 1)) TFLOP/s); the plugin's clock or its work is wrong"
+            )
+        }
+        if backend.kind == .measured, !selfTimed, var peak = peaks.rate(for: kernelCase.dtype), peak > 0 {
             if achieved > peak, let probe = configuration.peakProbe {
                 peak = peaks.raise(kernelCase.dtype, to: probe(kernelCase.dtype))
             }
+            let tolerance = max(configuration.peakSpread[kernelCase.dtype] ?? 0, 0.10)
             if achieved <= peak {
                 row.mfu = achieved / peak
                 notes.append("\(fixed(achieved / peak * 100, 1))% of measured peak \(fixed(peak / 1e9, 1)) GFLOP/s")
+            } else if achieved > peak * (1 + tolerance) {
+                return finish(
+                    .error,
+                    "impossible speed: \(fixed(achieved / 1e9, 1)) GFLOP/s is \(fixed((achieved / peak - 1) * 100, 0))% above the measured peak \(fixed(peak / 1e9, 1)) GFLOP/s even after probing it again (more than the probe's spread, at least 10%); the kernel's timing or its work is wrong"
+                )
             } else {
                 notes.append(
                     "no MFU: \(fixed(achieved / 1e9, 1)) GFLOP/s is above the measured peak \(fixed(peak / 1e9, 1)) GFLOP/s, even after probing it again (the probe was disturbed)"
@@ -239,6 +271,14 @@ public struct Runner {
             )
         }
         return finish(.ok, notes.joined(separator: "; "))
+    }
+}
+
+/// A self-timed sample faster than the fastest device of the catalog.
+struct ImpossibleSpeed: Error, CustomStringConvertible {
+    var flopsPerSecond: Double, bound: Double, dtype: DType
+    var description: String {
+        "impossible speed: \(fixed(flopsPerSecond / 1e12, 1)) TFLOP/s is above the fastest \(dtype) peak of any device in the catalog (\(fixed(bound / 1e12, 1)) TFLOP/s); the plugin's clock or its work is wrong"
     }
 }
 

@@ -9,7 +9,8 @@ C = A·B is computed with Python floats (fp64) and, for fp32, each entry rounded
 stored fp32 C would be. Only tiny shapes (M·N·K <= 2**21) are accepted; larger ones are
 `unsupported`. `threads` is ignored (one thread).
 
-wrong_result.py reuses this file with a verify offset of +1.0, v1_block.py with one more kernel.
+wrong_result.py reuses this file with a verify offset of +1.0, v1_block.py with one more kernel,
+hostile.py with its replies bent in the ways a broken or malicious plugin bends them.
 """
 
 import json
@@ -88,12 +89,13 @@ def parse(req):
     return tuple(dims)
 
 
-def main(verify_offset=0.0, backend_id="good-gemm", kernels=("gemm",)):
+def main(verify_offset=0.0, backend_id="good-gemm", kernels=("gemm",), samples_hook=None, values_hook=None,
+         device="pure Python (test fixture)"):
     hello = sys.stdin.readline()
     if not hello:
         return 0
     send({"type": "handshake", "protocol_version": 1, "backend_id": backend_id,
-          "device": "pure Python (test fixture)", "kernels": list(kernels), "dtypes": ["fp32", "fp64"],
+          "device": device, "kernels": list(kernels), "dtypes": ["fp32", "fp64"],
           "price_hint_usd_per_hour": None})
     case, case_id = None, None
     for line in sys.stdin:
@@ -125,6 +127,8 @@ def main(verify_offset=0.0, backend_id="good-gemm", kernels=("gemm",)):
                 for _ in range(req["calls_per_sample"]):
                     case.call()
                 samples.append((time.perf_counter() - t0) / req["calls_per_sample"])
+            if samples_hook:
+                samples = samples_hook(samples)
             send({"type": "samples", "id": rid, "samples_s": samples})
         elif kind == "verify":
             if case.c is None:
@@ -135,6 +139,8 @@ def main(verify_offset=0.0, backend_id="good-gemm", kernels=("gemm",)):
             except (IndexError, TypeError, ValueError) as e:
                 send({"type": "error", "id": rid, "message": f"bad verify entries: {e}"})
                 continue
+            if values_hook:
+                values = values_hook(values)
             send({"type": "verification", "id": rid, "values": values})
         elif kind == "teardown":
             case, case_id = None, None
