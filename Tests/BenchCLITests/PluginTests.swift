@@ -286,6 +286,21 @@ struct HostilePluginTests {
         #expect(try ResultSet(path: out.path).rows.contains { $0.backend == "h100" })
     }
 
+    @Test("fuzzed plugin replies (fixed seeds): never a crash, never exit 2 once running, every file readable, no non-finite number")
+    func fuzzedReplies() throws {
+        var errorRows = 0
+        for seed in 1...8 {
+            let (r, rows, dir) = try run("fuzz=\(seed)", backends: "h100,plugin:\(Self.hostile)")
+            #expect(r.status == 0 || r.status == 1, "seed \(seed): status \(r.status), stderr: \(r.stderr)")
+            #expect(!r.stderr.contains("Fatal error"))
+            #expect(rows.count == 4, "seed \(seed)")  // read back by ResultSet: every file is readable
+            #expect(rows.allSatisfy { $0.nonFiniteColumn() == nil })
+            errorRows += rows.filter { $0.status.isFailure }.count
+            #expect(FileManager.default.fileExists(atPath: dir.appendingPathComponent("h.json").path))
+        }
+        #expect(errorRows > 0)
+    }
+
     /// Pids whose command line contains `text`.
     static func processes(matching text: String) -> [Int32] {
         let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []

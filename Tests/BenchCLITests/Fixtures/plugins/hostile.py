@@ -10,8 +10,10 @@
   id=ID          the handshake claims backend id ID (e.g. cpu-blas)
   hang-prepare   never answers prepare (for interrupt tests)
   hang-hello     never answers the handshake
+  fuzz=SEED      damages replies at random (bytes flipped, cut, inserted; fixed seed)
 Backend id `hostile` unless id= says otherwise."""
 
+import json
 import os
 import sys
 import time
@@ -39,6 +41,32 @@ if __name__ == "__main__":
         kwargs["backend_id"] = mode[3:]
     elif mode == "hang-hello":
         time.sleep(3600)
+    elif mode.startswith("fuzz="):
+        import random
+
+        rng = random.Random(int(mode[5:]))
+        original_send = good_gemm.send
+
+        def send(obj):
+            line = json.dumps(obj, separators=(",", ":"))
+            if obj.get("type") != "handshake" and rng.random() < 0.3:
+                chars = list(line)
+                for _ in range(rng.randint(1, 3)):
+                    i = rng.randrange(len(chars))
+                    op = rng.randrange(4)
+                    if op == 0:
+                        chars[i] = rng.choice('{}[],:"0-9eE.n')
+                    elif op == 1:
+                        chars.insert(i, rng.choice(['NaN', 'null', '1e999', '-1', '"x"', '\\u0000', '{}']))
+                    elif op == 2:
+                        del chars[i:]
+                    else:
+                        chars[i] = chr(rng.randrange(32, 0x2FF))
+                line = "".join(chars)
+            sys.stdout.write(line + "\n")
+            sys.stdout.flush()
+
+        good_gemm.send = send
     elif mode == "hang-prepare":
         original_send = good_gemm.send
 
