@@ -33,8 +33,8 @@ struct BenchBinary {
     /// Runs bench with `arguments` in `directory` and waits for it.
     func run(_ arguments: [String], in directory: URL? = nil, environment: [String: String] = [:]) throws -> Result {
         let p = try start(arguments, in: directory, environment: environment)
-        let out = p.out.fileHandleForReading.readDataToEndOfFile()
-        let err = p.err.fileHandleForReading.readDataToEndOfFile()
+        let out = p.out.fileHandleForReading.readAllRetryingInterrupts()
+        let err = p.err.fileHandleForReading.readAllRetryingInterrupts()
         p.process.waitUntilExit()
         return Result(
             status: p.process.terminationStatus, stdout: String(decoding: out, as: UTF8.self),
@@ -55,5 +55,23 @@ struct BenchBinary {
         p.standardError = err
         try p.run()
         return (p, out, err)
+    }
+}
+
+extension FileHandle {
+    /// Everything until end of file, retrying reads a signal interrupts (EINTR).
+    /// Foundation's `readDataToEndOfFile()` traps on EINTR (a `try!` inside), which a
+    /// signal delivered to the test process while it waits for a child can cause.
+    func readAllRetryingInterrupts() -> Data {
+        var data = Data()
+        var buffer = [UInt8](repeating: 0, count: 65_536)
+        while true {
+            let n = buffer.withUnsafeMutableBytes { Glibc.read(fileDescriptor, $0.baseAddress, $0.count) }
+            if n > 0 {
+                data.append(contentsOf: buffer[0..<n])
+            } else if n == 0 || errno != EINTR {
+                return data
+            }
+        }
     }
 }

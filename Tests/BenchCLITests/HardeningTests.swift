@@ -86,7 +86,7 @@ struct HardeningTests {
         let second = try run(out: out)
         expectRefused(second, "another bench run (pid \(first.process.processIdentifier))")
         first.process.waitUntilExit()
-        _ = first.out.fileHandleForReading.readDataToEndOfFile()
+        _ = first.out.fileHandleForReading.readAllRetryingInterrupts()
         #expect(first.process.terminationStatus == 0)
         let set = try ResultSet(path: out)
         #expect(set.rows.allSatisfy { $0.backend == "cpu-blas" })
@@ -260,7 +260,7 @@ struct HardeningSignalTests {
         Thread.sleep(forTimeInterval: 0.05)
         kill(p.process.processIdentifier, SIGTERM)
         p.process.waitUntilExit()
-        let err = String(decoding: p.err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let err = String(decoding: p.err.fileHandleForReading.readAllRetryingInterrupts(), as: UTF8.self)
         #expect(p.process.terminationReason == .exit && p.process.terminationStatus == 130, "stderr: \(err)")
         #expect(err.contains("interrupted"), "stderr: \(err)")
     }
@@ -280,7 +280,7 @@ struct HardeningSignalTests {
         p.standardError = err
         p.standardOutput = FileHandle.nullDevice
         try p.run()
-        let text = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let text = String(decoding: err.fileHandleForReading.readAllRetryingInterrupts(), as: UTF8.self)
         p.waitUntilExit()
         #expect(p.terminationReason == .exit && p.terminationStatus == 2, "stderr: \(text)")
         #expect(text.split(separator: "\n").count == 1 && text.contains("File too large"), "stderr: \(text)")

@@ -286,7 +286,9 @@ struct HostilePluginTests {
         #expect(try ResultSet(path: out.path).rows.contains { $0.backend == "h100" })
     }
 
-    @Test("fuzzed plugin replies (fixed seeds): never a crash, never exit 2 once running, every file readable, no non-finite number")
+    @Test(
+        "fuzzed plugin replies (fixed seeds): never a crash, never exit 2 once running, every file readable, no non-finite number"
+    )
     func fuzzedReplies() throws {
         var errorRows = 0
         for seed in 1...8 {

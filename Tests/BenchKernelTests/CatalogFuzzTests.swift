@@ -21,9 +21,11 @@ struct CatalogFuzzTests {
         let numbers = try NSRegularExpression(pattern: #"(?<=[:\[,])-?[0-9][0-9.eE+-]*"#)
         let matches = numbers.matches(in: text, range: NSRange(text.startIndex..., in: text))
         #expect(matches.count > 100)
-        let cases = try ["gemm/fp32/M=64,N=64,K=64", "gemm/bf16/M=8192,N=8192,K=8192",
-                         "mlp_step/bf16/B=16,D=32,H=64,opt=sgd", "transformer_block_step/bf16/B=4,S=256,D=768,heads=12,opt=adamw"]
-            .map { try KernelCase(parsing: $0) }
+        let cases = try [
+            "gemm/fp32/M=64,N=64,K=64", "gemm/bf16/M=8192,N=8192,K=8192",
+            "mlp_step/bf16/B=16,D=32,H=64,opt=sgd", "transformer_block_step/bf16/B=4,S=256,D=768,heads=12,opt=adamw",
+        ]
+        .map { try KernelCase(parsing: $0) }
         let dir = try temporaryDirectory()
         var rng = SplitMix64(seed: InputSeed.fnv1a64("catalog-fuzz"))
         var accepted = 0, refused = 0
@@ -33,18 +35,26 @@ struct CatalogFuzzTests {
                 // Byte damage: truncate or flip.
                 var bytes = [UInt8](mutated.utf8)
                 let at = Int(rng.next() % UInt64(bytes.count))
-                if rng.next() % 2 == 0 { bytes = Array(bytes.prefix(at)) } else { bytes[at] ^= UInt8(truncatingIfNeeded: rng.next() | 1) }
+                if rng.next() % 2 == 0 {
+                    bytes = Array(bytes.prefix(at))
+                } else {
+                    bytes[at] ^= UInt8(truncatingIfNeeded: rng.next() | 1)
+                }
                 mutated = String(decoding: bytes, as: UTF8.self)
             } else {
-                for _ in 0..<(1 + Int(rng.next() % 3)) {
-                    let m = matches[Int(rng.next() % UInt64(matches.count))]
-                    let value = Self.hostile[Int(rng.next() % UInt64(Self.hostile.count))]
-                    guard let range = Range(m.range, in: text) else { continue }
-                    let prefix = text[..<range.lowerBound].count, length = text[range].count
-                    let start = mutated.index(mutated.startIndex, offsetBy: prefix)
-                    let end = mutated.index(start, offsetBy: min(length, mutated.distance(from: start, to: mutated.endIndex)))
-                    mutated.replaceSubrange(start..<end, with: value.padding(toLength: max(value.count, 1), withPad: " ", startingAt: 0))
+                // Replace up to three numbers, highest position first so earlier ranges stay valid.
+                let picked = (0..<(1 + Int(rng.next() % 3))).map { _ in
+                    matches[Int(rng.next() % UInt64(matches.count))].range
                 }
+                var ns = text as NSString
+                for range in Set(picked.map(\.location)).sorted(by: >).compactMap({ loc in
+                    picked.first { $0.location == loc }
+                }) {
+                    ns =
+                        ns.replacingCharacters(
+                            in: range, with: Self.hostile[Int(rng.next() % UInt64(Self.hostile.count))]) as NSString
+                }
+                mutated = ns as String
             }
             let path = dir.appendingPathComponent("c\(i).json").path
             try mutated.write(toFile: path, atomically: true, encoding: .utf8)
@@ -61,7 +71,9 @@ struct CatalogFuzzTests {
                 guard let backend = try? ModeledDeviceBackend(profile: profile, catalog: catalog) else { continue }
                 for kc in cases {
                     guard let e = try? backend.estimate(kc) else { continue }
-                    #expect(e.seconds.isFinite && e.seconds > 0, "\(profile.id) \(kc.id): \(e.seconds) s from mutation \(i)")
+                    #expect(
+                        e.seconds.isFinite && e.seconds > 0, "\(profile.id) \(kc.id): \(e.seconds) s from mutation \(i)"
+                    )
                     #expect(e.peakFLOPS.isFinite && e.peakFLOPS > 0)
                 }
             }
