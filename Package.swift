@@ -55,7 +55,7 @@ let package = Package(
 
         // MARK: Backends
         .target(name: "BenchBLAS", dependencies: ["BenchCore", "BenchRuntime", "BenchTraining", "CBLAS"]),
-        .target(name: "BenchSwiftKernels", dependencies: ["BenchCore", "BenchRuntime", "BenchTraining"]),
+        .target(name: "BenchSwiftKernels", dependencies: ["BenchCore", "BenchRuntime", "BenchTraining", "CBenchSupport"]),
 
         // MARK: The run pipeline (session, reporters, backend registry)
         .target(

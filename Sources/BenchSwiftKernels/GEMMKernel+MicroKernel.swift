@@ -1,5 +1,6 @@
 import BenchCore
 import BenchRuntime
+import CBenchSupport
 
 // Hand-unrolled register tiles, one per register budget (generated; keep in sync with
 // GEMMKernel.mr and nr): 12 rows × 2 vectors where there are 32 vector registers (AVX-512,
@@ -28,6 +29,16 @@ extension GEMMKernel {
     ) {
         let w = T.Vector.scalarCount
         let nr = 2 * w
+        // The C rows are a matrix row apart: start fetching them now, so the update at the end
+        // does not wait on memory (the k loop hides the latency).
+        if accumulate {
+            var r = 0
+            while r < mr {
+                bench_prefetch_write(c + r * ldc)
+                bench_prefetch_write(c + r * ldc + nr - 1)
+                r += 1
+            }
+        }
         var c0_0 = T.Vector(), c0_1 = T.Vector()
         var c1_0 = T.Vector(), c1_1 = T.Vector()
         var c2_0 = T.Vector(), c2_1 = T.Vector()
@@ -121,6 +132,16 @@ extension GEMMKernel {
     ) {
         let w = T.Vector.scalarCount
         let nr = 2 * w
+        // The C rows are a matrix row apart: start fetching them now, so the update at the end
+        // does not wait on memory (the k loop hides the latency).
+        if accumulate {
+            var r = 0
+            while r < mr {
+                bench_prefetch_write(c + r * ldc)
+                bench_prefetch_write(c + r * ldc + nr - 1)
+                r += 1
+            }
+        }
         var c0_0 = T.Vector(), c0_1 = T.Vector()
         var c1_0 = T.Vector(), c1_1 = T.Vector()
         var c2_0 = T.Vector(), c2_1 = T.Vector()
