@@ -237,7 +237,4 @@ public enum PluginProcesses {
             _ = waitpid(pid, &status, 0)
         }
     }
-
-    /// The pids of the plugins alive now (tests).
-    public static var alive: [pid_t] { live.withLock { Array($0).sorted() } }
 }

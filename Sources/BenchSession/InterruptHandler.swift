@@ -23,10 +23,3 @@ public final class InterruptHandler: @unchecked Sendable {
         signal(SIGTERM, SIG_DFL)
     }
 }
-
-/// Carries a value the compiler cannot prove Sendable into a signal handler;
-/// the caller guarantees it is safe (immutable or internally locked).
-final class UncheckedSendable<Value>: @unchecked Sendable {
-    let value: Value
-    init(_ value: Value) { self.value = value }
-}

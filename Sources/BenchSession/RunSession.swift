@@ -91,12 +91,12 @@ public final class RunSession {
         }
         let suiteName = c.suite.name
         let destination = c.destination
-        let sidecar = { @Sendable (interrupted: Bool) -> (([SidecarRow]) -> Sidecar) in
+        let sidecar = { @Sendable (interrupted: Bool, env: HostEnvironment) -> (([SidecarRow]) -> Sidecar) in
             { rows in
                 Sidecar(
                     runID: runID, csvFile: destination.lastPathComponent, suite: suiteName,
                     startedAt: Timestamp.iso(startedAt), finishedAt: Timestamp.iso(Date()),
-                    interrupted: interrupted, environment: environment(), rows: rows)
+                    interrupted: interrupted, environment: env, rows: rows)
             }
         }
         let interrupt = InterruptHandler { [reporter] signal in
@@ -105,7 +105,7 @@ public final class RunSession {
             PluginProcesses.killAll()
             var saveError: String?
             do {
-                try writer.finish(sidecar(true))
+                try writer.finish(sidecar(true, environment()))
             } catch {
                 saveError = "\(error)"
             }
@@ -140,12 +140,13 @@ public final class RunSession {
         }
         interrupt.cancel()
         for b in c.backends { b.shutdown() }
+        // One environment for the sidecar and the summary (it stops the noise monitor).
+        let env = environment()
         do {
-            try writer.finish(sidecar(false))
+            try writer.finish(sidecar(false, env))
         } catch {
             throw .input("\(error)")
         }
-        let env = environment()
         var endWarnings: [String] = []
         if !blas.warning.isEmpty, usesBLAS { endWarnings.append("WARNING: \(blas.warning)") }
         if let w = env.noise?.warning, !w.isEmpty { endWarnings.append("warning: \(w)") }
