@@ -51,7 +51,15 @@ struct EndToEndTests {
         // The probe at the run's threads (what MFU uses) and at 1 thread, per dtype, with spreads.
         #expect(sidecar.environment.peak.filter { $0.threads == 2 }.map(\.dtype).sorted() == ["fp32", "fp64"])
         #expect(sidecar.environment.peak.filter { $0.threads == 1 }.map(\.dtype).sorted() == ["fp32", "fp64"])
-        #expect(sidecar.environment.peak.allSatisfy { $0.spread.map { $0 >= 0 && $0 < 1 } ?? false })
+        // Every start-up probe carries its spread; only a peak raised by a re-probe during the run
+        // (a busy host can slow the start-up probe) carries none, and only at the run's threads.
+        for entry in sidecar.environment.peak {
+            if let spread = entry.spread {
+                #expect(spread >= 0 && spread < 1, "\(entry)")
+            } else {
+                #expect(entry.threads == 2, "a 1-thread probe is never raised: \(entry)")
+            }
+        }
         #expect(sidecar.environment.noise != nil)
     }
 

@@ -91,7 +91,8 @@ public struct PeakEntry: Codable, Sendable, Equatable {
     public var threads: Int
     /// FLOP/s of a register-only FMA loop on `threads` cores at once (the best of the probe's runs).
     public var flopsPerSecond: Double
-    /// `(max − min) / max` over the probe's runs; `nil` in files written before it was recorded.
+    /// `(max − min) / max` over the probe's runs; `nil` for a peak raised by a re-probe during the
+    /// run, and in files written before it was recorded.
     public var spread: Double?
 
     public init(dtype: String, threads: Int, flopsPerSecond: Double, spread: Double? = nil) {
