@@ -7,8 +7,8 @@ import Foundation
 public protocol RunReporter: AnyObject, Sendable {
     /// Before the first case: the peaks probed, the BLAS library, warnings about the setup.
     func runStarted(_ start: RunStart)
-    /// Before each row.
-    func rowWillRun(index: Int, total: Int, kernelCase: KernelCase, backend: BackendID)
+    /// Before each step: a row's round (a modeled or unsupported row has one).
+    func rowWillRun(_ progress: RunProgress)
     /// After each row is on disk.
     func rowFinished(_ outcome: RunOutcome)
     /// A measured row beat the peak and a new probe raised it (later MFUs use the new peak).

@@ -18,7 +18,15 @@ public struct RunRequest: Sendable {
     public var budgetSeconds: Double?
     public var minSamples: Int?
     public var out: String?
-    public var quick = false
+    /// Which case list, and its measurement defaults (`--quick`, `--preset`).
+    public var preset: SuitePreset = .full
+    /// `--quick`: the `quick` preset.
+    public var quick: Bool {
+        get { preset == .quick }
+        set { preset = newValue ? .quick : .full }
+    }
+    /// `--rounds`: rounds per measured case (`nil`: the preset's).
+    public var rounds: Int?
     /// Extra case ids to run.
     public var addedCases: [String] = []
     public var pluginArguments: [String] = []
@@ -139,9 +147,10 @@ public struct RunSessionConfiguration {
         self.prices = prices
         cases = try Self.cases(of: suite, request: request)
         threads = request.threads ?? ProcessInfo.processInfo.activeProcessorCount
-        var policy = request.quick ? MeasurementPolicy.quick : .standard
+        var policy = request.preset.policy
         if let b = request.budgetSeconds { policy.budgetSeconds = b }
         if let n = request.minSamples { policy.minSamples = n }
+        if let n = request.rounds { policy.rounds = n }
         self.policy = policy
     }
 
@@ -178,7 +187,7 @@ public struct RunSessionConfiguration {
     /// The suite's cases, plus `--add-case`, filtered by `--dtype` and `--case`; refuses
     /// cases whose buffers cannot fit in memory before anything is allocated.
     static func cases(of suite: any Suite, request: RunRequest) throws(SessionError) -> [KernelCase] {
-        var cases = suite.cases(quick: request.quick)
+        var cases = suite.cases(request.preset)
         for id in request.addedCases {
             do {
                 let extra = try KernelRegistry.builtIn.validatedCase(id)
@@ -208,7 +217,7 @@ public struct RunSessionConfiguration {
                 regex.firstMatch(in: kc.id, range: NSRange(kc.id.startIndex..., in: kc.id)) != nil
             }
             guard !cases.isEmpty else {
-                let quick = request.quick ? " --quick" : ""
+                let quick = request.preset.flags
                 throw .option(
                     flag: "--case",
                     reason:

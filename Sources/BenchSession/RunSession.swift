@@ -124,8 +124,10 @@ public final class RunSession {
         do {
             try runner.run(
                 cases: c.cases, backends: c.backends,
-                willRun: { index, total, kc, backend in
-                    reporter.rowWillRun(index: index, total: total, kernelCase: kc, backend: backend.id)
+                willRun: { reporter.rowWillRun($0) },
+                didMeasureRound: { outcome in
+                    // What an interrupt saves of a row whose rounds are not all done.
+                    writer.stage(outcome.row, samples: outcome.sidecar)
                 },
                 didFinish: { outcome in
                     try writer.append(outcome.row, samples: outcome.sidecar)
@@ -140,6 +142,12 @@ public final class RunSession {
         }
         interrupt.cancel()
         for b in c.backends { b.shutdown() }
+        // Rows finish out of case order (measured rows after their last round): report them in it.
+        let order = Dictionary(
+            c.cases.enumerated().flatMap { i, kc in
+                c.backends.enumerated().map { j, b in ("\(kc.id)\u{0}\(b.id)", i * c.backends.count + j) }
+            }, uniquingKeysWith: { a, _ in a })
+        outcomes.sort { order["\($0.row.caseID)\u{0}\($0.row.backend)"] ?? 0 < order["\($1.row.caseID)\u{0}\($1.row.backend)"] ?? 0 }
         // One environment for the sidecar and the summary (it stops the noise monitor).
         let env = environment()
         do {

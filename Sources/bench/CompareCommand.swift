@@ -10,10 +10,13 @@ struct CompareCommand: ParsableCommand {
         discussion: """
             Rows match on (suite, case_id, backend, threads); with --backends BASE,CAND on (suite, case_id, \
             threads), from one file or two. A regression needs a change worse than the threshold \
-            (default 5%, raised per row to 3x the larger relative CI half-width) and a real \
-            difference (Mann-Whitney U test at --alpha on the sidecars' raw samples; else disjoint \
-            CI columns; else the threshold alone). Exit status: 0 no regression; 1 a regression \
-            (or a model change with --fail-on-model-change; inconclusive or not-comparable rows \
+            (default 5%) and a real difference. When both sidecars have the rows' rounds, the test is \
+            Welch's t test on the log round medians at --alpha, and the threshold is raised to the \
+            smallest change the rounds can tell apart; a row whose rounds vary too much to tell a change \
+            of the threshold's size is noisy. Without rounds: the threshold is raised to 3x the larger \
+            relative CI half-width, and the test is the Mann-Whitney U test on the raw samples; else \
+            disjoint CI columns; else the threshold alone. Exit status: 0 no regression; 1 a regression \
+            (or a model change with --fail-on-model-change; inconclusive, noisy or not-comparable rows \
             with --strict); 2 bad usage or input.
             """
     )
@@ -33,7 +36,7 @@ struct CompareCommand: ParsableCommand {
     @Option(help: "JSON or YAML list of {case: REGEX, metric: NAME, threshold: 5%} overrides.")
     var thresholds: String?
 
-    @Option(help: "Significance level of the Mann-Whitney U test.")
+    @Option(help: "Significance level of the test (round medians' t test, or the Mann-Whitney U test).")
     var alpha: Double = 0.01
 
     @Option(help: "Compare backend BASE (baseline side) with backend CAND (candidate side): BASE,CAND.")
@@ -45,7 +48,7 @@ struct CompareCommand: ParsableCommand {
     @Option(help: "Write the report to this file instead of standard output.")
     var out: String?
 
-    @Flag(help: "Also fail (exit 1) on inconclusive and not-comparable rows.")
+    @Flag(help: "Also fail (exit 1) on inconclusive, noisy, not-comparable, missing and new rows.")
     var strict = false
 
     @Flag(name: .customLong("fail-on-model-change"), help: "Fail (exit 1) when a modeled value changed.")

@@ -16,6 +16,15 @@ struct ListCommand: ParsableCommand {
     @Flag(help: "Show the --quick cases.")
     var quick = false
 
+    @Option(help: "Show this preset's cases: full, quick, ci.", transform: SuitePreset.parse)
+    var preset: SuitePreset?
+
+    func validate() throws {
+        if quick, let preset, preset != .quick {
+            throw ValidationError("--quick and --preset \(preset) ask for two case lists; give one")
+        }
+    }
+
     @OptionGroup var threads: ThreadsOption
 
     func run() throws {
@@ -31,9 +40,11 @@ struct ListCommand: ParsableCommand {
             }
             suites = [s]
         }
+        let chosen = preset ?? (quick ? .quick : .full)
         for s in suites {
-            let cases = s.cases(quick: quick)
-            print("suite \(s.name)\(quick ? " (--quick)" : ""): \(s.summary); \(cases.count) cases")
+            let cases = s.cases(chosen)
+            let label = chosen.flags.trimmingCharacters(in: .whitespaces)
+            print("suite \(s.name)\(label.isEmpty ? "" : " (\(label))"): \(s.summary); \(cases.count) cases")
             for c in cases {
                 let spec = KernelRegistry.builtIn.spec(named: c.kernel)
                 let gflop = (spec?.flops(c) ?? 0) / 1e9

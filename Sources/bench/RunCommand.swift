@@ -34,13 +34,28 @@ struct RunCommand: ParsableCommand {
 
     @OptionGroup var threads: ThreadsOption
 
-    @Option(parsing: .unconditional, help: "Seconds per case, warm-up included (default 2; --quick 0.2).")
+    @Option(
+        parsing: .unconditional,
+        help: "Seconds per case in all rounds together, warm-up included (default 2; --quick 0.2; --preset ci 1).")
     var budget: Double?
 
     @Option(
         name: .customLong("min-samples"), parsing: .unconditional,
-        help: "Fewest samples per case, even past the budget (default 10; --quick 6; 6 to 100000).")
+        help: "Fewest samples per round, even past the budget (default 10; --quick and --preset ci 6; 6 to 100000).")
     var minSamples: Int?
+
+    @Option(
+        parsing: .unconditional,
+        help:
+            "Rounds per measured case, interleaved across the suite, each with its own warm-up (default 5; --quick 3).",
+        transform: Rounds.parse)
+    var rounds: Rounds?
+
+    @Option(
+        help:
+            "Case list and measurement defaults: full (default), quick (same as --quick), ci (sized for regression gates).",
+        transform: SuitePreset.parse)
+    var preset: SuitePreset?
 
     @Option(help: "Output CSV path (default results/<suite>-<UTC timestamp>.csv); the sidecar goes beside it as .json.")
     var out: String?
@@ -85,6 +100,9 @@ struct RunCommand: ParsableCommand {
     var blasCoreType: String?
 
     func validate() throws {
+        if quick, let preset, preset != .quick {
+            throw ValidationError("--quick and --preset \(preset) ask for two case lists; give one")
+        }
         if let budget, !(budget > 0) || !budget.isFinite {
             throw ValidationError("--budget must be a positive number of seconds (got \(budget))")
         }
@@ -126,7 +144,8 @@ struct RunCommand: ParsableCommand {
         r.budgetSeconds = budget
         r.minSamples = minSamples
         r.out = out
-        r.quick = quick
+        r.preset = preset ?? (quick ? .quick : .full)
+        r.rounds = rounds?.count
         r.addedCases = addCase
         r.pluginArguments = pluginArg
         r.caseTimeoutSeconds = caseTimeout

@@ -16,8 +16,8 @@ final class RecordingReporter: RunReporter, @unchecked Sendable {
         self.start = start
         events.append("started")
     }
-    func rowWillRun(index: Int, total: Int, kernelCase: KernelCase, backend: BackendID) {
-        events.append("will \(index)/\(total)")
+    func rowWillRun(_ p: RunProgress) {
+        events.append("will \(p.step)/\(p.steps)")
     }
     func rowFinished(_ outcome: RunOutcome) { events.append("finished \(outcome.row.caseID)") }
     func peakRaised(_ raise: HostPeaks.Raise) {

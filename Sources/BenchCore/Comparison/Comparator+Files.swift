@@ -45,11 +45,11 @@ extension Comparator {
     }
 
     /// The gate's exit status: 1 on a regression (or a model change with `failOnModelChange`,
-    /// or inconclusive, not-comparable, missing and new rows with `strict`), else 0.
+    /// or inconclusive, noisy, not-comparable, missing and new rows with `strict`), else 0.
     public static func exitStatus(_ report: ComparisonReport, strict: Bool, failOnModelChange: Bool) -> Int32 {
         if report.count(.regressed) > 0 { return 1 }
         if failOnModelChange && report.count(.modelChanged) > 0 { return 1 }
-        if strict && [.inconclusive, .notComparable, .missing, .new].contains(where: { report.count($0) > 0 }) {
+        if strict && [.inconclusive, .noisy, .notComparable, .missing, .new].contains(where: { report.count($0) > 0 }) {
             return 1
         }
         return 0

@@ -167,16 +167,44 @@ public enum Comparator {
             r.reason = "\(what) on \(side) side"
             return r
         }
+        let worse = slowdown > 1
+        // Both sides measured in rounds: judge on what varies between runs (the round medians).
+        let baseRounds = base.rounds(for: b.key).flatMap { RoundSpread(rounds: $0) }
+        let candRounds = cand.rounds(for: c.key).flatMap { RoundSpread(rounds: $0) }
+        if let a = baseRounds, let z = candRounds, let test = RoundTest(baseline: a, candidate: z) {
+            // The threshold is raised to the smallest change the rounds can tell from
+            // run-to-run variation at the test's level.
+            let asked = r.threshold
+            let resolvable = exp(test.halfWidth(alpha: options.alpha)) - 1
+            r.threshold = max(asked, resolvable)
+            r.evidence =
+                "t test on \(test.baselineRounds)+\(test.candidateRounds) round medians p=\(formatP(test.pValue))"
+            let beyond = slowdown > 1 + r.threshold || slowdown < 1 / (1 + r.threshold)
+            // Significant, and in the metric's direction: every metric is the time or its
+            // inverse times a constant of the row, so a slower time is a slowdown > 1.
+            let real = test.pValue < options.alpha && (test.logRatio > 0) == (slowdown > 1)
+            if beyond && real {
+                r.verdict = worse ? .regressed : .improved
+            } else if resolvable > asked {
+                r.verdict = .noisy
+                r.reason =
+                    "round medians vary too much to tell a \(fixed(asked * 100, 1))% change (could tell ±\(fixed(resolvable * 100, 1))%)"
+            } else {
+                r.verdict = .unchanged
+            }
+            return r
+        }
         // Noisy rows need bigger changes: 3× the larger relative CI half-width.
         let noise = max(relativeHalfWidth(b) ?? 0, relativeHalfWidth(c) ?? 0)
         r.threshold = max(r.threshold, 3 * noise)
         let beyond = slowdown > 1 + r.threshold || slowdown < 1 / (1 + r.threshold)
-        let worse = slowdown > 1
         // Is the difference real?
         var real: Bool
+        let withoutRounds = [(baseRounds, base.path), (candRounds, cand.path)].filter { $0.0 == nil }.map(\.1)
+        let within = withoutRounds.isEmpty || withoutRounds.count == 2 ? "" : " (\(withoutRounds[0]) has no rounds)"
         if let xs = base.samples(for: b.key), let ys = cand.samples(for: c.key), let test = MannWhitney.test(xs, ys) {
             real = test.pValue < options.alpha
-            r.evidence = "U test p=\(formatP(test.pValue))"
+            r.evidence = "U test p=\(formatP(test.pValue))\(within)"
         } else if let bl = b.ciLowSeconds, let bh = b.ciHighSeconds, let cl = c.ciLowSeconds, let ch = c.ciHighSeconds {
             real = bh < cl || ch < bl
             r.evidence = real ? "CIs disjoint" : "CIs overlap"

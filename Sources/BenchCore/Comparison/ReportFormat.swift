@@ -79,7 +79,7 @@ enum ReportRenderer {
             switch v {
             case .regressed, .modelChanged: return "\u{1B}[31m\(line)\u{1B}[0m"
             case .improved: return "\u{1B}[32m\(line)\u{1B}[0m"
-            case .inconclusive, .notComparable: return "\u{1B}[33m\(line)\u{1B}[0m"
+            case .inconclusive, .noisy, .notComparable: return "\u{1B}[33m\(line)\u{1B}[0m"
             default: return line
             }
         }
@@ -155,7 +155,7 @@ enum ReportRenderer {
                 .replacingOccurrences(of: "'", with: "&apos;")
         }
         let failures = report.rows.filter { $0.verdict == .regressed || $0.verdict == .modelChanged }.count
-        let skipped = report.rows.filter { [.missing, .new, .notComparable, .inconclusive].contains($0.verdict) }.count
+        let skipped = report.rows.filter { [.missing, .new, .notComparable, .inconclusive, .noisy].contains($0.verdict) }.count
         var out = [
             "<?xml version=\"1.0\" encoding=\"UTF-8\"?>",
             "<testsuites name=\"bench compare\" tests=\"\(report.rows.count)\" failures=\"\(failures)\">",
@@ -169,7 +169,7 @@ enum ReportRenderer {
             switch r.verdict {
             case .regressed, .modelChanged:
                 out.append("      <failure type=\"\(r.verdict.rawValue)\" message=\"\(esc(message))\"/>")
-            case .missing, .new, .notComparable, .inconclusive:
+            case .missing, .new, .notComparable, .inconclusive, .noisy:
                 out.append("      <skipped message=\"\(esc(message))\"/>")
             default:
                 out.append("      <system-out>\(esc(message))</system-out>")

@@ -6,6 +6,9 @@ public enum Verdict: String, Sendable, Codable, CaseIterable, Comparable {
     case modelChanged = "model_changed"
     /// Beyond the threshold, but the evidence does not show the difference is real.
     case inconclusive
+    /// Both sides were measured in rounds that vary too much from round to round to tell a
+    /// change of the threshold's size (and the change seen is not beyond that spread).
+    case noisy
     /// The rows cannot be compared (a status not ok, another host, a missing value).
     case notComparable = "not_comparable"
     /// Only in the baseline.

@@ -1,13 +1,19 @@
 /// How long and how often a case is measured.
+///
+/// A measured case runs in ``rounds`` rounds, interleaved across the suite (every case once,
+/// then every case again), each with its own preparation and warm-up: see ``perRound``.
 public struct MeasurementPolicy: Sendable, Equatable {
-    /// Warm-up runs at least this many calls…
+    /// Warm-up runs at least this many calls per round…
     public var warmupMinCalls: Int
-    /// …and lasts at least this long, in seconds.
+    /// …and lasts at least this long in all, in seconds (split evenly over the rounds).
     public var warmupMinSeconds: Double
-    /// Fewest samples taken, even past the budget.
+    /// Fewest samples taken per round, even past the budget.
     public var minSamples: Int
-    /// Time allowed per case (warm-up included), in seconds; `minSamples` wins over it.
+    /// Time allowed per case in all rounds together (warm-up included), in seconds;
+    /// `minSamples` wins over it.
     public var budgetSeconds: Double
+    /// Rounds per measured case (at least 1).
+    public var rounds: Int
     /// Each sample batches enough calls to last about this long, in seconds.
     public var targetSampleSeconds: Double
     /// Stop once the median's CI lies within ± this fraction of the median.
@@ -23,12 +29,16 @@ public struct MeasurementPolicy: Sendable, Equatable {
     /// stopping at the first narrow CI made back-to-back runs of tiny kernels disagree.
     public var minimumBudgetFraction: Double = 0.5
 
+    /// The most rounds `--rounds` accepts.
+    public static let roundCap = 1000
+
     public init(
         warmupMinCalls: Int = 3, warmupMinSeconds: Double = 0.3, minSamples: Int = 10,
         budgetSeconds: Double = 2, targetSampleSeconds: Double = 0.001,
         targetRelativeCIHalfWidth: Double = 0.01, confidenceLevel: Double = 0.95,
-        maxSamples: Int = MeasurementPolicy.sampleCap
+        maxSamples: Int = MeasurementPolicy.sampleCap, rounds: Int = 1
     ) {
+        self.rounds = rounds
         self.warmupMinCalls = warmupMinCalls
         self.warmupMinSeconds = warmupMinSeconds
         self.minSamples = minSamples
@@ -39,9 +49,27 @@ public struct MeasurementPolicy: Sendable, Equatable {
         self.maxSamples = maxSamples
     }
 
-    /// The defaults of a full run: ≥ 3 warm-up calls and ≥ 0.3 s, ≥ 10 samples, 2 s per case.
-    public static let standard = MeasurementPolicy()
-    /// The defaults of `--quick`: ≥ 1 warm-up call, ≥ 6 samples, 0.2 s per case.
+    /// What one round runs under: the budget and the warm-up time divided by ``rounds``; calls,
+    /// samples, precision and cap as they are (the cap divided too, so a row stays under it).
+    public var perRound: MeasurementPolicy {
+        let n = max(1, rounds)
+        var p = self
+        p.rounds = 1
+        p.budgetSeconds = budgetSeconds / Double(n)
+        p.warmupMinSeconds = warmupMinSeconds / Double(n)
+        p.maxSamples = max(minSamples, maxSamples / n)
+        return p
+    }
+
+    /// The defaults of a full run: 5 rounds; per round ≥ 3 warm-up calls and ≥ 10 samples;
+    /// 0.3 s of warm-up and 2 s per case in all.
+    public static let standard = MeasurementPolicy(rounds: 5)
+    /// The defaults of `--quick`: 3 rounds; per round ≥ 1 warm-up call and ≥ 6 samples;
+    /// 0.2 s per case in all.
     public static let quick = MeasurementPolicy(
-        warmupMinCalls: 1, warmupMinSeconds: 0, minSamples: 6, budgetSeconds: 0.2)
+        warmupMinCalls: 1, warmupMinSeconds: 0, minSamples: 6, budgetSeconds: 0.2, rounds: 3)
+    /// The defaults of `--preset ci` (sized for regression gates): 5 rounds; per round ≥ 2
+    /// warm-up calls and ≥ 6 samples; 0.05 s of warm-up and 1 s per case in all.
+    public static let ci = MeasurementPolicy(
+        warmupMinCalls: 2, warmupMinSeconds: 0.05, minSamples: 6, budgetSeconds: 1, rounds: 5)
 }

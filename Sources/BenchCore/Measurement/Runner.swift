@@ -65,6 +65,22 @@ public struct RunOutcome: Sendable {
 ///
 /// Follows the data: case × backend → prepare → verify → measure → verify →
 /// summarise → row. Never prints; progress goes through `willRun`.
+/// Where a run is: the step about to run (a row's round), for progress lines.
+public struct RunProgress: Sendable {
+    /// 0-based index of the step, and the number of steps (rows × their rounds).
+    public var step: Int
+    public var steps: Int
+    public var kernelCase: KernelCase
+    public var backend: BackendID
+    /// 1-based round of the row, and its rounds (1 for modeled and unsupported rows).
+    public var round: Int
+    public var rounds: Int
+}
+
+/// Runs every case on every backend and hands each finished row to a sink.
+///
+/// Follows the data: case × backend → prepare → verify → measure (in rounds) → verify →
+/// summarise → row. Never prints; progress goes through `willRun`.
 public struct Runner {
     public let configuration: RunConfiguration
     /// The peaks in use: `configuration.peakFLOPS`, raised by any later probe (see `peakProbe`),
@@ -77,32 +93,105 @@ public struct Runner {
         peaks = HostPeaks(configuration.peakFLOPS)
     }
 
-    /// Runs `cases` × `backends` in order, calling `didFinish` after each row.
+    /// Runs `cases` × `backends`, measured ones in ``MeasurementPolicy/rounds`` interleaved
+    /// rounds: every row's first round, then every row's second, and so on, so that a drift of
+    /// the machine hits every case alike. Modeled, unsupported and failed rows finish at once;
+    /// a measured row finishes after its last round.
     ///
     /// - Parameters:
-    ///   - isCancelled: polled between rows; when it returns `true` the run stops.
-    ///   - willRun: called before each row with (index, total, case, backend).
+    ///   - isCancelled: polled between steps; when it returns `true` the run stops.
+    ///   - willRun: called before each step (a row's round).
+    ///   - didMeasureRound: after each round of a row that is not finished yet, the row as its
+    ///     rounds so far describe it (what an interrupted run saves).
     ///   - didFinish: receives each finished row; an error thrown here stops the run.
     public func run(
         cases: [KernelCase], backends: [any Backend],
         isCancelled: () -> Bool = { false },
-        willRun: (Int, Int, KernelCase, any Backend) -> Void = { _, _, _, _ in },
+        willRun: (RunProgress) -> Void = { _ in },
+        didMeasureRound: (RunOutcome) throws -> Void = { _ in },
         didFinish: (RunOutcome) throws -> Void
     ) rethrows {
-        let total = cases.count * backends.count
-        var index = 0
-        for kernelCase in cases {
-            for backend in backends {
-                if isCancelled() { return }
-                willRun(index, total, kernelCase, backend)
-                index += 1
-                try didFinish(runOne(kernelCase, on: backend))
+        let rounds = max(1, configuration.policy.rounds)
+        let pairs = cases.flatMap { kc in backends.map { (kc, $0) } }
+        let measuredRows = pairs.filter { kc, b in
+            b.kind == .measured && configuration.kernels.spec(named: kc.kernel) != nil
+                && b.unsupportedReason(for: kc) == nil
+        }.count
+        let steps = pairs.count + measuredRows * (rounds - 1)
+        var step = 0
+        var open: [(index: Int, state: MeasuredRow)] = []
+        for (kc, backend) in pairs {
+            if isCancelled() { return }
+            willRun(
+                RunProgress(
+                    step: step, steps: steps, kernelCase: kc, backend: backend.id, round: 1,
+                    rounds: backend.kind == .measured ? rounds : 1))
+            step += 1
+            switch start(kc, on: backend) {
+            case .finished(let outcome): try didFinish(outcome)
+            case .measuring(var state):
+                if let failed = measureRound(&state) { try didFinish(failed); continue }
+                if rounds == 1 {
+                    try didFinish(finish(state))
+                } else {
+                    try didMeasureRound(provisional(state))
+                    open.append((open.count, state))
+                }
             }
+        }
+        for round in 2...max(2, rounds) where round <= rounds {
+            var still: [(index: Int, state: MeasuredRow)] = []
+            for (index, var state) in open {
+                if isCancelled() { return }
+                willRun(
+                    RunProgress(
+                        step: step, steps: steps, kernelCase: state.kernelCase, backend: state.backend.id,
+                        round: round, rounds: rounds))
+                step += 1
+                if let failed = measureRound(&state) { try didFinish(failed); continue }
+                if round == rounds {
+                    try didFinish(finish(state))
+                } else {
+                    try didMeasureRound(provisional(state))
+                    still.append((index, state))
+                }
+            }
+            open = still
         }
     }
 
-    /// Runs one case on one backend and builds its row. Failures become rows, never throws.
+    /// Runs one case on one backend, all its rounds back to back, and builds its row.
+    /// Failures become rows, never throws.
     public func runOne(_ kernelCase: KernelCase, on backend: any Backend) -> RunOutcome {
+        switch start(kernelCase, on: backend) {
+        case .finished(let outcome): return outcome
+        case .measuring(var state):
+            for _ in 0..<max(1, configuration.policy.rounds) {
+                if let failed = measureRound(&state) { return failed }
+            }
+            return finish(state)
+        }
+    }
+
+    /// A measured row between its rounds.
+    struct MeasuredRow {
+        var kernelCase: KernelCase
+        var backend: any Backend
+        var spec: any KernelSpec
+        var row: ResultRow
+        var sidecar: SidecarRow
+        var rounds: [Measurement] = []
+        var selfTimed = false
+        var overheadSecondsPerSample: Double?
+    }
+
+    enum Start {
+        case finished(RunOutcome)
+        case measuring(MeasuredRow)
+    }
+
+    /// The row's fixed columns; modeled, unsupported and unknown rows are finished here.
+    func start(_ kernelCase: KernelCase, on backend: any Backend) -> Start {
         let spec = configuration.kernels.spec(named: kernelCase.kernel)
         var row = ResultRow(
             runID: configuration.runID, timestamp: configuration.timestamp, suite: configuration.suite,
@@ -115,40 +204,12 @@ public struct Runner {
         row.tokensPerStep = spec?.tokensPerStep(kernelCase)
         let modeled = backend as? any ModeledBackend
         row.catalogVersion = modeled?.catalogVersion
-        let quote = configuration.prices[backend.id]
-        func finish(_ status: RowStatus, _ notes: String) -> RunOutcome {
-            var allNotes = [notes]
-            if let quote {
-                row.priceUSDPerHour = quote.usdPerHour
-                if status == .ok, let t = row.tflops, t > 0, let q = row.throughput, q > 0 {
-                    let cost = CostMetrics(usdPerHour: quote.usdPerHour, tflops: t, throughput: q)
-                    row.usdPerPFLOP = cost.usdPerPFLOP
-                    row.usdPerMillionUnits = cost.usdPerMillionUnits
-                    row.perfPerDollar = cost.perfPerDollar
-                }
-                if !quote.note.isEmpty { allNotes.append(quote.note) }
-            } else if backend.kind == .measured, status == .ok {
-                allNotes.append("no price: pass --host-instance NAME or --host-price USD")
-            }
-            var status = status
-            // A failed row reports no speed or cost (its samples stay in the sidecar).
-            if status.isFailure { row.clearSpeedAndCost() }
-            // No non-finite number is ever written (bench's own readers refuse them): such a
-            // row is an error that names the column, with no speed or cost.
-            if let bad = row.nonFiniteColumn() {
-                status = .error
-                allNotes = [
-                    "\(bad.column) would be \(bad.value) (a zero or impossible time, or an overflowing catalog number); no speed reported"
-                ]
-                row.clearSpeedAndCost()
-            }
-            row.status = status
-            row.notes = allNotes.filter { !$0.isEmpty }.joined(separator: "; ")
-            sidecar.status = status
-            return RunOutcome(row: row, sidecar: sidecar)
+        guard let spec else {
+            return .finished(finalize(row, sidecar, backend, .error, "unknown kernel \(kernelCase.kernel)"))
         }
-        guard let spec else { return finish(.error, "unknown kernel \(kernelCase.kernel)") }
-        if let reason = backend.unsupportedReason(for: kernelCase) { return finish(.unsupported, reason) }
+        if let reason = backend.unsupportedReason(for: kernelCase) {
+            return .finished(finalize(row, sidecar, backend, .unsupported, reason))
+        }
         if let modeled {
             do {
                 let e = try modeled.estimate(kernelCase)
@@ -158,86 +219,153 @@ public struct Runner {
                 sidecar.stopReason = .modeled
                 row.mfu = row.flops / e.seconds / e.peakFLOPS
                 row.bound = e.bound
-                return finish(.ok, e.notes)
+                return .finished(finalize(row, sidecar, backend, .ok, e.notes))
             } catch {
-                return finish(.unsupported, "\(error)")
+                return .finished(finalize(row, sidecar, backend, .unsupported, "\(error)"))
             }
         }
+        return .measuring(MeasuredRow(kernelCase: kernelCase, backend: backend, spec: spec, row: row, sidecar: sidecar))
+    }
 
+    /// One round: prepare, (verify the first call of the first round), warm up and sample,
+    /// (verify the last call of the last round), tear down. Returns the finished row when the
+    /// round failed.
+    func measureRound(_ s: inout MeasuredRow) -> RunOutcome? {
+        let rounds = max(1, configuration.policy.rounds)
+        let first = s.rounds.isEmpty
+        let last = s.rounds.count + 1 == rounds
         let prepared: any PreparedCase
         do {
-            prepared = try backend.prepare(kernelCase, threads: configuration.threads)
+            prepared = try s.backend.prepare(s.kernelCase, threads: configuration.threads)
         } catch BackendError.unsupported(let reason) {
-            return finish(.unsupported, reason)
+            return failed(s, .unsupported, reason)
         } catch {
-            return finish(.error, "\(error)")
+            return failed(s, .error, "\(error)")
         }
         defer { prepared.teardown() }
         do {
             try prepared.run()
         } catch {
-            return finish(.error, "\(error)")
+            return failed(s, .error, "\(error)")
         }
-        // Verify the first call before spending the budget on a wrong kernel.
-        let first = prepared.verify()
-        sidecar.verification = first
-        guard first.passed else {
-            return finish(.verifyFailed, "verification failed on the first call: \(first.detail)")
+        if first {
+            // Verify the first call before spending the budget on a wrong kernel.
+            let v = prepared.verify()
+            s.sidecar.verification = v
+            guard v.passed else {
+                return failed(s, .verifyFailed, "verification failed on the first call: \(v.detail)")
+            }
         }
         var stopwatch = ContinuousStopwatch()
+        let policy = configuration.policy.perRound
         let measurement: Measurement
         do {
             if let selfTimed = prepared as? any SelfTimedCase {
+                s.selfTimed = true
                 // A sample faster than any device could run the case ends the row at once (the
                 // batching would otherwise ask an impossibly fast plugin for ever more calls).
-                let bound = configuration.fastestDeviceFLOPS[kernelCase.dtype]
-                let flops = row.flops
-                measurement = try Measurement.measureSelfTimed(policy: configuration.policy, stopwatch: &stopwatch) {
+                let bound = configuration.fastestDeviceFLOPS[s.kernelCase.dtype]
+                let (flops, dtype) = (s.row.flops, s.kernelCase.dtype)
+                measurement = try Measurement.measureSelfTimed(policy: policy, stopwatch: &stopwatch) {
                     let xs = try selfTimed.samples(count: $0, callsPerSample: $1)
                     if let bound, let fastest = xs.min(), flops / fastest > bound {
-                        throw ImpossibleSpeed(flopsPerSecond: flops / fastest, bound: bound, dtype: kernelCase.dtype)
+                        throw ImpossibleSpeed(flopsPerSecond: flops / fastest, bound: bound, dtype: dtype)
                     }
                     return xs
                 }
             } else {
-                measurement = try Measurement.measure(policy: configuration.policy, stopwatch: &stopwatch) {
-                    try prepared.run()
-                }
+                measurement = try Measurement.measure(policy: policy, stopwatch: &stopwatch) { try prepared.run() }
             }
         } catch {
-            return finish(.error, "\(error)")
+            return failed(s, .error, "\(error)")
         }
-        sidecar.samplesSeconds = measurement.samples
-        sidecar.callsPerSample = measurement.callsPerSample
-        sidecar.warmupCalls = measurement.warmupCalls
-        sidecar.stopReason = measurement.stopReason
-        let last = prepared.verify()
-        sidecar.verification = last
-        row.samples = measurement.samples.count
-        guard last.passed else {
-            // The samples stay in the sidecar for diagnosis; no speed is reported.
-            return finish(.verifyFailed, "verification failed after measuring: \(last.detail)")
+        s.rounds.append(measurement)
+        s.overheadSecondsPerSample = prepared.overheadSecondsPerSample
+        if last {
+            let v = prepared.verify()
+            s.sidecar.verification = v
+            guard v.passed else {
+                // The samples stay in the sidecar for diagnosis; no speed is reported.
+                recordSamples(&s)
+                return finalize(
+                    s.row, s.sidecar, s.backend, .verifyFailed, "verification failed after measuring: \(v.detail)")
+            }
         }
-        let summary = Summary(measurement.samples, level: configuration.policy.confidenceLevel)
+        return nil
+    }
+
+    /// A failed round's row: the earlier rounds' samples stay in the sidecar.
+    func failed(_ s: MeasuredRow, _ status: RowStatus, _ notes: String) -> RunOutcome {
+        var s = s
+        recordSamples(&s)
+        let prefix = s.rounds.isEmpty ? "" : "round \(s.rounds.count + 1): "
+        return finalize(s.row, s.sidecar, s.backend, status, prefix + notes)
+    }
+
+    /// Puts the rounds' samples (pooled, in order) and their bookkeeping into the sidecar row.
+    func recordSamples(_ s: inout MeasuredRow) {
+        s.sidecar.samplesSeconds = s.rounds.flatMap(\.samples)
+        s.sidecar.callsPerSample = s.rounds.last?.callsPerSample ?? 0
+        s.sidecar.warmupCalls = s.rounds.map(\.warmupCalls).reduce(0, +)
+        s.sidecar.stopReason = s.rounds.last?.stopReason
+        s.sidecar.rounds = s.rounds.map {
+            SidecarRound(
+                samples: $0.samples.count, callsPerSample: $0.callsPerSample, warmupCalls: $0.warmupCalls,
+                stopReason: $0.stopReason)
+        }
+        s.row.samples = s.sidecar.samplesSeconds.count
+        s.row.rounds = s.rounds.count
+    }
+
+    /// The row as its rounds so far describe it, for an interrupted run.
+    func provisional(_ s: MeasuredRow) -> RunOutcome {
+        var outcome = finish(s)
+        let rounds = max(1, configuration.policy.rounds)
+        outcome.row.notes = "interrupted after \(s.rounds.count) of \(rounds) rounds (last call not verified); "
+            + outcome.row.notes
+        return outcome
+    }
+
+    /// The row of a case whose rounds all ran: statistics over the pooled samples, a CI that
+    /// also covers the round-to-round spread, MFU against the (re-probed) peak, the host model.
+    func finish(_ s: MeasuredRow) -> RunOutcome {
+        var s = s
+        recordSamples(&s)
+        var row = s.row
+        let (kernelCase, spec) = (s.kernelCase, s.spec)
+        let pooled = s.sidecar.samplesSeconds
+        let level = configuration.policy.confidenceLevel
+        let summary = Summary(pooled, level: level)
+        let spread = RoundSpread(rounds: s.rounds.map(\.samples))
         row.medianSeconds = summary.median
         row.p10Seconds = summary.p10
         row.p90Seconds = summary.p90
-        row.ciLowSeconds = summary.confidenceInterval?.lowerBound
-        row.ciHighSeconds = summary.confidenceInterval?.upperBound
+        // The CI covers both the samples' interval and the rounds' interval (and the median).
+        var ci = summary.confidenceInterval
+        if let between = spread?.interval(level: level) {
+            let lo = min(between.lowerBound, ci?.lowerBound ?? .infinity, summary.median)
+            let hi = max(between.upperBound, ci?.upperBound ?? -.infinity, summary.median)
+            ci = lo...hi
+        }
+        row.ciLowSeconds = ci?.lowerBound
+        row.ciHighSeconds = ci?.upperBound
         row.tflops = row.flops / summary.median / 1e12
         row.throughput = spec.unitsPerCall(kernelCase) / summary.median
+        let verification = s.sidecar.verification
         var notes = [
-            "verified \(last.checkedEntries) entries (worst error \(fixed(last.worstErrorRatio * 100, 1))% of bound)"
+            "verified \(verification?.checkedEntries ?? 0) entries (worst error \(fixed((verification?.worstErrorRatio ?? 0) * 100, 1))% of bound)"
         ]
+        if let spread, spread.count > 1 {
+            notes.append("\(spread.count) rounds, round medians ±\(fixed(spread.relativeSpread * 100, 1))%")
+        }
         let achieved = row.flops / summary.median
-        let selfTimed = prepared is any SelfTimedCase
-        if selfTimed, let fastest = configuration.fastestDeviceFLOPS[kernelCase.dtype], achieved > fastest {
-            return finish(
-                .error,
+        if s.selfTimed, let fastest = configuration.fastestDeviceFLOPS[kernelCase.dtype], achieved > fastest {
+            return finalize(
+                row, s.sidecar, s.backend, .error,
                 "impossible speed: \(fixed(achieved / 1e12, 1)) TFLOP/s is above the fastest \(kernelCase.dtype) peak of any device in the catalog (\(fixed(fastest / 1e12, 1)) TFLOP/s); the plugin's clock or its work is wrong"
             )
         }
-        if backend.kind == .measured, !selfTimed, var peak = peaks.rate(for: kernelCase.dtype), peak > 0 {
+        if s.backend.kind == .measured, !s.selfTimed, var peak = peaks.rate(for: kernelCase.dtype), peak > 0 {
             if achieved > peak, let probe = configuration.peakProbe {
                 peak = peaks.raise(kernelCase.dtype, to: probe(kernelCase.dtype))
             }
@@ -246,8 +374,8 @@ public struct Runner {
                 row.mfu = achieved / peak
                 notes.append("\(fixed(achieved / peak * 100, 1))% of measured peak \(fixed(peak / 1e9, 1)) GFLOP/s")
             } else if achieved > peak * (1 + tolerance) {
-                return finish(
-                    .error,
+                return finalize(
+                    row, s.sidecar, s.backend, .error,
                     "impossible speed: \(fixed(achieved / 1e9, 1)) GFLOP/s is \(fixed((achieved / peak - 1) * 100, 0))% above the measured peak \(fixed(peak / 1e9, 1)) GFLOP/s even after probing it again (more than the probe's spread, at least 10%); the kernel's timing or its work is wrong"
                 )
             } else {
@@ -257,20 +385,56 @@ public struct Runner {
             }
         }
         if summary.confidenceInterval == nil { notes.append("too few samples for a 95% CI") }
-        row.pluginOverheadSeconds = prepared.overheadSecondsPerSample
-        if let predictor = configuration.predictors[backend.id], let e = predictor.predict(kernelCase) {
+        row.pluginOverheadSeconds = s.overheadSecondsPerSample
+        if let predictor = configuration.predictors[s.backend.id], let e = predictor.predict(kernelCase) {
             row.modelSeconds = e.seconds
             row.modelError = e.seconds / summary.median - 1
             row.bound = e.bound
         }
-        if measurement.stopReason == .budget, let w = summary.relativeCIHalfWidth,
+        if s.sidecar.stopReason == .budget, let w = summary.relativeCIHalfWidth,
             w > configuration.policy.targetRelativeCIHalfWidth
         {
             notes.append(
                 "budget spent before the CI reached ±\(fixed(configuration.policy.targetRelativeCIHalfWidth * 100, 0))% (±\(fixed(w * 100, 1))%)"
             )
         }
-        return finish(.ok, notes.joined(separator: "; "))
+        return finalize(row, s.sidecar, s.backend, .ok, notes.joined(separator: "; "))
+    }
+
+    /// Prices the row, clears speed and cost of a failed row, refuses non-finite numbers,
+    /// and sets status and notes.
+    func finalize(
+        _ row: ResultRow, _ sidecar: SidecarRow, _ backend: any Backend, _ status: RowStatus, _ notes: String
+    ) -> RunOutcome {
+        var row = row, sidecar = sidecar, status = status
+        var allNotes = [notes]
+        if let quote = configuration.prices[backend.id] {
+            row.priceUSDPerHour = quote.usdPerHour
+            if status == .ok, let t = row.tflops, t > 0, let q = row.throughput, q > 0 {
+                let cost = CostMetrics(usdPerHour: quote.usdPerHour, tflops: t, throughput: q)
+                row.usdPerPFLOP = cost.usdPerPFLOP
+                row.usdPerMillionUnits = cost.usdPerMillionUnits
+                row.perfPerDollar = cost.perfPerDollar
+            }
+            if !quote.note.isEmpty { allNotes.append(quote.note) }
+        } else if backend.kind == .measured, status == .ok {
+            allNotes.append("no price: pass --host-instance NAME or --host-price USD")
+        }
+        // A failed row reports no speed or cost (its samples stay in the sidecar).
+        if status.isFailure { row.clearSpeedAndCost() }
+        // No non-finite number is ever written (bench's own readers refuse them): such a
+        // row is an error that names the column, with no speed or cost.
+        if let bad = row.nonFiniteColumn() {
+            status = .error
+            allNotes = [
+                "\(bad.column) would be \(bad.value) (a zero or impossible time, or an overflowing catalog number); no speed reported"
+            ]
+            row.clearSpeedAndCost()
+        }
+        row.status = status
+        row.notes = allNotes.filter { !$0.isEmpty }.joined(separator: "; ")
+        sidecar.status = status
+        return RunOutcome(row: row, sidecar: sidecar)
     }
 }
 

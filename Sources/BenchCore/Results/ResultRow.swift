@@ -62,6 +62,11 @@ public struct ResultRow: Sendable, Equatable {
     /// `--with-model`: prediction error, `model_s ÷ median_s − 1` (signed; 0.1 = predicted 10% slower).
     public var modelError: Double?
 
+    // Schema 1.4 (rounds)
+    /// Measured rows: the rounds the samples were taken in (`samples` counts all of them);
+    /// `nil` for modeled rows and in files written before revision 1.4.
+    public var rounds: Int?
+
     public init(
         runID: String, timestamp: String, suite: String, caseID: String, kernel: String, dtype: DType,
         shape: String, backend: BackendID, backendKind: BackendKind, device: String, threads: Int,

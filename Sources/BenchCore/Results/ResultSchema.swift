@@ -90,6 +90,10 @@ public enum ResultSchema {
         .init("model_error", since: "1.3", write: { format($0.modelError) }) { r, f throws(ResultFileError) in
             r.modelError = try f.signedNumber()
         },
+        // 1.4: rounds (between-run variance in measurement and compare).
+        .init("rounds", since: "1.4", write: { $0.rounds.map(String.init) ?? "" }) { r, f throws(ResultFileError) in
+            r.rounds = f.text.isEmpty ? nil : try f.count()
+        },
     ]
 
     /// How many leading columns every file must have, in this order (revision 1.0).

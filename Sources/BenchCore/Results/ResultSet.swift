@@ -9,6 +9,7 @@ public struct ResultSet: Sendable {
     /// then rest on the CI columns).
     public var sidecar: Sidecar?
     private var samplesByKey: [RowKey: [Double]]
+    private var roundsByKey: [RowKey: [[Double]]]
 
     /// Reads `path` and, if it exists, the sidecar beside it.
     ///
@@ -28,6 +29,7 @@ public struct ResultSet: Sendable {
         }
         let sidecarPath = ResultWriter.sidecarURL(for: URL(fileURLWithPath: path)).path
         samplesByKey = [:]
+        roundsByKey = [:]
         sidecar = nil
         if FileManager.default.fileExists(atPath: sidecarPath) {
             let s = try ResultReader.readSidecar(path: sidecarPath)
@@ -57,6 +59,16 @@ public struct ResultSet: Sendable {
                         path: sidecarPath, record: 0, column: "samples_s", reason: "invalid sample \(bad) for \(r.key)")
                 }
                 samplesByKey[r.key] = r.samplesSeconds
+                if let rounds = r.rounds {
+                    guard let split = r.roundSamples else {
+                        throw .invalid(
+                            path: sidecarPath, record: 0, column: "rounds",
+                            reason:
+                                "\(r.key): the rounds' sample counts add up to \(rounds.map(\.samples).reduce(0, +)), not the \(r.samplesSeconds.count) samples"
+                        )
+                    }
+                    roundsByKey[r.key] = split
+                }
             }
             // A sidecar row without samples is allowed (merged from a CSV that had no sidecar).
             for row in rows {
@@ -65,6 +77,11 @@ public struct ResultSet: Sendable {
                     throw .invalid(
                         path: sidecarPath, record: 0, column: "samples_s",
                         reason: "\(row.key): the CSV says \(row.samples) samples, the sidecar has \(xs.count)")
+                }
+                if let n = row.rounds, let split = roundsByKey[row.key], split.count != n {
+                    throw .invalid(
+                        path: sidecarPath, record: 0, column: "rounds",
+                        reason: "\(row.key): the CSV says \(n) rounds, the sidecar has \(split.count)")
                 }
                 // The samples must be the ones the CSV's median came from.
                 if row.status == .ok, let median = row.medianSeconds, median > 0 {
@@ -89,11 +106,19 @@ public struct ResultSet: Sendable {
         self.rows = rows
         self.sidecar = sidecar
         samplesByKey = Dictionary(uniqueKeysWithValues: (sidecar?.rows ?? []).map { ($0.key, $0.samplesSeconds) })
+        roundsByKey = Dictionary(uniqueKeysWithValues: (sidecar?.rows ?? []).compactMap { r in r.roundSamples.map { (r.key, $0) } })
     }
 
     /// Raw per-call seconds of a row, or `nil` without a sidecar (or without samples).
     public func samples(for key: RowKey) -> [Double]? {
         guard let s = samplesByKey[key], !s.isEmpty else { return nil }
         return s
+    }
+
+    /// The samples of each round of a row (see ``SidecarRow/rounds``), or `nil` when the
+    /// sidecar has no round records for it (a file written before rounds, or none).
+    public func rounds(for key: RowKey) -> [[Double]]? {
+        guard let r = roundsByKey[key], !r.isEmpty else { return nil }
+        return r
     }
 }

@@ -27,6 +27,8 @@ public final class ResultWriter: @unchecked Sendable {
     private var sidecarRows: [SidecarRow] = []
     private var rows: [ResultRow] = []
     private var finished = false
+    /// Rows not finished yet, as their rounds so far describe them, in the order first staged.
+    private var staged: [(row: ResultRow, samples: SidecarRow)] = []
 
     /// Creates the partial file and writes the header.
     ///
@@ -98,16 +100,35 @@ public final class ResultWriter: @unchecked Sendable {
         return ns.localizedDescription
     }
 
-    /// Appends a finished row and remembers its raw samples for the sidecar.
-    /// Ignored after ``finish(_:)``.
+    /// Appends a finished row and remembers its raw samples for the sidecar (replacing the
+    /// row's staged version, if any). Ignored after ``finish(_:)``.
     public func append(_ row: ResultRow, samples: SidecarRow) throws(ResultFileError) {
         lock.lock()
         defer { lock.unlock() }
         guard !finished else { return }
+        try appendLocked(row, samples: samples, sync: syncsEachRow)
+        staged.removeAll { $0.row.key == row.key }
+    }
+
+    private func appendLocked(_ row: ResultRow, samples: SidecarRow, sync: Bool) throws(ResultFileError) {
         let columns = ResultSchema.columns
-        try write(Self.encode([columns.map { $0.text(of: row) }], quoted: { columns[$0].isQuoted }), sync: syncsEachRow)
+        try write(Self.encode([columns.map { $0.text(of: row) }], quoted: { columns[$0].isQuoted }), sync: sync)
         rows.append(row)
         sidecarRows.append(samples)
+    }
+
+    /// Keeps the latest state of a row that is not finished (a measured row between its
+    /// rounds): if the file is finished before the row is appended (an interrupt), this
+    /// version is written. Ignored after ``finish(_:)``.
+    public func stage(_ row: ResultRow, samples: SidecarRow) {
+        lock.lock()
+        defer { lock.unlock() }
+        guard !finished else { return }
+        if let i = staged.firstIndex(where: { $0.row.key == row.key }) {
+            staged[i] = (row, samples)
+        } else {
+            staged.append((row, samples))
+        }
     }
 
     /// The rows appended so far.
@@ -129,7 +150,11 @@ public final class ResultWriter: @unchecked Sendable {
         guard !finished else { return false }
         finished = true
         defer { outputLock.release() }
-        if !syncsEachRow {
+        // Rows cut short (an interrupt between rounds) go in as their rounds so far describe them.
+        let cutShort = staged
+        staged = []
+        for (row, samples) in cutShort { try appendLocked(row, samples: samples, sync: false) }
+        if !syncsEachRow || !cutShort.isEmpty {
             do {
                 try handle.synchronize()
                 syncCount += 1

@@ -74,6 +74,24 @@ public struct SidecarRow: Codable, Sendable, Equatable {
     /// modeled row); `nil`, written as an empty string, when nothing was measured.
     public var stopReason: Measurement.StopReason?
     public var verification: Verification?
+    /// The rounds the samples were taken in, in order: ``samplesSeconds`` holds round 1's
+    /// samples, then round 2's, and so on. `nil` in files written before rounds.
+    public var rounds: [SidecarRound]?
+
+    /// The samples of each round (split by ``rounds``), or `nil` without round records or
+    /// when their counts do not add up to the samples.
+    public var roundSamples: [[Double]]? {
+        guard let rounds, !rounds.isEmpty, rounds.map(\.samples).reduce(0, +) == samplesSeconds.count else {
+            return nil
+        }
+        var out: [[Double]] = []
+        var start = 0
+        for r in rounds {
+            out.append(Array(samplesSeconds[start..<start + r.samples]))
+            start += r.samples
+        }
+        return out
+    }
 
     public init(
         key: RowKey, status: RowStatus, samplesSeconds: [Double] = [], callsPerSample: Int = 0,
@@ -91,6 +109,7 @@ public struct SidecarRow: Codable, Sendable, Equatable {
     enum CodingKeys: String, CodingKey {
         case suite, caseID = "case_id", backend, threads, status, samplesSeconds = "samples_s"
         case callsPerSample = "calls_per_sample", warmupCalls = "warmup_calls", stopReason = "stop_reason", verification
+        case rounds
     }
 
     public init(from decoder: any Decoder) throws {
@@ -113,6 +132,11 @@ public struct SidecarRow: Codable, Sendable, Equatable {
             stopReason = r
         }
         verification = try c.decodeIfPresent(Verification.self, forKey: .verification)
+        rounds = try c.decodeIfPresent([SidecarRound].self, forKey: .rounds)
+        if let rounds, rounds.contains(where: { $0.samples < 0 }) {
+            throw DecodingError.dataCorruptedError(
+                forKey: .rounds, in: c, debugDescription: "a round has a negative sample count")
+        }
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -127,5 +151,27 @@ public struct SidecarRow: Codable, Sendable, Equatable {
         try c.encode(warmupCalls, forKey: .warmupCalls)
         try c.encode(stopReason?.rawValue ?? "", forKey: .stopReason)
         try c.encodeIfPresent(verification, forKey: .verification)
+        try c.encodeIfPresent(rounds, forKey: .rounds)
+    }
+}
+
+/// One round of a measured row: how many of the row's samples it took and how.
+public struct SidecarRound: Codable, Sendable, Equatable {
+    /// Samples taken in this round (the next this many entries of `samples_s`).
+    public var samples: Int
+    public var callsPerSample: Int
+    public var warmupCalls: Int
+    /// Why the round's sampling stopped.
+    public var stopReason: Measurement.StopReason
+
+    public init(samples: Int, callsPerSample: Int, warmupCalls: Int, stopReason: Measurement.StopReason) {
+        self.samples = samples
+        self.callsPerSample = callsPerSample
+        self.warmupCalls = warmupCalls
+        self.stopReason = stopReason
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case samples, callsPerSample = "calls_per_sample", warmupCalls = "warmup_calls", stopReason = "stop_reason"
     }
 }

@@ -8,6 +8,9 @@
 ///   train in; the CPU backends report them unsupported).
 /// - `--quick`: fp32 and fp64 at 64 and 128, one odd-sized case (prime dimensions exercise
 ///   the kernels' edges), bf16 and fp8 at 128.
+/// - `--preset ci`: shapes of 0.1–1 GFLOP (≥ 1 ms a call on 2 cores): fp32 512³, fp64 384³, an
+///   odd-sized fp32 case, a skinny one, the QKV and MLP-down projections at 256 tokens, and
+///   bf16/fp8 at 512³ for the modeled devices.
 public struct MatmulSuite: Suite {
     public init() {}
     public var name: String { "matmul" }
@@ -18,8 +21,20 @@ public struct MatmulSuite: Suite {
     public static let squareSizes = [256, 512, 1024, 2048, 4096]
     public static let modelWidths = [768, 1024, 2048]
 
-    public func cases(quick: Bool) -> [KernelCase] {
-        if quick {
+    public func cases(_ preset: SuitePreset) -> [KernelCase] {
+        if preset == .ci {
+            return [
+                GEMMSpec.kernelCase(.fp32, m: 512, n: 512, k: 512),
+                GEMMSpec.kernelCase(.fp32, m: 257, n: 509, k: 383),
+                GEMMSpec.kernelCase(.fp32, m: 64, n: 1024, k: 1024),
+                GEMMSpec.kernelCase(.fp32, m: 256, n: 2304, k: 768),
+                GEMMSpec.kernelCase(.fp32, m: 256, n: 768, k: 3072),
+                GEMMSpec.kernelCase(.fp64, m: 384, n: 384, k: 384),
+                GEMMSpec.kernelCase(.bf16, m: 512, n: 512, k: 512),
+                GEMMSpec.kernelCase(.fp8, m: 512, n: 512, k: 512),
+            ]
+        }
+        if preset == .quick {
             return [
                 GEMMSpec.kernelCase(.fp32, m: 64, n: 64, k: 64),
                 GEMMSpec.kernelCase(.fp32, m: 128, n: 128, k: 128),

@@ -1,11 +1,48 @@
+/// Which of a suite's case lists to run.
+public enum SuitePreset: String, Sendable, CaseIterable, CustomStringConvertible {
+    /// Every case at its full shape (the default).
+    case full
+    /// A few tiny cases for smoke runs and tests (`--quick`): microseconds per call, too short
+    /// to gate on.
+    case quick
+    /// Cases sized for regression gates: one call takes at least a millisecond on a 2-core
+    /// machine, both suites run in about a minute there (see `docs/ci.md`).
+    case ci
+
+    public var description: String { rawValue }
+
+    /// How the preset's cases are measured.
+    public var policy: MeasurementPolicy {
+        switch self {
+        case .full: .standard
+        case .quick: .quick
+        case .ci: .ci
+        }
+    }
+
+    /// The flags that select the preset, as a user types them (for messages).
+    public var flags: String {
+        switch self {
+        case .full: ""
+        case .quick: " --quick"
+        case .ci: " --preset ci"
+        }
+    }
+}
+
 /// A named, ordered list of benchmark cases.
 public protocol Suite: Sendable {
     /// The suite name used by `--suite` and the CSV `suite` column.
     var name: String { get }
     /// A one-line description for `bench list`.
     var summary: String { get }
-    /// The suite's cases; `quick` gives a few small ones for smoke runs and tests.
-    func cases(quick: Bool) -> [KernelCase]
+    /// The suite's cases for a preset.
+    func cases(_ preset: SuitePreset) -> [KernelCase]
+}
+
+extension Suite {
+    /// The full cases, or with `quick` the few small ones for smoke runs and tests.
+    public func cases(quick: Bool) -> [KernelCase] { cases(quick ? .quick : .full) }
 }
 
 /// The suites this build knows.

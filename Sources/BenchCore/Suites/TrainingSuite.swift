@@ -8,6 +8,7 @@
 ///   (GPT-2's 50304-entry padded vocabulary), `attention_fwd_bwd`, `adamw_update` (the
 ///   7.1 M parameters of a D=768 block).
 /// - `--quick`: the same kernels at tiny shapes.
+/// - `--preset ci`: the same kernels at shapes of ≥ 1 ms a call on 2 cores, for regression gates.
 public struct TrainingSuite: Suite {
     public init() {}
     public var name: String { "training" }
@@ -15,8 +16,22 @@ public struct TrainingSuite: Suite {
         "training steps (forward + backward + optimizer): 2-layer MLP and pre-LN transformer block (fp32)"
     }
 
-    public func cases(quick: Bool) -> [KernelCase] {
-        if quick {
+    public func cases(_ preset: SuitePreset) -> [KernelCase] {
+        if preset == .ci {
+            return Optimizer.allCases.map { MLPStepSpec.kernelCase(.fp32, b: 64, d: 256, h: 1024, optimizer: $0) }
+                + [TransformerBlockSpec.kernelCase(.fp32, b: 2, s: 128, d: 256, heads: 4, optimizer: .adamw)]
+                + [
+                    MLPStepSpec.kernelCase(.bf16, b: 64, d: 256, h: 1024, optimizer: .adamw),
+                    TransformerBlockSpec.kernelCase(.bf16, b: 2, s: 128, d: 256, heads: 4, optimizer: .adamw),
+                ]
+                + [
+                    LayerNormSpec().kernelCase(.fp32, [2048, 768]),
+                    SoftmaxCrossEntropySpec().kernelCase(.fp32, [128, 8192]),
+                    AttentionSpec().kernelCase(.fp32, [2, 256, 256, 4]),
+                    AdamWUpdateSpec().kernelCase(.fp32, [1 << 20]),
+                ]
+        }
+        if preset == .quick {
             return Optimizer.allCases.map { MLPStepSpec.kernelCase(.fp32, b: 16, d: 32, h: 64, optimizer: $0) }
                 + [TransformerBlockSpec.kernelCase(.fp32, b: 2, s: 16, d: 32, heads: 4, optimizer: .adamw)]
                 + [

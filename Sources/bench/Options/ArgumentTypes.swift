@@ -110,3 +110,34 @@ extension ReportFormat: ExpressibleByArgument {
         return f
     }
 }
+
+/// `--preset`: which case list of the suite, and its measurement defaults.
+extension SuitePreset: ExpressibleByArgument {
+    public init?(argument: String) { self.init(rawValue: argument) }
+
+    static func parse(_ text: String) throws -> SuitePreset {
+        guard let p = SuitePreset(rawValue: text) else {
+            throw ValidationError(
+                "unknown preset '\(text)' (valid: \(SuitePreset.allCases.map(\.rawValue).joined(separator: ", ")))")
+        }
+        return p
+    }
+}
+
+/// `--rounds`: a whole number of rounds, 1 to ``MeasurementPolicy/roundCap``.
+struct Rounds: ExpressibleByArgument, Sendable {
+    var count: Int
+
+    init?(argument: String) {
+        guard let n = Int(argument), n >= 1, n <= MeasurementPolicy.roundCap else { return nil }
+        count = n
+    }
+
+    static func parse(_ text: String) throws -> Rounds {
+        guard let r = Rounds(argument: text) else {
+            throw ValidationError(
+                "'\(text)' is not a number of rounds (a whole number from 1 to \(MeasurementPolicy.roundCap))")
+        }
+        return r
+    }
+}

@@ -14,10 +14,11 @@ final class TerminalReporter: RunReporter, @unchecked Sendable {
         for w in start.warnings { printError(w) }
     }
 
-    func rowWillRun(index: Int, total: Int, kernelCase: KernelCase, backend: BackendID) {
+    func rowWillRun(_ p: RunProgress) {
         if progress {
+            let round = p.rounds > 1 ? " (round \(p.round)/\(p.rounds))" : ""
             FileHandle.standardError.write(
-                Data("\r\u{1B}[K[\(index + 1)/\(total)] \(kernelCase.id) on \(backend)".utf8))
+                Data("\r\u{1B}[K[\(p.step + 1)/\(p.steps)] \(p.kernelCase.id) on \(p.backend)\(round)".utf8))
         }
     }
 
