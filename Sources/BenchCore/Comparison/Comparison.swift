@@ -167,33 +167,36 @@ public enum Comparator {
             r.reason = "\(what) on \(side) side"
             return r
         }
-        let worse = slowdown > 1
         // Both sides measured in rounds: judge on what varies between runs (the round medians).
         let baseRounds = base.rounds(for: b.key).flatMap { RoundSpread(rounds: $0) }
         let candRounds = cand.rounds(for: c.key).flatMap { RoundSpread(rounds: $0) }
-        if let a = baseRounds, let z = candRounds, let test = RoundTest(baseline: a, candidate: z) {
-            // The threshold is raised to the smallest change the rounds can tell from
-            // run-to-run variation at the test's level.
+        if let a = baseRounds, let z = candRounds,
+            let test = RoundTest(baseline: a.fastest(a.robustCount), candidate: z.fastest(z.robustCount))
+        {
+            // Judged on the faster half of each side's rounds (interference only slows a round
+            // down), with the threshold raised to the smallest change those rounds can tell
+            // from run-to-run variation at the test's level.
             let asked = r.threshold
             let resolvable = exp(test.halfWidth(alpha: options.alpha)) - 1
             r.threshold = max(asked, resolvable)
+            // The change the decision rests on: the ratio of the fast rounds' geometric means,
+            // as a slowdown (every metric is the time or its inverse times a constant of the row).
+            let change = exp(test.logRatio)
             r.evidence =
-                "t test on \(test.baselineRounds)+\(test.candidateRounds) round medians p=\(formatP(test.pValue))"
-            let beyond = slowdown > 1 + r.threshold || slowdown < 1 / (1 + r.threshold)
-            // Significant, and in the metric's direction: every metric is the time or its
-            // inverse times a constant of the row, so a slower time is a slowdown > 1.
-            let real = test.pValue < options.alpha && (test.logRatio > 0) == (slowdown > 1)
-            if beyond && real {
-                r.verdict = worse ? .regressed : .improved
+                "t test on the fastest \(test.baselineRounds)+\(test.candidateRounds) of \(a.count)+\(z.count) round medians: \(signedPercent(change - 1)) p=\(formatP(test.pValue))"
+            let beyond = change > 1 + r.threshold || change < 1 / (1 + r.threshold)
+            if beyond && test.pValue < options.alpha {
+                r.verdict = change > 1 ? .regressed : .improved
             } else if resolvable > asked {
                 r.verdict = .noisy
                 r.reason =
-                    "round medians vary too much to tell a \(fixed(asked * 100, 1))% change (could tell ±\(fixed(resolvable * 100, 1))%)"
+                    "the fast rounds vary too much to tell a \(fixed(asked * 100, 1))% change (could tell ±\(fixed(resolvable * 100, 1))%)"
             } else {
                 r.verdict = .unchanged
             }
             return r
         }
+        let worse = slowdown > 1
         // Noisy rows need bigger changes: 3× the larger relative CI half-width.
         let noise = max(relativeHalfWidth(b) ?? 0, relativeHalfWidth(c) ?? 0)
         r.threshold = max(r.threshold, 3 * noise)
@@ -230,6 +233,8 @@ public enum Comparator {
         }
         return max(m - lo, hi - m) / m
     }
+
+    static func signedPercent(_ x: Double) -> String { (x >= 0 ? "+" : "") + fixed(x * 100, 1) + "%" }
 
     static func formatP(_ p: Double) -> String { p < 1e-4 ? String(format: "%.1e", p) : String(format: "%.4f", p) }
 

@@ -68,8 +68,8 @@ public struct MeasurementPolicy: Sendable, Equatable {
     /// 0.2 s per case in all.
     public static let quick = MeasurementPolicy(
         warmupMinCalls: 1, warmupMinSeconds: 0, minSamples: 6, budgetSeconds: 0.2, rounds: 3)
-    /// The defaults of `--preset ci` (sized for regression gates): 5 rounds; per round ≥ 2
+    /// The defaults of `--preset ci` (sized for regression gates): 10 rounds; per round ≥ 2
     /// warm-up calls and ≥ 6 samples; 0.05 s of warm-up and 1 s per case in all.
     public static let ci = MeasurementPolicy(
-        warmupMinCalls: 2, warmupMinSeconds: 0.05, minSamples: 6, budgetSeconds: 1, rounds: 5)
+        warmupMinCalls: 2, warmupMinSeconds: 0.05, minSamples: 6, budgetSeconds: 1, rounds: 10)
 }

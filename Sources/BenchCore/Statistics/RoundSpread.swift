@@ -37,6 +37,22 @@ public struct RoundSpread: Sendable, Equatable {
         }
     }
 
+    /// The fastest `k` rounds (the `k` smallest medians, ascending).
+    ///
+    /// Interference from other tenants of a host (a busy SMT sibling, a neighbour's memory
+    /// traffic) only ever slows a round down, and on shared machines it comes and goes in
+    /// stretches of a fraction of a second: some rounds run undisturbed, others 1.3–1.5× slower.
+    /// The fastest half of the rounds is a robust view of the undisturbed speed (the reasoning of
+    /// Chen & Revels, "Robust benchmarking in noisy environments", 2016, applied to rounds), and
+    /// its spread is that of undisturbed rounds.
+    public func fastest(_ k: Int) -> RoundSpread {
+        RoundSpread(medians: Array(medians.sorted().prefix(max(1, min(k, count))))) ?? self
+    }
+
+    /// How many rounds ``fastest(_:)`` keeps for a robust comparison: the faster half,
+    /// rounded up, and at least two when there are two.
+    public var robustCount: Int { min(count, max(2, (count + 1) / 2)) }
+
     /// The typical relative distance of a round's median from the others' centre, `e^sd − 1`.
     public var relativeSpread: Double { exp(logSD) - 1 }
 
