@@ -45,7 +45,7 @@ struct ResultFileTests {
         #expect(
             read.columns == ResultSchema.requiredColumnNames + [
                 "mfu", "tokens_per_step", "bound", "perf_per_dollar", "catalog_version", "plugin_overhead_s", "model_s",
-                "model_error",
+                "model_error", "rounds",
             ])
         #expect(read.rows.map(\.fields) == rows.map(\.fields))
         #expect(read.rows == rows)

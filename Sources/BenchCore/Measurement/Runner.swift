@@ -108,7 +108,7 @@ public struct Runner {
         cases: [KernelCase], backends: [any Backend],
         isCancelled: () -> Bool = { false },
         willRun: (RunProgress) -> Void = { _ in },
-        didMeasureRound: (RunOutcome) throws -> Void = { _ in },
+        didMeasureRound: (RunOutcome) -> Void = { _ in },
         didFinish: (RunOutcome) throws -> Void
     ) rethrows {
         let rounds = max(1, configuration.policy.rounds)
@@ -134,7 +134,7 @@ public struct Runner {
                 if rounds == 1 {
                     try didFinish(finish(state))
                 } else {
-                    try didMeasureRound(provisional(state))
+                    didMeasureRound(provisional(state))
                     open.append((open.count, state))
                 }
             }
@@ -152,7 +152,7 @@ public struct Runner {
                 if round == rounds {
                     try didFinish(finish(state))
                 } else {
-                    try didMeasureRound(provisional(state))
+                    didMeasureRound(provisional(state))
                     still.append((index, state))
                 }
             }
