@@ -45,6 +45,13 @@ struct BadInputTests {
         (["run", "--min-samples", "200000"], "--min-samples 200000 is above the sample cap of 100000"),
         (["run", "--threads", "100000"], "more than 4× this machine's"),
         (["run", "--out", ""], "the path is empty"),
+        (["run", "--rounds", "0"], "'0' is not a number of rounds (a whole number from 1 to 1000)"),
+        (["run", "--rounds", "-2"], "'-2' is not a number of rounds"),
+        (["run", "--rounds", "many"], "'many' is not a number of rounds"),
+        (["run", "--rounds", "1001"], "'1001' is not a number of rounds"),
+        (["run", "--preset", "nightly"], "unknown preset 'nightly' (valid: full, quick, ci)"),
+        (["run", "--preset", "ci"], "--quick and --preset ci ask for two case lists; give one"),
+        (["list", "--preset", "nightly"], "unknown preset 'nightly'"),
     ]
 
     @Test("bad input is refused before any case runs", arguments: cases)

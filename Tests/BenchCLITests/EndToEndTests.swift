@@ -86,7 +86,7 @@ struct EndToEndTests {
         // large case last needs 100 samples of ~0.1 s, so the run is interrupted inside it.
         let p = try bench.start([
             "run", "--quick", "--backend", "measured", "--dtype", "fp32,fp64", "--min-samples", "100", "--threads", "1",
-            "--out", out.path,
+            "--rounds", "1", "--out", out.path,
             "--add-case", "gemm/fp64/M=2000,N=2000,K=2000",
         ])
         let partial = dir.appendingPathComponent(".int.csv.\(p.process.processIdentifier).partial")
@@ -114,6 +114,37 @@ struct EndToEndTests {
         let sidecar = try ResultReader.readSidecar(path: dir.appendingPathComponent("int.json").path)
         #expect(sidecar.interrupted)
         #expect(sidecar.rows.map(\.key) == rows.map(\.key))
+    }
+
+    @Test("Ctrl-C between rounds saves every row as its rounds so far describe it")
+    func interruptBetweenRounds() throws {
+        let bench = try BenchBinary.locate()
+        let dir = try temporaryDirectory()
+        let out = dir.appendingPathComponent("int.csv")
+        // Round 1 of the quick cases takes about a second (100 samples of ~1 ms each); round 1
+        // of the added large case then needs 100 samples of ~0.1 s or more, so an interrupt
+        // after 8 s lands inside it, with every quick row one round in.
+        let p = try bench.start([
+            "run", "--quick", "--backend", "measured", "--dtype", "fp32,fp64", "--min-samples", "100", "--threads", "1",
+            "--rounds", "3", "--out", out.path, "--add-case", "gemm/fp64/M=2000,N=2000,K=2000",
+        ])
+        Thread.sleep(forTimeInterval: 8)
+        kill(p.process.processIdentifier, SIGINT)
+        p.process.waitUntilExit()
+        _ = p.out.fileHandleForReading.readAllRetryingInterrupts()
+        let err = String(decoding: p.err.fileHandleForReading.readAllRetryingInterrupts(), as: UTF8.self)
+        #expect(p.process.terminationStatus == 130, "stderr: \(err)")
+        let set = try ResultSet(path: out.path)
+        let measured = MatmulSuite().cases(quick: true).filter { $0.dtype == .fp32 || $0.dtype == .fp64 }
+        #expect(set.rows.count == measured.count * 2, "stderr: \(err)")
+        for row in set.rows {
+            #expect(row.status == .ok)
+            #expect(row.rounds == 1)
+            #expect(row.notes.hasPrefix("interrupted after 1 of 3 rounds"))
+            #expect(set.rounds(for: row.key)?.count == 1)
+        }
+        #expect(!set.rows.contains { $0.caseID.contains("M=2000") })
+        #expect(try #require(set.sidecar).interrupted)
     }
 
     @Test("a --quick training run reports tokens/s, MFU and tokens per step")

@@ -308,13 +308,17 @@ public struct Runner {
         s.sidecar.callsPerSample = s.rounds.last?.callsPerSample ?? 0
         s.sidecar.warmupCalls = s.rounds.map(\.warmupCalls).reduce(0, +)
         s.sidecar.stopReason = s.rounds.last?.stopReason
-        s.sidecar.rounds = s.rounds.map {
-            SidecarRound(
-                samples: $0.samples.count, callsPerSample: $0.callsPerSample, warmupCalls: $0.warmupCalls,
-                stopReason: $0.stopReason)
-        }
+        // A row that failed before its first round finished has no rounds.
+        s.sidecar.rounds =
+            s.rounds.isEmpty
+            ? nil
+            : s.rounds.map {
+                SidecarRound(
+                    samples: $0.samples.count, callsPerSample: $0.callsPerSample, warmupCalls: $0.warmupCalls,
+                    stopReason: $0.stopReason)
+            }
         s.row.samples = s.sidecar.samplesSeconds.count
-        s.row.rounds = s.rounds.count
+        s.row.rounds = s.rounds.isEmpty ? nil : s.rounds.count
     }
 
     /// The row as its rounds so far describe it, for an interrupted run.

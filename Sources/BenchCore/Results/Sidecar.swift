@@ -81,7 +81,7 @@ public struct SidecarRow: Codable, Sendable, Equatable {
     /// The samples of each round (split by ``rounds``), or `nil` without round records or
     /// when their counts do not add up to the samples.
     public var roundSamples: [[Double]]? {
-        guard let rounds, !rounds.isEmpty, rounds.map(\.samples).reduce(0, +) == samplesSeconds.count else {
+        guard let rounds, rounds.map(\.samples).reduce(0, +) == samplesSeconds.count else {
             return nil
         }
         var out: [[Double]] = []
