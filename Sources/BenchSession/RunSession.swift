@@ -147,7 +147,9 @@ public final class RunSession {
             c.cases.enumerated().flatMap { i, kc in
                 c.backends.enumerated().map { j, b in ("\(kc.id)\u{0}\(b.id)", i * c.backends.count + j) }
             }, uniquingKeysWith: { a, _ in a })
-        outcomes.sort { order["\($0.row.caseID)\u{0}\($0.row.backend)"] ?? 0 < order["\($1.row.caseID)\u{0}\($1.row.backend)"] ?? 0 }
+        outcomes.sort {
+            order["\($0.row.caseID)\u{0}\($0.row.backend)"] ?? 0 < order["\($1.row.caseID)\u{0}\($1.row.backend)"] ?? 0
+        }
         // One environment for the sidecar and the summary (it stops the noise monitor).
         let env = environment()
         do {

@@ -15,12 +15,17 @@ struct MergeCommand: ParsableCommand {
     @Option(help: "Output CSV; its sidecar is written beside it.")
     var out: String
 
-    @Option(help: "What to do with a row present in several files: 'latest' keeps the newest.")
+    @Option(
+        help:
+            "What to do with a row present in several files: 'latest' keeps the newest; 'rounds' combines repeated runs of one build on one host into one measurement (their rounds pooled)."
+    )
     var prefer: String?
 
     func validate() throws {
         if files.count < 2 { throw ValidationError("give at least two CSVs to merge") }
-        if let prefer, prefer != "latest" { throw ValidationError("--prefer takes 'latest' (got '\(prefer)')") }
+        if let prefer, prefer != "latest", prefer != "rounds" {
+            throw ValidationError("--prefer takes 'latest' or 'rounds' (got '\(prefer)')")
+        }
     }
 
     func run() throws {
@@ -31,7 +36,13 @@ struct MergeCommand: ParsableCommand {
         }
         let count: Int
         do {
-            count = try ResultMerger.write(sets, to: destination, preferLatest: prefer == "latest")
+            let duplicates: ResultMerger.Duplicates =
+                switch prefer {
+                case "latest": .latest
+                case "rounds": .rounds
+                default: .refuse
+                }
+            count = try ResultMerger.write(sets, to: destination, duplicates: duplicates)
         } catch {
             throw UsageError("\(error)")
         }

@@ -52,6 +52,7 @@ struct BadInputTests {
         (["run", "--preset", "nightly"], "unknown preset 'nightly' (valid: full, quick, ci)"),
         (["run", "--preset", "ci"], "--quick and --preset ci ask for two case lists; give one"),
         (["list", "--preset", "nightly"], "unknown preset 'nightly'"),
+        (["merge", "a.csv", "b.csv", "--out", "m.csv", "--prefer", "oldest"], "--prefer takes 'latest' or 'rounds'"),
     ]
 
     @Test("bad input is refused before any case runs", arguments: cases)

@@ -28,7 +28,9 @@ struct StudentTTests {
 }
 
 /// Rounds of samples around `base`, each round shifted by its factor, with ±`jitter` inside a round.
-func rounds(_ base: Double, _ factors: [Double], jitter: Double = 0.002, samples: Int = 8, seed: UInt64 = 1) -> [[Double]] {
+func rounds(_ base: Double, _ factors: [Double], jitter: Double = 0.002, samples: Int = 8, seed: UInt64 = 1)
+    -> [[Double]]
+{
     var state = seed
     func next() -> Double {
         state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
@@ -138,9 +140,12 @@ struct RoundCompareTests {
     @Test("a real change beyond the threshold is a regression (or an improvement); steady rounds are unchanged")
     func realChange() {
         let a = result("a.csv", rounds(1e-3, [1.00, 1.01, 0.99, 1.00, 1.01, 0.99, 1.00, 1.02, 0.99, 1.00]))
-        let slow = result("b.csv", rounds(1.2e-3, [1.00, 0.99, 1.01, 1.00, 1.00, 1.01, 0.99, 1.00, 1.01, 1.00], seed: 3))
-        let fast = result("c.csv", rounds(0.8e-3, [1.00, 0.99, 1.01, 1.00, 1.00, 1.01, 0.99, 1.00, 1.01, 1.00], seed: 4))
-        let same = result("d.csv", rounds(1.01e-3, [1.00, 0.99, 1.01, 1.00, 1.00, 1.01, 0.99, 1.00, 1.01, 1.00], seed: 5))
+        let slow = result(
+            "b.csv", rounds(1.2e-3, [1.00, 0.99, 1.01, 1.00, 1.00, 1.01, 0.99, 1.00, 1.01, 1.00], seed: 3))
+        let fast = result(
+            "c.csv", rounds(0.8e-3, [1.00, 0.99, 1.01, 1.00, 1.00, 1.01, 0.99, 1.00, 1.01, 1.00], seed: 4))
+        let same = result(
+            "d.csv", rounds(1.01e-3, [1.00, 0.99, 1.01, 1.00, 1.00, 1.01, 0.99, 1.00, 1.01, 1.00], seed: 5))
         #expect(compare(a, slow).verdict == .regressed)
         #expect(compare(a, fast).verdict == .improved)
         let r = compare(a, same)
@@ -220,7 +225,10 @@ struct RunnerRoundTests {
         Runner(configuration: configuration(rounds: 3)).run(
             cases: cases, backends: [backend], willRun: { steps.append("\($0.step)/\($0.steps) r\($0.round)") },
             didMeasureRound: { provisional.append($0) }, didFinish: { finished.append($0) })
-        #expect(backend.prepared == ["M=4,N=4,K=4", "M=8,N=8,K=8", "M=4,N=4,K=4", "M=8,N=8,K=8", "M=4,N=4,K=4", "M=8,N=8,K=8"])
+        #expect(
+            backend.prepared == [
+                "M=4,N=4,K=4", "M=8,N=8,K=8", "M=4,N=4,K=4", "M=8,N=8,K=8", "M=4,N=4,K=4", "M=8,N=8,K=8",
+            ])
         #expect(steps == ["0/6 r1", "1/6 r1", "2/6 r2", "3/6 r2", "4/6 r3", "5/6 r3"])
         #expect(finished.count == 2)
         #expect(provisional.count == 4)
@@ -302,7 +310,8 @@ struct RoundFileTests {
         let dir = try temporaryDirectory()
         let dest = dir.appendingPathComponent("run.csv")
         for (csvRounds, counts, message) in [
-            (3, [4, 4, 4], "add up to 12, not the 10 samples"), (2, [5, 5], ""), (3, [5, 5], "the CSV says 3 rounds, the sidecar has 2"),
+            (3, [4, 4, 4], "add up to 12, not the 10 samples"), (2, [5, 5], ""),
+            (3, [5, 5], "the CSV says 3 rounds, the sidecar has 2"),
         ] {
             let writer = try ResultWriter(destination: dest)
             var row = makeRow()
@@ -310,7 +319,9 @@ struct RoundFileTests {
             row.rounds = csvRounds
             let samples = Array(repeating: 0.001, count: 10)
             var side = SidecarRow(key: row.key, status: .ok, samplesSeconds: samples, stopReason: .budget)
-            side.rounds = counts.map { SidecarRound(samples: $0, callsPerSample: 1, warmupCalls: 1, stopReason: .budget) }
+            side.rounds = counts.map {
+                SidecarRound(samples: $0, callsPerSample: 1, warmupCalls: 1, stopReason: .budget)
+            }
             try writer.append(row, samples: side)
             try writer.finish { rows in
                 Sidecar(
@@ -326,5 +337,64 @@ struct RoundFileTests {
                 } throws: { "\($0)".contains(message) && "\($0)".contains("column rounds") }
             }
         }
+    }
+}
+
+@Suite("bench merge --prefer rounds")
+struct MergeRoundsTests {
+    let helper = RoundCompareTests()
+
+    @Test("repeated runs become one measurement: rounds after rounds, statistics and speed recomputed")
+    func combine() throws {
+        let a = helper.result("a.csv", rounds(1e-3, [1.0, 1.1, 0.9]))
+        let b = helper.result("b.csv", rounds(2e-3, [1.0, 1.0]), recordRounds: false)
+        let merged = try ResultMerger.merge([a, b], duplicates: .rounds)
+        #expect(merged.rows.count == 1)
+        let row = merged.rows[0]
+        #expect(row.rounds == 4)
+        #expect(row.samples == 40)
+        let side = try #require(merged.samples.first)
+        #expect(side.rounds?.map(\.samples) == [8, 8, 8, 16])
+        #expect(side.samplesSeconds == (rounds(1e-3, [1.0, 1.1, 0.9]) + rounds(2e-3, [1.0, 1.0])).flatMap { $0 })
+        let median = try #require(row.medianSeconds)
+        #expect(median == Summary(side.samplesSeconds).median)
+        #expect(abs(try #require(row.throughput) - 1 / median) < 1e-9 / median)
+        #expect(abs(try #require(row.tflops) - row.flops / median / 1e12) < 1e-12)
+        #expect(row.notes.hasPrefix("2 runs combined by bench merge --prefer rounds"))
+        // The merged file reads back (every file bench writes, bench reads).
+        let dir = try temporaryDirectory()
+        let out = dir.appendingPathComponent("m.csv")
+        try ResultMerger.write([a, b], to: out, duplicates: .rounds)
+        let back = try ResultSet(path: out.path)
+        #expect(back.rounds(for: row.key)?.count == 4)
+    }
+
+    @Test("runs of another host, differing modeled rows or missing samples are refused; a failure wins")
+    func refusals() throws {
+        let a = helper.result("a.csv", rounds(1e-3, [1.0, 1.0]))
+        var other = helper.result("b.csv", rounds(1e-3, [1.0, 1.0]))
+        other.sidecar?.environment.cpuModel = "another CPU"
+        #expect { try ResultMerger.merge([a, other], duplicates: .rounds) } throws: {
+            "\($0)".contains("combines repeated runs of one host and build") && "\($0)".contains("another CPU")
+        }
+        var noSamples = helper.result("c.csv", rounds(1e-3, [1.0]))
+        noSamples.sidecar = nil
+        noSamples = ResultSet(path: "c.csv", columns: noSamples.columns, rows: noSamples.rows, sidecar: nil)
+        #expect { try ResultMerger.merge([a, noSamples], duplicates: .rounds) } throws: {
+            "\($0)".contains("needs the raw samples: c.csv")
+        }
+        var failed = helper.result("d.csv", rounds(1e-3, [1.0]))
+        failed.rows[0].status = .verifyFailed
+        failed.rows[0].clearSpeedAndCost()
+        let merged = try ResultMerger.merge([a, failed], duplicates: .rounds)
+        #expect(merged.rows[0].status == .verifyFailed)
+        var modeledA = helper.result("e.csv", rounds(1e-3, [1.0]))
+        modeledA.rows[0].backendKind = .modeled
+        var modeledB = modeledA
+        modeledB.rows[0].medianSeconds = 2e-3
+        #expect { try ResultMerger.merge([modeledA, modeledB], duplicates: .rounds) } throws: {
+            "\($0)".contains("modeled row")
+        }
+        #expect(try ResultMerger.merge([modeledA, modeledA], duplicates: .rounds).rows.count == 1)
     }
 }

@@ -155,7 +155,9 @@ enum ReportRenderer {
                 .replacingOccurrences(of: "'", with: "&apos;")
         }
         let failures = report.rows.filter { $0.verdict == .regressed || $0.verdict == .modelChanged }.count
-        let skipped = report.rows.filter { [.missing, .new, .notComparable, .inconclusive, .noisy].contains($0.verdict) }.count
+        let skipped = report.rows.filter {
+            [.missing, .new, .notComparable, .inconclusive, .noisy].contains($0.verdict)
+        }.count
         var out = [
             "<?xml version=\"1.0\" encoding=\"UTF-8\"?>",
             "<testsuites name=\"bench compare\" tests=\"\(report.rows.count)\" failures=\"\(failures)\">",

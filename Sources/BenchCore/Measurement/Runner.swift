@@ -325,7 +325,8 @@ public struct Runner {
     func provisional(_ s: MeasuredRow) -> RunOutcome {
         var outcome = finish(s)
         let rounds = max(1, configuration.policy.rounds)
-        outcome.row.notes = "interrupted after \(s.rounds.count) of \(rounds) rounds (last call not verified); "
+        outcome.row.notes =
+            "interrupted after \(s.rounds.count) of \(rounds) rounds (last call not verified); "
             + outcome.row.notes
         return outcome
     }
@@ -337,31 +338,16 @@ public struct Runner {
         recordSamples(&s)
         var row = s.row
         let (kernelCase, spec) = (s.kernelCase, s.spec)
-        let pooled = s.sidecar.samplesSeconds
-        let level = configuration.policy.confidenceLevel
-        let summary = Summary(pooled, level: level)
-        let spread = RoundSpread(rounds: s.rounds.map(\.samples))
-        row.medianSeconds = summary.median
-        row.p10Seconds = summary.p10
-        row.p90Seconds = summary.p90
-        // The CI covers both the samples' interval and the rounds' interval (and the median).
-        var ci = summary.confidenceInterval
-        if let between = spread?.interval(level: level) {
-            let lo = min(between.lowerBound, ci?.lowerBound ?? .infinity, summary.median)
-            let hi = max(between.upperBound, ci?.upperBound ?? -.infinity, summary.median)
-            ci = lo...hi
-        }
-        row.ciLowSeconds = ci?.lowerBound
-        row.ciHighSeconds = ci?.upperBound
+        let stats = RoundStatistics(rounds: s.rounds.map(\.samples), level: configuration.policy.confidenceLevel)
+        let summary = stats.summary
+        row.setTimes(stats, rounds: s.rounds.count)
         row.tflops = row.flops / summary.median / 1e12
         row.throughput = spec.unitsPerCall(kernelCase) / summary.median
         let verification = s.sidecar.verification
         var notes = [
             "verified \(verification?.checkedEntries ?? 0) entries (worst error \(fixed((verification?.worstErrorRatio ?? 0) * 100, 1))% of bound)"
         ]
-        if let spread, spread.count > 1 {
-            notes.append("\(spread.count) rounds, round medians ±\(fixed(spread.relativeSpread * 100, 1))%")
-        }
+        if let note = stats.note { notes.append(note) }
         let achieved = row.flops / summary.median
         if s.selfTimed, let fastest = configuration.fastestDeviceFLOPS[kernelCase.dtype], achieved > fastest {
             return finalize(

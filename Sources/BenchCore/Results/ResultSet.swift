@@ -106,7 +106,8 @@ public struct ResultSet: Sendable {
         self.rows = rows
         self.sidecar = sidecar
         samplesByKey = Dictionary(uniqueKeysWithValues: (sidecar?.rows ?? []).map { ($0.key, $0.samplesSeconds) })
-        roundsByKey = Dictionary(uniqueKeysWithValues: (sidecar?.rows ?? []).compactMap { r in r.roundSamples.map { (r.key, $0) } })
+        roundsByKey = Dictionary(
+            uniqueKeysWithValues: (sidecar?.rows ?? []).compactMap { r in r.roundSamples.map { (r.key, $0) } })
     }
 
     /// Raw per-call seconds of a row, or `nil` without a sidecar (or without samples).
