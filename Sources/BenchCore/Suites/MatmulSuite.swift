@@ -8,7 +8,7 @@
 ///   train in; the CPU backends report them unsupported).
 /// - `--quick`: fp32 and fp64 at 64 and 128, one odd-sized case (prime dimensions exercise
 ///   the kernels' edges), bf16 and fp8 at 128.
-/// - `--preset ci`: shapes of 0.1–1 GFLOP (≥ 1 ms a call on 2 cores): fp32 512³, fp64 384³, an
+/// - `--preset ci`: shapes of 0.1–1.2 GFLOP (≥ 1 ms a call on 2 cores): fp32 512³, fp64 384³, an
 ///   odd-sized fp32 case, a skinny one, the QKV and MLP-down projections at 256 tokens, and
 ///   bf16/fp8 at 512³ for the modeled devices.
 public struct MatmulSuite: Suite {
@@ -25,8 +25,8 @@ public struct MatmulSuite: Suite {
         if preset == .ci {
             return [
                 GEMMSpec.kernelCase(.fp32, m: 512, n: 512, k: 512),
-                GEMMSpec.kernelCase(.fp32, m: 257, n: 509, k: 383),
-                GEMMSpec.kernelCase(.fp32, m: 64, n: 1024, k: 1024),
+                GEMMSpec.kernelCase(.fp32, m: 409, n: 509, k: 383),
+                GEMMSpec.kernelCase(.fp32, m: 64, n: 1024, k: 2048),
                 GEMMSpec.kernelCase(.fp32, m: 256, n: 2304, k: 768),
                 GEMMSpec.kernelCase(.fp32, m: 256, n: 768, k: 3072),
                 GEMMSpec.kernelCase(.fp64, m: 384, n: 384, k: 384),

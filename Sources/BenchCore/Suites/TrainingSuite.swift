@@ -26,7 +26,7 @@ public struct TrainingSuite: Suite {
                 ]
                 + [
                     LayerNormSpec().kernelCase(.fp32, [2048, 768]),
-                    SoftmaxCrossEntropySpec().kernelCase(.fp32, [128, 8192]),
+                    SoftmaxCrossEntropySpec().kernelCase(.fp32, [256, 16384]),
                     AttentionSpec().kernelCase(.fp32, [2, 256, 256, 4]),
                     AdamWUpdateSpec().kernelCase(.fp32, [1 << 20]),
                 ]
