@@ -48,12 +48,52 @@ public struct PriceBook: Sendable {
                     "price: \(how)\(share > 1 ? " ÷ \(modeled.sharesPerInstance)" : "") (catalog \(catalog.catalogVersion))"
             )
         }
+        if let device = backend as? any DeviceBackend { return deviceQuote(device) }
         if let hostPrice {
             return PriceQuote(usdPerHour: hostPrice, note: "price: host $\(hostPrice)/h (--host-price)")
         }
         if let name = hostInstance, let inst = catalog.instance(named: name), let (usd, how) = instancePrice(inst) {
             return PriceQuote(usdPerHour: usd, note: "price: host = \(how) (catalog \(catalog.catalogVersion))")
         }
+        return nil
+    }
+
+    /// A device backend's (a plugin's) price: its share of the host, per device.
+    ///
+    /// 1. The user's price of the host (`--host-price`, or `--price` for the `--host-instance`)
+    ///    wins, divided by the host instance's count of the backend's catalog device when the
+    ///    instance holds that device.
+    /// 2. Else the backend's own price hint (per device, by the protocol).
+    /// 3. Else the host instance's catalog price, divided the same way.
+    /// 4. Otherwise what is known of the whole host, with a note saying it is the whole host.
+    func deviceQuote(_ backend: any DeviceBackend) -> PriceQuote? {
+        let host = hostInstance.flatMap { catalog.instance(named: $0) }
+        let count: Int? = {
+            guard let name = backend.catalogDevice, let host, host.device == name, host.deviceCount > 1 else {
+                return nil
+            }
+            return host.deviceCount
+        }()
+        func share(_ usd: Double, _ how: String) -> PriceQuote {
+            if let count {
+                return PriceQuote(
+                    usdPerHour: usd / Double(count),
+                    note:
+                        "price: \(how) ÷ \(count) \(backend.catalogDevice ?? "") devices (catalog \(catalog.catalogVersion))"
+                )
+            }
+            let why =
+                backend.catalogDevice == nil
+                ? "the plugin names no catalog_device"
+                : "the host instance does not hold \(backend.catalogDevice ?? "")"
+            return PriceQuote(usdPerHour: usd, note: "price: the whole host, \(how) (\(why))")
+        }
+        if let hostPrice { return share(hostPrice, "host $\(hostPrice)/h (--host-price)") }
+        if let host, let o = overrides[host.name] { return share(o, "host = \(host.name) $\(o)/h (--price)") }
+        if let hint = backend.priceHintUSDPerHour {
+            return PriceQuote(usdPerHour: hint, note: "price: $\(hint)/h per device (the plugin's price hint)")
+        }
+        if let host, let (usd, how) = instancePrice(host) { return share(usd, "host = \(how)") }
         return nil
     }
 }

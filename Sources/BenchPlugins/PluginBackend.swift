@@ -7,7 +7,7 @@ import Foundation
 /// The plugin runs as a child process in its own process group; a crash, hang, garbage or
 /// protocol violation fails only the case at hand (the child is killed, reaped, and started
 /// again for the next case). Its stderr goes to ``logPath``.
-public final class PluginBackend: Backend {
+public final class PluginBackend: DeviceBackend {
     public let id: BackendID
     public let kind = BackendKind.measured
     public let device: String
@@ -19,8 +19,11 @@ public final class PluginBackend: Backend {
     public let logPath: String
     /// Seconds each prepare, run, verify or teardown may take.
     public let caseTimeout: Double
-    /// The plugin's own price suggestion, if it gave one (not used unless asked).
+    /// The plugin's price of one device per hour, if it gave one (a positive, finite number).
     public let priceHint: Double?
+    /// The catalog device the plugin runs on (`catalog_device`), if it named one.
+    public let catalogDevice: String?
+    public var priceHintUSDPerHour: Double? { priceHint }
     /// The protocol version the plugin answered with (one of ``PluginProtocol/versions``).
     public let protocolVersion: Int
     private var process: PluginProcess?
@@ -65,7 +68,25 @@ public final class PluginBackend: Backend {
             device = String(try m.string("device").prefix(512))
             kernels = try m.strings("kernels")
             dtypes = try m.strings("dtypes").map { DType(rawValue: $0) }
-            priceHint = hello["price_hint_usd_per_hour"] as? Double
+            if let unknown = dtypes.first(where: { !DType.known.contains($0) }) {
+                throw PluginError.protocolViolation(
+                    plugin: path,
+                    detail:
+                        "claims dtype '\(unknown)', which bench cannot verify (it knows \(DType.known.map(\.rawValue).joined(separator: ", ")))"
+                )
+            }
+            priceHint = try m.optionalPositiveNumber("price_hint_usd_per_hour")
+            if let name = hello["catalog_device"], !(name is NSNull) {
+                guard let name = name as? String,
+                    name.range(of: "^[a-z0-9][a-z0-9._-]{0,63}$", options: .regularExpression) != nil
+                else {
+                    throw PluginError.protocolViolation(
+                        plugin: path, detail: "catalog_device must be a lowercase catalog device id like 'h100'")
+                }
+                catalogDevice = name
+            } else {
+                catalogDevice = nil
+            }
         } catch let error as PluginError {
             p.terminate()
             throw error
@@ -282,6 +303,18 @@ struct Message {
             throw .protocolViolation(plugin: plugin, detail: "field '\(key)' missing or not an integer")
         }
         return n
+    }
+
+    /// A positive, finite number, or `nil` when the field is absent or null.
+    func optionalPositiveNumber(_ key: String) throws(PluginError) -> Double? {
+        guard let v = raw[key], !(v is NSNull) else { return nil }
+        guard let n = v as? NSNumber, !(v is Bool),
+            n.doubleValue.isFinite, n.doubleValue > 0
+        else {
+            throw .protocolViolation(
+                plugin: plugin, detail: "\(key) must be a positive, finite number or null (got \(v))")
+        }
+        return n.doubleValue
     }
 
     func strings(_ key: String) throws(PluginError) -> [String] {

@@ -32,7 +32,7 @@ public enum BackendRegistry {
     /// handshake or claims a taken id becomes an ``UnavailableBackend`` (error rows).
     public static func select(
         _ list: String, from backends: [any Backend], pluginArguments: [String] = [], logStem: String = "results/bench",
-        caseTimeout: Double = 60
+        caseTimeout: Double = 60, catalogDevices: Set<String>? = nil
     ) throws(SessionError) -> [any Backend] {
         var chosen: [any Backend] = []
         func add(_ b: any Backend) {
@@ -71,6 +71,12 @@ public enum BackendRegistry {
                         chosen.append(
                             unavailable(
                                 "plugin:\(path) claims the backend id '\(p.id)', \(what); its rows are not run (plugin log: \(log))"
+                            ))
+                    } else if let device = p.catalogDevice, let known = catalogDevices, !known.contains(device) {
+                        p.shutdown()
+                        chosen.append(
+                            unavailable(
+                                "plugin:\(path) names catalog_device '\(device)', which the catalog does not have (devices: \(known.sorted().joined(separator: ", "))); its rows are not run (plugin log: \(log))"
                             ))
                     } else {
                         add(p)

@@ -62,6 +62,8 @@ public struct RunSessionConfiguration {
     public var catalogVersion: String
     /// The fastest dense peak FLOP/s of any catalog device per dtype (bounds plugin rows).
     public var fastestDeviceFLOPS: [DType: Double] = [:]
+    /// The catalog peak of each device backend that names its catalog device.
+    public var devicePeaks: [BackendID: CatalogPeak] = [:]
     public var policy: MeasurementPolicy
     public var threads: Int
     /// `--with-model`: the calibrated model of this host per measured backend.
@@ -120,7 +122,15 @@ public struct RunSessionConfiguration {
         let allBackends = try BackendRegistry.all(cpuModel: cpu.model, catalog: catalog)
         backends = try BackendRegistry.select(
             request.backends, from: allBackends, pluginArguments: request.pluginArguments,
-            logStem: destination.deletingPathExtension().path, caseTimeout: request.caseTimeoutSeconds)
+            logStem: destination.deletingPathExtension().path, caseTimeout: request.caseTimeoutSeconds,
+            catalogDevices: Set(catalog.devices.map(\.name)))
+        // A device backend's MFU is taken against its catalog device's dense peak.
+        for case let b as any DeviceBackend in backends {
+            guard let name = b.catalogDevice, let spec = catalog.device(named: name) else { continue }
+            var flops: [DType: Double] = [:]
+            for (dtype, f) in spec.peakDenseTflops { flops[DType(rawValue: dtype)] = f.value * 1e12 }
+            devicePeaks[b.id] = CatalogPeak(device: spec.name, flopsPerSecond: flops)
+        }
         // Only plugins that could not start: no case could run at all, so this is bad input.
         if !backends.isEmpty, let first = backends.first as? UnavailableBackend,
             backends.allSatisfy({ $0 is UnavailableBackend })

@@ -60,7 +60,7 @@ public final class RunSession {
                 peakProbe: { [threads = c.threads] dtype in probe(dtype, threads).best },
                 predictors: c.hostModels.mapValues { $0 as any TimePredictor },
                 fastestDeviceFLOPS: c.fastestDeviceFLOPS,
-                peakSpread: spreads))
+                peakSpread: spreads, devicePeaks: c.devicePeaks))
         let writer: ResultWriter
         do {
             writer = try ResultWriter(destination: c.destination)

@@ -175,15 +175,18 @@ struct HostilePluginTests {
     static let hostile = PluginTests.fixtures.appendingPathComponent("hostile.py").path
 
     /// cpu-blas, the h100 model and the hostile plugin in MODE, on two small GEMMs.
-    func run(_ mode: String, backends: String? = nil) throws -> (BenchBinary.Result, [ResultRow], URL) {
+    func run(_ mode: String, backends: String? = nil, extra: [String] = []) throws -> (
+        BenchBinary.Result, [ResultRow], URL
+    ) {
         let dir = try temporaryDirectory()
         let out = dir.appendingPathComponent("h.csv")
-        let r = try BenchBinary.locate().run([
-            "run", "--suite", "matmul", "--quick", "--dtype", "fp32", "--case", "M=(64|37),",
-            "--backend", backends ?? "cpu-blas,h100,plugin:\(Self.hostile)", "--plugin-arg", mode, "--case-timeout",
-            "5",
-            "--out", out.path,
-        ])
+        let r = try BenchBinary.locate().run(
+            [
+                "run", "--suite", "matmul", "--quick", "--dtype", "fp32", "--case", "M=(64|37),",
+                "--backend", backends ?? "cpu-blas,h100,plugin:\(Self.hostile)", "--plugin-arg", mode, "--case-timeout",
+                "5",
+                "--out", out.path,
+            ] + extra)
         let rows = (try? ResultSet(path: out.path).rows) ?? []
         return (r, rows, dir)
     }
@@ -198,6 +201,60 @@ struct HostilePluginTests {
         #expect(
             rows.filter { $0.backend == "hostile" }.allSatisfy { $0.status == .verifyFailed || $0.status == .error })
         #expect(rows.filter { $0.backend != "hostile" }.allSatisfy { $0.status == .ok })
+    }
+
+    @Test("a plugin on a named catalog device is priced per device and its MFU is taken against that device")
+    func pricedPerDevice() throws {
+        let (r, rows, _) = try run(
+            #"handshake={"catalog_device": "h100"}"#, extra: ["--host-instance", "p5.48xlarge"])
+        #expect(r.status == 0, "stderr: \(r.stderr)")
+        let plugin = rows.filter { $0.backend == "hostile" }
+        let model = rows.filter { $0.backend == "h100" }
+        #expect(plugin.count == 2 && model.count == 2)
+        for row in plugin {
+            #expect(row.status == .ok)
+            // One H100 of the eight, as the modeled h100 row beside it.
+            #expect(abs((row.priceUSDPerHour ?? 0) - 55.04 / 8) < 1e-9, "\(row.notes)")
+            #expect(row.priceUSDPerHour == model[0].priceUSDPerHour)
+            #expect(row.notes.contains("÷ 8 h100 devices"))
+            let mfu = try #require(row.mfu)
+            #expect(mfu > 0 && mfu < 1e-3)  // pure Python against an H100's fp32 peak
+            #expect(row.notes.contains("of the h100 dense fp32 peak"))
+            #expect(!row.notes.contains("measured peak"))
+        }
+        // With its own price hint, and no catalog device: the hint, and no MFU (with the reason).
+        let (_, hinted, _) = try run(
+            #"handshake={"price_hint_usd_per_hour": 6.5}"#, extra: ["--host-instance", "p5.48xlarge"])
+        for row in hinted where row.backend == "hostile" {
+            #expect(row.priceUSDPerHour == 6.5)
+            #expect(row.mfu == nil)
+            #expect(row.notes.contains("no MFU: the plugin names no catalog_device"))
+        }
+    }
+
+    @Test(
+        "an unknown catalog device, a bad price hint or a dtype bench cannot verify: one line, the plugin's rows error, exit 1 (2 alone)",
+        arguments: [
+            (#"handshake={"catalog_device": "h999"}"#, "names catalog_device 'h999', which the catalog does not have"),
+            (
+                #"handshake={"price_hint_usd_per_hour": -3}"#,
+                "price_hint_usd_per_hour must be a positive, finite number"
+            ),
+            (#"handshake={"price_hint_usd_per_hour": "cheap"}"#, "price_hint_usd_per_hour must be a positive"),
+            (#"handshake={"dtypes": ["fp32", "fp4"]}"#, "claims dtype 'fp4', which bench cannot verify"),
+        ])
+    func badHandshake(mode: String, reason: String) throws {
+        let (r, rows, _) = try run(mode)
+        #expect(r.status == 1, "stderr: \(r.stderr)")
+        let failed = rows.filter { $0.backend.rawValue.hasPrefix("plugin-hostile") }
+        #expect(
+            failed.count == 2 && failed.allSatisfy { $0.status == .error && $0.notes.contains(reason) },
+            "\(rows.map(\.notes))")
+        #expect(rows.filter { $0.backend == "cpu-blas" }.allSatisfy { $0.status == .ok })
+        let (alone, _, _) = try run(mode, backends: "plugin:\(Self.hostile)")
+        #expect(alone.status == 2)
+        #expect(alone.stderr.split(separator: "\n").count == 1, "\(alone.stderr)")
+        #expect(alone.stderr.contains(reason))
     }
 
     @Test(

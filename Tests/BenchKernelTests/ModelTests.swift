@@ -111,6 +111,58 @@ struct ModelTests {
         }
     }
 
+    /// A plugin-like backend: a device outside this process, with an optional catalog device
+    /// and price hint.
+    final class FakeDevice: DeviceBackend {
+        let id = BackendID("gpu-plugin")
+        let kind = BackendKind.measured
+        let device = "fake GPU"
+        let dtypes: [DType] = [.fp32, .bf16]
+        let catalogDevice: String?
+        let priceHintUSDPerHour: Double?
+        init(_ catalogDevice: String?, hint: Double? = nil) {
+            self.catalogDevice = catalogDevice
+            priceHintUSDPerHour = hint
+        }
+        func unsupportedReason(for kernelCase: KernelCase) -> String? { nil }
+        func prepare(_ kernelCase: KernelCase, threads: Int) throws -> any PreparedCase {
+            throw BackendError.unsupported("fake")
+        }
+    }
+
+    @Test(
+        "a device backend is priced per device: the user's host price, else its hint, else the host instance ÷ its devices; else the whole host, said so"
+    )
+    func devicePricing() throws {
+        func quote(
+            _ b: FakeDevice, host: String? = "p5.48xlarge", hostPrice: Double? = nil, price: [String: Double] = [:]
+        )
+            throws -> PriceQuote?
+        {
+            try PriceBook(
+                catalog: catalog, basis: "on-demand", overrides: price, hostInstance: host, hostPrice: hostPrice
+            )
+            .quote(for: b)
+        }
+        // The case: a GPU plugin on a p5.48xlarge is one H100, not the whole instance.
+        let perGPU = try #require(try quote(FakeDevice("h100")))
+        #expect(abs(perGPU.usdPerHour - 55.04 / 8) < 1e-9)
+        #expect(perGPU.note.contains("÷ 8 h100 devices"))
+        // Its own hint (per device) comes next, before the catalog…
+        #expect(try quote(FakeDevice("h100", hint: 6.5))?.usdPerHour == 6.5)
+        #expect(try quote(FakeDevice(nil, hint: 6.5), host: nil)?.note.contains("the plugin's price hint") == true)
+        // …but the user's price of the host wins, shared the same way.
+        #expect(try quote(FakeDevice("h100", hint: 6.5), hostPrice: 80)?.usdPerHour == 10)
+        #expect(try quote(FakeDevice("h100", hint: 6.5), price: ["p5.48xlarge": 40])?.usdPerHour == 5)
+        // Without a catalog device the share is unknown: the whole host, and the note says why.
+        let whole = try #require(try quote(FakeDevice(nil)))
+        #expect(abs(whole.usdPerHour - 55.04) < 1e-9)
+        #expect(whole.note.contains("the whole host") && whole.note.contains("names no catalog_device"))
+        let elsewhere = try #require(try quote(FakeDevice("trainium2")))
+        #expect(elsewhere.note.contains("does not hold trainium2"))
+        #expect(try quote(FakeDevice(nil), host: nil) == nil)
+    }
+
     static let badCatalogs: [(String, String)] = [
         ("{\"schema_version\": 1, \"catalog_version\": \"x\", \"currency\": \"USD\", \"devices\": [", "syntax error"),
         (

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 
 sys.dont_write_bytecode = True
@@ -84,6 +85,17 @@ class CudaBackend(plc.Backend):
 
     def price_hint(self) -> float | None:
         return self.price
+
+    def catalog_device(self) -> str | None:
+        # The bench catalog's id for the GPUs it models, from the CUDA device name
+        # (e.g. "NVIDIA H100 80GB HBM3" → h100); None for any other GPU.
+        name = torch.cuda.get_device_name(self.index).upper()
+        if "A100" in name:
+            return "a100-40gb" if "40GB" in name else "a100"
+        for model in ("H200", "H100", "B200", "A10G", "L4"):
+            if re.search(rf"\b{model}\b", name):  # whole words: "L4" is not "L40S"
+                return model.lower()
+        return None
 
     def prepare(self, req: dict) -> plc.PreparedCase:
         case = plc.Case.of(req)

@@ -212,6 +212,11 @@ class Backend:
     def price_hint(self) -> float | None:
         return None
 
+    def catalog_device(self) -> str | None:
+        """The bench catalog device this backend runs on (e.g. "h100"): rows are then priced per
+        device and their MFU is taken against that device's peak (docs/models.md)."""
+        return None
+
     def prepare(self, req: dict) -> PreparedCase:
         """Builds the case; raises ``CaseError`` (unsupported / error) when it cannot."""
         raise NotImplementedError
@@ -286,8 +291,12 @@ def serve(backend_factory: Callable[[], Backend], name: str) -> int:
         price = None
     kernels = [k for k in backend.kernels if version >= 2 or k in V1_KERNELS]
     dtypes = list(dict.fromkeys(d for k in kernels for d in backend.kernel_dtypes.get(k, backend.dtypes)))
-    chan.send({"type": "handshake", "protocol_version": version, "backend_id": backend.backend_id,
-               "device": device, "kernels": kernels, "dtypes": dtypes, "price_hint_usd_per_hour": price})
+    handshake = {"type": "handshake", "protocol_version": version, "backend_id": backend.backend_id,
+                 "device": device, "kernels": kernels, "dtypes": dtypes, "price_hint_usd_per_hour": price}
+    catalog_device = backend.catalog_device()
+    if catalog_device is not None:
+        handshake["catalog_device"] = catalog_device
+    chan.send(handshake)
     log(f"handshake sent: {backend.backend_id} on {device}, protocol version {version}")
 
     current: PreparedCase | None = None

@@ -55,6 +55,19 @@ extension Backend {
     }
 }
 
+/// A measured backend that stands for accelerator devices outside this process (a plugin):
+/// which catalog device it runs on, and its own price, if it said.
+///
+/// Its rows are priced per device and their MFU is taken against that device's catalog peak,
+/// never the host CPU's (see `docs/models.md#pricing`).
+public protocol DeviceBackend: Backend {
+    /// The catalog device the backend runs on (the handshake's `catalog_device`), if named.
+    var catalogDevice: String? { get }
+    /// The backend's price of the devices one of its rows uses, in USD per hour (the
+    /// handshake's `price_hint_usd_per_hour`), if given.
+    var priceHintUSDPerHour: Double? { get }
+}
+
 /// A case ready to run: buffers allocated, inputs generated.
 public protocol PreparedCase: AnyObject {
     /// Runs the kernel once. Must not allocate in the hot path.

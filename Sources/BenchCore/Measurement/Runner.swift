@@ -25,13 +25,18 @@ public struct RunConfiguration: Sendable {
     /// The start-up peak probe's spread per dtype ((max − min) / max of its runs). A measured
     /// host row faster than the re-probed peak by more than max(spread, 10%) is an `error` row.
     public var peakSpread: [DType: Double] = [:]
+    /// Device backends (plugins) that name their catalog device: its dense peaks, which their
+    /// rows' MFU is taken against (never the host CPU's probe).
+    public var devicePeaks: [BackendID: CatalogPeak] = [:]
 
     public init(
         suite: String, runID: String, timestamp: String, threads: Int, policy: MeasurementPolicy,
         peakFLOPS: [DType: Double], kernels: KernelRegistry = .builtIn, prices: [BackendID: PriceQuote] = [:],
         peakProbe: (@Sendable (DType) -> Double)? = nil, predictors: [BackendID: any TimePredictor] = [:],
-        fastestDeviceFLOPS: [DType: Double] = [:], peakSpread: [DType: Double] = [:]
+        fastestDeviceFLOPS: [DType: Double] = [:], peakSpread: [DType: Double] = [:],
+        devicePeaks: [BackendID: CatalogPeak] = [:]
     ) {
+        self.devicePeaks = devicePeaks
         self.fastestDeviceFLOPS = fastestDeviceFLOPS
         self.peakSpread = peakSpread
         self.peakProbe = peakProbe
@@ -44,6 +49,18 @@ public struct RunConfiguration: Sendable {
         self.policy = policy
         self.peakFLOPS = peakFLOPS
         self.kernels = kernels
+    }
+}
+
+/// A catalog device's dense peaks, for the MFU of a device backend's rows.
+public struct CatalogPeak: Sendable, Equatable {
+    /// The catalog device's name, e.g. `h100`.
+    public var device: String
+    public var flopsPerSecond: [DType: Double]
+
+    public init(device: String, flopsPerSecond: [DType: Double]) {
+        self.device = device
+        self.flopsPerSecond = flopsPerSecond
     }
 }
 
@@ -355,7 +372,25 @@ public struct Runner {
                 "impossible speed: \(fixed(achieved / 1e12, 1)) TFLOP/s is above the fastest \(kernelCase.dtype) peak of any device in the catalog (\(fixed(fastest / 1e12, 1)) TFLOP/s); the plugin's clock or its work is wrong"
             )
         }
-        if s.backend.kind == .measured, !s.selfTimed, var peak = peaks.rate(for: kernelCase.dtype), peak > 0 {
+        if s.backend is any DeviceBackend {
+            // A device's row: MFU against its catalog device, never the host CPU's probe.
+            if let catalog = configuration.devicePeaks[s.backend.id] {
+                if let peak = catalog.flopsPerSecond[kernelCase.dtype], peak > 0, achieved <= peak {
+                    row.mfu = achieved / peak
+                    notes.append(
+                        "\(fixed(achieved / peak * 100, 1))% of the \(catalog.device) dense \(kernelCase.dtype) peak \(fixed(peak / 1e12, 1)) TFLOP/s (catalog)"
+                    )
+                } else if let peak = catalog.flopsPerSecond[kernelCase.dtype], peak > 0 {
+                    notes.append(
+                        "no MFU: \(fixed(achieved / 1e12, 1)) TFLOP/s is above the \(catalog.device) dense \(kernelCase.dtype) peak \(fixed(peak / 1e12, 1)) TFLOP/s (catalog); is the plugin on another device?"
+                    )
+                } else {
+                    notes.append("no MFU: the catalog has no dense \(kernelCase.dtype) peak for \(catalog.device)")
+                }
+            } else {
+                notes.append("no MFU: the plugin names no catalog_device")
+            }
+        } else if s.backend.kind == .measured, !s.selfTimed, var peak = peaks.rate(for: kernelCase.dtype), peak > 0 {
             if achieved > peak, let probe = configuration.peakProbe {
                 peak = peaks.raise(kernelCase.dtype, to: probe(kernelCase.dtype))
             }

@@ -11,6 +11,8 @@
   hang-prepare   never answers prepare (for interrupt tests)
   hang-hello     never answers the handshake
   fuzz=SEED      damages replies at random (bytes flipped, cut, inserted; fixed seed)
+  handshake=JSON adds (or replaces) these fields of the handshake, e.g.
+                 handshake={"catalog_device": "h100", "price_hint_usd_per_hour": 6.5}
 Backend id `hostile` unless id= says otherwise."""
 
 import json
@@ -39,6 +41,16 @@ if __name__ == "__main__":
         kwargs["device"] = "=HYPERLINK(\"http://evil.example\",\"click\")"
     elif mode.startswith("id="):
         kwargs["backend_id"] = mode[3:]
+    elif mode.startswith("handshake="):
+        extra = json.loads(mode[len("handshake="):])
+        plain_send = good_gemm.send
+
+        def send_with_extra(obj):
+            if obj.get("type") == "handshake":
+                obj = {**obj, **extra}
+            plain_send(obj)
+
+        good_gemm.send = send_with_extra
     elif mode == "hang-hello":
         time.sleep(3600)
     elif mode.startswith("fuzz="):
