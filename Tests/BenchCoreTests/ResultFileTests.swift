@@ -5,12 +5,7 @@ import Testing
 
 @Suite("Results CSV and sidecar")
 struct ResultFileTests {
-    func sampleEnvironment() -> HostEnvironment {
-        HostEnvironment(
-            cpuModel: "test CPU", cpuFlags: ["avx2"], logicalCores: 2, threads: 1, memoryBytes: 1 << 30, os: "Debian",
-            kernel: "Linux 6", swiftVersion: "6.3.1", compiledISA: "avx2", kernelVariant: "test", blas: nil,
-            harnessVersion: "0.1.0", gitCommit: "abc", commandLine: ["bench"], peak: [], noise: nil)
-    }
+    func sampleEnvironment() -> HostEnvironment { testEnvironment() }
 
     @Test("the header is exactly the v1 columns in order")
     func header() {

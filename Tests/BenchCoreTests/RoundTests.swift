@@ -89,12 +89,7 @@ struct RoundSpreadTests {
 
 @Suite("compare on rounds")
 struct RoundCompareTests {
-    func environment() -> HostEnvironment {
-        HostEnvironment(
-            cpuModel: "test CPU", cpuFlags: ["avx2"], logicalCores: 2, threads: 1, memoryBytes: 1 << 30, os: "Debian",
-            kernel: "Linux 6", swiftVersion: "6.3.1", compiledISA: "avx2", kernelVariant: "test", blas: nil,
-            harnessVersion: "0.1.0", gitCommit: "abc", commandLine: ["bench"], peak: [], noise: nil)
-    }
+    func environment() -> HostEnvironment { testEnvironment() }
 
     /// A one-row result whose samples come in `rounds` (or pooled, without round records).
     func result(_ path: String, _ rounds: [[Double]], recordRounds: Bool = true) -> ResultSet {

@@ -92,3 +92,11 @@ public func temporaryDirectory() throws -> URL {
     try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
     return url
 }
+
+/// A plausible host environment for sidecars built in tests.
+public func testEnvironment() -> HostEnvironment {
+    HostEnvironment(
+        cpuModel: "test CPU", cpuFlags: ["avx2"], logicalCores: 2, threads: 1, memoryBytes: 1 << 30, os: "Debian",
+        kernel: "Linux 6", swiftVersion: "6.3.1", compiledISA: "avx2", kernelVariant: "test", blas: nil,
+        harnessVersion: "0.1.0", gitCommit: "abc", commandLine: ["bench"], peak: [], noise: nil)
+}
