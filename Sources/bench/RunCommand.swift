@@ -41,7 +41,9 @@ struct RunCommand: ParsableCommand {
 
     @Option(
         name: .customLong("min-samples"), parsing: .unconditional,
-        help: "Fewest samples per round, even past the budget (default 10; --quick and --preset ci 6; 6 to 100000).")
+        help:
+            "Fewest samples per case in all rounds, even past the budget (default 10; --quick 6; --preset ci 60; 6 to 100000; at least 2 a round)."
+    )
     var minSamples: Int?
 
     @Option(

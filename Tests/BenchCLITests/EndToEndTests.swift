@@ -121,9 +121,9 @@ struct EndToEndTests {
         let bench = try BenchBinary.locate()
         let dir = try temporaryDirectory()
         let out = dir.appendingPathComponent("int.csv")
-        // Round 1 of the quick cases takes about a second (100 samples of ~1 ms each); round 1
-        // of the added large case then needs 100 samples of ~0.1 s or more, so an interrupt
-        // after 8 s lands inside it, with every quick row one round in.
+        // Round 1 of the quick cases takes well under a second (34 of the 100 samples, ~1 ms
+        // each); round 1 of the added large case then needs 34 samples of ~0.1 s or more, so an
+        // interrupt after 8 s lands inside it, with every quick row one round in.
         let p = try bench.start([
             "run", "--quick", "--backend", "measured", "--dtype", "fp32,fp64", "--min-samples", "100", "--threads", "1",
             "--rounds", "3", "--out", out.path, "--add-case", "gemm/fp64/M=2000,N=2000,K=2000",

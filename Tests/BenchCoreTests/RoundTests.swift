@@ -233,7 +233,7 @@ struct RunnerRoundTests {
             #expect(outcome.row.rounds == 3)
             let rounds = try #require(outcome.sidecar.rounds)
             #expect(rounds.count == 3)
-            #expect(rounds.allSatisfy { $0.samples >= 6 && $0.warmupCalls >= 1 })
+            #expect(rounds.allSatisfy { $0.samples >= 2 && $0.warmupCalls >= 1 })  // 6 samples in all, 2 a round
             #expect(rounds.map(\.samples).reduce(0, +) == outcome.row.samples)
             #expect(outcome.sidecar.roundSamples?.count == 3)
             #expect(outcome.row.notes.contains("3 rounds, round medians ±"))
@@ -261,14 +261,20 @@ struct RunnerRoundTests {
         #expect(!single.row.notes.contains("rounds"))
     }
 
-    @Test("the policy splits the budget and warm-up over the rounds and keeps per-round minimums")
+    @Test("the policy splits budget, warm-up and minimum samples over the rounds, with a floor per round")
     func perRound() {
         let p = MeasurementPolicy(warmupMinSeconds: 0.3, minSamples: 10, budgetSeconds: 2, rounds: 5).perRound
         #expect(p.rounds == 1)
         #expect(abs(p.budgetSeconds - 0.4) < 1e-12)
         #expect(abs(p.warmupMinSeconds - 0.06) < 1e-12)
-        #expect(p.minSamples == 10)
+        #expect(p.minSamples == 2)
+        #expect(p.warmupMinCalls == 1)
         #expect(p.maxSamples == MeasurementPolicy.sampleCap / 5)
+        let ci = MeasurementPolicy.ci.perRound
+        #expect(ci.minSamples == 6 && ci.warmupMinCalls == 2)
+        #expect(MeasurementPolicy(minSamples: 100, rounds: 3).perRound.minSamples == 34)
+        #expect(MeasurementPolicy(minSamples: 6, rounds: 10).perRound.minSamples == 2)
+        #expect(MeasurementPolicy(minSamples: 7, rounds: 1).perRound.minSamples == 7)
     }
 }
 

@@ -3,11 +3,12 @@
 /// A measured case runs in ``rounds`` rounds, interleaved across the suite (every case once,
 /// then every case again), each with its own preparation and warm-up: see ``perRound``.
 public struct MeasurementPolicy: Sendable, Equatable {
-    /// Warm-up runs at least this many calls per round…
+    /// Warm-up runs at least this many calls in all (split over the rounds, at least one each)…
     public var warmupMinCalls: Int
     /// …and lasts at least this long in all, in seconds (split evenly over the rounds).
     public var warmupMinSeconds: Double
-    /// Fewest samples taken per round, even past the budget.
+    /// Fewest samples taken in all rounds together, even past the budget (split over the
+    /// rounds, at least two each).
     public var minSamples: Int
     /// Time allowed per case in all rounds together (warm-up included), in seconds;
     /// `minSamples` wins over it.
@@ -49,27 +50,32 @@ public struct MeasurementPolicy: Sendable, Equatable {
         self.maxSamples = maxSamples
     }
 
-    /// What one round runs under: the budget and the warm-up time divided by ``rounds``; calls,
-    /// samples, precision and cap as they are (the cap divided too, so a row stays under it).
+    /// What one round runs under: the budget, the warm-up and the minimum samples divided by
+    /// ``rounds`` (rounded up; at least one warm-up call and two samples a round, so a slow
+    /// case costs about what one pass did); precision as it is; the cap divided too, so a row
+    /// stays under it.
     public var perRound: MeasurementPolicy {
         let n = max(1, rounds)
+        func share(_ x: Int, atLeast floor: Int) -> Int { max(floor, (x + n - 1) / n) }
         var p = self
         p.rounds = 1
         p.budgetSeconds = budgetSeconds / Double(n)
         p.warmupMinSeconds = warmupMinSeconds / Double(n)
-        p.maxSamples = max(minSamples, maxSamples / n)
+        p.warmupMinCalls = share(warmupMinCalls, atLeast: 1)
+        p.minSamples = n == 1 ? minSamples : share(minSamples, atLeast: 2)
+        p.maxSamples = max(p.minSamples, maxSamples / n)
         return p
     }
 
-    /// The defaults of a full run: 5 rounds; per round ≥ 3 warm-up calls and ≥ 10 samples;
-    /// 0.3 s of warm-up and 2 s per case in all.
+    /// The defaults of a full run: 5 rounds; ≥ 3 warm-up calls (≥ 1 a round), 0.3 s of
+    /// warm-up, ≥ 10 samples (≥ 2 a round) and 2 s per case in all.
     public static let standard = MeasurementPolicy(rounds: 5)
-    /// The defaults of `--quick`: 3 rounds; per round ≥ 1 warm-up call and ≥ 6 samples;
-    /// 0.2 s per case in all.
+    /// The defaults of `--quick`: 3 rounds; ≥ 1 warm-up call a round, ≥ 6 samples (2 a round)
+    /// and 0.2 s per case in all.
     public static let quick = MeasurementPolicy(
         warmupMinCalls: 1, warmupMinSeconds: 0, minSamples: 6, budgetSeconds: 0.2, rounds: 3)
-    /// The defaults of `--preset ci` (sized for regression gates): 10 rounds; per round ≥ 2
-    /// warm-up calls and ≥ 6 samples; 0.05 s of warm-up and 1 s per case in all.
+    /// The defaults of `--preset ci` (sized for regression gates): 10 rounds; ≥ 2 warm-up calls
+    /// a round (20 in all), 0.05 s of warm-up, ≥ 60 samples (6 a round) and 1 s per case in all.
     public static let ci = MeasurementPolicy(
-        warmupMinCalls: 2, warmupMinSeconds: 0.05, minSamples: 6, budgetSeconds: 1, rounds: 10)
+        warmupMinCalls: 20, warmupMinSeconds: 0.05, minSamples: 60, budgetSeconds: 1, rounds: 10)
 }
