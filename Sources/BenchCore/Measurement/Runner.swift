@@ -23,7 +23,7 @@ public struct RunConfiguration: Sendable {
     /// (plugin) row faster than this is impossible and becomes an `error` row.
     public var fastestDeviceFLOPS: [DType: Double] = [:]
     /// The start-up peak probe's spread per dtype ((max − min) / max of its runs). A measured
-    /// host row faster than the re-probed peak by more than max(spread, 10%) is an `error` row.
+    /// host row faster than the re-probed peak by more than max(spread, 50%) is an `error` row.
     public var peakSpread: [DType: Double] = [:]
     /// Device backends (plugins) that name their catalog device: its dense peaks, which their
     /// rows' MFU is taken against (never the host CPU's probe).
@@ -394,14 +394,17 @@ public struct Runner {
             if achieved > peak, let probe = configuration.peakProbe {
                 peak = peaks.raise(kernelCase.dtype, to: probe(kernelCase.dtype))
             }
-            let tolerance = max(configuration.peakSpread[kernelCase.dtype] ?? 0, 0.10)
+            // On a shared host a probe can read a third low twice running (measured: 117.5
+            // against ~180 GFLOP/s), so only a row 50% above the re-probed peak (or more than
+            // the probe's spread) is impossible; between, the row has no MFU and says why.
+            let tolerance = max(configuration.peakSpread[kernelCase.dtype] ?? 0, 0.5)
             if achieved <= peak {
                 row.mfu = achieved / peak
                 notes.append("\(fixed(achieved / peak * 100, 1))% of measured peak \(fixed(peak / 1e9, 1)) GFLOP/s")
             } else if achieved > peak * (1 + tolerance) {
                 return finalize(
                     row, s.sidecar, s.backend, .error,
-                    "impossible speed: \(fixed(achieved / 1e9, 1)) GFLOP/s is \(fixed((achieved / peak - 1) * 100, 0))% above the measured peak \(fixed(peak / 1e9, 1)) GFLOP/s even after probing it again (more than the probe's spread, at least 10%); the kernel's timing or its work is wrong"
+                    "impossible speed: \(fixed(achieved / 1e9, 1)) GFLOP/s is \(fixed((achieved / peak - 1) * 100, 0))% above the measured peak \(fixed(peak / 1e9, 1)) GFLOP/s even after probing it again (more than the probe's spread, at least 50%); the kernel's timing or its work is wrong"
                 )
             } else {
                 notes.append(
