@@ -136,7 +136,7 @@ public struct Runner {
         }.count
         let steps = pairs.count + measuredRows * (rounds - 1)
         var step = 0
-        var open: [(index: Int, state: MeasuredRow)] = []
+        var open: [MeasuredRow] = []
         for (kc, backend) in pairs {
             if isCancelled() { return }
             willRun(
@@ -152,13 +152,13 @@ public struct Runner {
                     try didFinish(finish(state))
                 } else {
                     didMeasureRound(provisional(state))
-                    open.append((open.count, state))
+                    open.append(state)
                 }
             }
         }
         for round in 2...max(2, rounds) where round <= rounds {
-            var still: [(index: Int, state: MeasuredRow)] = []
-            for (index, var state) in open {
+            var still: [MeasuredRow] = []
+            for var state in open {
                 if isCancelled() { return }
                 willRun(
                     RunProgress(
@@ -170,7 +170,7 @@ public struct Runner {
                     try didFinish(finish(state))
                 } else {
                     didMeasureRound(provisional(state))
-                    still.append((index, state))
+                    still.append(state)
                 }
             }
             open = still
