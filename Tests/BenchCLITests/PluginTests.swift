@@ -348,7 +348,7 @@ struct HostilePluginTests {
     )
     func fuzzedReplies() throws {
         var errorRows = 0
-        for seed in 1...8 {
+        for seed in 1...(8 * fuzzScale()) {
             let (r, rows, dir) = try run("fuzz=\(seed)", backends: "h100,plugin:\(Self.hostile)")
             #expect(r.status == 0 || r.status == 1, "seed \(seed): status \(r.status), stderr: \(r.stderr)")
             #expect(!r.stderr.contains("Fatal error"))

@@ -29,7 +29,7 @@ struct CatalogFuzzTests {
         let dir = try temporaryDirectory()
         var rng = SplitMix64(seed: InputSeed.fnv1a64("catalog-fuzz"))
         var accepted = 0, refused = 0
-        for i in 0..<120 {
+        for i in 0..<(120 * fuzzScale()) {
             var mutated = text
             if i % 4 == 3 {
                 // Byte damage: truncate or flip.

@@ -100,3 +100,10 @@ public func testEnvironment() -> HostEnvironment {
         kernel: "Linux 6", swiftVersion: "6.3.1", compiledISA: "avx2", kernelVariant: "test", blas: nil,
         harnessVersion: "0.1.0", gitCommit: "abc", commandLine: ["bench"], peak: [], noise: nil)
 }
+
+/// How many times the fuzz tests' default iteration count to run: `BENCH_FUZZ_SCALE=N` (1…1000)
+/// runs a longer search on demand; CI runs the default (1), well under a minute.
+public func fuzzScale() -> Int {
+    guard let text = ProcessInfo.processInfo.environment["BENCH_FUZZ_SCALE"], let n = Int(text) else { return 1 }
+    return min(max(n, 1), 1000)
+}

@@ -1,30 +1,22 @@
-"""A copy of a result (CSV and sidecar) with every measured time FACTOR times longer.
-
-The one thing bench has no command for, used by scripts/perf-compare to simulate a slowdown:
-the sidecar's raw samples and the CSV's time and cost columns are multiplied by FACTOR, the
-speed columns divided by it. Modeled rows are left alone (a model does not slow down).
-Usage: slow_copy.py SRC.csv DST.csv FACTOR
-"""
+"""A copy of a result (CSV and sidecar) whose measured rows are FACTOR times slower, for
+scripts/perf-compare's simulated slowdown: raw samples, time and cost columns x FACTOR, speed
+columns / FACTOR; modeled rows are left alone. Usage: slow_copy.py SRC.csv DST.csv FACTOR"""
 import csv
 import json
 import sys
 
 src, dst, factor = sys.argv[1], sys.argv[2], float(sys.argv[3])
-times = ("median_s", "p10_s", "p90_s", "ci_low_s", "ci_high_s", "usd_per_pflop", "usd_per_million_units")
-speeds = ("tflops", "throughput", "mfu", "perf_per_dollar")
+scale = {c: factor for c in ("median_s", "p10_s", "p90_s", "ci_low_s", "ci_high_s", "usd_per_pflop",
+                             "usd_per_million_units")} | {c: 1 / factor for c in ("tflops", "throughput", "mfu", "perf_per_dollar")}
 with open(src, newline="") as f:
     reader = csv.DictReader(f)
-    rows, fields = list(reader), reader.fieldnames
-measured = set()
+    rows = [r for r in reader]
+measured = {(r["case_id"], r["backend"], r["threads"]) for r in rows if r["backend_kind"] == "measured"}
 for r in rows:
-    if r["backend_kind"] != "measured":
-        continue
-    measured.add((r["case_id"], r["backend"], r["threads"]))
-    for c, scale in [(c, factor) for c in times] + [(c, 1 / factor) for c in speeds]:
-        if r.get(c):
-            r[c] = repr(float(r[c]) * scale)
+    if r["backend_kind"] == "measured":
+        r.update({c: repr(float(r[c]) * k) for c, k in scale.items() if r.get(c)})
 with open(dst, "w", newline="") as f:
-    w = csv.DictWriter(f, fieldnames=fields, lineterminator="\n")
+    w = csv.DictWriter(f, fieldnames=reader.fieldnames, lineterminator="\n")
     w.writeheader()
     w.writerows(rows)
 with open(src[:-4] + ".json") as f:
