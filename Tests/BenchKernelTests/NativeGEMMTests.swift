@@ -24,25 +24,20 @@ struct NativeGEMMTests {
         try checkAll(Double.self, shape, threads: threads)
     }
 
-    /// Compares every entry of C against an fp64 triple loop, with the same
-    /// tolerance as verification (8·√K·u·Σ|a·b|).
+    /// Compares every entry of C against the verification rule (``GEMMCheck``), not only the
+    /// sampled entries.
     func checkAll<T: NativeScalar>(_: T.Type, _ s: (Int, Int, Int), threads: Int) throws {
         let (m, n, k) = s
         let problem = GEMMProblem<T>(GEMMSpec.kernelCase(T.dtype, m: m, n: n, k: k))
         GEMMKernel<T>(m: m, n: n, k: k, threads: threads).multiply(
             a: problem.a.base, b: problem.b.base, c: problem.c.base)
-        let u = try #require(T.dtype.unitRoundoff)
         var worst = 0.0
+        let columns = (0..<n).map { j in (0..<k).map { Double(problem.b.base[$0 * n + j]) } }
         for i in 0..<m {
+            let row = (0..<k).map { Double(problem.a.base[i * k + $0]) }
             for j in 0..<n {
-                var ref = 0.0, mag = 0.0
-                for p in 0..<k {
-                    let t = Double(problem.a.base[i * k + p]) * Double(problem.b.base[p * n + j])
-                    ref += t
-                    mag += abs(t)
-                }
-                let err = abs(Double(problem.c.base[i * n + j]) - ref)
-                worst = max(worst, err / (8 * Double(k).squareRoot() * u * mag + .leastNormalMagnitude))
+                let (ref, bound) = GEMMCheck.reference(row: row, column: columns[j], dtype: T.dtype)
+                worst = max(worst, abs(Double(problem.c.base[i * n + j]) - ref) / bound)
             }
         }
         #expect(worst <= 1, "worst error \(worst) of bound for \(m)x\(n)x\(k), \(threads) threads")

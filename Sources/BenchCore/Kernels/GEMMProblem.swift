@@ -26,14 +26,8 @@ public final class GEMMProblem<T: GEMMScalar> {
         b.pointer.fillUniform(seed: InputSeed.seed(caseID: kernelCase.id, operand: "B"))
     }
 
-    /// Checks sampled entries of C (the four corners plus up to 60 pseudo-random
-    /// ones) against an fp64 recomputation.
-    ///
-    /// Tolerance per entry: `|c − ref| ≤ 8·√K·u·Σₖ|aᵢₖ·bₖⱼ| + tiny`, `u` the dtype's
-    /// unit round-off. This is the classical forward bound `γ_K·Σ|a||b|` with the
-    /// `K` replaced by the `√K` growth of blocked summation, times a safety
-    /// factor of 8; a wrong index or a dropped term errs by about `|aᵢₖ·bₖⱼ|`,
-    /// hundreds of times more.
+    /// Checks sampled entries of C (the four corners plus up to 60 pseudo-random ones) against
+    /// ``GEMMCheck``'s rule.
     public func verify() -> Verification {
         let entries = Self.verificationEntries(kernelCase)
         return check(entries: entries, values: entries.map { Double(c.base[$0.0 * shape.n + $0.1]) })
@@ -52,40 +46,15 @@ public final class GEMMProblem<T: GEMMScalar> {
     }
 
     /// Checks `values` of C at `entries` (computed by any implementation from this case's
-    /// inputs) against an fp64 recomputation, with the tolerance documented on ``verify()``.
+    /// inputs) against ``GEMMCheck``'s rule, reading the inputs from this problem's buffers.
     public func check(entries: [(Int, Int)], values: [Double]) -> Verification {
         let (n, k) = (shape.n, shape.k)
-        let u = T.dtype.unitRoundoff ?? 1e-16
-        let factor = 8 * Double(k).squareRoot() * u
-        var worst = 0.0, maxAbs = 0.0
-        var detail = ""
-        let ap = a.base, bp = b.base
-        for ((i, j), got) in zip(entries, values) {
-            var ref = 0.0, mag = 0.0
-            for p in 0..<k {
-                let t = Double(ap[i * k + p]) * Double(bp[p * n + j])
-                ref += t
-                mag += abs(t)
-            }
-            let err = abs(got - ref)
-            let bound = factor * mag + Double.leastNormalMagnitude
-            let ratio = got.isFinite ? err / bound : .infinity
-            if ratio > worst {
-                worst = ratio
-                if ratio > 1, detail.isEmpty {
-                    detail = "C[\(i),\(j)] = \(got), reference \(ref), |error| \(err) > bound \(bound)"
-                }
-            }
-            if got.isFinite { maxAbs = max(maxAbs, err) }
-        }
-        if values.count != entries.count {
-            return Verification(
-                passed: false, checkedEntries: 0, worstErrorRatio: .infinity, maxAbsoluteError: 0,
-                tolerance: "", detail: "\(values.count) values for \(entries.count) entries")
-        }
-        return Verification(
-            passed: worst <= 1, checkedEntries: entries.count, worstErrorRatio: worst, maxAbsoluteError: maxAbs,
-            tolerance: "|c-ref| <= 8*sqrt(K)*u*sum|a*b|, u=\(u)", detail: detail)
+        let (a, b) = (self.a, self.b)
+        return GEMMCheck.check(
+            kernelCase, shape: shape, entries: entries, values: values,
+            operands: .init(
+                row: { i in (0..<k).map { Double(a.base[i * k + $0]) } },
+                column: { j in (0..<k).map { Double(b.base[$0 * n + j]) } }))
     }
 }
 
