@@ -23,6 +23,45 @@ public enum BackendRegistry {
         return backends
     }
 
+    /// Each plugin's arguments from `--plugin-arg`s, in order: `ARG` goes to every plugin,
+    /// `plugin:NAME=ARG` only to the plugins whose path as given, file name or file name
+    /// without extension is `NAME` (e.g. `plugin:cuda_backend=--device-index`). An addressed
+    /// argument that names no plugin of the run is bad usage.
+    public static func pluginArgumentLists(
+        _ arguments: [String], plugins: [String]
+    ) throws(SessionError) -> [String: [String]] {
+        func names(_ path: String) -> Set<String> {
+            let url = URL(fileURLWithPath: path)
+            return [path, url.lastPathComponent, url.deletingPathExtension().lastPathComponent]
+        }
+        var lists = Dictionary(plugins.map { ($0, [String]()) }, uniquingKeysWith: { a, _ in a })
+        for argument in arguments {
+            guard argument.hasPrefix("plugin:") else {
+                for p in plugins { lists[p, default: []].append(argument) }
+                continue
+            }
+            let addressed = argument.dropFirst("plugin:".count)
+            guard let eq = addressed.firstIndex(of: "="), eq != addressed.startIndex else {
+                throw .option(
+                    flag: "--plugin-arg",
+                    reason:
+                        "'\(argument)' must be plugin:NAME=ARG (NAME a plugin's path or file name) or a plain ARG for every plugin"
+                )
+            }
+            let name = String(addressed[..<eq]), value = String(addressed[addressed.index(after: eq)...])
+            let targets = plugins.filter { names($0).contains(name) }
+            if targets.isEmpty {
+                let known = plugins.isEmpty ? "none" : plugins.joined(separator: ", ")
+                throw .option(
+                    flag: "--plugin-arg",
+                    reason: "'\(argument)' names plugin '\(name)', which --backend does not run (its plugins: \(known))"
+                )
+            }
+            for p in targets { lists[p, default: []].append(value) }
+        }
+        return lists
+    }
+
     /// Group names `--backend` accepts besides ids.
     public static let groups = ["all", "measured", "modeled"]
 
@@ -41,6 +80,8 @@ public enum BackendRegistry {
         let names = list.split(separator: ",", omittingEmptySubsequences: false).map {
             $0.trimmingCharacters(in: .whitespaces)
         }
+        let pluginPaths = names.filter { $0.hasPrefix("plugin:") }.map { String($0.dropFirst("plugin:".count)) }
+        let argumentsByPlugin = try pluginArgumentLists(pluginArguments, plugins: pluginPaths)
         for name in names {
             switch name {
             case "all": backends.forEach(add)
@@ -62,7 +103,7 @@ public enum BackendRegistry {
                 }
                 do {
                     let p = try PluginBackend(
-                        path: path, arguments: pluginArguments, logPath: log, caseTimeout: caseTimeout)
+                        path: path, arguments: argumentsByPlugin[path] ?? [], logPath: log, caseTimeout: caseTimeout)
                     if backends.contains(where: { $0.id == p.id }) || chosen.contains(where: { $0.id == p.id }) {
                         p.shutdown()
                         let what =

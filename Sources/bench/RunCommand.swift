@@ -71,7 +71,9 @@ struct RunCommand: ParsableCommand {
 
     @Option(
         name: .customLong("plugin-arg"), parsing: .unconditionalSingleValue,
-        help: "An argument passed to every plugin (repeatable).")
+        help: ArgumentHelp(
+            "An argument for the plugins (repeatable): ARG goes to every plugin, plugin:NAME=ARG only to the plugin whose path or file name (with or without extension) is NAME.",
+            valueName: "[plugin:NAME=]ARG"))
     var pluginArg: [String] = []
 
     @Option(

@@ -233,6 +233,63 @@ struct HostilePluginTests {
     }
 
     @Test(
+        "a GPU-like plugin (bf16 as a GPU computes it, a per-GPU price hint) on a p5.48xlarge: verified bf16 rows priced per GPU with device MFU; in TF32 its fp32 rows fail"
+    )
+    func gpuLikePlugin() throws {
+        let fake = PluginTests.fixtures.appendingPathComponent("fake_gpu.py").path
+        let dir = try temporaryDirectory()
+        let out = dir.appendingPathComponent("g.csv").path
+        let args = [
+            "run", "--suite", "matmul", "--quick", "--case", "(bf16|fp32)/M=(128|37|8192),", "--add-case",
+            "gemm/bf16/M=8192,N=8192,K=8192", "--backend", "h100,plugin:\(fake)", "--host-instance", "p5.48xlarge",
+            "--out", out,
+        ]
+        let r = try BenchBinary.locate().run(args)
+        #expect(r.status == 0, "stderr: \(r.stderr)")
+        let rows = try ResultSet(path: out).rows.filter { $0.backend == "fake-gpu" }
+        #expect(rows.count == 4)
+        for row in rows {
+            #expect(row.status == .ok, "\(row.caseID): \(row.notes)")
+            #expect(row.priceUSDPerHour == 6.88)
+            #expect(row.notes.contains("of the h100 dense \(row.dtype) peak"), "\(row.notes)")
+        }
+        let big = try #require(rows.first { $0.caseID == "gemm/bf16/M=8192,N=8192,K=8192" })
+        #expect(abs((big.mfu ?? 0) - 0.75) < 0.01)  // the fake runs at 75% of the bf16 peak
+        let tf32 = try BenchBinary.locate().run(args + ["--plugin-arg", "--tf32"])
+        #expect(tf32.status == 1)
+        let tf32Rows = try ResultSet(path: out).rows.filter { $0.backend == "fake-gpu" }
+        #expect(tf32Rows.filter { $0.dtype == .fp32 }.allSatisfy { $0.status == .verifyFailed })
+        #expect(tf32Rows.filter { $0.dtype == .bf16 }.allSatisfy { $0.status == .ok })
+    }
+
+    @Test("--plugin-arg plugin:NAME=ARG reaches only that plugin; one naming no plugin of the run is refused")
+    func addressedPluginArguments() throws {
+        let fake = PluginTests.fixtures.appendingPathComponent("fake_gpu.py").path
+        let dir = try temporaryDirectory()
+        let out = dir.appendingPathComponent("a.csv").path
+        let base = [
+            "run", "--suite", "matmul", "--quick", "--dtype", "fp32", "--case", "M=(64|37),", "--backend",
+            "plugin:\(fake),plugin:\(Self.hostile)", "--out", out,
+        ]
+        // Each argument would break the other plugin: fake_gpu.py refuses "formula", and
+        // hostile.py would not pass "--tf32" on.
+        let r = try BenchBinary.locate().run(
+            base + ["--plugin-arg", "plugin:hostile=formula", "--plugin-arg", "plugin:fake_gpu.py=--tf32"])
+        #expect(r.status == 1, "stderr: \(r.stderr)")
+        let rows = try ResultSet(path: out).rows
+        #expect(rows.filter { $0.backend == "fake-gpu" }.map(\.status) == [.verifyFailed, .verifyFailed])
+        #expect(rows.filter { $0.backend == "hostile" }.allSatisfy { $0.status == .ok && $0.device.hasPrefix("=") })
+        for (arg, message) in [
+            ("plugin:cuda_backend=--device-index", "names plugin 'cuda_backend', which --backend does not run"),
+            ("plugin:fake_gpu", "must be plugin:NAME=ARG"),
+        ] {
+            let bad = try BenchBinary.locate().run(base + ["--plugin-arg", arg])
+            #expect(bad.status == 2)
+            #expect(bad.stderr.split(separator: "\n").count == 1 && bad.stderr.contains(message), "\(bad.stderr)")
+        }
+    }
+
+    @Test(
         "an unknown catalog device, a bad price hint or a dtype bench cannot verify: one line, the plugin's rows error, exit 1 (2 alone)",
         arguments: [
             (#"handshake={"catalog_device": "h999"}"#, "names catalog_device 'h999', which the catalog does not have"),
