@@ -66,6 +66,9 @@ public struct PriceBook: Sendable {
     /// 2. Else the backend's own price hint (per device, by the protocol).
     /// 3. Else the host instance's catalog price, divided the same way.
     /// 4. Otherwise what is known of the whole host, with a note saying it is the whole host.
+    ///
+    /// A backend on part of a device (``DeviceBackend/deviceShare`` < 1) gets that part of a
+    /// per-device share; its price hint is already the price of what one row uses.
     func deviceQuote(_ backend: any DeviceBackend) -> PriceQuote? {
         let host = hostInstance.flatMap { catalog.instance(named: $0) }
         let count: Int? = {
@@ -76,10 +79,11 @@ public struct PriceBook: Sendable {
         }()
         func share(_ usd: Double, _ how: String) -> PriceQuote {
             if let count {
+                let part = backend.deviceShare
                 return PriceQuote(
-                    usdPerHour: usd / Double(count),
+                    usdPerHour: usd / Double(count) * part,
                     note:
-                        "price: \(how) ÷ \(count) \(backend.catalogDevice ?? "") devices (catalog \(catalog.catalogVersion))"
+                        "price: \(how) ÷ \(count) \(backend.catalogDevice ?? "") devices\(part < 1 ? " × \(fixed(part, 3)) of one (the plugin's device_share)" : "") (catalog \(catalog.catalogVersion))"
                 )
             }
             let why =

@@ -24,6 +24,8 @@ public final class PluginBackend: DeviceBackend {
     /// The catalog device the plugin runs on (`catalog_device`), if it named one.
     public let catalogDevice: String?
     public var priceHintUSDPerHour: Double? { priceHint }
+    /// The share of ``catalogDevice`` one row uses (`device_share`, default 1).
+    public let deviceShare: Double
     /// The protocol version the plugin answered with (one of ``PluginProtocol/versions``).
     public let protocolVersion: Int
     private var process: PluginProcess?
@@ -65,7 +67,7 @@ public final class PluginBackend: DeviceBackend {
                     plugin: path, detail: "backend_id '\(backendID)' is not a lowercase id")
             }
             id = BackendID(backendID)
-            device = String(try m.string("device").prefix(512))
+            let said = String(try m.string("device").prefix(512))
             kernels = try m.strings("kernels")
             dtypes = try m.strings("dtypes").map { DType(rawValue: $0) }
             if let unknown = dtypes.first(where: { !DType.known.contains($0) }) {
@@ -87,6 +89,20 @@ public final class PluginBackend: DeviceBackend {
             } else {
                 catalogDevice = nil
             }
+            let share = try m.optionalPositiveNumber("device_share") ?? 1
+            guard share <= 1 else {
+                throw PluginError.protocolViolation(
+                    plugin: path, detail: "device_share must be in (0, 1], got \(share)")
+            }
+            if share < 1, catalogDevice == nil {
+                throw PluginError.protocolViolation(
+                    plugin: path, detail: "device_share is a share of catalog_device, which the handshake does not name"
+                )
+            }
+            deviceShare = share
+            // The share is part of what the rows ran on: shown in the device column, so that
+            // compare sees a change of it and readers of the ranking see it.
+            device = share < 1 ? "\(said) [\(fixed(share, 3)) of a \(catalogDevice ?? "")]" : said
         } catch let error as PluginError {
             p.terminate()
             throw error
@@ -172,7 +188,10 @@ public final class PluginBackend: DeviceBackend {
             switch try reply.string("type") {
             case "unsupported": throw BackendError.unsupported(try reply.string("reason"))
             case "error": throw BackendError.failed("plugin error: \(try reply.string("message")) (log: \(logPath))")
-            default: return PreparedPluginCase(backend: self, kernelCase: kernelCase, requestID: requestID)
+            default:
+                // Optional free text about the set-up (precision read back, cores used).
+                let notes = (reply.raw["notes"] as? String).map { String($0.prefix(512)) }
+                return PreparedPluginCase(backend: self, kernelCase: kernelCase, requestID: requestID, notes: notes)
             }
         } catch let error as PluginError {
             throw BackendError.failed("\(error) (log: \(logPath))")
@@ -193,15 +212,17 @@ final class PreparedPluginCase: SelfTimedCase {
     let backend: PluginBackend
     let kernelCase: KernelCase
     let requestID: Int
+    let preparedNotes: String?
     private var calls = 0
     /// Wall time of the `run` exchanges beyond the plugin's own sample times, and samples seen.
     private var overheadSeconds = 0.0
     private var sampleCount = 0
 
-    init(backend: PluginBackend, kernelCase: KernelCase, requestID: Int) {
+    init(backend: PluginBackend, kernelCase: KernelCase, requestID: Int, notes: String?) {
         self.backend = backend
         self.kernelCase = kernelCase
         self.requestID = requestID
+        self.preparedNotes = notes?.isEmpty == false ? notes : nil
     }
 
     func run() throws { _ = try samples(count: 1, callsPerSample: 1) }

@@ -262,6 +262,40 @@ struct HostilePluginTests {
         #expect(tf32Rows.filter { $0.dtype == .bf16 }.allSatisfy { $0.status == .ok })
     }
 
+    @Test(
+        "a plugin on part of a device (device_share) is priced and held to that part; its notes reach the row; compare sees a changed share"
+    )
+    func deviceShare() throws {
+        let fake = PluginTests.fixtures.appendingPathComponent("fake_gpu.py").path
+        let dir = try temporaryDirectory()
+        func run(_ out: String, _ args: [String]) throws -> [ResultRow] {
+            let r = try BenchBinary.locate().run(
+                [
+                    "run", "--suite", "matmul", "--quick", "--case", "(bf16|fp32)/M=(128|8192),", "--add-case",
+                    "gemm/bf16/M=8192,N=8192,K=8192", "--backend", "plugin:\(fake)", "--host-instance", "p5.48xlarge",
+                    "--plugin-arg", "--price-hint", "--plugin-arg", "0", "--out", out,
+                ] + args.flatMap { ["--plugin-arg", $0] })
+            #expect(r.status == 0, "stderr: \(r.stderr)")
+            return try ResultSet(path: out).rows
+        }
+        let part = dir.appendingPathComponent("part.csv").path, whole = dir.appendingPathComponent("whole.csv").path
+        let rows = try run(part, ["--device-share", "0.9"])
+        #expect(rows.count == 3)
+        for row in rows {
+            #expect(abs((row.priceUSDPerHour ?? 0) - 55.04 / 8 * 0.9) < 1e-9, "\(row.notes)")
+            #expect(row.device.hasSuffix("[0.900 of a h100]"))
+            #expect(row.notes.contains("of 0.900 of the h100 dense \(row.dtype) peak"), "\(row.notes)")
+            #expect(row.notes.contains("fake-gpu says: fp32 matmul precision ieee (read back)") == (row.dtype == .fp32))
+        }
+        let big = try #require(rows.first { $0.caseID.hasSuffix("M=8192,N=8192,K=8192") })
+        #expect(abs((big.mfu ?? 0) - 0.75 / 0.9) < 0.01)
+        _ = try run(whole, [])
+        let c = try BenchBinary.locate().run(["compare", whole, part, "--format", "json"])
+        #expect(c.status == 0)
+        #expect(c.stdout.contains("device differs"), "\(c.stdout)")
+        #expect(!c.stdout.contains("\"regressed\""))
+    }
+
     @Test("--plugin-arg plugin:NAME=ARG reaches only that plugin; one naming no plugin of the run is refused")
     func addressedPluginArguments() throws {
         let fake = PluginTests.fixtures.appendingPathComponent("fake_gpu.py").path
@@ -299,6 +333,8 @@ struct HostilePluginTests {
             ),
             (#"handshake={"price_hint_usd_per_hour": "cheap"}"#, "price_hint_usd_per_hour must be a positive"),
             (#"handshake={"dtypes": ["fp32", "fp4"]}"#, "claims dtype 'fp4', which bench cannot verify"),
+            (#"handshake={"catalog_device": "h100", "device_share": 1.5}"#, "device_share must be in (0, 1]"),
+            (#"handshake={"device_share": 0.5}"#, "device_share is a share of catalog_device"),
         ])
     func badHandshake(mode: String, reason: String) throws {
         let (r, rows, _) = try run(mode)

@@ -155,10 +155,12 @@ class PreparedCase:
 
     ``outputs()`` maps each output the kernel's verification reads (docs/plugin-protocol.md,
     e.g. ``{"out": ...}``) to an array-like with ``shape`` (a vector is one row); the first
-    one answers version-1 ``[i, j]`` entries. ``calls`` counts the calls made so far.
+    one answers version-1 ``[i, j]`` entries. ``calls`` counts the calls made so far; ``notes``
+    (free text, e.g. the precision read back) goes with the ``prepared`` reply into the row.
     """
 
     calls = 0
+    notes = ""
 
     def run(self, iterations: int, calls_per_sample: int) -> list[float]:
         raise NotImplementedError
@@ -216,6 +218,10 @@ class Backend:
         """The bench catalog device this backend runs on (e.g. "h100"): rows are then priced per
         device and their MFU is taken against that device's peak (docs/models.md)."""
         return None
+
+    def device_share(self) -> float:
+        """The share of the catalog device one row uses (e.g. 0.5: one of two NeuronCores)."""
+        return 1.0
 
     def prepare(self, req: dict) -> PreparedCase:
         """Builds the case; raises ``CaseError`` (unsupported / error) when it cannot."""
@@ -293,9 +299,10 @@ def serve(backend_factory: Callable[[], Backend], name: str) -> int:
     dtypes = list(dict.fromkeys(d for k in kernels for d in backend.kernel_dtypes.get(k, backend.dtypes)))
     handshake = {"type": "handshake", "protocol_version": version, "backend_id": backend.backend_id,
                  "device": device, "kernels": kernels, "dtypes": dtypes, "price_hint_usd_per_hour": price}
-    catalog_device = backend.catalog_device()
+    catalog_device, share = backend.catalog_device(), backend.device_share()
     if catalog_device is not None:
         handshake["catalog_device"] = catalog_device
+        handshake.update({"device_share": share} if share != 1 else {})
     chan.send(handshake)
     log(f"handshake sent: {backend.backend_id} on {device}, protocol version {version}")
 
@@ -344,7 +351,7 @@ def serve(backend_factory: Callable[[], Backend], name: str) -> int:
                 except MemoryError:
                     error("out of memory allocating the case's buffers")
                     continue
-                chan.send({"type": "prepared", "id": rid})
+                chan.send({"type": "prepared", "id": rid, **({"notes": current.notes[:512]} if current.notes else {})})
             elif kind in ("run", "verify", "teardown"):
                 if current is None or rid != current_id:
                     error(f"{kind} for case id {rid}, but the prepared case is {'none' if current_id is None else current_id}")

@@ -66,6 +66,14 @@ public protocol DeviceBackend: Backend {
     /// The backend's price of the devices one of its rows uses, in USD per hour (the
     /// handshake's `price_hint_usd_per_hour`), if given.
     var priceHintUSDPerHour: Double? { get }
+    /// The share of ``catalogDevice`` one row uses, in (0, 1] (the handshake's `device_share`;
+    /// e.g. 0.5 for one of a Trainium1 chip's two NeuronCores): MFU is taken against that share
+    /// of the device's peak and a host price is divided down to it.
+    var deviceShare: Double { get }
+}
+
+extension DeviceBackend {
+    public var deviceShare: Double { 1 }
 }
 
 /// A case ready to run: buffers allocated, inputs generated.
@@ -79,11 +87,15 @@ public protocol PreparedCase: AnyObject {
     /// Seconds per sample spent outside the timed samples (a plugin's protocol exchanges),
     /// written in the `plugin_overhead_s` column; `nil` when the case has no such cost.
     var overheadSecondsPerSample: Double? { get }
+    /// What the backend said about how it set the case up (a plugin's `prepared` notes, e.g.
+    /// the fp32 matmul precision it read back), added to the row's notes; `nil` when nothing.
+    var preparedNotes: String? { get }
 }
 
 extension PreparedCase {
     public func teardown() {}
     public var overheadSecondsPerSample: Double? { nil }
+    public var preparedNotes: String? { nil }
 }
 
 /// A prepared case that times itself on its device's clock (an out-of-process plugin).

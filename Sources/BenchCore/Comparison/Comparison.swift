@@ -160,6 +160,13 @@ public enum Comparator {
             r.reason = "environment differs: \(d)"
             return r
         }
+        // One backend on two devices (a plugin on another GPU, or on another share of one) is
+        // not a regression of either; comparing two backends, devices differ by design.
+        if options.backendPair == nil, !options.allowCrossHost, b.backendKind == .measured, b.device != c.device {
+            r.verdict = .notComparable
+            r.reason = "device differs: '\(b.device)' vs '\(c.device)' (pass --allow-cross-host to compare them)"
+            return r
+        }
         guard let slowdown = r.slowdown else {
             r.verdict = .notComparable
             let side = r.baseline == nil || r.baseline == 0 ? "the baseline" : "the candidate"

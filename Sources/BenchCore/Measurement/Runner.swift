@@ -200,6 +200,7 @@ public struct Runner {
         var rounds: [Measurement] = []
         var selfTimed = false
         var overheadSecondsPerSample: Double?
+        var preparedNotes: String?
     }
 
     enum Start {
@@ -298,6 +299,7 @@ public struct Runner {
         }
         s.rounds.append(measurement)
         s.overheadSecondsPerSample = prepared.overheadSecondsPerSample
+        s.preparedNotes = prepared.preparedNotes
         if last {
             let v = prepared.verify()
             s.sidecar.verification = v
@@ -365,6 +367,7 @@ public struct Runner {
             "verified \(verification?.checkedEntries ?? 0) entries (worst error \(fixed((verification?.worstErrorRatio ?? 0) * 100, 1))% of bound)"
         ]
         if let note = stats.note { notes.append(note) }
+        if let said = s.preparedNotes { notes.append("\(s.backend.id) says: \(said)") }
         let achieved = row.flops / summary.median
         if s.selfTimed, let fastest = configuration.fastestDeviceFLOPS[kernelCase.dtype], achieved > fastest {
             return finalize(
@@ -375,14 +378,18 @@ public struct Runner {
         if s.backend is any DeviceBackend {
             // A device's row: MFU against its catalog device, never the host CPU's probe.
             if let catalog = configuration.devicePeaks[s.backend.id] {
-                if let peak = catalog.flopsPerSecond[kernelCase.dtype], peak > 0, achieved <= peak {
+                // A plugin on part of a device (`device_share`) is held to that part's peak.
+                let share = (s.backend as? any DeviceBackend)?.deviceShare ?? 1
+                let of = share < 1 ? "\(fixed(share, 3)) of the" : "the"
+                if let full = catalog.flopsPerSecond[kernelCase.dtype], full > 0, achieved <= full * share {
+                    let peak = full * share
                     row.mfu = achieved / peak
                     notes.append(
-                        "\(fixed(achieved / peak * 100, 1))% of the \(catalog.device) dense \(kernelCase.dtype) peak \(fixed(peak / 1e12, 1)) TFLOP/s (catalog)"
+                        "\(fixed(achieved / peak * 100, 1))% of \(of) \(catalog.device) dense \(kernelCase.dtype) peak \(fixed(peak / 1e12, 1)) TFLOP/s (catalog)"
                     )
-                } else if let peak = catalog.flopsPerSecond[kernelCase.dtype], peak > 0 {
+                } else if let full = catalog.flopsPerSecond[kernelCase.dtype], full > 0 {
                     notes.append(
-                        "no MFU: \(fixed(achieved / 1e12, 1)) TFLOP/s is above the \(catalog.device) dense \(kernelCase.dtype) peak \(fixed(peak / 1e12, 1)) TFLOP/s (catalog); is the plugin on another device?"
+                        "no MFU: \(fixed(achieved / 1e12, 1)) TFLOP/s is above \(of) \(catalog.device) dense \(kernelCase.dtype) peak \(fixed(full * share / 1e12, 1)) TFLOP/s (catalog); is the plugin on another device?"
                     )
                 } else {
                     notes.append("no MFU: the catalog has no dense \(kernelCase.dtype) peak for \(catalog.device)")

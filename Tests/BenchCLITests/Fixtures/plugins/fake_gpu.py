@@ -9,7 +9,8 @@ fp32 accumulation, a bf16 output. Times: ``2·M·N·K / (0.75 · peak) + 4 µs``
 dense peaks (fp32 67, TF32 494.7, bf16 989.4 TFLOP/s), jittered by ±0.2%.
 
 Arguments (``--plugin-arg``): ``--device-index N``, ``--price-hint USD`` (default 6.88, one H100's
-share of a p5.48xlarge), ``--tf32``, ``--catalog-device ID`` (default h100), and the acceptance
+share of a p5.48xlarge; 0: none), ``--tf32``, ``--catalog-device ID`` (default h100),
+``--device-share X`` (the handshake's ``device_share``), and the acceptance
 hooks ``--preflight`` (one JSON line about the device) and ``--time CASE_ID`` (an independent
 timing: one JSON line with ``median_s``), as cuda_backend.py has them.
 """
@@ -54,6 +55,8 @@ class FakeGemm(plc.PreparedCase):
     def __init__(self, case: plc.Case, tf32: bool):
         self.case, self.tf32, self.draws = case, tf32, 0
         self.mode = "tf32" if tf32 and case.dtype == "fp32" else case.dtype
+        if case.dtype == "fp32":
+            self.notes = f"fp32 matmul precision {'tf32' if tf32 else 'ieee'} (read back)"
 
     def run(self, iterations, calls_per_sample):
         c = self.case
@@ -90,7 +93,10 @@ class FakeGPU(plc.Backend):
         return f"Fake NVIDIA H100 80GB HBM3 (test fixture, modeled times; fp32 {'TF32' if self.args.tf32 else 'ieee'})"
 
     def price_hint(self):
-        return self.args.price_hint
+        return self.args.price_hint if self.args.price_hint > 0 else None
+
+    def device_share(self):
+        return self.args.device_share
 
     def catalog_device(self):
         return self.args.catalog_device
@@ -105,6 +111,7 @@ def main() -> int:
     ap.add_argument("--price-hint", type=float, default=6.88)
     ap.add_argument("--tf32", action="store_true")
     ap.add_argument("--catalog-device", default="h100")
+    ap.add_argument("--device-share", type=float, default=1.0)
     ap.add_argument("--preflight", action="store_true")
     ap.add_argument("--time", metavar="CASE_ID")
     args = ap.parse_args()
