@@ -10,18 +10,25 @@ struct DeviceAcceptanceTests {
     static let script = PluginTests.root.appendingPathComponent("scripts/device-acceptance")
     static let fake = PluginTests.fixtures.appendingPathComponent("fake_gpu.py").path
 
-    func accept(_ pluginArguments: [String]) throws -> BenchBinary.Result {
+    func accept(_ pluginArguments: [String], script: URL = Self.script) throws -> BenchBinary.Result {
         let dir = try temporaryDirectory()
-        return try BenchBinary(url: Self.script).run(
-            ["--plugin", Self.fake, "--bench", BenchBinary.locate().url.path, "--quick", "--out", dir.path, "--"]
-                + pluginArguments)
+        let bench = script == Self.script ? ["--bench", try BenchBinary.locate().url.path] : []
+        return try BenchBinary(url: script).run(
+            ["--plugin", Self.fake] + bench + ["--quick", "--out", dir.path, "--"] + pluginArguments)
     }
 
     @Test(
         "a correct GPU passes every check: preflight, refusals, verified fp32/bf16 up to 8192³, timings within 3%, fp32 below the fp32 peak"
     )
     func accepted() throws {
-        let r = try accept([])
+        // From a bundle (scripts/device-bundle), as a GPU machine without Swift would run it.
+        let bundle = try temporaryDirectory().appendingPathComponent("bundle")
+        let packed = try BenchBinary(url: PluginTests.root.appendingPathComponent("scripts/device-bundle")).run([
+            bundle.path, "--bench", BenchBinary.locate().url.path,
+        ])
+        #expect(packed.status == 0, "\(packed.stderr)")
+        let r = try accept([], script: bundle.appendingPathComponent("scripts/device-acceptance"))
+        #expect(r.stdout.contains("with \(bundle.path)/bench"))
         #expect(r.status == 0, "stdout: \(r.stdout)\nstderr: \(r.stderr)")
         let verdicts = r.stdout.split(separator: "\n").filter { $0.hasPrefix("PASS") || $0.hasPrefix("FAIL") }
         #expect(verdicts.count == 10 && verdicts.allSatisfy { $0.hasPrefix("PASS") }, "\(verdicts)")

@@ -5,7 +5,7 @@ import Foundation
 import Testing
 
 /// The NumPy reference plugin and bench compute the same step from the same generated inputs:
-/// fixtures recorded from it (`scripts/plugins/gradcheck.py numpy --dump-step ID FILE`, whose
+/// fixtures recorded from it (`Tests/BenchKernelTests/Fixtures/gradcheck.py numpy --dump-step ID FILE`, whose
 /// fp64 gradients that script also checks against finite differences) hold the first step's
 /// loss and the first 8 entries of every gradient and updated parameter, in fp64. Agreement to
 /// 1e-10 relative (summation order differs; fp64 round-off is ~1e-15) shows both implement one

@@ -78,6 +78,7 @@ bench_install_deps() {
     [ -f /usr/include/x86_64-linux-gnu/cblas.h ] || [ -f /usr/include/aarch64-linux-gnu/cblas.h ] \
         || [ -f /usr/include/cblas.h ] || missing+=(libopenblas-dev)
     command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)
+    command -v patchelf >/dev/null 2>&1 || missing+=(patchelf)  # scripts/device-bundle
     if [ ${#missing[@]} -gt 0 ]; then
         echo "scripts: installing ${missing[*]}" >&2
         local sudo=""

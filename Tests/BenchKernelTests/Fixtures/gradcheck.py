@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
-"""fp64 checks of the NumPy and JAX plugins' training steps, and the step dumps that
-Tests/BenchKernelTests/PeerAgreementTests.swift compares bench with.
+"""fp64 checks of the NumPy and JAX plugins' training steps (scripts/test runs the NumPy one), and
+the step dumps beside it that Tests/BenchKernelTests/PeerAgreementTests.swift compares bench with.
 
-    scripts/plugins/gradcheck.py numpy|jax                      # PASS/FAIL lines; exit 0 or 1
-    scripts/plugins/gradcheck.py numpy --dump-step ID FILE      # one step of ID as JSON
+    Tests/BenchKernelTests/Fixtures/gradcheck.py numpy|jax                      # PASS/FAIL lines; exit 0 or 1
+    Tests/BenchKernelTests/Fixtures/gradcheck.py numpy --dump-step ID FILE      # one step of ID as JSON
 
 Checks: the generator against the documented example; then one step from the initial state
 of ``mlp_step/fp64/B=4,D=8,H=16`` and ``transformer_block_step/fp64/B=2,S=5,D=8,heads=2``,
@@ -28,7 +28,7 @@ import os
 import sys
 
 sys.dont_write_bytecode = True
-sys.path.insert(0, os.path.dirname(os.path.realpath(__file__)))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.realpath(__file__)), "../../../scripts/plugins"))
 import numpy as np  # noqa: E402
 
 import plugin_common as plc  # noqa: E402
