@@ -36,6 +36,12 @@ public struct RunRequest: Sendable {
     public var pricing = PricingRequest()
     /// `--blas-coretype`, as asked (for the warning when OpenBLAS runs another core).
     public var requestedBLASCoreType: String?
+    /// `--shard`: `I/N`, or `auto` (from the job engine's environment).
+    public var shard: String?
+    /// `--fleet-run`: the fleet run's id (else from the engine's environment).
+    public var fleetRun: String?
+    /// The environment `--shard auto` and the fleet run id are read from.
+    public var environment: [String: String] = ProcessInfo.processInfo.environment
 
     public init() {}
 }
@@ -71,6 +77,10 @@ public struct RunSessionConfiguration {
     public var destination: URL
     public var cpu: (model: String, flags: [String])
     public var requestedBLASCoreType: String?
+    /// The measured rows' host (instance type, else host name) and where it came from.
+    public var host: (name: String, source: String) = (ProcessInfo.processInfo.hostName, "host name")
+    /// `--shard`: this run's place in a fleet, recorded in the sidecar.
+    public var fleet: FleetRecord?
     /// Recorded in the sidecar.
     public var commandLine: [String] = CommandLine.arguments
     public var harnessVersion: String = BenchVersion.current
@@ -155,7 +165,38 @@ public struct RunSessionConfiguration {
         var prices: [BackendID: PriceQuote] = [:]
         for b in backends { prices[b.id] = book.quote(for: b) }
         self.prices = prices
+        if let instance = request.pricing.hostInstance { host = (instance, "--host-instance") }
         cases = try Self.cases(of: suite, request: request)
+        if let spec = request.shard {
+            let shard: Shard
+            if spec == "auto" {
+                do {
+                    shard = try Shard.fromEnvironment(request.environment)
+                } catch {
+                    throw .option(flag: "--shard", reason: "auto: \(error)")
+                }
+            } else {
+                guard let s = Shard.parse(spec) else {
+                    throw .option(
+                        flag: "--shard", reason: "'\(spec)' is not I/N with 0 <= I < N (e.g. 0/4), or auto")
+                }
+                shard = s
+            }
+            guard shard.count <= cases.count else {
+                throw .option(
+                    flag: "--shard",
+                    reason:
+                        "\(shard.count) shards of \(cases.count) selected cases would leave shards empty; use at most \(cases.count) (\(shard.source))"
+                )
+            }
+            cases = shard.cases(of: cases)
+            let run =
+                request.fleetRun.map { ($0, "--fleet-run") } ?? Shard.fleetRunFromEnvironment(request.environment)
+                ?? ("unnamed", "none: pass --fleet-run ID to name it")
+            fleet = FleetRecord(
+                runID: run.0, runIDSource: run.1, shardIndex: shard.index, shardCount: shard.count,
+                shardSource: shard.source, host: host.name, hostSource: host.source)
+        }
         threads = request.threads ?? ProcessInfo.processInfo.activeProcessorCount
         var policy = request.preset.policy
         if let b = request.budgetSeconds { policy.budgetSeconds = b }

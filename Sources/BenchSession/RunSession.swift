@@ -60,7 +60,7 @@ public final class RunSession {
                 peakProbe: { [threads = c.threads] dtype in probe(dtype, threads).best },
                 predictors: c.hostModels.mapValues { $0 as any TimePredictor },
                 fastestDeviceFLOPS: c.fastestDeviceFLOPS,
-                peakSpread: spreads, devicePeaks: c.devicePeaks))
+                peakSpread: spreads, devicePeaks: c.devicePeaks, host: c.host.name))
         let writer: ResultWriter
         do {
             writer = try ResultWriter(destination: c.destination)
@@ -91,12 +91,15 @@ public final class RunSession {
         }
         let suiteName = c.suite.name
         let destination = c.destination
+        let fleet = c.fleet
         let sidecar = { @Sendable (interrupted: Bool, env: HostEnvironment) -> (([SidecarRow]) -> Sidecar) in
             { rows in
-                Sidecar(
+                var s = Sidecar(
                     runID: runID, csvFile: destination.lastPathComponent, suite: suiteName,
                     startedAt: Timestamp.iso(startedAt), finishedAt: Timestamp.iso(Date()),
                     interrupted: interrupted, environment: env, rows: rows)
+                s.fleet = fleet
+                return s
             }
         }
         let interrupt = InterruptHandler { [reporter] signal in

@@ -86,6 +86,17 @@ struct RunCommand: ParsableCommand {
         help: "A host profile from bench calibrate: add the model's prediction and its error to every measured row.")
     var withModel: String?
 
+    @Option(
+        help: ArgumentHelp(
+            "Run one shard of the selected cases: I/N (0 <= I < N; cases sorted by id, every N-th from I), or auto (from AWS Batch, Slurm or Kubernetes array variables, or BENCH_SHARD_INDEX/COUNT). docs/fleet.md.",
+            valueName: "I/N|auto"))
+    var shard: String?
+
+    @Option(
+        name: .customLong("fleet-run"),
+        help: "The fleet run's id recorded with a shard (default: the engine's array job id, or BENCH_FLEET_RUN).")
+    var fleetRun: String?
+
     @OptionGroup var catalog: CatalogOptions
     @OptionGroup var hostPricing: HostPricingOptions
 
@@ -156,6 +167,8 @@ struct RunCommand: ParsableCommand {
         r.hostProfile = withModel
         r.pricing = hostPricing.request(catalog: catalog)
         r.requestedBLASCoreType = blasCoreType
+        r.shard = shard
+        r.fleetRun = fleetRun
         return r
     }
 

@@ -28,14 +28,17 @@ public struct RunConfiguration: Sendable {
     /// Device backends (plugins) that name their catalog device: its dense peaks, which their
     /// rows' MFU is taken against (never the host CPU's probe).
     public var devicePeaks: [BackendID: CatalogPeak] = [:]
+    /// The measured rows' `host` (instance type, else host name); modeled rows have none.
+    public var host: String = ""
 
     public init(
         suite: String, runID: String, timestamp: String, threads: Int, policy: MeasurementPolicy,
         peakFLOPS: [DType: Double], kernels: KernelRegistry = .builtIn, prices: [BackendID: PriceQuote] = [:],
         peakProbe: (@Sendable (DType) -> Double)? = nil, predictors: [BackendID: any TimePredictor] = [:],
         fastestDeviceFLOPS: [DType: Double] = [:], peakSpread: [DType: Double] = [:],
-        devicePeaks: [BackendID: CatalogPeak] = [:]
+        devicePeaks: [BackendID: CatalogPeak] = [:], host: String = ""
     ) {
+        self.host = host
         self.devicePeaks = devicePeaks
         self.fastestDeviceFLOPS = fastestDeviceFLOPS
         self.peakSpread = peakSpread
@@ -218,6 +221,7 @@ public struct Runner {
             device: backend.device, threads: configuration.threads, status: .ok,
             flops: spec?.flops(kernelCase) ?? 0, bytes: spec?.bytes(kernelCase) ?? 0,
             throughputUnit: spec?.throughputUnit ?? "calls/s")
+        if backend.kind == .measured { row.host = configuration.host }
         var sidecar = SidecarRow(key: row.key, status: .ok)
         row.tokensPerStep = spec?.tokensPerStep(kernelCase)
         let modeled = backend as? any ModeledBackend

@@ -67,6 +67,12 @@ public struct ResultRow: Sendable, Equatable {
     /// `nil` for modeled rows and in files written before revision 1.4.
     public var rounds: Int?
 
+    // Schema 1.5 (fleets)
+    /// The host a measured row ran on: its instance type when known (`--host-instance`,
+    /// `--host-instance auto`), else its host name; empty for modeled rows, which do not depend
+    /// on the host, and in files written before revision 1.5. Part of the row key.
+    public var host: String = ""
+
     public init(
         runID: String, timestamp: String, suite: String, caseID: String, kernel: String, dtype: DType,
         shape: String, backend: BackendID, backendKind: BackendKind, device: String, threads: Int,
@@ -113,8 +119,9 @@ public struct ResultRow: Sendable, Equatable {
             throughputUnit: "")
     }
 
-    /// The key rows are matched on across files: (`suite`, `case_id`, `backend`, `threads`).
-    public var key: RowKey { RowKey(suite: suite, caseID: caseID, backend: backend, threads: threads) }
+    /// The key rows are matched on across files: (`suite`, `case_id`, `backend`, `threads`,
+    /// `host`).
+    public var key: RowKey { RowKey(suite: suite, caseID: caseID, backend: backend, threads: threads, host: host) }
 }
 
 /// The identity of a row across result files.
@@ -123,19 +130,45 @@ public struct RowKey: Hashable, Sendable, Codable, CustomStringConvertible {
     public var caseID: String
     public var backend: BackendID
     public var threads: Int
+    /// The row's `host` (empty for modeled rows and files before revision 1.5).
+    public var host: String
 
-    public init(suite: String, caseID: String, backend: BackendID, threads: Int) {
+    public init(suite: String, caseID: String, backend: BackendID, threads: Int, host: String = "") {
         self.suite = suite
         self.caseID = caseID
         self.backend = backend
         self.threads = threads
+        self.host = host
     }
+
+    /// The key without its host: how rows of single-host files match (see `Comparator`).
+    public var withoutHost: RowKey { RowKey(suite: suite, caseID: caseID, backend: backend, threads: threads) }
 
     enum CodingKeys: String, CodingKey {
-        case suite, caseID = "case_id", backend, threads
+        case suite, caseID = "case_id", backend, threads, host
     }
 
-    public var description: String { "\(suite) \(caseID) \(backend) threads=\(threads)" }
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        suite = try c.decode(String.self, forKey: .suite)
+        caseID = try c.decode(String.self, forKey: .caseID)
+        backend = try c.decode(BackendID.self, forKey: .backend)
+        threads = try c.decode(Int.self, forKey: .threads)
+        host = try c.decodeIfPresent(String.self, forKey: .host) ?? ""
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(suite, forKey: .suite)
+        try c.encode(caseID, forKey: .caseID)
+        try c.encode(backend, forKey: .backend)
+        try c.encode(threads, forKey: .threads)
+        if !host.isEmpty { try c.encode(host, forKey: .host) }
+    }
+
+    public var description: String {
+        "\(suite) \(caseID) \(backend) threads=\(threads)\(host.isEmpty ? "" : " host=\(host)")"
+    }
 }
 
 extension ResultRow {

@@ -94,6 +94,8 @@ public enum ResultSchema {
         .init("rounds", since: "1.4", write: { $0.rounds.map(String.init) ?? "" }) { r, f throws(ResultFileError) in
             r.rounds = f.text.isEmpty ? nil : try f.count()
         },
+        // 1.5: fleets (a row's host is part of its key).
+        .init("host", since: "1.5", text: true, write: \.host) { r, f in r.host = f.text },
     ]
 
     /// How many leading columns every file must have, in this order (revision 1.0).

@@ -18,6 +18,8 @@ public struct Sidecar: Codable, Sendable, Equatable {
     public var rows: [SidecarRow]
     /// For a file made by `bench merge`: the files merged, with their environments.
     public var mergedFrom: [MergedSource]?
+    /// For a shard of a fleet run (`bench run --shard`): the fleet run, shard and host.
+    public var fleet: FleetRecord?
 
     public static let currentSchemaVersion = 1
 
@@ -57,7 +59,7 @@ public struct Sidecar: Codable, Sendable, Equatable {
     enum CodingKeys: String, CodingKey {
         case schemaVersion = "schema_version", runID = "run_id", csvFile = "csv_file", suite
         case startedAt = "started_at", finishedAt = "finished_at", interrupted, environment, rows
-        case mergedFrom = "merged_from"
+        case mergedFrom = "merged_from", fleet
     }
 }
 
@@ -107,7 +109,7 @@ public struct SidecarRow: Codable, Sendable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case suite, caseID = "case_id", backend, threads, status, samplesSeconds = "samples_s"
+        case suite, caseID = "case_id", backend, threads, host, status, samplesSeconds = "samples_s"
         case callsPerSample = "calls_per_sample", warmupCalls = "warmup_calls", stopReason = "stop_reason", verification
         case rounds
     }
@@ -116,7 +118,8 @@ public struct SidecarRow: Codable, Sendable, Equatable {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         key = RowKey(
             suite: try c.decode(String.self, forKey: .suite), caseID: try c.decode(String.self, forKey: .caseID),
-            backend: try c.decode(BackendID.self, forKey: .backend), threads: try c.decode(Int.self, forKey: .threads))
+            backend: try c.decode(BackendID.self, forKey: .backend), threads: try c.decode(Int.self, forKey: .threads),
+            host: try c.decodeIfPresent(String.self, forKey: .host) ?? "")
         status = try c.decode(RowStatus.self, forKey: .status)
         samplesSeconds = try c.decode([Double].self, forKey: .samplesSeconds)
         callsPerSample = try c.decode(Int.self, forKey: .callsPerSample)
@@ -145,6 +148,7 @@ public struct SidecarRow: Codable, Sendable, Equatable {
         try c.encode(key.caseID, forKey: .caseID)
         try c.encode(key.backend, forKey: .backend)
         try c.encode(key.threads, forKey: .threads)
+        if !key.host.isEmpty { try c.encode(key.host, forKey: .host) }
         try c.encode(status, forKey: .status)
         try c.encode(samplesSeconds, forKey: .samplesSeconds)
         try c.encode(callsPerSample, forKey: .callsPerSample)
