@@ -195,7 +195,8 @@ public struct RunSessionConfiguration {
                 ?? ("unnamed", "none: pass --fleet-run ID to name it")
             fleet = FleetRecord(
                 runID: run.0, runIDSource: run.1, shardIndex: shard.index, shardCount: shard.count,
-                shardSource: shard.source, host: host.name, hostSource: host.source)
+                shardSource: shard.source, host: host.name, hostSource: host.source,
+                catalogVersion: catalog.catalogVersion)
         }
         threads = request.threads ?? ProcessInfo.processInfo.activeProcessorCount
         var policy = request.preset.policy

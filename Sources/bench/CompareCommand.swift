@@ -42,6 +42,12 @@ struct CompareCommand: ParsableCommand {
     @Option(help: "Compare backend BASE (baseline side) with backend CAND (candidate side): BASE,CAND.")
     var backends: String?
 
+    @Option(
+        help:
+            "Compare the measured rows of host BASE (baseline side) with those of host CAND (candidate side), e.g. two instance types of a merged fleet run: BASE,CAND."
+    )
+    var hosts: String?
+
     @Option(help: "Output format: table, markdown, json, junit.", transform: ReportFormat.parse)
     var format: ReportFormat = .table
 
@@ -62,8 +68,13 @@ struct CompareCommand: ParsableCommand {
         if let b = backends, b.split(separator: ",").count != 2 {
             throw ValidationError("--backends takes BASE_ID,CAND_ID (got '\(b)')")
         }
-        if candidate == nil && backends == nil {
-            throw ValidationError("give a candidate CSV (or --backends BASE,CAND to compare two backends of one file)")
+        if let h = hosts, h.split(separator: ",").count != 2 {
+            throw ValidationError("--hosts takes BASE_HOST,CAND_HOST (got '\(h)')")
+        }
+        if hosts != nil && backends != nil { throw ValidationError("give --hosts or --backends, not both") }
+        if candidate == nil && backends == nil && hosts == nil {
+            throw ValidationError(
+                "give a candidate CSV (or --backends BASE,CAND / --hosts BASE,CAND to compare within one file)")
         }
         if let out {
             for input in [baseline, candidate].compactMap({ $0 }) where OutputFile.isSame(out, input) {
@@ -89,6 +100,10 @@ struct CompareCommand: ParsableCommand {
         if let b = backends {
             let parts = b.split(separator: ",").map { BackendID($0.trimmingCharacters(in: .whitespaces)) }
             options.backendPair = (parts[0], parts[1])
+        }
+        if let h = hosts {
+            let parts = h.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+            options.hostPair = (parts[0], parts[1])
         }
         if let file = thresholds {
             do {

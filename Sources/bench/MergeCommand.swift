@@ -21,8 +21,14 @@ struct MergeCommand: ParsableCommand {
     )
     var prefer: String?
 
+    @Flag(
+        name: .customLong("allow-partial"),
+        help: "Merge fleet shards even when a group (fleet run, host) lacks some; the merged sidecar's notes say which."
+    )
+    var allowPartial = false
+
     func validate() throws {
-        if files.count < 2 { throw ValidationError("give at least two CSVs to merge") }
+        if files.isEmpty { throw ValidationError("give the CSVs to merge (one is enough for a one-shard fleet)") }
         if let prefer, prefer != "latest", prefer != "rounds" {
             throw ValidationError("--prefer takes 'latest' or 'rounds' (got '\(prefer)')")
         }
@@ -42,7 +48,7 @@ struct MergeCommand: ParsableCommand {
                 case "rounds": .rounds
                 default: .refuse
                 }
-            count = try ResultMerger.write(sets, to: destination, duplicates: duplicates)
+            count = try ResultMerger.write(sets, to: destination, duplicates: duplicates, allowPartial: allowPartial)
         } catch {
             throw UsageError("\(error)")
         }

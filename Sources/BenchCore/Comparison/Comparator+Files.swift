@@ -5,6 +5,7 @@ extension Comparator {
         case noRows(path: String)
         case noCommonRows(baseline: String, candidate: String)
         case backendMissing(path: String, backend: BackendID, present: [BackendID])
+        case hostMissing(path: String, host: String, present: [String])
 
         public var description: String {
             switch self {
@@ -14,6 +15,8 @@ extension Comparator {
                 "\(b) and \(c) have no row in common (other suites, cases, backends or threads?); nothing to compare"
             case .backendMissing(let path, let id, let present):
                 "--backends: \(path) has no rows of backend '\(id)' (it has \(present.map(\.rawValue).joined(separator: ", ")))"
+            case .hostMissing(let path, let host, let present):
+                "--hosts: \(path) has no measured rows of host '\(host)' (it has \(present.isEmpty ? "none: no host column" : present.joined(separator: ", ")))"
             }
         }
     }
@@ -35,6 +38,13 @@ extension Comparator {
             for (set, id) in [(base, pair.baseline), (cand, pair.candidate)]
             where !set.rows.contains(where: { $0.backend == id }) {
                 throw .backendMissing(path: set.path, backend: id, present: Set(set.rows.map(\.backend)).sorted())
+            }
+        }
+        if let pair = options.hostPair {
+            for (set, host) in [(base, pair.baseline), (cand, pair.candidate)]
+            where !set.rows.contains(where: { $0.host == host }) {
+                throw .hostMissing(
+                    path: set.path, host: host, present: Set(set.rows.map(\.host).filter { !$0.isEmpty }).sorted())
             }
         }
         let report = compare(base, cand, options: options)

@@ -78,7 +78,10 @@ public enum Comparator {
                 "\(cand.path) has no sidecar: verdicts rest on the CI columns and thresholds; the host check on the device column"
             )
         }
-        let hostDifference = environmentDifference(base, cand, comparingBackends: options.backendPair != nil)
+        // Comparing two hosts, their environments differ by design.
+        let hostDifference =
+            options.hostPair != nil
+            ? nil : environmentDifference(base, cand, comparingBackends: options.backendPair != nil)
         if let d = hostDifference {
             notes.append(
                 options.allowCrossHost
@@ -86,14 +89,26 @@ public enum Comparator {
                     : "environments differ (\(d)); measured rows are not_comparable (pass --allow-cross-host to compare them)"
             )
         }
-        struct PairKey: Hashable { var suite: String, caseID: String, threads: Int, backend: BackendID }
+        // The host is part of the key where it tells rows apart: when either file holds several
+        // hosts (a merged fleet). Two single-host files match whatever their hosts are called
+        // (CI runners have changing host names); the environment check guards those.
+        let hostKeyed =
+            options.hostPair == nil
+            && [base, cand].contains { Set($0.rows.map(\.host).filter { !$0.isEmpty }).count > 1 }
+        struct PairKey: Hashable { var suite: String, caseID: String, threads: Int, backend: BackendID, host: String }
         func pairKey(_ r: ResultRow, backendAgnostic: Bool) -> PairKey {
-            PairKey(suite: r.suite, caseID: r.caseID, threads: r.threads, backend: backendAgnostic ? "" : r.backend)
+            PairKey(
+                suite: r.suite, caseID: r.caseID, threads: r.threads, backend: backendAgnostic ? "" : r.backend,
+                host: hostKeyed ? r.host : "")
         }
         var baseRows = base.rows, candRows = cand.rows
         if let pair = options.backendPair {
             baseRows = baseRows.filter { $0.backend == pair.baseline }
             candRows = candRows.filter { $0.backend == pair.candidate }
+        }
+        if let pair = options.hostPair {
+            baseRows = baseRows.filter { $0.host == pair.baseline }
+            candRows = candRows.filter { $0.host == pair.candidate }
         }
         let agnostic = options.backendPair != nil
         let candIndex = Dictionary(
@@ -162,7 +177,9 @@ public enum Comparator {
         }
         // One backend on two devices (a plugin on another GPU, or on another share of one) is
         // not a regression of either; comparing two backends, devices differ by design.
-        if options.backendPair == nil, !options.allowCrossHost, b.backendKind == .measured, b.device != c.device {
+        if options.backendPair == nil, options.hostPair == nil, !options.allowCrossHost, b.backendKind == .measured,
+            b.device != c.device
+        {
             r.verdict = .notComparable
             r.reason = "device differs: '\(b.device)' vs '\(c.device)' (pass --allow-cross-host to compare them)"
             return r

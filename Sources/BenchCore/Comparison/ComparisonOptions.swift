@@ -13,6 +13,9 @@ public struct ComparisonOptions: Sendable {
     public var allowCrossHost = false
     /// Compare backend `baseline` rows with backend `candidate` rows instead of like with like.
     public var backendPair: (baseline: BackendID, candidate: BackendID)?
+    /// Compare the measured rows of host `baseline` with those of host `candidate` (the `host`
+    /// column, e.g. two instance types of a merged fleet run) instead of like with like.
+    public var hostPair: (baseline: String, candidate: String)?
 
     public init() {}
 

@@ -15,11 +15,14 @@ public struct FleetRecord: Codable, Sendable, Equatable {
     public var host: String
     /// Where ``host`` came from: `--host-instance`, `instance metadata (IMDSv2)` or `host name`.
     public var hostSource: String
+    /// The catalog version the shard priced and modeled with (shards of one group must agree).
+    public var catalogVersion: String = ""
 
     public init(
         runID: String, runIDSource: String, shardIndex: Int, shardCount: Int, shardSource: String, host: String,
-        hostSource: String
+        hostSource: String, catalogVersion: String = ""
     ) {
+        self.catalogVersion = catalogVersion
         self.runID = runID
         self.runIDSource = runIDSource
         self.shardIndex = shardIndex
@@ -31,7 +34,23 @@ public struct FleetRecord: Codable, Sendable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case runID = "run_id", runIDSource = "run_id_source", shardIndex = "shard_index", shardCount = "shard_count"
-        case shardSource = "shard_source", host, hostSource = "host_source"
+        case shardSource = "shard_source", host, hostSource = "host_source", catalogVersion = "catalog_version"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        runID = try c.decode(String.self, forKey: .runID)
+        runIDSource = try c.decode(String.self, forKey: .runIDSource)
+        shardIndex = try c.decode(Int.self, forKey: .shardIndex)
+        shardCount = try c.decode(Int.self, forKey: .shardCount)
+        guard shardCount >= 1, (0..<shardCount).contains(shardIndex) else {
+            throw DecodingError.dataCorruptedError(
+                forKey: .shardIndex, in: c, debugDescription: "shard \(shardIndex) of \(shardCount) is out of range")
+        }
+        shardSource = try c.decode(String.self, forKey: .shardSource)
+        host = try c.decode(String.self, forKey: .host)
+        hostSource = try c.decode(String.self, forKey: .hostSource)
+        catalogVersion = try c.decodeIfPresent(String.self, forKey: .catalogVersion) ?? ""
     }
 }
 

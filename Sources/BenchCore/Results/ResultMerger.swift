@@ -9,6 +9,10 @@ public enum ResultMerger {
         case otherHost(first: String, other: String, difference: String)
         case modeledDiffers(key: RowKey, first: String, other: String)
         case noSamples(key: RowKey, path: String)
+        /// A fleet group (fleet run, host) lacks shards or has one twice.
+        case incompleteFleet(run: String, host: String, count: Int, missing: [Int], duplicated: [Int])
+        /// Shards of one group disagree on what must be one (suite, schema, catalog, build, count).
+        case fleetMismatch(run: String, host: String, what: String, first: String, other: String)
 
         public var description: String {
             switch self {
@@ -20,6 +24,16 @@ public enum ResultMerger {
                 "modeled row \(k) differs between \(a) and \(b) (another catalog?); runs to combine must agree on modeled rows"
             case .noSamples(let k, let path):
                 "--prefer rounds needs the raw samples: \(path) has no sidecar samples for \(k)"
+            case .incompleteFleet(let run, let host, let count, let missing, let duplicated):
+                "fleet run '\(run)' on host '\(host)' (\(count) shards): "
+                    + [
+                        missing.isEmpty ? nil : "shard(s) \(missing.map(String.init).joined(separator: ", ")) missing",
+                        duplicated.isEmpty
+                            ? nil : "shard(s) \(duplicated.map(String.init).joined(separator: ", ")) given twice",
+                    ].compactMap { $0 }.joined(separator: "; ")
+                    + (missing.isEmpty ? "" : " (pass --allow-partial to merge anyway)")
+            case .fleetMismatch(let run, let host, let what, let a, let b):
+                "fleet run '\(run)' on host '\(host)': shards differ in \(what) ('\(a)' vs '\(b)'); they are not one run"
             }
         }
     }
@@ -45,6 +59,62 @@ public enum ResultMerger {
         try merge(sets, duplicates: preferLatest ? .latest : .refuse)
     }
 
+    /// Checks the shard files among `sets` (those whose sidecar has a ``FleetRecord``), grouped by
+    /// (fleet run, host): every group needs each shard `0 ..< count` exactly once and one suite,
+    /// sidecar schema, catalog version, build and shard count. A duplicated shard or a mismatch
+    /// is always an error; missing shards are one unless `allowPartial`, when they come back as
+    /// notes for the merged sidecar. Files without fleet records are not checked.
+    public static func checkFleets(_ sets: [ResultSet], allowPartial: Bool) throws(ResultMerger.Error) -> [String] {
+        struct Group: Hashable { var run: String, host: String }
+        var groups: [Group: [(FleetRecord, ResultSet)]] = [:]
+        var order: [Group] = []
+        for set in sets {
+            guard let f = set.sidecar?.fleet else { continue }
+            let g = Group(run: f.runID, host: f.host)
+            if groups[g] == nil { order.append(g) }
+            groups[g, default: []].append((f, set))
+        }
+        var notes: [String] = []
+        for g in order {
+            let members = groups[g] ?? []
+            guard let (first, firstSet) = members.first else { continue }
+            for (f, set) in members.dropFirst() {
+                let pairs: [(String, String, String)] = [
+                    ("shard count", String(first.shardCount), String(f.shardCount)),
+                    ("suite", firstSet.sidecar?.suite ?? "", set.sidecar?.suite ?? ""),
+                    (
+                        "sidecar schema", String(firstSet.sidecar?.schemaVersion ?? 0),
+                        String(set.sidecar?.schemaVersion ?? 0)
+                    ),
+                    ("catalog version", first.catalogVersion, f.catalogVersion),
+                    ("build", build(firstSet), build(set)),
+                ]
+                if let (what, a, b) = pairs.first(where: { $0.1 != $0.2 }) {
+                    throw .fleetMismatch(run: g.run, host: g.host, what: what, first: a, other: b)
+                }
+            }
+            let seen = members.map(\.0.shardIndex)
+            let duplicated = Set(seen.filter { i in seen.filter { $0 == i }.count > 1 }).sorted()
+            let missing = (0..<first.shardCount).filter { !seen.contains($0) }
+            if !duplicated.isEmpty || (!missing.isEmpty && !allowPartial) {
+                throw .incompleteFleet(
+                    run: g.run, host: g.host, count: first.shardCount, missing: missing, duplicated: duplicated)
+            }
+            if !missing.isEmpty {
+                notes.append(
+                    "partial: fleet run '\(g.run)' on host '\(g.host)' lacks shard(s) \(missing.map(String.init).joined(separator: ", ")) of \(first.shardCount) (merged with --allow-partial)"
+                )
+            }
+        }
+        return notes
+    }
+
+    /// The build a file's sidecar names (bench version and commit).
+    static func build(_ set: ResultSet) -> String {
+        guard let e = set.sidecar?.environment else { return "" }
+        return "\(e.harnessVersion) \(e.gitCommit)"
+    }
+
     /// Merges `sets` in order, treating repeated row keys as `duplicates` says.
     public static func merge(_ sets: [ResultSet], duplicates: Duplicates) throws(ResultMerger.Error) -> (
         rows: [ResultRow], samples: [SidecarRow], sources: [MergedSource]
@@ -65,6 +135,16 @@ public enum ResultMerger {
                 (set.sidecar?.rows ?? []).map { ($0.key, $0) }, uniquingKeysWith: { a, _ in a })
             for row in set.rows {
                 if let existing = origin[row.key] {
+                    // Modeled rows do not depend on the host: shards of several hosts each
+                    // carry them. Identical copies are one row; differing ones are refused
+                    // (another catalog), unless the newest is asked for.
+                    let kept = rows[existing.index]
+                    if row.backendKind == .modeled, kept.backendKind == .modeled, duplicates != .latest {
+                        guard row.status == kept.status, row.medianSeconds == kept.medianSeconds,
+                            row.catalogVersion == kept.catalogVersion
+                        else { throw .modeledDiffers(key: row.key, first: existing.path, other: set.path) }
+                        continue
+                    }
                     if duplicates == .rounds {
                         runs[row.key, default: 1] += 1
                         let combined = try combine(
@@ -160,10 +240,21 @@ extension ResultMerger {
         try write(sets, to: destination, duplicates: preferLatest ? .latest : .refuse)
     }
 
-    /// Merges `sets` as `duplicates` says and writes the result to `destination`.
+    /// Merges `sets` as `duplicates` says and writes the result to `destination`; shard files
+    /// must form complete fleet groups (``checkFleets(_:allowPartial:)``). Nothing is written
+    /// when the check or the merge fails.
     @discardableResult
-    public static func write(_ sets: [ResultSet], to destination: URL, duplicates: Duplicates) throws -> Int {
+    public static func write(
+        _ sets: [ResultSet], to destination: URL, duplicates: Duplicates, allowPartial: Bool = false
+    ) throws -> Int {
+        let notes = try checkFleets(sets, allowPartial: allowPartial)
         let merged = try merge(sets, duplicates: duplicates)
+        // One environment per host the measured rows ran on.
+        var hosts: [String: HostEnvironment] = [:]
+        for set in sets {
+            guard let env = set.sidecar?.environment else { continue }
+            for host in Set(set.rows.map(\.host)) where !host.isEmpty && hosts[host] == nil { hosts[host] = env }
+        }
         let writer = try ResultWriter(destination: destination, syncsEachRow: false)
         let samples = Dictionary(merged.samples.map { ($0.key, $0) }, uniquingKeysWith: { a, _ in a })
         for row in merged.rows {
@@ -178,6 +269,8 @@ extension ResultMerger {
                 interrupted: false,
                 environment: environment, rows: rows)
             s.mergedFrom = merged.sources
+            s.hosts = hosts.isEmpty ? nil : hosts
+            s.notes = notes.isEmpty ? nil : notes
             return s
         }
         return merged.rows.count

@@ -20,6 +20,10 @@ public struct Sidecar: Codable, Sendable, Equatable {
     public var mergedFrom: [MergedSource]?
     /// For a shard of a fleet run (`bench run --shard`): the fleet run, shard and host.
     public var fleet: FleetRecord?
+    /// For a merged file: the environment of each host its measured rows ran on.
+    public var hosts: [String: HostEnvironment]?
+    /// For a merged file: what a reader must know (e.g. shards missing under `--allow-partial`).
+    public var notes: [String]?
 
     public static let currentSchemaVersion = 1
 
@@ -59,7 +63,7 @@ public struct Sidecar: Codable, Sendable, Equatable {
     enum CodingKeys: String, CodingKey {
         case schemaVersion = "schema_version", runID = "run_id", csvFile = "csv_file", suite
         case startedAt = "started_at", finishedAt = "finished_at", interrupted, environment, rows
-        case mergedFrom = "merged_from", fleet
+        case mergedFrom = "merged_from", fleet, hosts, notes
     }
 }
 
