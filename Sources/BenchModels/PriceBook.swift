@@ -12,10 +12,15 @@ public struct PriceBook: Sendable {
     public var hostInstance: String?
     /// `--host-price`: this machine's price per hour.
     public var hostPrice: Double?
+    /// The host's region (from the instance metadata): a host price from a catalog entry of
+    /// another region says so in the row's notes.
+    public var hostRegion: String?
 
-    public init(catalog: Catalog, basis: String, overrides: [String: Double], hostInstance: String?, hostPrice: Double?)
-        throws(CatalogError)
-    {
+    public init(
+        catalog: Catalog, basis: String, overrides: [String: Double], hostInstance: String?, hostPrice: Double?,
+        hostRegion: String? = nil
+    ) throws(CatalogError) {
+        self.hostRegion = hostRegion
         self.catalog = catalog
         self.basis = basis
         self.overrides = overrides
@@ -53,7 +58,13 @@ public struct PriceBook: Sendable {
             return PriceQuote(usdPerHour: hostPrice, note: "price: host $\(hostPrice)/h (--host-price)")
         }
         if let name = hostInstance, let inst = catalog.instance(named: name), let (usd, how) = instancePrice(inst) {
-            return PriceQuote(usdPerHour: usd, note: "price: host = \(how) (catalog \(catalog.catalogVersion))")
+            let region =
+                hostRegion.map {
+                    $0 == inst.region ? "" : "; the catalog's price is for \(inst.region), this host is in \($0)"
+                }
+                ?? ""
+            return PriceQuote(
+                usdPerHour: usd, note: "price: host = \(how) (catalog \(catalog.catalogVersion)\(region))")
         }
         return nil
     }

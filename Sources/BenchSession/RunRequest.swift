@@ -53,8 +53,11 @@ public struct PricingRequest: Sendable {
     public var basis: String = "on-demand"
     /// Instance name → USD per hour.
     public var overrides: [String: Double] = [:]
+    /// A catalog instance name, or `auto` (the EC2 instance metadata service).
     public var hostInstance: String?
     public var hostUSDPerHour: Double?
+    /// The host's region, when known (`auto`): a catalog price of another region is noted.
+    public var hostRegion: String?
 
     public init() {}
 }
@@ -81,6 +84,10 @@ public struct RunSessionConfiguration {
     public var host: (name: String, source: String) = (ProcessInfo.processInfo.hostName, "host name")
     /// `--shard`: this run's place in a fleet, recorded in the sidecar.
     public var fleet: FleetRecord?
+    /// `--host-instance auto`: what the instance metadata service said (in the sidecar).
+    public var instanceMetadata: InstanceMetadata?
+    /// Lines for the user about the set-up (e.g. an instance the catalog lacks).
+    public var warnings: [String] = []
     /// Recorded in the sidecar.
     public var commandLine: [String] = CommandLine.arguments
     public var harnessVersion: String = BenchVersion.current
@@ -154,18 +161,41 @@ public struct RunSessionConfiguration {
                     "'\(request.backends)' selects no backend in this build (available: \(allBackends.map(\.id.rawValue).joined(separator: ", ")))"
             )
         }
+        var pricing = request.pricing
+        if pricing.hostInstance == "auto" {
+            pricing.hostInstance = nil
+            let endpoint = request.environment["AWS_EC2_METADATA_SERVICE_ENDPOINT"] ?? InstanceMetadata.defaultEndpoint
+            switch InstanceMetadata.fetch(endpoint: endpoint) {
+            case .success(let m):
+                instanceMetadata = m
+                host = (m.instanceType, "instance metadata (IMDSv2)")
+                if catalog.instance(named: m.instanceType) != nil {
+                    pricing.hostInstance = m.instanceType
+                    pricing.hostRegion = m.region
+                    if m.lifeCycle == "spot", pricing.basis == "on-demand" { pricing.basis = "spot" }
+                } else {
+                    warnings.append(
+                        "warning: --host-instance auto: this host is a \(m.instanceType)\(m.region.map { " in \($0)" } ?? ""), which catalog \(catalog.catalogVersion) does not list; measured rows stay unpriced (add it with --catalog, or pass --host-price USD)"
+                    )
+                }
+            case .failure(let e):
+                warnings.append(
+                    "warning: --host-instance auto: no instance metadata (\(e)); not on EC2? Measured rows stay unpriced (pass --host-instance NAME or --host-price USD)"
+                )
+            }
+        }
         let book: PriceBook
         do {
             book = try PriceBook(
-                catalog: catalog, basis: request.pricing.basis, overrides: request.pricing.overrides,
-                hostInstance: request.pricing.hostInstance, hostPrice: request.pricing.hostUSDPerHour)
+                catalog: catalog, basis: pricing.basis, overrides: pricing.overrides,
+                hostInstance: pricing.hostInstance, hostPrice: pricing.hostUSDPerHour, hostRegion: pricing.hostRegion)
         } catch {
             throw .input("\(error)")
         }
         var prices: [BackendID: PriceQuote] = [:]
         for b in backends { prices[b.id] = book.quote(for: b) }
         self.prices = prices
-        if let instance = request.pricing.hostInstance { host = (instance, "--host-instance") }
+        if let instance = request.pricing.hostInstance, instance != "auto" { host = (instance, "--host-instance") }
         cases = try Self.cases(of: suite, request: request)
         if let spec = request.shard {
             let shard: Shard

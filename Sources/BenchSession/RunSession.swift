@@ -23,7 +23,7 @@ public final class RunSession {
         let c = configuration
         let blas = OpenBLAS.info(cpuFlags: c.cpu.flags)
         let usesBLAS = c.backends.contains { $0.id == .cpuBLAS }
-        var warnings: [String] = []
+        var warnings = c.warnings
         if let requested = c.requestedBLASCoreType, requested != "auto",
             blas.coreName.caseInsensitiveCompare(requested) != .orderedSame
         {
@@ -92,6 +92,7 @@ public final class RunSession {
         let suiteName = c.suite.name
         let destination = c.destination
         let fleet = c.fleet
+        let metadata = c.instanceMetadata
         let sidecar = { @Sendable (interrupted: Bool, env: HostEnvironment) -> (([SidecarRow]) -> Sidecar) in
             { rows in
                 var s = Sidecar(
@@ -99,6 +100,12 @@ public final class RunSession {
                     startedAt: Timestamp.iso(startedAt), finishedAt: Timestamp.iso(Date()),
                     interrupted: interrupted, environment: env, rows: rows)
                 s.fleet = fleet
+                s.instanceMetadata = metadata.map { m in
+                    var d = ["instance_type": m.instanceType, "endpoint": m.endpoint]
+                    d["region"] = m.region
+                    d["life_cycle"] = m.lifeCycle
+                    return d
+                }
                 return s
             }
         }

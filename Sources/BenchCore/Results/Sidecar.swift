@@ -20,6 +20,9 @@ public struct Sidecar: Codable, Sendable, Equatable {
     public var mergedFrom: [MergedSource]?
     /// For a shard of a fleet run (`bench run --shard`): the fleet run, shard and host.
     public var fleet: FleetRecord?
+    /// `--host-instance auto`: what the EC2 instance metadata service said (`instance_type`,
+    /// `region`, `life_cycle`, `endpoint`).
+    public var instanceMetadata: [String: String]?
     /// For a merged file: the environment of each host its measured rows ran on.
     public var hosts: [String: HostEnvironment]?
     /// For a merged file: what a reader must know (e.g. shards missing under `--allow-partial`).
@@ -63,7 +66,7 @@ public struct Sidecar: Codable, Sendable, Equatable {
     enum CodingKeys: String, CodingKey {
         case schemaVersion = "schema_version", runID = "run_id", csvFile = "csv_file", suite
         case startedAt = "started_at", finishedAt = "finished_at", interrupted, environment, rows
-        case mergedFrom = "merged_from", fleet, hosts, notes
+        case mergedFrom = "merged_from", fleet, hosts, notes, instanceMetadata = "instance_metadata"
     }
 }
 

@@ -45,7 +45,9 @@ struct HostPricingOptions: ParsableArguments {
 
     @Option(
         name: .customLong("host-instance"),
-        help: "The catalog instance this machine is, to price the measured backends.")
+        help:
+            "The catalog instance this machine is, to price the measured backends; auto asks the EC2 instance metadata service (IMDSv2; AWS_EC2_METADATA_SERVICE_ENDPOINT overrides its address)."
+    )
     var hostInstance: String?
 
     @Option(
