@@ -64,7 +64,7 @@ extension PreparedMLP: TrainingStepReference {
         let x = AlignedBuffer<T>(count: b * d, repeating: 0), y = AlignedBuffer<T>(count: b * d, repeating: 0)
         MLPStep<T>.initialize(id, x: x.pointer, y: y.pointer, w1: w1.pointer, w2: w2.pointer, d: d, h: h)
         let u = T.dtype.unitRoundoff ?? 1e-16
-        var worst = 0.0, maxAbs = 0.0, detail = ""
+        var tally = ErrorTally()
         var act = [Double](repeating: 0, count: h), mag = [Double](repeating: 0, count: h)
         var currentRow = -1
         for (entry, got) in zip(entries, values) {
@@ -90,21 +90,9 @@ extension PreparedMLP: TrainingStepReference {
                 s1 += abs(act[j] * wv)
                 s2 += abs(wv) * mag[j]
             }
-            let bound =
-                8 * u * (Double(h).squareRoot() * s1 + 1.2 * Double(d).squareRoot() * s2 + s1) + .leastNormalMagnitude
-            let err = abs(got - ref)
-            let ratio = got.isFinite ? err / bound : .infinity
-            if ratio > worst {
-                worst = ratio
-                if ratio > 1, detail.isEmpty {
-                    detail = "out[\(r),\(k)] = \(got), reference \(ref), |error| \(err) > bound \(bound)"
-                }
-            }
-            if got.isFinite { maxAbs = max(maxAbs, err) }
+            let bound = 8 * u * (Double(h).squareRoot() * s1 + 1.2 * Double(d).squareRoot() * s2 + s1)
+            tally.check("out[\(r),\(k)]", got: got, reference: ref, bound: bound)
         }
-        return Verification(
-            passed: worst <= 1, checkedEntries: entries.count, worstErrorRatio: worst, maxAbsoluteError: maxAbs,
-            tolerance: "first forward pass vs fp64, |out-ref| <= 8u(sqrt(H)S1 + 1.2 sqrt(D)S2 + S1)",
-            detail: detail)
+        return tally.verification("first forward pass vs fp64, |out-ref| <= 8u(sqrt(H)S1 + 1.2 sqrt(D)S2 + S1)")
     }
 }

@@ -26,31 +26,6 @@ public enum TrainingKernels {
     }
 }
 
-/// Shared bookkeeping of the per-op verifications: worst error ratio and first failure.
-struct ErrorTally {
-    var worst = 0.0, maxAbs = 0.0, checked = 0
-    var detail = ""
-
-    mutating func check(_ label: @autoclosure () -> String, got: Double, reference: Double, bound: Double) {
-        let err = abs(got - reference)
-        let ratio = got.isFinite ? err / (bound + .leastNormalMagnitude) : .infinity
-        if ratio > worst {
-            worst = ratio
-            if ratio > 1, detail.isEmpty {
-                detail = "\(label()) = \(got), reference \(reference), |error| \(err) > bound \(bound)"
-            }
-        }
-        if got.isFinite { maxAbs = max(maxAbs, err) }
-        checked += 1
-    }
-
-    func verification(_ tolerance: String) -> Verification {
-        Verification(
-            passed: worst <= 1, checkedEntries: checked, worstErrorRatio: worst, maxAbsoluteError: maxAbs,
-            tolerance: tolerance, detail: detail)
-    }
-}
-
 /// `layernorm_fwd_bwd`: x, γ, β, dy from the generator (operands `x`, `gamma`, `beta`, `dy`).
 final class PreparedLayerNorm<T: NativeScalar>: PreparedCase {
     let kernelCase: KernelCase, rows: Int, cols: Int, threads: Int

@@ -95,7 +95,7 @@ public enum GEMMCheck {
         }
         let ref = sum + compensation
         let bound = 8 * uAcc * Double(a.count).squareRoot() * squares.squareRoot() + uOut * abs(ref)
-        return (ref, bound + Double.leastNormalMagnitude)
+        return (ref, bound)
     }
 
     /// Checks `values` of `C` at `entries` against the rule.
@@ -109,25 +109,14 @@ public enum GEMMCheck {
         }
         let dtype = kernelCase.dtype
         var rows: [Int: [Double]] = [:], columns: [Int: [Double]] = [:]
-        var worst = 0.0, maxAbs = 0.0
-        var detail = ""
+        var tally = ErrorTally()
         for ((i, j), got) in zip(entries, values) {
-            if rows[i] == nil { rows[i] = operands.row(i) }
-            if columns[j] == nil { columns[j] = operands.column(j) }
-            let (ref, bound) = reference(row: rows[i]!, column: columns[j]!, dtype: dtype)
-            let err = abs(got - ref)
-            let ratio = got.isFinite ? err / bound : .infinity
-            if ratio > worst {
-                worst = ratio
-                if ratio > 1, detail.isEmpty {
-                    detail = "C[\(i),\(j)] = \(got), reference \(ref), |error| \(err) > bound \(bound)"
-                }
-            }
-            if got.isFinite { maxAbs = max(maxAbs, err) }
+            let row = rows[i] ?? operands.row(i), column = columns[j] ?? operands.column(j)
+            (rows[i], columns[j]) = (row, column)
+            let (ref, bound) = reference(row: row, column: column, dtype: dtype)
+            tally.check("C[\(i),\(j)]", got: got, reference: ref, bound: bound)
         }
-        return Verification(
-            passed: worst <= 1, checkedEntries: entries.count, worstErrorRatio: worst, maxAbsoluteError: maxAbs,
-            tolerance: tolerance(dtype), detail: detail)
+        return tally.verification(tolerance(dtype))
     }
 
     /// The rule as the notes column and the sidecar state it.

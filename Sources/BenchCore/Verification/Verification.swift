@@ -30,3 +30,31 @@ public struct Verification: Sendable, Equatable, Codable {
         case maxAbsoluteError = "max_abs_error", tolerance, detail
     }
 }
+
+/// The bookkeeping every verification shares: the worst error as a fraction of its bound, the
+/// largest absolute error, and the first entry outside its bound.
+public struct ErrorTally {
+    public var worst = 0.0, maxAbs = 0.0, checked = 0
+    public var detail = ""
+
+    public init() {}
+
+    public mutating func check(_ label: @autoclosure () -> String, got: Double, reference: Double, bound: Double) {
+        let err = abs(got - reference)
+        let ratio = got.isFinite ? err / (bound + .leastNormalMagnitude) : .infinity
+        if ratio > worst {
+            worst = ratio
+            if ratio > 1, detail.isEmpty {
+                detail = "\(label()) = \(got), reference \(reference), |error| \(err) > bound \(bound)"
+            }
+        }
+        if got.isFinite { maxAbs = max(maxAbs, err) }
+        checked += 1
+    }
+
+    public func verification(_ tolerance: String) -> Verification {
+        Verification(
+            passed: worst <= 1, checkedEntries: checked, worstErrorRatio: worst, maxAbsoluteError: maxAbs,
+            tolerance: tolerance, detail: detail)
+    }
+}
