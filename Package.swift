@@ -63,12 +63,15 @@ let package = Package(
             dependencies: ["BenchCore", "BenchBLAS", "BenchSwiftKernels", "BenchModels", "BenchPlugins"]
         ),
 
+        // MARK: The report (charts and tables from result files)
+        .target(name: "BenchReport", dependencies: ["BenchCore", "BenchModels"]),
+
         // MARK: Executable
         .executableTarget(
             name: "bench",
             dependencies: [
                 "BenchCore", "BenchBLAS", "BenchSwiftKernels", "BenchModels", "BenchPlugins", "BenchSession",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "BenchReport", .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
 

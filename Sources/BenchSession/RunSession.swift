@@ -69,12 +69,15 @@ public final class RunSession {
         }
         let hostPeaks = runner.peaks
         let startProbes = probes
+        // A short STREAM triad (3 × 32 MiB) for the report's roofline, when the host is measured.
+        let bandwidth =
+            measuredDTypes.isEmpty ? nil : StreamBandwidth.measure(threads: c.threads, elements: 1 << 22, repeats: 3)
         let (cpu, threads, harnessVersion, commandLine) = (c.cpu, c.threads, c.harnessVersion, c.commandLine)
         let environment = { @Sendable () -> HostEnvironment in
             let mem = HostProbe.memory()
             let (os, kernel) = HostProbe.osAndKernel()
             let peaks = hostPeaks.current
-            return HostEnvironment(
+            var env = HostEnvironment(
                 cpuModel: cpu.model, cpuFlags: cpu.flags, logicalCores: ProcessInfo.processInfo.activeProcessorCount,
                 threads: threads, memoryBytes: mem.total, os: os, kernel: kernel,
                 swiftVersion: BuildInfo.current.swiftVersion, compiledISA: HostProbe.compiledISA,
@@ -88,6 +91,8 @@ public final class RunSession {
                     return PeakEntry(dtype: entry.dtype, threads: threads, flopsPerSecond: now, spread: nil)
                 },
                 noise: noise.stop(cores: ProcessInfo.processInfo.activeProcessorCount))
+            env.memoryBandwidthBytesPerSecond = bandwidth
+            return env
         }
         let suiteName = c.suite.name
         let destination = c.destination

@@ -1,6 +1,7 @@
 import ArgumentParser
 import BenchBLAS
 import BenchCore
+import BenchReport
 import BenchSession
 import Foundation
 
@@ -97,6 +98,9 @@ struct RunCommand: ParsableCommand {
         help: "The fleet run's id recorded with a shard (default: the engine's array job id, or BENCH_FLEET_RUN).")
     var fleetRun: String?
 
+    @Flag(help: "Also write the HTML report (bench report) next to the CSV, as <name>.html.")
+    var report = false
+
     @OptionGroup var catalog: CatalogOptions
     @OptionGroup var hostPricing: HostPricingOptions
 
@@ -185,6 +189,17 @@ struct RunCommand: ParsableCommand {
         let reporter = TerminalReporter(progress: isatty(STDERR_FILENO) == 1)
         let summary = try RunSession(configuration: configuration).run(reporter: reporter)
         var status: Int32 = summary.failures.isEmpty ? 0 : 1
+        if report {
+            let input = try ReportCommand.input(
+                files: [summary.destination.path], baseline: baseline, catalogOverlay: catalog.catalog)
+            let path = summary.destination.deletingPathExtension().appendingPathExtension("html").path
+            do {
+                try OutputFile.write(Data(HTMLReport.render(input, generatedAt: Timestamp.iso(Date())).utf8), to: path)
+            } catch {
+                throw UsageError("\(error)")
+            }
+            print("report: \(path)")
+        }
         if let baseline {
             var options = ComparisonOptions()
             options.threshold = threshold.fraction

@@ -20,6 +20,9 @@ public struct HostEnvironment: Codable, Sendable, Equatable {
     /// Measured peak FLOP/s per dtype at the run's thread count.
     public var peak: [PeakEntry]
     public var noise: HostNoise?
+    /// Memory bandwidth from a short STREAM triad at the start of a run with measured
+    /// backends (bytes per second, on the run's threads), for the report's roofline.
+    public var memoryBandwidthBytesPerSecond: Double?
 
     public init(
         cpuModel: String, cpuFlags: [String], logicalCores: Int, threads: Int, memoryBytes: Int,
@@ -50,6 +53,7 @@ public struct HostEnvironment: Codable, Sendable, Equatable {
         case memoryBytes = "memory_bytes", os, kernel, swiftVersion = "swift_version", compiledISA = "compiled_isa"
         case kernelVariant = "kernel_variant", blas, harnessVersion = "harness_version", gitCommit = "git_commit"
         case commandLine = "command_line", peak, noise
+        case memoryBandwidthBytesPerSecond = "memory_bandwidth_bytes_per_s"
     }
 }
 

@@ -1,0 +1,84 @@
+import ArgumentParser
+import BenchCore
+import BenchModels
+import BenchReport
+import BenchSession
+import Foundation
+
+/// `bench report`: one self-contained HTML page (or a Markdown summary) from result files.
+struct ReportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "report",
+        abstract:
+            "Write one self-contained HTML report (price-performance, roofline, comparison, history) from result CSVs.",
+        discussion: """
+            FILEs are one run, merged fleet runs, or several runs of one suite on one host (the \
+            history view). Every file needs its sidecar. docs/report.md explains each chart.
+            """)
+
+    @Argument(help: "Result CSVs (with their sidecars).")
+    var files: [String]
+
+    @Option(help: "A baseline CSV: adds the comparison view (bench compare's verdicts) against the newest file.")
+    var baseline: String?
+
+    @Option(
+        help:
+            "Output file (default: the first CSV's name with .html, or .md for markdown; markdown without --out goes to standard output)."
+    )
+    var out: String?
+
+    @Option(help: "html (the page) or markdown (a short summary for CI job summaries).")
+    var format: String = "html"
+
+    @OptionGroup var catalog: CatalogOptions
+
+    func validate() throws {
+        if files.isEmpty { throw ValidationError("give at least one result CSV") }
+        if format != "html" && format != "markdown" {
+            throw ValidationError("--format takes html or markdown (got '\(format)')")
+        }
+        if let out {
+            for input in files + [baseline].compactMap({ $0 }) where OutputFile.isSame(out, input) {
+                throw ValidationError("--out '\(out)' is the input '\(input)'; the report would replace it")
+            }
+        }
+    }
+
+    func run() throws {
+        let input = try Self.input(files: files, baseline: baseline, catalogOverlay: catalog.catalog)
+        let text =
+            format == "markdown"
+            ? MarkdownReport.render(input) : HTMLReport.render(input, generatedAt: Timestamp.iso(Date()))
+        if format == "markdown", out == nil {
+            print(text, terminator: "")
+            return
+        }
+        let path =
+            out ?? (files[0].hasSuffix(".csv") ? String(files[0].dropLast(4)) : files[0])
+            + (format == "markdown" ? ".md" : ".html")
+        do {
+            try OutputFile.write(Data(text.utf8), to: path)
+        } catch {
+            throw UsageError("\(error)")
+        }
+        print("report: \(path)")
+    }
+
+    /// Reads the files for a report; every one needs its sidecar.
+    static func input(files: [String], baseline: String?, catalogOverlay: String?) throws -> ReportInput {
+        func load(_ path: String) throws -> ResultSet {
+            let set: ResultSet
+            do { set = try ResultSet(path: path) } catch { throw UsageError("\(error)") }
+            guard set.sidecar != nil else {
+                throw UsageError(
+                    "\(path): no sidecar (\(path.hasSuffix(".csv") ? String(path.dropLast(4)) : path).json): the report needs the run's environment and samples"
+                )
+            }
+            return set
+        }
+        let catalog: Catalog
+        do { catalog = try RunSessionConfiguration.catalog(catalogOverlay) } catch { throw UsageError("\(error)") }
+        return ReportInput(sets: try files.map(load), baseline: try baseline.map(load), catalog: catalog)
+    }
+}

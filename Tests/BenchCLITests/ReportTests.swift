@@ -1,0 +1,127 @@
+import BenchCore
+import BenchTestSupport
+import Foundation
+import Testing
+
+/// `bench report` on real runs, checked in a real headless browser (Debian's
+/// chromium-headless-shell driven by Playwright; scripts/test installs both).
+@Suite("bench report", .serialized)
+struct ReportTests {
+    static let checker = PluginTests.fixtures.deletingLastPathComponent().appendingPathComponent(
+        "report/check_report.py")
+    static let browser = ["/usr/bin/chromium-headless-shell", "/usr/lib/chromium/chromium-headless-shell"].contains {
+        FileManager.default.isExecutableFile(atPath: $0)
+    }
+
+    func bench(_ args: [String]) throws -> BenchBinary.Result { try BenchBinary.locate().run(args) }
+
+    /// Runs the browser check of `report` against `csvs`; the screenshot goes to `png`.
+    func check(_ report: String, _ csvs: [String], png: String) throws -> BenchBinary.Result {
+        try BenchBinary(url: URL(fileURLWithPath: "/usr/bin/env")).run(
+            ["python3", Self.checker.path, report] + csvs + ["--screenshot", png])
+    }
+
+    /// Where screenshots are kept (results/ is git-ignored).
+    static let shots = PluginTests.root.appendingPathComponent("results")
+
+    @Test(
+        "a report of real --quick runs of both suites, and of a merged two-host fleet file, passes the browser check",
+        .enabled(if: browser, "needs chromium-headless-shell (scripts/test installs it)"))
+    func realRuns() throws {
+        let dir = try temporaryDirectory()
+        try FileManager.default.createDirectory(at: Self.shots, withIntermediateDirectories: true)
+        for suite in ["matmul", "training"] {
+            let csv = dir.appendingPathComponent("\(suite).csv").path
+            let r = try bench([
+                "run", "--suite", suite, "--quick", "--budget", "0.05", "--rounds", "2", "--host-instance",
+                "c7i.48xlarge",
+                "--out", csv, "--report",
+            ])
+            #expect(r.status == 0, "stderr: \(r.stderr)")
+            let html = dir.appendingPathComponent("\(suite).html").path
+            #expect(FileManager.default.fileExists(atPath: html))
+            let c = try check(html, [csv], png: Self.shots.appendingPathComponent("report-\(suite).png").path)
+            #expect(c.status == 0, "\(c.stdout)\(c.stderr)")
+            #expect(c.stdout.contains("no problem"))
+        }
+        // A merged fleet file with two hosts: one point per host.
+        var shards: [String] = []
+        for host in ["c7i.48xlarge", "c7g.16xlarge"] {
+            let csv = dir.appendingPathComponent("\(host).csv").path
+            #expect(
+                try bench([
+                    "run", "--suite", "training", "--quick", "--backend", "cpu-blas,h100", "--case", "^mlp_step",
+                    "--budget", "0.02", "--rounds", "1", "--shard", "0/1", "--fleet-run", "r", "--host-instance", host,
+                    "--out", csv,
+                ]).status == 0)
+            shards.append(csv)
+        }
+        let merged = dir.appendingPathComponent("fleet.csv").path
+        #expect(try bench(["merge"] + shards + ["--out", merged]).status == 0)
+        let html = dir.appendingPathComponent("fleet.html").path
+        #expect(try bench(["report", merged, "--out", html]).status == 0)
+        let c = try check(html, [merged], png: Self.shots.appendingPathComponent("report-fleet.png").path)
+        #expect(c.status == 0, "\(c.stdout)\(c.stderr)")
+        let text = try String(contentsOfFile: html, encoding: .utf8)
+        #expect(text.contains("cpu-blas @ c7i.48xlarge fp32") && text.contains("cpu-blas @ c7g.16xlarge fp32"))
+    }
+
+    @Test(
+        "hostile device strings are escaped: the page parses, no script runs",
+        .enabled(if: browser, "needs chromium-headless-shell (scripts/test installs it)"))
+    func hostileText() throws {
+        let dir = try temporaryDirectory()
+        let csv = dir.appendingPathComponent("h.csv").path
+        let hostile = #"<script>window.__pwned=1</script></svg><img src=x onerror=\"window.__pwned=1\">\u202e'\"&"#
+        let r = try bench([
+            "run", "--suite", "matmul", "--quick", "--dtype", "fp32", "--case", "M=64,", "--backend",
+            "h100,plugin:\(HostilePluginTests.hostile)", "--plugin-arg", "handshake={\"device\": \"\(hostile)\"}",
+            "--host-price", "1.5", "--out", csv,
+        ])
+        #expect(r.status == 0, "stderr: \(r.stderr)")
+        let html = dir.appendingPathComponent("h.html").path
+        #expect(try bench(["report", csv, "--out", html]).status == 0)
+        let text = try String(contentsOfFile: html, encoding: .utf8)
+        #expect(!text.contains("<script") && text.contains("&lt;script&gt;window.__pwned=1&lt;/script&gt;"))
+        let c = try check(html, [csv], png: dir.appendingPathComponent("h.png").path)
+        #expect(c.status == 0, "\(c.stdout)\(c.stderr)")
+    }
+
+    @Test("bad input: one line and exit 2; no ok rows: a report that says so; markdown for CI summaries")
+    func badInputAndMarkdown() throws {
+        let dir = try temporaryDirectory()
+        let missing = dir.appendingPathComponent("none.csv").path
+        let r1 = try bench(["report", missing])
+        #expect(r1.status == 2 && r1.stderr.split(separator: "\n").count == 1, "\(r1.stderr)")
+        // A CSV without its sidecar.
+        let csv = dir.appendingPathComponent("m.csv").path
+        #expect(try bench(["run", "--suite", "matmul", "--quick", "--backend", "h100", "--out", csv]).status == 0)
+        let lone = dir.appendingPathComponent("lone.csv").path
+        try FileManager.default.copyItem(atPath: csv, toPath: lone)
+        let r2 = try bench(["report", lone])
+        #expect(r2.status == 2 && r2.stderr.contains("no sidecar"), "\(r2.stderr)")
+        // No ok rows: every case unsupported on cpu-blas (bf16).
+        let none = dir.appendingPathComponent("bf16.csv").path
+        #expect(
+            try bench([
+                "run", "--suite", "matmul", "--quick", "--backend", "cpu-blas", "--dtype", "bf16", "--out", none,
+            ])
+            .status == 0)
+        let html = dir.appendingPathComponent("bf16.html").path
+        #expect(try bench(["report", none, "--out", html]).status == 0)
+        #expect(try String(contentsOfFile: html, encoding: .utf8).contains("id=\"no-ok-rows\""))
+        let md = try bench(["report", csv, "--format", "markdown"])
+        #expect(md.status == 0 && md.stdout.hasPrefix("## bench report") && md.stdout.contains("h100 fp32 (modeled)"))
+        // With a baseline: the comparison view.
+        let again = dir.appendingPathComponent("m2.csv").path
+        #expect(try bench(["run", "--suite", "matmul", "--quick", "--backend", "h100", "--out", again]).status == 0)
+        let cmp = dir.appendingPathComponent("cmp.html").path
+        #expect(try bench(["report", again, "--baseline", csv, "--out", cmp]).status == 0)
+        let text = try String(contentsOfFile: cmp, encoding: .utf8)
+        #expect(text.contains("id=\"table-compare\"") && text.contains("unchanged"))
+        // Two runs of one suite on one host: the history view.
+        let hist = dir.appendingPathComponent("hist.html").path
+        #expect(try bench(["report", csv, again, "--out", hist]).status == 0)
+        #expect(try String(contentsOfFile: hist, encoding: .utf8).contains("id=\"history\""))
+    }
+}
