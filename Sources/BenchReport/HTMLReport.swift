@@ -21,7 +21,9 @@ public enum HTMLReport {
         body += pricePerformance(rows, multiHost: multiHost)
         body += roofline(rows, input: input)
         if let baseline = input.baseline, let latest = input.chronological.last {
-            body += comparison(Comparator.compare(baseline, latest, options: ComparisonOptions()))
+            body += comparison(
+                Comparator.compare(baseline, latest, options: ComparisonOptions()), baseline: baseline,
+                candidate: latest)
         }
         if input.isHistory { body += history(input.chronological) }
         body += environment(input)
@@ -183,12 +185,23 @@ public enum HTMLReport {
         return s
     }
 
-    static func comparison(_ report: ComparisonReport) -> String {
+    /// The interval of a change of the median time: the candidate's CI over the baseline's.
+    static func interval(_ key: RowKey, baseline: ResultSet, candidate: ResultSet) -> ClosedRange<Double>? {
+        guard let b = baseline.rows.first(where: { $0.key.withoutHost == key.withoutHost }),
+            let c = candidate.rows.first(where: { $0.key == key }), let bl = b.ciLowSeconds, let bh = b.ciHighSeconds,
+            let cl = c.ciLowSeconds, let ch = c.ciHighSeconds, bl > 0, bh > 0, cl <= ch
+        else { return nil }
+        return (cl / bh - 1)...(ch / bl - 1)
+    }
+
+    static func comparison(_ report: ComparisonReport, baseline: ResultSet, candidate: ResultSet) -> String {
         var s =
-            "<h2 id=\"comparison\">Comparison with the baseline</h2>\n<p>\(escapeHTML(report.baselinePath)) → \(escapeHTML(report.candidatePath)), \(escapeHTML(report.metric.rawValue)); the verdicts of <code>bench compare</code> at its defaults.</p>\n"
+            "<h2 id=\"comparison\">Comparison with the baseline</h2>\n<p>\(escapeHTML(report.baselinePath)) → \(escapeHTML(report.candidatePath)), \(escapeHTML(report.metric.rawValue)); the verdicts of <code>bench compare</code> at its defaults. Each bar is a case's change; its whisker spans the change the two medians' 95% intervals allow.</p>\n"
         let bars = report.rows.compactMap { r -> (String, Double, ClosedRange<Double>?, String)? in
             guard let change = r.relativeChange else { return nil }
-            return ("\(r.key.caseID) \(r.key.backend)", change, nil, r.verdict.rawValue)
+            let range =
+                report.metric == .medianSeconds ? interval(r.key, baseline: baseline, candidate: candidate) : nil
+            return ("\(r.key.caseID) \(r.key.backend)", change, range, r.verdict.rawValue)
         }
         if !bars.isEmpty {
             s +=

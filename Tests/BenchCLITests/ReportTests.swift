@@ -124,4 +124,38 @@ struct ReportTests {
         #expect(try bench(["report", csv, again, "--out", hist]).status == 0)
         #expect(try String(contentsOfFile: hist, encoding: .utf8).contains("id=\"history\""))
     }
+
+    @Test("history: two runs of one host, the second 1.5× slower, mark the regression where compare flags it")
+    func historyMarksRegressions() throws {
+        let dir = try temporaryDirectory()
+        let first = dir.appendingPathComponent("a.csv").path, slow = dir.appendingPathComponent("b.csv").path
+        #expect(
+            try bench([
+                "run", "--suite", "matmul", "--quick", "--backend", "cpu-blas", "--dtype", "fp32", "--case",
+                "M=(64|128),",
+                "--budget", "0.2", "--rounds", "4", "--out", first,
+            ]).status == 0)
+        // The same run 1.5× slower (scripts/lib/slow_copy.py), as a later run with its own id.
+        let copy = try BenchBinary(url: URL(fileURLWithPath: "/usr/bin/env")).run([
+            "python3", PluginTests.root.appendingPathComponent("scripts/lib/slow_copy.py").path, first, slow, "1.5",
+        ])
+        #expect(copy.status == 0, "\(copy.stderr)")
+        let runID = try #require(try ResultSet(path: first).sidecar?.runID)
+        for ext in ["csv", "json"] {
+            let path = String(slow.dropLast(3)) + ext
+            var text = try String(contentsOfFile: path, encoding: .utf8)
+            text = text.replacingOccurrences(of: runID, with: "later-run")
+            if ext == "json" {
+                text = text.replacingOccurrences(
+                    of: #""started_at" : "20"#, with: #""started_at" : "30"#)
+            }
+            try text.write(toFile: path, atomically: true, encoding: .utf8)
+        }
+        let html = dir.appendingPathComponent("h.html").path
+        let r = try bench(["report", first, slow, "--out", html])
+        #expect(r.status == 0, "\(r.stderr)")
+        let text = try String(contentsOfFile: html, encoding: .utf8)
+        #expect(text.contains("id=\"chart-history-0\""))
+        #expect(text.contains("(regressed)"), "no regression marked")
+    }
 }
