@@ -104,14 +104,10 @@ struct ScatterChart {
         let xAxis = LogAxis(xs, from: left, to: right), yAxis = LogAxis(ys, from: bottom, to: top)
         let series = points.reduce(into: [String]()) { if !$0.contains($1.series) { $0.append($1.series) } }
         func color(_ s: String) -> String { Self.palette[(series.firstIndex(of: s) ?? 0) % Self.palette.count] }
-        func f(_ v: Double) -> String { String(format: "%.1f", v) }
-        var s = """
-            <svg id="\(escapeHTML(id))" class="chart" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 \(Int(w)) \(Int(h))" \
-            role="img" aria-labelledby="\(escapeHTML(id))-title">
-            <title id="\(escapeHTML(id))-title">\(escapeHTML(title))</title>
-            <rect class="plot-area" x="\(f(left))" y="\(f(top))" width="\(f(right - left))" height="\(f(bottom - top))"/>
-
-            """
+        let f = px
+        var s = svgOpen(id: id, title: title, width: Int(w), height: Int(h))
+        s +=
+            "<rect class=\"plot-area\" x=\"\(f(left))\" y=\"\(f(top))\" width=\"\(f(right - left))\" height=\"\(f(bottom - top))\"/>\n"
         for t in xAxis.ticks {
             let x = xAxis.map(t)
             s += "<line class=\"grid\" x1=\"\(f(x))\" y1=\"\(f(top))\" x2=\"\(f(x))\" y2=\"\(f(bottom))\"/>"
@@ -190,11 +186,9 @@ struct ChangeChart {
         let extent = max(
             0.1, bars.flatMap { [abs($0.1), abs($0.2?.lowerBound ?? 0), abs($0.2?.upperBound ?? 0)] }.max() ?? 0.1)
         func x(_ v: Double) -> Double { (left + right) / 2 + v / extent * (right - left) / 2 }
-        func f(_ v: Double) -> String { String(format: "%.1f", v) }
-        var s = """
-            <svg id="\(escapeHTML(id))" class="chart" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 640 \(Int(h))" \
-            role="img" aria-labelledby="\(escapeHTML(id))-title">
-            <title id="\(escapeHTML(id))-title">\(escapeHTML(title))</title>
+        let f = px
+        var s = svgOpen(id: id, title: title, width: 640, height: Int(h))
+        s += """
             <line class="axis" x1="\(f(x(0)))" y1="\(f(top - 6))" x2="\(f(x(0)))" y2="\(f(h - 24))"/>
             <text class="tick" x="\(f(left))" y="\(f(h - 8))">\(fixedPercent(-extent))</text>
             <text class="tick" x="\(f(right))" y="\(f(h - 8))" text-anchor="end">\(fixedPercent(extent))</text>
@@ -230,14 +224,10 @@ struct HistoryChart {
         let (left, right, top, bottom) = (70.0, 470.0, 30.0, 300.0)
         let yAxis = LogAxis(lines.flatMap { $0.1.compactMap { $0 } }, from: bottom, to: top)
         let step = runs.count > 1 ? (right - left) / Double(runs.count - 1) : 0
-        func f(_ v: Double) -> String { String(format: "%.1f", v) }
-        var s = """
-            <svg id="\(escapeHTML(id))" class="chart" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 640 340" \
-            role="img" aria-labelledby="\(escapeHTML(id))-title">
-            <title id="\(escapeHTML(id))-title">\(escapeHTML(title))</title>
-            <rect class="plot-area" x="\(f(left))" y="\(f(top))" width="\(f(right - left))" height="\(f(bottom - top))"/>
-
-            """
+        let f = px
+        var s = svgOpen(id: id, title: title, width: 640, height: 340)
+        s +=
+            "<rect class=\"plot-area\" x=\"\(f(left))\" y=\"\(f(top))\" width=\"\(f(right - left))\" height=\"\(f(bottom - top))\"/>\n"
         for t in yAxis.ticks {
             s +=
                 "<text class=\"tick\" x=\"\(f(left - 6))\" y=\"\(f(yAxis.map(t) + 4))\" text-anchor=\"end\">\(short(t))</text>\n"
@@ -263,6 +253,19 @@ struct HistoryChart {
         }
         return s + "</svg>"
     }
+}
+
+/// A coordinate as SVG text (one decimal).
+func px(_ v: Double) -> String { String(format: "%.1f", v) }
+
+/// The opening of a chart's `<svg>`: id, view box, an accessible title.
+func svgOpen(id: String, title: String, width: Int, height: Int) -> String {
+    """
+    <svg id="\(escapeHTML(id))" class="chart" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 \(width) \(height)" \
+    role="img" aria-labelledby="\(escapeHTML(id))-title">
+    <title id="\(escapeHTML(id))-title">\(escapeHTML(title))</title>
+
+    """
 }
 
 func fixedPercent(_ x: Double) -> String { (x >= 0 ? "+" : "") + String(format: "%.1f%%", x * 100) }
