@@ -62,6 +62,12 @@ public enum HTMLReport {
         """
     }
 
+    /// The opening of a table with an id and escaped column headers, up to its body.
+    static func tableOpen(_ id: String, _ headers: [String]) -> String {
+        "<table id=\"\(escapeHTML(id))\"><thead><tr>" + headers.map { "<th>\(escapeHTML($0))</th>" }.joined()
+            + "</tr></thead><tbody>\n"
+    }
+
     static func num(_ x: Double?, _ text: String? = nil) -> String {
         guard let x, x.isFinite else { return "<td class=\"num\">-</td>" }
         return "<td class=\"num\" data-value=\"\(x)\">\(escapeHTML(text ?? short(x)))</td>"
@@ -96,7 +102,12 @@ public enum HTMLReport {
                     ).svg() + "\n"
             }
             s +=
-                "<table id=\"table-price-\(n)\"><thead><tr><th>backend</th><th>host</th><th>dtype</th><th>kind</th><th>throughput (\(escapeHTML(unit)))</th><th>$ per million units</th><th>frontier</th><th>device</th></tr></thead><tbody>\n"
+                tableOpen(
+                    "table-price-\(n)",
+                    [
+                        "backend", "host", "dtype", "kind", "throughput (\(unit))", "$ per million units", "frontier",
+                        "device",
+                    ])
             for p in points.sorted(by: { $0.cost < $1.cost }) {
                 s +=
                     "<tr class=\"price-row\" data-case=\"\(escapeHTML(p.row.caseID))\" data-backend=\"\(escapeHTML(p.row.backend.rawValue))\" data-host=\"\(escapeHTML(p.row.host))\"><td>\(escapeHTML(p.row.backend.rawValue))</td><td>\(escapeHTML(p.row.host))</td><td>\(escapeHTML(p.row.dtype.rawValue))</td><td>\(p.row.backendKind.rawValue)</td>\(num(p.throughput))\(num(p.cost))<td>\(p.onFrontier ? "yes" : "")</td><td>\(escapeHTML(p.row.device))</td></tr>\n"
@@ -170,7 +181,7 @@ public enum HTMLReport {
                     yLabel: "TFLOP/s", points: points, ceilings: ceilings
                 ).svg() + "\n"
             s +=
-                "<table id=\"table-roofline-\(n)\"><thead><tr><th>case</th><th>dtype</th><th>FLOP/byte</th><th>TFLOP/s</th><th>% of roof</th><th>bound</th></tr></thead><tbody>\n"
+                tableOpen("table-roofline-\(n)", ["case", "dtype", "FLOP/byte", "TFLOP/s", "% of roof", "bound"])
             for r in drows {
                 let intensity = r.flops / r.bytes
                 let roofAt = roof.flatMap { roof in
@@ -209,7 +220,9 @@ public enum HTMLReport {
                 .svg() + "\n"
         }
         s +=
-            "<table id=\"table-compare\"><thead><tr><th>verdict</th><th>case</th><th>backend</th><th>threads</th><th>baseline</th><th>candidate</th><th>change</th><th>threshold</th><th>evidence</th></tr></thead><tbody>\n"
+            tableOpen(
+                "table-compare",
+                ["verdict", "case", "backend", "threads", "baseline", "candidate", "change", "threshold", "evidence"])
         for r in report.rows {
             s +=
                 "<tr class=\"\(escapeHTML(r.verdict.rawValue))\"><td>\(escapeHTML(r.verdict.rawValue))</td><td>\(escapeHTML(r.key.caseID))</td><td>\(escapeHTML(r.key.backend.rawValue))</td><td>\(r.key.threads)</td>\(num(r.baseline))\(num(r.candidate))\(num(r.relativeChange, r.relativeChange.map(fixedPercent)))\(num(r.threshold, fixedPercent(r.threshold)))<td>\(escapeHTML([r.evidence, r.reason].filter { !$0.isEmpty }.joined(separator: "; ")))</td></tr>\n"
@@ -239,8 +252,7 @@ public enum HTMLReport {
                 HistoryChart(id: "chart-history-\(n)", title: "History of \(group.key)", runs: runs, lines: lines).svg()
                 + "\n"
             s +=
-                "<table id=\"table-history-\(n)\"><thead><tr><th>series</th>"
-                + runs.map { "<th>\(escapeHTML($0))</th>" }.joined() + "</tr></thead><tbody>\n"
+                tableOpen("table-history-\(n)", ["series"] + runs)
             for line in lines {
                 s +=
                     "<tr><td>\(escapeHTML(line.0))</td>"
@@ -254,7 +266,10 @@ public enum HTMLReport {
 
     static func environment(_ input: ReportInput) -> String {
         var s =
-            "<h2 id=\"environment\">Environment</h2>\n<table id=\"table-environment\"><thead><tr><th>file</th><th>suite</th><th>started</th><th>hosts</th><th>CPU</th><th>ISA, kernels</th><th>BLAS core</th><th>catalog</th><th>bench</th></tr></thead><tbody>\n"
+            "<h2 id=\"environment\">Environment</h2>\n"
+            + tableOpen(
+                "table-environment",
+                ["file", "suite", "started", "hosts", "CPU", "ISA, kernels", "BLAS core", "catalog", "bench"])
         for set in input.sets + (input.baseline.map { [$0] } ?? []) {
             let e = set.sidecar?.environment
             let hosts = Set(set.rows.map(\.host).filter { !$0.isEmpty }).sorted()
