@@ -47,7 +47,7 @@ let package = Package(
         .target(
             name: "BenchModels",
             dependencies: ["BenchCore", .product(name: "Yams", package: "Yams")],
-            resources: [.copy("Resources/catalog.json")]
+            resources: [.copy("Resources/catalog.json"), .copy("Resources/validation.json")]
         ),
 
         // MARK: Out-of-process plugins

@@ -131,6 +131,10 @@ extension DeviceSpec {
                 "memory_bandwidth_gb_per_s", 0...C.maxGBPerS)
         }
         try check(tdpWatts, "tdp_watts", 0...C.maxWatts)
+        try check(idleWatts, "idle_watts", 0...C.maxWatts, openBelow: false)
+        if let idle = idleWatts?.value, let tdp = tdpWatts?.value, idle >= tdp {
+            throw .invalid(path: path, location: "\(at).idle_watts", reason: "must be below tdp_watts (\(tdp))")
+        }
         try check(onChipSramMib, "on_chip_sram_mib", 0...C.maxSRAMMiB)
         guard let m = model else { return }
         try check(m.launchOverheadUs, "model.launch_overhead_us", 0...C.maxOverheadUs, openBelow: false)
@@ -138,6 +142,44 @@ extension DeviceSpec {
         try check(m.tileN, "model.tile_n", 1...Double(C.maxTile), openBelow: false, whole: true)
         try check(m.tileK, "model.tile_k", 1...Double(C.maxTile), openBelow: false, whole: true)
         try check(m.computeUnits, "model.compute_units", 1...Double(C.maxCount), openBelow: false, whole: true)
-        try check(m.minWorkPerUnitFlops, "model.min_work_per_unit_flops", 0...1e18, openBelow: false)
+        if m.minWorkPerUnitFlops != nil {
+            throw .invalid(
+                path: path, location: "\(at).model.min_work_per_unit_flops",
+                reason: "removed in catalog 2026.12.02: the per-tile fixed cost tile_cost_us models it (docs/models.md)")
+        }
+        try check(m.tileCostUs, "model.tile_cost_us", 0...C.maxOverheadUs, openBelow: false)
+        try check(m.vectorTflops, "model.vector_tflops", 0...C.maxTFLOPS)
+        try check(m.scalarTflops, "model.scalar_tflops", 0...C.maxTFLOPS)
+        for (name, f) in [
+            ("attention_efficiency", m.attentionEfficiency), ("step_efficiency", m.stepEfficiency),
+        ] {
+            try check(f, "model.\(name)", 0...1)
+        }
+        for (dtype, f) in m.dtypeEfficiency ?? [:] {
+            guard C.dtypes.contains(dtype) else {
+                throw .invalid(path: path, location: "\(at).model.dtype_efficiency", reason: "unknown dtype '\(dtype)'")
+            }
+            try check(f, "model.dtype_efficiency.\(dtype)", 0...1)
+        }
+        if let a = m.attention, !["fused", "unfused"].contains(a.value) {
+            throw .invalid(
+                path: path, location: "\(at).model.attention", reason: "must be fused or unfused (got '\(a.value)')")
+        }
+        if let menu = m.tileMenu {
+            guard !menu.tiles.isEmpty, !menu.splitK.isEmpty else {
+                throw .invalid(path: path, location: "\(at).model.tile_menu", reason: "needs at least one tile and one split_k")
+            }
+            for (j, t) in menu.tiles.enumerated() {
+                let ok = [t.m, t.n, t.k].allSatisfy { (1...C.maxTile).contains($0) }
+                guard ok, t.efficiency.isFinite, t.efficiency > 0, t.efficiency <= 1 else {
+                    throw .invalid(
+                        path: path, location: "\(at).model.tile_menu.tiles[\(j)]",
+                        reason: "m, n, k must be in 1...\(C.maxTile) and efficiency in (0, 1]")
+                }
+            }
+            guard menu.splitK.allSatisfy({ (1...64).contains($0) }) else {
+                throw .invalid(path: path, location: "\(at).model.tile_menu.split_k", reason: "every factor must be in 1...64")
+            }
+        }
     }
 }

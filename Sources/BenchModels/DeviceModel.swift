@@ -3,13 +3,17 @@ import Foundation
 
 /// The roofline-style time model of one device (or one CPU instance), from the catalog.
 ///
-/// Per piece of work: compute time = FLOPs / (dense peak of the dtype × efficiency), where
-/// efficiency = calibrated matmul efficiency × tile utilisation (a dimension that is not a
-/// multiple of the tile wastes the rest of the tile) × wave fill (tiles spread over the
-/// compute units in whole waves, so a small problem cannot fill the machine); memory time =
-/// bytes / (bandwidth × memory efficiency); each piece costs max(compute, memory) plus one
-/// launch overhead. Element-wise work runs at the fp32 dense peak. Deterministic: the same
-/// case and catalog always give the same number. Documented in `docs/models.md`.
+/// Per piece of work (`Work`): a matmul picks, from the device's tile menu and split-K factors,
+/// the plan with the least time: its output tiles (× K splits) run on the compute units in whole
+/// waves, each tile costing its FLOPs at the unit's share of the dense peak × efficiency
+/// (`matmul_efficiency` × the dtype's factor × the tile's), plus a fixed per-tile cost; its
+/// memory time moves the inputs in the dtype's width, the output in the output width (bf16 for
+/// fp8) and, when split, the fp32 partial sums. A fused attention kernel runs at
+/// `attention_efficiency`; element-wise passes run on the vector or scalar engine's rate. Each
+/// piece costs max(compute, memory) plus one launch; a training step is divided by the
+/// device's `step_efficiency`. Modeled power is P = idle + (TDP − idle) × u, u the fraction
+/// of the bounding peak (compute or bandwidth) the call uses. Deterministic: the same case and
+/// catalog always give the same number. Documented in `docs/models.md`.
 public struct DeviceModel: Sendable {
     public let device: DeviceSpec
     /// Devices (chips, sockets or cores) the backend stands for.
@@ -25,65 +29,183 @@ public struct DeviceModel: Sendable {
         device.peakDenseTflops[dtype.rawValue].map { $0.value * 1e12 * Double(count) }
     }
 
-    var matmulEfficiency: Double { device.model?.matmulEfficiency?.value ?? 0.7 }
-    var memoryEfficiency: Double { device.model?.memoryEfficiency?.value ?? 0.8 }
-    var overheadSeconds: Double { (device.model?.launchOverheadUs?.value ?? 5) * 1e-6 }
-    var units: Int { max(1, Int(device.model?.computeUnits?.value ?? 1)) * count }
-    var tiles: (m: Int, n: Int, k: Int) {
-        (
-            max(1, Int(device.model?.tileM?.value ?? 1)), max(1, Int(device.model?.tileN?.value ?? 1)),
-            max(1, Int(device.model?.tileK?.value ?? 1))
-        )
+    var parameters: ModelParameters? { device.model }
+    var matmulEfficiency: Double { parameters?.matmulEfficiency?.value ?? 0.7 }
+    var memoryEfficiency: Double { parameters?.memoryEfficiency?.value ?? 0.8 }
+    var overheadSeconds: Double { (parameters?.launchOverheadUs?.value ?? 5) * 1e-6 }
+    var tileCostSeconds: Double { (parameters?.tileCostUs?.value ?? 0) * 1e-6 }
+    var units: Int { max(1, Int(parameters?.computeUnits?.value ?? 1)) * count }
+    var stepEfficiency: Double { parameters?.stepEfficiency?.value ?? 1 }
+    /// Whether attention runs as one fused kernel (the catalog's `attention`, default unfused).
+    public var fusedAttention: Bool { parameters?.attention?.value == "fused" }
+
+    /// The parameters a user changed with `--assume`, as `key=value`.
+    var assumed: [String] {
+        guard let m = parameters else { return [] }
+        var out: [String] = []
+        if let a = m.attention, a.source == "--assume" { out.append("attention=\(a.value)") }
+        let facts: [(String, Fact?)] = [
+            ("step_efficiency", m.stepEfficiency), ("matmul_efficiency", m.matmulEfficiency),
+            ("memory_efficiency", m.memoryEfficiency), ("attention_efficiency", m.attentionEfficiency),
+            ("tile_cost_us", m.tileCostUs),
+        ]
+        for (name, f) in facts where f?.source == "--assume" { out.append("\(name)=\(ResultSchema.format(f?.value))") }
+        return out
     }
 
-    /// Efficiency of `count` matmuls `[m×k]·[k×n]`: matmul efficiency × tile utilisation × wave fill.
+    /// The tiles and split-K factors to choose from: the catalog's menu, else its one tile.
+    var menu: (tiles: [Tile], splitK: [Int]) {
+        if let m = parameters?.tileMenu { return (m.tiles, m.splitK) }
+        func v(_ f: Fact?) -> Int { max(1, Int(f?.value ?? 1)) }
+        return ([Tile(m: v(parameters?.tileM), n: v(parameters?.tileN), k: v(parameters?.tileK), efficiency: 1)], [1])
+    }
+
+    /// The chosen way to run one (batched) matmul.
+    public struct MatmulPlan: Equatable, Sendable {
+        public var tile: Tile
+        public var splitK: Int
+        public var computeSeconds: Double
+        public var memorySeconds: Double
+        public var bytes: Double
+        /// max(compute, memory) plus the launches (two when split: the reduction is a kernel).
+        public var seconds: Double
+    }
+
+    /// The fastest plan from the tile menu for `batch` matmuls `[m×k]·[k×n]` in `dtype`, or
+    /// `nil` when the device has no peak or bandwidth for it.
+    public func plan(m: Int, n: Int, k: Int, count batch: Int, dtype: DType) -> MatmulPlan? {
+        guard let peak = peakFLOPS(dtype), let bandwidth = bandwidth else { return nil }
+        let dtypeFactor = parameters?.dtypeEfficiency?[dtype.rawValue]?.value ?? 1
+        let unitRate = peak * matmulEfficiency * dtypeFactor / Double(units)
+        let (input, output) = (Double(dtype.byteWidth ?? 4), Self.outputWidth(dtype))
+        let operandBytes = Double(batch) * ((Double(m) * Double(k) + Double(k) * Double(n)) * input)
+        var best: MatmulPlan?
+        for tile in menu.tiles {
+            let outputTiles = ceilDiv(m, tile.m) * ceilDiv(n, tile.n) * batch
+            for split in menu.splitK where split == 1 || ceilDiv(k, split) >= 4 * tile.k {
+                let kPadded = ceilDiv(ceilDiv(k, split), tile.k) * tile.k
+                let waves = ceilDiv(outputTiles * split, units)
+                let tileSeconds =
+                    2 * Double(tile.m) * Double(tile.n) * Double(kPadded) / (unitRate * tile.efficiency) + tileCostSeconds
+                let partials = split > 1 ? 2 * Double(split) * Double(batch) * Double(m) * Double(n) * 4 : 0
+                let bytes = operandBytes + Double(batch) * Double(m) * Double(n) * output + partials
+                let (compute, memory) = (Double(waves) * tileSeconds, bytes / bandwidth)
+                let seconds = max(compute, memory) + overheadSeconds * (split > 1 ? 2 : 1)
+                if best == nil || seconds < best!.seconds {
+                    best = MatmulPlan(
+                        tile: tile, splitK: split, computeSeconds: compute, memorySeconds: memory, bytes: bytes,
+                        seconds: seconds)
+                }
+            }
+        }
+        return best
+    }
+
+    /// Bytes per output element: fp8 GEMMs write bf16 (what cuBLASLt and Transformer Engine
+    /// return by default); every other dtype writes its own width.
+    static func outputWidth(_ dtype: DType) -> Double { dtype == .fp8 ? 2 : Double(dtype.byteWidth ?? 4) }
+
+    var bandwidth: Double? { device.memoryBytesPerSecond.map { $0 * Double(count) * memoryEfficiency } }
+
+    /// Efficiency of `count` matmuls `[m×k]·[k×n]` in bf16 (or fp32 on a device without bf16):
+    /// useful FLOP/s of the chosen plan's compute term over the dense peak.
     public func matmulEfficiency(m: Int, n: Int, k: Int, count batch: Int) -> Double {
-        let t = tiles
-        func padded(_ x: Int, _ tile: Int) -> Double { Double((x + tile - 1) / tile * tile) }
-        let utilisation = Double(m) * Double(n) * Double(k) / (padded(m, t.m) * padded(n, t.n) * padded(k, t.k))
-        let tileCount = ((m + t.m - 1) / t.m) * ((n + t.n - 1) / t.n) * batch
-        let waves = (tileCount + units - 1) / units
-        let fill = Double(tileCount) / Double(waves * units)
-        return matmulEfficiency * utilisation * fill
+        let dtype: DType = peakFLOPS(.bf16) != nil ? .bf16 : .fp32
+        guard let p = plan(m: m, n: n, k: k, count: batch, dtype: dtype), let peak = peakFLOPS(dtype) else { return 0 }
+        return 2 * Double(m) * Double(n) * Double(k) * Double(batch) / p.computeSeconds / peak
+    }
+
+    /// Element-wise rate of `engine` (FLOP/s), falling back to the fp32 peak × `matmul_efficiency`.
+    func elementwiseRate(_ engine: Work.Engine, fallback: Double) -> Double {
+        let fact = engine == .vector ? parameters?.vectorTflops : parameters?.scalarTflops
+        return fact.map { $0.value * 1e12 * Double(count) } ?? fallback * matmulEfficiency
     }
 
     /// The modeled time of a case, or the reason it cannot be modeled (a dtype without a peak,
-    /// a device without a memory bandwidth).
-    public func estimate(_ c: KernelCase) -> Result<ModeledEstimate, ModelError> {
+    /// a device without a memory bandwidth). `copies` independent copies of the case run
+    /// together in each launch (a batched call: the validation set's `batch`).
+    public func estimate(_ c: KernelCase, copies: Int = 1) -> Result<ModeledEstimate, ModelError> {
         guard let peak = peakFLOPS(c.dtype) else {
             let known = device.peakDenseTflops.keys.sorted().joined(separator: ", ")
             return .failure(.missingPeak(device: device.name, dtype: c.dtype.rawValue, known: known))
         }
-        guard let bandwidth = device.memoryBytesPerSecond.map({ $0 * Double(count) * memoryEfficiency }) else {
-            return .failure(.missingBandwidth(device: device.name))
-        }
-        let vectorPeak = peakFLOPS(.fp32) ?? peak
+        guard let bandwidth else { return .failure(.missingBandwidth(device: device.name)) }
+        let fp32 = peakFLOPS(.fp32) ?? peak
         let width = Double(c.dtype.byteWidth ?? 4)
-        var compute = 0.0, memory = 0.0, overhead = 0.0
-        for piece in Work.decompose(c) {
+        var compute = 0.0, memory = 0.0, overhead = 0.0, flops = 0.0, bytes = 0.0
+        var plans: [MatmulPlan] = []
+        let pieces = Work.decompose(c, fusedAttention: fusedAttention).map { $0.batched(copies) }
+        for piece in pieces {
             let flopTime: Double, byteTime: Double
+            var launches = 1.0
             switch piece {
             case .matmul(let m, let n, let k, let batch):
-                let flops = 2 * Double(m) * Double(n) * Double(k) * Double(batch)
-                flopTime = flops / (peak * matmulEfficiency(m: m, n: n, k: k, count: batch))
-                byteTime =
-                    (Double(m) * Double(k) + Double(k) * Double(n) + Double(m) * Double(n)) * width * Double(batch)
-                    / bandwidth
-            case .stream(let bytes, let flops):
-                flopTime = flops / (vectorPeak * matmulEfficiency)
-                byteTime = bytes / bandwidth
+                guard let p = plan(m: m, n: n, k: k, count: batch, dtype: c.dtype) else { continue }
+                plans.append(p)
+                (flopTime, byteTime, launches) = (p.computeSeconds, p.memorySeconds, p.splitK > 1 ? 2 : 1)
+                flops += 2 * Double(m) * Double(n) * Double(k) * Double(batch)
+                bytes += p.bytes
+            case .stream(let b, let f, let engine):
+                (flopTime, byteTime) = (f / elementwiseRate(engine, fallback: fp32), b / bandwidth)
+                (flops, bytes) = (flops + f, bytes + b)
+            case .fusedAttention(let heads, let seq, let dh, let backward):
+                let a = fusedAttention(heads: heads, sequence: seq, headDimension: dh, backward: backward, peak: peak)
+                let b = Double(heads) * Double(seq) * Double(dh) * width * (backward ? 8 : 4)
+                (flopTime, byteTime) = (a.seconds, b / bandwidth)
+                (flops, bytes) = (flops + a.flops, bytes + b)
             }
             if flopTime >= byteTime { compute += flopTime } else { memory += byteTime }
-            overhead += overheadSeconds
+            overhead += overheadSeconds * launches
         }
-        let total = compute + memory + overhead
+        let isStep = c.kernel == "mlp_step" || c.kernel == "transformer_block_step"
+        let stepFactor = isStep ? 1 / stepEfficiency : 1
+        let total = (compute + memory + overhead) * stepFactor
         let bound: Bound =
             compute >= memory && compute >= overhead ? .compute : (memory >= overhead ? .memory : .overhead)
-        let notes =
+        var notes =
             "modeled: \(device.displayName)\(count > 1 ? " ×\(count)" : ""), \(c.dtype) dense peak \(fixed(peak / 1e12, 1)) TFLOP/s; compute \(fixed(compute * 1e3, 3)) ms, memory \(fixed(memory * 1e3, 3)) ms, overhead \(fixed(overhead * 1e3, 3)) ms"
-        return .success(ModeledEstimate(seconds: total, bound: bound, peakFLOPS: peak, notes: notes))
+        if pieces.count == 1, let p = plans.first {
+            notes += "; tile \(p.tile.m)×\(p.tile.n)×\(p.tile.k)\(p.splitK > 1 ? ", split-K \(p.splitK)" : "")"
+        }
+        if pieces.contains(where: { if case .fusedAttention = $0 { true } else { false } }) {
+            notes += "; attention fused"
+        } else if c.kernel == "transformer_block_step" || c.kernel == "attention_fwd_bwd" {
+            notes += "; attention unfused"
+        }
+        if isStep, stepEfficiency < 1 { notes += "; step efficiency \(fixed(stepEfficiency, 2))" }
+        if !assumed.isEmpty { notes += "; --assume \(assumed.joined(separator: ", "))" }
+        // The fraction of the peak that bounds the call: compute or bandwidth.
+        let rawBandwidth = (device.memoryBytesPerSecond ?? bandwidth) * Double(count)
+        let utilisation = min(1, max(flops / total / peak, bytes / total / rawBandwidth))
+        let power = power(utilisation: utilisation)
+        if let power { notes += "; power \(fixed(power, 0)) W (\(fixed(utilisation * 100, 0))% of the bounding peak)" }
+        return .success(ModeledEstimate(seconds: total, bound: bound, peakFLOPS: peak, notes: notes, watts: power))
+    }
+
+    /// The hardware FLOPs and time of one fused causal attention kernel: forward 4 and backward
+    /// 10 (the scores recomputed) `·heads·S²·dₕ`, × the causal fraction (S + 128) / 2S of the
+    /// 128-wide blocks computed; blocks of 128 query rows spread over the units in waves.
+    func fusedAttention(heads: Int, sequence seq: Int, headDimension dh: Int, backward: Bool, peak: Double)
+        -> (flops: Double, seconds: Double)
+    {
+        let causal = min(1, Double(seq + 128) / Double(2 * seq))
+        let flops = (backward ? 10 : 4) * Double(heads) * Double(seq) * Double(seq) * Double(dh) * causal
+        let efficiency = parameters?.attentionEfficiency?.value ?? matmulEfficiency
+        let blocks = heads * ceilDiv(seq, 128)
+        let fill = Double(blocks) / Double(ceilDiv(blocks, units) * units)
+        return (flops, flops / (peak * efficiency * fill))
+    }
+
+    /// Modeled power (W) at `utilisation` of the bounding peak: idle + (TDP − idle) × u, for all
+    /// `count` devices; `nil` without a TDP.
+    public func power(utilisation: Double) -> Double? {
+        guard let tdp = device.tdpWatts?.value else { return nil }
+        let idle = device.idleWatts?.value ?? 0
+        return (idle + (tdp - idle) * utilisation) * Double(count)
     }
 }
+
+private func ceilDiv(_ a: Int, _ b: Int) -> Int { (a + b - 1) / b }
 
 /// Why a case cannot be modeled on a device.
 public enum ModelError: Error, Equatable, Sendable, CustomStringConvertible {

@@ -102,8 +102,7 @@ public struct HostCalibration: Sendable {
                     computeUnits: fact(Double(threads), "count", "threads used"),
                     matmulEfficiency: fact(rate / peak32, "fraction", "\(backend) fp32 GEMM \(gemmSize)³ ÷ FMA peak"),
                     memoryEfficiency: assumed(
-                        1, "fraction", "the bandwidth above is already the achieved STREAM figure"),
-                    minWorkPerUnitFlops: nil),
+                        1, "fraction", "the bandwidth above is already the achieved STREAM figure")),
                 notes: nil)
         }
         return Catalog(

@@ -29,6 +29,8 @@ public struct RunRequest: Sendable {
     public var rounds: Int?
     /// Extra case ids to run.
     public var addedCases: [String] = []
+    /// `--assume [PROFILE:]KEY=VALUE` items for the modeled profiles.
+    public var assumptions: [String] = []
     public var pluginArguments: [String] = []
     public var caseTimeoutSeconds: Double = 60
     /// `--with-model`: a host profile written by `bench calibrate`.
@@ -128,8 +130,9 @@ public struct RunSessionConfiguration {
         self.suite = suite
         destination = try OutputPath.resolve(request.out, stem: suite.name)
         hostModels = try Self.hostModels(request.hostProfile)
-        let catalog = try Self.catalog(request.pricing.catalogOverlay)
+        var catalog = try Self.catalog(request.pricing.catalogOverlay)
         catalogVersion = catalog.catalogVersion
+        catalog = try Self.assumptions(request.assumptions).applied(to: catalog, profiles: Profile.builtIn)
         for d in catalog.devices {
             for (dtype, f) in d.peakDenseTflops {
                 fastestDeviceFLOPS[DType(rawValue: dtype), default: 0] = max(
@@ -243,6 +246,19 @@ public struct RunSessionConfiguration {
         } catch {
             throw .input("\(error)")
         }
+    }
+
+    /// The `--assume` items, checked: a bad one is one line naming it (exit 2).
+    public static func assumptions(_ items: [String]) throws(SessionError) -> ModelAssumptions {
+        var assumptions = ModelAssumptions()
+        for item in items {
+            do {
+                try assumptions.add(item, profiles: Profile.builtIn.map(\.id))
+            } catch {
+                throw .option(flag: "--assume", reason: "\(error)")
+            }
+        }
+        return assumptions
     }
 
     /// The `host-<backend>` devices of a `bench calibrate` profile, as models per backend.

@@ -21,18 +21,27 @@ struct CatalogCommand: ParsableCommand {
         print(
             "catalog \(c.catalogVersion) (schema \(c.schemaVersion), \(c.currency)); modeled profiles: \(Profile.builtIn.map { "\($0.id)=\($0.device)@\($0.instance)" }.joined(separator: ", "))"
         )
-        var devices: [[String]] = [["device", "kind", "fp32", "tf32", "bf16", "fp8", "memory", "bandwidth", "TDP"]]
+        var devices: [[String]] = [
+            ["device", "kind", "fp32", "tf32", "bf16", "fp8", "memory", "bandwidth", "TDP", "idle", "attention", "step eff."]
+        ]
         for d in c.devices {
             func peak(_ t: String) -> String { d.peakDenseTflops[t].map { fixed($0.value, 1) } ?? "-" }
             devices.append([
                 d.name, d.kind, peak("fp32"), peak("tf32"), peak("bf16"), peak("fp8"),
                 d.memoryGb.map { "\(fixed($0.value, 0)) \($0.unit)" } ?? "-",
                 d.memoryBandwidthGbPerS.map { "\(fixed($0.value, 0)) \($0.unit)" } ?? "-",
-                d.tdpWatts.map { "\(fixed($0.value, 0)) W" } ?? "-",
+                d.tdpWatts.map { "\(fixed($0.value, 0)) W\($0.isAssumption ? " (est.)" : "")" } ?? "-",
+                d.idleWatts.map { "\(fixed($0.value, 0)) W" } ?? "-",
+                d.model?.attention?.value ?? "unfused", fixed(d.model?.stepEfficiency?.value ?? 1, 2),
             ])
         }
         print("\ndevices (dense peak TFLOP/s; sparse peaks are never used):")
-        print(TextTable.render(devices, rightAligned: [2, 3, 4, 5, 6, 7, 8]))
+        print(TextTable.render(devices, rightAligned: [2, 3, 4, 5, 6, 7, 8, 9, 11]))
+        print("\nmodel assumptions a run may change with --assume [PROFILE:]KEY=VALUE (docs/models.md):")
+        print(
+            TextTable.render(
+                [["key", "values", "what it changes"]] + ModelAssumptions.keys.map { [$0.name, $0.range, $0.meaning] },
+                rightAligned: []))
         var instances: [[String]] = [
             ["instance", "device", "count", "vCPUs", "region", "USD/hour", "basis", "USD/hour per device"]
         ]
@@ -51,6 +60,10 @@ struct CatalogCommand: ParsableCommand {
             for d in c.devices {
                 for (t, f) in d.peakDenseTflops.sorted(by: { $0.key < $1.key }) {
                     print("  \(d.name) \(t) \(f.value) \(f.unit): \(f.source) (\(f.date))")
+                }
+                for (name, f) in [("tdp_watts", d.tdpWatts), ("idle_watts", d.idleWatts)] {
+                    guard let f else { continue }
+                    print("  \(d.name) \(name) \(f.value) \(f.unit): \(f.source) (\(f.date))\(f.note.map { "; \($0)" } ?? "")")
                 }
             }
             for inst in c.instances {

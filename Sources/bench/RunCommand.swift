@@ -71,6 +71,13 @@ struct RunCommand: ParsableCommand {
     var addCase: [String] = []
 
     @Option(
+        name: .customLong("assume"), parsing: .unconditionalSingleValue,
+        help: ArgumentHelp(
+            "Change a modelling choice of the modeled profiles (repeatable), e.g. attention=unfused or trainium1:step_efficiency=0.5; 'bench catalog' lists the keys.",
+            valueName: "[PROFILE:]KEY=VALUE"))
+    var assume: [String] = []
+
+    @Option(
         name: .customLong("plugin-arg"), parsing: .unconditionalSingleValue,
         help: ArgumentHelp(
             "An argument for the plugins (repeatable): ARG goes to every plugin, plugin:NAME=ARG only to the plugin whose path or file name (with or without extension) is NAME.",
@@ -166,6 +173,7 @@ struct RunCommand: ParsableCommand {
         r.preset = preset ?? (quick ? .quick : .full)
         r.rounds = rounds?.count
         r.addedCases = addCase
+        r.assumptions = assume
         r.pluginArguments = pluginArg
         r.caseTimeoutSeconds = caseTimeout
         r.hostProfile = withModel

@@ -13,12 +13,15 @@ public struct ModeledEstimate: Sendable, Equatable {
     public var peakFLOPS: Double
     /// A short explanation for the notes column.
     public var notes: String
+    /// Modeled average power over the call (W), or `nil` when the device has no TDP.
+    public var watts: Double?
 
-    public init(seconds: Double, bound: Bound, peakFLOPS: Double, notes: String) {
+    public init(seconds: Double, bound: Bound, peakFLOPS: Double, notes: String, watts: Double? = nil) {
         self.seconds = seconds
         self.bound = bound
         self.peakFLOPS = peakFLOPS
         self.notes = notes
+        self.watts = watts
     }
 }
 

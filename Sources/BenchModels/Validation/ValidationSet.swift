@@ -1,0 +1,157 @@
+import BenchCore
+import Foundation
+import Yams
+
+/// Published measurements the modeled profiles are checked against
+/// (`Sources/BenchModels/Resources/validation.json`, documented in `docs/models.md`).
+///
+/// Each point is a published figure on one device, reproduced as one or more of bench's cases
+/// (a GEMM, or a whole training step as blocks plus the LM head), with its source, date and
+/// how the figure was converted. The calibration / held-out split is fixed in the file: the
+/// model's parameters may be fitted on `calibration` points only.
+public struct ValidationSet: Codable, Sendable, Equatable {
+    public var schemaVersion: Int
+    public var description: String?
+    public var points: [ValidationPoint]
+
+    enum CodingKeys: String, CodingKey { case schemaVersion = "schema_version", description, points }
+
+    /// The validation set shipped with bench.
+    public static func shipped() throws(ValidationSetError) -> ValidationSet {
+        guard let url = Bundle.module.url(forResource: "validation", withExtension: "json") else {
+            throw .unreadable(path: "validation.json (bench's resource bundle)", reason: "not found next to the binary")
+        }
+        return try load(path: url.path)
+    }
+
+    /// Reads and checks a validation-set file (JSON or YAML).
+    public static func load(path: String) throws(ValidationSetError) -> ValidationSet {
+        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8)
+        else {
+            throw .unreadable(path: path, reason: "cannot read the file")
+        }
+        let set: ValidationSet
+        do {
+            set = try YAMLDecoder().decode(ValidationSet.self, from: text)
+        } catch let error as DecodingError {
+            throw .invalid(path: path, location: Catalog.location(of: error), reason: Catalog.reason(of: error))
+        } catch {
+            throw .invalid(
+                path: path, location: "",
+                reason: "syntax error: \("\(error)".split(separator: "\n").first.map(String.init) ?? "\(error)")")
+        }
+        try set.validate(path: path)
+        return set
+    }
+
+    /// Every point well-formed: a unique id, a known profile and split, valid cases with
+    /// positive counts, a positive finite figure in a known unit, a source and a date, and a
+    /// measured dtype that is the case's or has the same peak on that device.
+    public func validate(path: String, catalog: Catalog? = nil) throws(ValidationSetError) {
+        guard schemaVersion == 1 else {
+            throw .invalid(path: path, location: "schema_version", reason: "unknown schema_version \(schemaVersion) (this build reads 1)")
+        }
+        guard !points.isEmpty else { throw .invalid(path: path, location: "points", reason: "no point") }
+        let catalog = catalog ?? (try? Catalog.shipped())
+        var ids = Set<String>()
+        for (i, p) in points.enumerated() {
+            let at = "points[\(i)] (\(p.id))"
+            func bad(_ reason: String) -> ValidationSetError { .invalid(path: path, location: at, reason: reason) }
+            guard !p.id.isEmpty, ids.insert(p.id).inserted else { throw bad("empty or duplicate id") }
+            guard let profile = Profile.builtIn.first(where: { $0.id == p.device }) else {
+                throw bad("unknown device '\(p.device)' (valid: \(Profile.builtIn.map(\.id).joined(separator: ", ")))")
+            }
+            guard ValidationPoint.splits.contains(p.split) else {
+                throw bad("unknown split '\(p.split)' (valid: \(ValidationPoint.splits.joined(separator: ", ")))")
+            }
+            guard !p.cases.isEmpty else { throw bad("no case") }
+            for c in p.cases {
+                do {
+                    _ = try KernelRegistry.builtIn.validatedCase(c.case)
+                } catch {
+                    throw bad("case '\(c.case)': \(error)")
+                }
+                guard c.count > 0, c.count.isFinite, c.count <= 1e6 else {
+                    throw bad("case '\(c.case)': count must be in (0, 1000000] (got \(c.count))")
+                }
+                if let b = c.batch, !(1...65_536).contains(b) {
+                    throw bad("case '\(c.case)': batch must be in 1...65536 (got \(b))")
+                }
+            }
+            guard p.published.value.isFinite, p.published.value > 0 else {
+                throw bad("published value must be positive and finite (got \(p.published.value))")
+            }
+            guard ValidationPoint.units.contains(p.published.unit) else {
+                throw bad(
+                    "unknown published unit '\(p.published.unit)' (valid: \(ValidationPoint.units.joined(separator: ", ")))")
+            }
+            guard !p.source.isEmpty, !p.date.isEmpty, !p.conversion.isEmpty else {
+                throw bad("source, date and conversion are required")
+            }
+            let caseDtype = p.cases[0].case.split(separator: "/").dropFirst().first.map(String.init) ?? ""
+            if p.measuredDtype != caseDtype {
+                guard let device = catalog?.device(named: profile.device),
+                    let measured = device.peakDenseTflops[p.measuredDtype]?.value,
+                    let modeled = device.peakDenseTflops[caseDtype]?.value, measured == modeled
+                else {
+                    throw bad(
+                        "measured in \(p.measuredDtype) but modeled in \(caseDtype): allowed only where the device's two peaks are equal"
+                    )
+                }
+            }
+        }
+    }
+}
+
+/// One published point.
+public struct ValidationPoint: Codable, Sendable, Equatable {
+    public static let splits = ["calibration", "held-out"]
+    public static let units = ["TFLOP/s", "s"]
+
+    /// One of bench's cases, `count` times one after the other (e.g. 12 transformer blocks),
+    /// each call doing `batch` independent copies at once (a batched matmul, or one copy per
+    /// core when a source measured part of the device).
+    public struct Part: Codable, Sendable, Equatable {
+        public var `case`: String
+        public var count: Double
+        public var batch: Int?
+    }
+
+    public struct Figure: Codable, Sendable, Equatable {
+        public var value: Double
+        /// `TFLOP/s` (FLOPs as bench counts them for the cases) or `s` (seconds for all the cases).
+        public var unit: String
+    }
+
+    public var id: String
+    /// A modeled profile id (`h100`, `trainium1`, …).
+    public var device: String
+    /// `calibration` (the model may be fitted on it) or `held-out`.
+    public var split: String
+    public var cases: [Part]
+    public var published: Figure
+    /// The dtype the source measured (fp16 stands for bf16 where the peaks are equal).
+    public var measuredDtype: String
+    public var source: String
+    public var date: String
+    /// How the published figure became `published` (arithmetic, substitutions).
+    public var conversion: String
+    public var quote: String?
+
+    enum CodingKeys: String, CodingKey {
+        case id, device, split, cases, published, measuredDtype = "measured_dtype", source, date, conversion, quote
+    }
+}
+
+/// A validation-set file that cannot be used: file, place and reason, on one line.
+public enum ValidationSetError: Error, Equatable, Sendable, CustomStringConvertible {
+    case unreadable(path: String, reason: String)
+    case invalid(path: String, location: String, reason: String)
+
+    public var description: String {
+        switch self {
+        case .unreadable(let p, let r): "validation set '\(p)': \(r)"
+        case .invalid(let p, let l, let r): "validation set '\(p)': \(l.isEmpty ? "" : l + ": ")\(r)"
+        }
+    }
+}
