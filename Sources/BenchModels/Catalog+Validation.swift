@@ -148,6 +148,7 @@ extension DeviceSpec {
                 reason: "removed in catalog 2026.12.02: the per-tile fixed cost tile_cost_us models it (docs/models.md)")
         }
         try check(m.tileCostUs, "model.tile_cost_us", 0...C.maxOverheadUs, openBelow: false)
+        try check(m.kStepLatencyNs, "model.k_step_latency_ns", 0...1e6, openBelow: false)
         try check(m.vectorTflops, "model.vector_tflops", 0...C.maxTFLOPS)
         try check(m.scalarTflops, "model.scalar_tflops", 0...C.maxTFLOPS)
         for (name, f) in [

@@ -79,6 +79,8 @@ public struct ModelParameters: Codable, Sendable, Equatable {
     public var tileMenu: TileMenu?
     /// Fixed cost of one tile on one unit (prologue, epilogue, pipeline fill), in µs.
     public var tileCostUs: Fact?
+    /// Least time of one main-loop (K) step of a tile: issue and load latency, in ns.
+    public var kStepLatencyNs: Fact?
     public var computeUnits: Fact?
     public var matmulEfficiency: Fact?
     /// Extra factor on `matmul_efficiency` per dtype (e.g. fp8 GEMMs reach a lower fraction).
@@ -109,7 +111,7 @@ public struct ModelParameters: Codable, Sendable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case launchOverheadUs = "launch_overhead_us", tileM = "tile_m", tileN = "tile_n", tileK = "tile_k"
-        case tileMenu = "tile_menu", tileCostUs = "tile_cost_us"
+        case tileMenu = "tile_menu", tileCostUs = "tile_cost_us", kStepLatencyNs = "k_step_latency_ns"
         case computeUnits = "compute_units", matmulEfficiency = "matmul_efficiency", memoryEfficiency =
             "memory_efficiency"
         case dtypeEfficiency = "dtype_efficiency", vectorTflops = "vector_tflops", scalarTflops = "scalar_tflops"

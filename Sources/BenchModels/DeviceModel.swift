@@ -34,6 +34,7 @@ public struct DeviceModel: Sendable {
     var memoryEfficiency: Double { parameters?.memoryEfficiency?.value ?? 0.8 }
     var overheadSeconds: Double { (parameters?.launchOverheadUs?.value ?? 5) * 1e-6 }
     var tileCostSeconds: Double { (parameters?.tileCostUs?.value ?? 0) * 1e-6 }
+    var kStepSeconds: Double { (parameters?.kStepLatencyNs?.value ?? 0) * 1e-9 }
     var units: Int { max(1, Int(parameters?.computeUnits?.value ?? 1)) * count }
     var stepEfficiency: Double { parameters?.stepEfficiency?.value ?? 1 }
     /// Whether attention runs as one fused kernel (the catalog's `attention`, default unfused).
@@ -67,7 +68,7 @@ public struct DeviceModel: Sendable {
         public var computeSeconds: Double
         public var memorySeconds: Double
         public var bytes: Double
-        /// max(compute, memory) plus the launches (two when split: the reduction is a kernel).
+        /// max(compute, memory) plus one launch.
         public var seconds: Double
     }
 
@@ -80,17 +81,25 @@ public struct DeviceModel: Sendable {
         let (input, output) = (Double(dtype.byteWidth ?? 4), Self.outputWidth(dtype))
         let operandBytes = Double(batch) * ((Double(m) * Double(k) + Double(k) * Double(n)) * input)
         var best: MatmulPlan?
+        let largest = Double(menu.tiles.map { $0.m * $0.n }.max() ?? 1)
         for tile in menu.tiles {
             let outputTiles = ceilDiv(m, tile.m) * ceilDiv(n, tile.n) * batch
+            // The epilogue (and the prologue's first loads) grow with the tile's output area.
+            let fixed = tileCostSeconds * Double(tile.m * tile.n) / largest
             for split in menu.splitK where split == 1 || ceilDiv(k, split) >= 4 * tile.k {
-                let kPadded = ceilDiv(ceilDiv(k, split), tile.k) * tile.k
+                let steps = ceilDiv(ceilDiv(k, split), tile.k)
                 let waves = ceilDiv(outputTiles * split, units)
-                let tileSeconds =
-                    2 * Double(tile.m) * Double(tile.n) * Double(kPadded) / (unitRate * tile.efficiency) + tileCostSeconds
+                // Each main-loop step costs its FLOPs, but never less than the step latency.
+                let stepSeconds = max(
+                    2 * Double(tile.m) * Double(tile.n) * Double(tile.k) / (unitRate * tile.efficiency),
+                    kStepSeconds)
+                let tileSeconds = Double(steps) * stepSeconds + fixed
+                // Split-K partial sums are reduced in fp32 through memory (in the same kernel:
+                // serial split-K / stream-K fix-up).
                 let partials = split > 1 ? 2 * Double(split) * Double(batch) * Double(m) * Double(n) * 4 : 0
                 let bytes = operandBytes + Double(batch) * Double(m) * Double(n) * output + partials
                 let (compute, memory) = (Double(waves) * tileSeconds, bytes / bandwidth)
-                let seconds = max(compute, memory) + overheadSeconds * (split > 1 ? 2 : 1)
+                let seconds = max(compute, memory) + overheadSeconds
                 if best == nil || seconds < best!.seconds {
                     best = MatmulPlan(
                         tile: tile, splitK: split, computeSeconds: compute, memorySeconds: memory, bytes: bytes,
@@ -133,31 +142,45 @@ public struct DeviceModel: Sendable {
         let fp32 = peakFLOPS(.fp32) ?? peak
         let width = Double(c.dtype.byteWidth ?? 4)
         var compute = 0.0, memory = 0.0, overhead = 0.0, flops = 0.0, bytes = 0.0
+        // Per engine, for a compiled graph: matrix engine, vector, scalar, and all memory traffic.
+        var engines = (matrix: 0.0, vector: 0.0, scalar: 0.0, memory: 0.0)
         var plans: [MatmulPlan] = []
         let pieces = Work.decompose(c, fusedAttention: fusedAttention).map { $0.batched(copies) }
         for piece in pieces {
             let flopTime: Double, byteTime: Double
-            var launches = 1.0
             switch piece {
             case .matmul(let m, let n, let k, let batch):
                 guard let p = plan(m: m, n: n, k: k, count: batch, dtype: c.dtype) else { continue }
                 plans.append(p)
-                (flopTime, byteTime, launches) = (p.computeSeconds, p.memorySeconds, p.splitK > 1 ? 2 : 1)
+                (flopTime, byteTime) = (p.computeSeconds, p.memorySeconds)
+                engines.matrix += flopTime
                 flops += 2 * Double(m) * Double(n) * Double(k) * Double(batch)
                 bytes += p.bytes
             case .stream(let b, let f, let engine):
                 (flopTime, byteTime) = (f / elementwiseRate(engine, fallback: fp32), b / bandwidth)
+                if engine == .vector { engines.vector += flopTime } else { engines.scalar += flopTime }
                 (flops, bytes) = (flops + f, bytes + b)
             case .fusedAttention(let heads, let seq, let dh, let backward):
                 let a = fusedAttention(heads: heads, sequence: seq, headDimension: dh, backward: backward, peak: peak)
                 let b = Double(heads) * Double(seq) * Double(dh) * width * (backward ? 8 : 4)
                 (flopTime, byteTime) = (a.seconds, b / bandwidth)
+                engines.matrix += flopTime
                 (flops, bytes) = (flops + a.flops, bytes + b)
             }
+            engines.memory += byteTime
             if flopTime >= byteTime { compute += flopTime } else { memory += byteTime }
-            overhead += overheadSeconds * launches
+            overhead += overheadSeconds
         }
         let isStep = c.kernel == "mlp_step" || c.kernel == "transformer_block_step"
+        // A device with a step efficiency runs a training step as one compiled graph: one launch,
+        // and its engines (matrix, vector, scalar, DMA) work concurrently, so the step takes as
+        // long as its busiest engine.
+        let graph = isStep && parameters?.stepEfficiency != nil
+        if graph {
+            overhead = overheadSeconds
+            let busiest = max(engines.matrix, engines.vector, engines.scalar)
+            (compute, memory) = busiest >= engines.memory ? (busiest, 0) : (0, engines.memory)
+        }
         let stepFactor = isStep ? 1 / stepEfficiency : 1
         let total = (compute + memory + overhead) * stepFactor
         let bound: Bound =
@@ -172,7 +195,7 @@ public struct DeviceModel: Sendable {
         } else if c.kernel == "transformer_block_step" || c.kernel == "attention_fwd_bwd" {
             notes += "; attention unfused"
         }
-        if isStep, stepEfficiency < 1 { notes += "; step efficiency \(fixed(stepEfficiency, 2))" }
+        if graph { notes += "; one compiled graph, engines overlapped, step efficiency \(fixed(stepEfficiency, 2))" }
         if !assumed.isEmpty { notes += "; --assume \(assumed.joined(separator: ", "))" }
         // The fraction of the peak that bounds the call: compute or bandwidth.
         let rawBandwidth = (device.memoryBytesPerSecond ?? bandwidth) * Double(count)
