@@ -90,6 +90,9 @@ public struct RunSessionConfiguration {
     public var instanceMetadata: InstanceMetadata?
     /// Lines for the user about the set-up (e.g. an instance the catalog lacks).
     public var warnings: [String] = []
+    /// Where the powercap (RAPL) energy counters are (`BENCH_POWERCAP_ROOT` for a test tree).
+    public var powercapRoot: String =
+        ProcessInfo.processInfo.environment["BENCH_POWERCAP_ROOT"] ?? "/sys/class/powercap"
     /// Recorded in the sidecar.
     public var commandLine: [String] = CommandLine.arguments
     public var harnessVersion: String = BenchVersion.current

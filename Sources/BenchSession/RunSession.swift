@@ -53,14 +53,15 @@ public final class RunSession {
         }
         let startedAt = Date()
         let runID = UUID().uuidString.lowercased()
-        let runner = Runner(
-            configuration: RunConfiguration(
-                suite: c.suite.name, runID: runID, timestamp: Timestamp.iso(startedAt), threads: c.threads,
-                policy: c.policy, peakFLOPS: startPeaks, prices: c.prices,
-                peakProbe: { [threads = c.threads] dtype in probe(dtype, threads).best },
-                predictors: c.hostModels.mapValues { $0 as any TimePredictor },
-                fastestDeviceFLOPS: c.fastestDeviceFLOPS,
-                peakSpread: spreads, devicePeaks: c.devicePeaks, host: c.host.name))
+        var runConfiguration = RunConfiguration(
+            suite: c.suite.name, runID: runID, timestamp: Timestamp.iso(startedAt), threads: c.threads,
+            policy: c.policy, peakFLOPS: startPeaks, prices: c.prices,
+            peakProbe: { [threads = c.threads] dtype in probe(dtype, threads).best },
+            predictors: c.hostModels.mapValues { $0 as any TimePredictor },
+            fastestDeviceFLOPS: c.fastestDeviceFLOPS,
+            peakSpread: spreads, devicePeaks: c.devicePeaks, host: c.host.name)
+        runConfiguration.energy = EnergyMeter.open(root: c.powercapRoot)
+        let runner = Runner(configuration: runConfiguration)
         let writer: ResultWriter
         do {
             writer = try ResultWriter(destination: c.destination)

@@ -30,6 +30,9 @@ public struct RunConfiguration: Sendable {
     public var devicePeaks: [BackendID: CatalogPeak] = [:]
     /// The measured rows' `host` (instance type, else host name); modeled rows have none.
     public var host: String = ""
+    /// The host's energy counters, or why there are none (measured rows' energy columns).
+    public var energy: Result<EnergyMeter, EnergyUnavailable> = .failure(
+        EnergyUnavailable(reason: "energy counters not opened"))
 
     public init(
         suite: String, runID: String, timestamp: String, threads: Int, policy: MeasurementPolicy,
@@ -204,6 +207,9 @@ public struct Runner {
         var selfTimed = false
         var overheadSecondsPerSample: Double?
         var preparedNotes: String?
+        /// Joules and calls counted by the energy meter over the rounds (in-process rows).
+        var energyJoules = 0.0
+        var energyCalls = 0
     }
 
     enum Start {
@@ -241,7 +247,14 @@ public struct Runner {
                 sidecar.stopReason = .modeled
                 row.mfu = row.flops / e.seconds / e.peakFLOPS
                 row.bound = e.bound
-                return .finished(finalize(row, sidecar, backend, .ok, e.notes))
+                var notes = e.notes
+                if let watts = e.watts {
+                    row.energyJPerUnit = watts * e.seconds / spec.unitsPerCall(kernelCase)
+                    row.energySource = .modeled
+                } else {
+                    notes += "; no energy: the catalog has no TDP for this device"
+                }
+                return .finished(finalize(row, sidecar, backend, .ok, notes))
             } catch {
                 return .finished(finalize(row, sidecar, backend, .unsupported, "\(error)"))
             }
@@ -296,7 +309,13 @@ public struct Runner {
                     return xs
                 }
             } else {
+                let meter = try? configuration.energy.get()
+                let before = meter?.read()
                 measurement = try Measurement.measure(policy: policy, stopwatch: &stopwatch) { try prepared.run() }
+                if let meter, let before, let after = meter.read(), let j = meter.joules(from: before, to: after) {
+                    s.energyJoules += j
+                    s.energyCalls += measurement.warmupCalls + measurement.samples.count * measurement.callsPerSample
+                }
             }
         } catch {
             return failed(s, .error, "\(error)")
@@ -424,6 +443,15 @@ public struct Runner {
             }
         }
         if summary.confidenceInterval == nil { notes.append("too few samples for a 95% CI") }
+        if s.selfTimed {
+            notes.append("no energy: the plugin's device reports none")
+        } else if s.energyCalls > 0 {
+            row.energyJPerUnit = s.energyJoules / Double(s.energyCalls) / spec.unitsPerCall(kernelCase)
+            row.energySource = .measured
+            notes.append("energy: RAPL package counters over the measured calls (whole sockets: idle and other processes included)")
+        } else if case .failure(let why) = configuration.energy {
+            notes.append("no energy: \(why)")
+        }
         row.pluginOverheadSeconds = s.overheadSecondsPerSample
         if let predictor = configuration.predictors[s.backend.id], let e = predictor.predict(kernelCase) {
             row.modelSeconds = e.seconds

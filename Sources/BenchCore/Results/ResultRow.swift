@@ -73,6 +73,12 @@ public struct ResultRow: Sendable, Equatable {
     /// on the host, and in files written before revision 1.5. Part of the row key.
     public var host: String = ""
 
+    // Schema 1.6 (energy)
+    /// Joules per unit of work (the `throughput_unit`'s unit: a call, a token, a parameter).
+    public var energyJPerUnit: Double?
+    /// Where ``energyJPerUnit`` comes from; `nil` when there is none (the notes say why).
+    public var energySource: EnergySource?
+
     public init(
         runID: String, timestamp: String, suite: String, caseID: String, kernel: String, dtype: DType,
         shape: String, backend: BackendID, backendKind: BackendKind, device: String, threads: Int,
@@ -181,7 +187,7 @@ extension ResultRow {
             ("price_usd_per_hour", priceUSDPerHour), ("usd_per_pflop", usdPerPFLOP),
             ("usd_per_million_units", usdPerMillionUnits),
             ("mfu", mfu), ("perf_per_dollar", perfPerDollar), ("plugin_overhead_s", pluginOverheadSeconds),
-            ("model_s", modelSeconds), ("model_error", modelError),
+            ("model_s", modelSeconds), ("model_error", modelError), ("energy_j_per_unit", energyJPerUnit),
         ]
         for (name, value) in numbers { if let v = value, !v.isFinite { return (name, v) } }
         return nil
@@ -192,8 +198,17 @@ extension ResultRow {
         (medianSeconds, p10Seconds, p90Seconds, ciLowSeconds, ciHighSeconds) = (nil, nil, nil, nil, nil)
         (tflops, throughput, usdPerPFLOP, usdPerMillionUnits, perfPerDollar, mfu) = (nil, nil, nil, nil, nil, nil)
         (pluginOverheadSeconds, modelSeconds, modelError) = (nil, nil, nil)
+        (energyJPerUnit, energySource) = (nil, nil)
         if !flops.isFinite { flops = 0 }
         if !bytes.isFinite { bytes = 0 }
         if let p = priceUSDPerHour, !p.isFinite { priceUSDPerHour = nil }
     }
+}
+
+/// Where a row's energy figure comes from.
+public enum EnergySource: String, Sendable, Equatable, CaseIterable {
+    /// The device model's power (idle + (TDP − idle) × utilisation) × the modeled time.
+    case modeled
+    /// Read from the host's energy counters (powercap RAPL) around the measured calls.
+    case measured
 }

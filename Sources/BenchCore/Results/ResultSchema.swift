@@ -96,6 +96,12 @@ public enum ResultSchema {
         },
         // 1.5: fleets (a row's host is part of its key).
         .init("host", since: "1.5", text: true, write: \.host) { r, f in r.host = f.text },
+        // 1.6: energy per unit of work.
+        .number("energy_j_per_unit", since: "1.6", \.energyJPerUnit),
+        .init("energy_source", since: "1.6", write: { $0.energySource?.rawValue ?? "" }) {
+            r, f throws(ResultFileError) in
+            r.energySource = f.text.isEmpty ? nil : try f.oneOf(EnergySource.self)
+        },
     ]
 
     /// How many leading columns every file must have, in this order (revision 1.0).

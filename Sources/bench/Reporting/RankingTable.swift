@@ -13,8 +13,8 @@ enum RankingTable {
             out.append("\(g.kernel) \(g.shape)")
             var table: [[String]] = [
                 [
-                    "#", "backend", "dtype", "kind", "throughput", "$/M units", "speed vs cpu-blas", "cost vs cpu-blas",
-                    "bound",
+                    "#", "backend", "dtype", "kind", "throughput", "$/M units", "J/unit", "speed vs cpu-blas",
+                    "cost vs cpu-blas", "bound",
                 ]
             ]
             for (i, e) in g.entries.enumerated() {
@@ -23,16 +23,17 @@ enum RankingTable {
                     "\(i + 1)", r.backend.rawValue, r.dtype.rawValue, r.backendKind.rawValue,
                     r.throughput.map { formatRate($0) + " " + r.throughputUnit } ?? "-",
                     r.usdPerMillionUnits.map { "$" + formatSignificant($0) } ?? "no price",
+                    r.energyJPerUnit.map { formatSignificant($0) + (r.energySource == .modeled ? " (m)" : "") } ?? "-",
                     e.speedVsReference.map { fixed($0, 2) + "x" } ?? "-",
                     e.costVsReference.map { fixed($0, 3) + "x" } ?? "-",
                     r.bound?.rawValue ?? "",
                 ])
             }
-            out.append(TextTable.lines(table, rightAligned: [0, 4, 5, 6, 7]).map { "  " + $0 }.joined(separator: "\n"))
+            out.append(TextTable.lines(table, rightAligned: [0, 4, 5, 6, 7, 8]).map { "  " + $0 }.joined(separator: "\n"))
         }
         if rows.contains(where: { $0.backendKind == .modeled && $0.status == .ok }) {
             out.append(
-                "note: modeled rows are computed from the catalog's specs and documented assumptions (docs/models.md), not measured."
+                "note: modeled rows are computed from the catalog's specs and documented assumptions (docs/models.md), not measured; J/unit marked (m) is modeled power (idle + (TDP - idle) x utilisation) x modeled time."
             )
         }
         if rows.contains(where: { $0.backendKind == .measured && $0.status == .ok && $0.priceUSDPerHour == nil }) {
