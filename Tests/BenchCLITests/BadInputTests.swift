@@ -1,3 +1,4 @@
+import BenchCore
 import BenchTestSupport
 import Foundation
 import Testing
@@ -53,6 +54,13 @@ struct BadInputTests {
         (["run", "--preset", "ci"], "--quick and --preset ci ask for two case lists; give one"),
         (["list", "--preset", "nightly"], "unknown preset 'nightly'"),
         (["merge", "a.csv", "b.csv", "--out", "m.csv", "--prefer", "oldest"], "--prefer takes 'latest' or 'rounds'"),
+        (["run", "--backend", "modeled", "--assume", "colour=red"], "--assume: unknown key 'colour' (valid: attention"),
+        (["run", "--backend", "modeled", "--assume", "attention=sometimes"], "attention=sometimes is out of range"),
+        (["run", "--backend", "modeled", "--assume", "step_efficiency=2"], "step_efficiency=2 is out of range"),
+        (["run", "--backend", "modeled", "--assume", "tpu9:attention=fused"], "unknown profile 'tpu9'"),
+        (["validate-model", "--assume", "matmul_efficiency=0"], "matmul_efficiency=0 is out of range"),
+        (["validate-model", "--points", "/nonexistent/points.json"], "validation set '/nonexistent/points.json'"),
+        (["validate-model", "--format", "xml"], "--format takes text, markdown or csv"),
     ]
 
     @Test("bad input is refused before any case runs", arguments: cases)
@@ -83,5 +91,68 @@ struct BadInputTests {
         let r = try bench.run(["run", "--quick", "--out", file.appendingPathComponent("x.csv").path])
         #expect(r.status == 2)
         #expect(r.stderr.contains("is a file, not a directory"), "stderr: \(r.stderr)")
+    }
+}
+
+@Suite("bench validate-model: the published points, the table and the gate")
+struct ValidateModelCLITests {
+    @Test("the shipped set meets its targets (exit 0 with --check); a malformed point file exits 2 naming the point")
+    func validateModel() throws {
+        let bench = try BenchBinary.locate()
+        let ok = try bench.run(["validate-model", "--check"])
+        #expect(ok.status == 0, "stderr: \(ok.stderr)")
+        #expect(ok.stdout.contains("targets met"))
+        #expect(ok.stdout.contains("held-out"))
+        let md = try bench.run(["validate-model", "--format", "markdown"])
+        #expect(md.status == 0 && md.stdout.contains("| device | points | held-out |"))
+        // --assume reaches the model: a much lower matmul efficiency misses the targets, exit 1.
+        let worse = try bench.run(["validate-model", "--check", "--assume", "matmul_efficiency=0.2"])
+        #expect(worse.status == 1, "stdout: \(worse.stdout)")
+        #expect(worse.stderr.contains("check failed: held-out median"))
+        let dir = try temporaryDirectory()
+        let bad = dir.appendingPathComponent("points.json")
+        try """
+        {"schema_version": 1, "points": [{"id": "x1", "device": "h100", "split": "held-out",
+          "cases": [{"case": "gemm/bf16/M=64,N=64", "count": 1}], "published": {"value": 1, "unit": "TFLOP/s"},
+          "measured_dtype": "bf16", "source": "s", "date": "d", "conversion": "c"}]}
+        """.write(to: bad, atomically: true, encoding: .utf8)
+        let r = try bench.run(["validate-model", "--points", bad.path])
+        #expect(r.status == 2)
+        #expect(r.stderr.contains("points[0] (x1): case 'gemm/bf16/M=64,N=64'"), "\(r.stderr)")
+        #expect(r.stderr.split(separator: "\n").count == 1)
+    }
+
+    @Test("modeled rows carry energy per unit; measured rows say why there is none or read the fake RAPL tree")
+    func energyColumns() throws {
+        let bench = try BenchBinary.locate()
+        let dir = try temporaryDirectory()
+        // A fake powercap tree whose counter never moves: 0 J, but read and labelled measured.
+        let zone = dir.appendingPathComponent("powercap/intel-rapl:0")
+        try FileManager.default.createDirectory(at: zone, withIntermediateDirectories: true)
+        try "package-0\n".write(to: zone.appendingPathComponent("name"), atomically: true, encoding: .utf8)
+        try "1000000\n".write(to: zone.appendingPathComponent("max_energy_range_uj"), atomically: true, encoding: .utf8)
+        try "5\n".write(to: zone.appendingPathComponent("energy_uj"), atomically: true, encoding: .utf8)
+        let out = dir.appendingPathComponent("run.csv")
+        let r = try bench.run(
+            [
+                "run", "--suite", "matmul", "--quick", "--backend", "cpu-swift,h100", "--case", "M=64,N=64,K=64",
+                "--out", out.path,
+            ], environment: ["BENCH_POWERCAP_ROOT": dir.appendingPathComponent("powercap").path])
+        #expect(r.status == 0, "stderr: \(r.stderr)")
+        #expect(r.stdout.contains("J/unit"))
+        let rows = try ResultReader.read(path: out.path).rows
+        let modeled = try #require(rows.first { $0.backend.rawValue == "h100" })
+        #expect(modeled.energySource == .modeled && (modeled.energyJPerUnit ?? 0) > 0)
+        let measured = try #require(rows.first { $0.backend.rawValue == "cpu-swift" })
+        #expect(measured.energySource == .measured && measured.energyJPerUnit == 0)
+        #expect(measured.notes.contains("energy: RAPL package counters"))
+        let none = try bench.run(
+            [
+                "run", "--suite", "matmul", "--quick", "--backend", "cpu-swift", "--case", "M=64,N=64,K=64",
+                "--out", dir.appendingPathComponent("none.csv").path,
+            ], environment: ["BENCH_POWERCAP_ROOT": dir.appendingPathComponent("absent").path])
+        #expect(none.status == 0)
+        let row = try #require(try ResultReader.read(path: dir.appendingPathComponent("none.csv").path).rows.first)
+        #expect(row.energyJPerUnit == nil && row.notes.contains("no energy: no "))
     }
 }

@@ -40,7 +40,7 @@ struct ResultFileTests {
         #expect(
             read.columns == ResultSchema.requiredColumnNames + [
                 "mfu", "tokens_per_step", "bound", "perf_per_dollar", "catalog_version", "plugin_overhead_s", "model_s",
-                "model_error", "rounds", "host",
+                "model_error", "rounds", "host", "energy_j_per_unit", "energy_source",
             ])
         #expect(read.rows.map(\.fields) == rows.map(\.fields))
         #expect(read.rows == rows)

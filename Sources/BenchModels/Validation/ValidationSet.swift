@@ -121,6 +121,8 @@ public struct ValidationPoint: Codable, Sendable, Equatable {
         public var value: Double
         /// `TFLOP/s` (FLOPs as bench counts them for the cases) or `s` (seconds for all the cases).
         public var unit: String
+
+        public init(value: Double, unit: String) { (self.value, self.unit) = (value, unit) }
     }
 
     public var id: String
