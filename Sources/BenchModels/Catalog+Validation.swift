@@ -145,7 +145,8 @@ extension DeviceSpec {
         if m.minWorkPerUnitFlops != nil {
             throw .invalid(
                 path: path, location: "\(at).model.min_work_per_unit_flops",
-                reason: "removed in catalog 2026.12.02: the per-tile fixed cost tile_cost_us models it (docs/models.md)")
+                reason: "removed in catalog 2026.12.02: the per-tile fixed cost tile_cost_us models it (docs/models.md)"
+            )
         }
         try check(m.tileCostUs, "model.tile_cost_us", 0...C.maxOverheadUs, openBelow: false)
         try check(m.kStepLatencyNs, "model.k_step_latency_ns", 0...1e6, openBelow: false)
@@ -168,7 +169,8 @@ extension DeviceSpec {
         }
         if let menu = m.tileMenu {
             guard !menu.tiles.isEmpty, !menu.splitK.isEmpty else {
-                throw .invalid(path: path, location: "\(at).model.tile_menu", reason: "needs at least one tile and one split_k")
+                throw .invalid(
+                    path: path, location: "\(at).model.tile_menu", reason: "needs at least one tile and one split_k")
             }
             for (j, t) in menu.tiles.enumerated() {
                 let ok = [t.m, t.n, t.k].allSatisfy { (1...C.maxTile).contains($0) }
@@ -179,7 +181,8 @@ extension DeviceSpec {
                 }
             }
             guard menu.splitK.allSatisfy({ (1...64).contains($0) }) else {
-                throw .invalid(path: path, location: "\(at).model.tile_menu.split_k", reason: "every factor must be in 1...64")
+                throw .invalid(
+                    path: path, location: "\(at).model.tile_menu.split_k", reason: "every factor must be in 1...64")
             }
         }
     }

@@ -52,7 +52,9 @@ public struct Tile: Codable, Sendable, Equatable {
     public var k: Int
     public var efficiency: Double
 
-    public init(m: Int, n: Int, k: Int, efficiency: Double) { (self.m, self.n, self.k, self.efficiency) = (m, n, k, efficiency) }
+    public init(m: Int, n: Int, k: Int, efficiency: Double) {
+        (self.m, self.n, self.k, self.efficiency) = (m, n, k, efficiency)
+    }
 }
 
 /// The tiles and split-K factors the model chooses from per shape, with their source.

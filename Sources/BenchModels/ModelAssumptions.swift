@@ -30,7 +30,8 @@ public struct ModelAssumptions: Sendable, Equatable {
     public static let keys: [Key] = [
         Key(
             name: "attention", range: "fused | unfused",
-            meaning: "attention as one fused kernel (FlashAttention/cuDNN, NKI) or as matmuls with the S×S probabilities in memory"
+            meaning:
+                "attention as one fused kernel (FlashAttention/cuDNN, NKI) or as matmuls with the S×S probabilities in memory"
         ) { m, v in
             guard v == "fused" || v == "unfused" else { return false }
             m.attention = Choice(value: v, source: "--assume", date: "", note: nil)
@@ -40,7 +41,9 @@ public struct ModelAssumptions: Sendable, Equatable {
             "step_efficiency", "whole-step efficiency of training steps (compiler-generated graphs)", \.stepEfficiency),
         fraction("matmul_efficiency", "fraction of the dense peak the best GEMM tile reaches", \.matmulEfficiency),
         fraction("memory_efficiency", "fraction of the memory bandwidth streaming kernels reach", \.memoryEfficiency),
-        fraction("attention_efficiency", "fraction of the dense peak a fused attention kernel reaches", \.attentionEfficiency),
+        fraction(
+            "attention_efficiency", "fraction of the dense peak a fused attention kernel reaches", \.attentionEfficiency
+        ),
         Key(name: "tile_cost_us", range: "[0, 1000]", meaning: "fixed cost of one GEMM tile (prologue, epilogue), µs") {
             m, v in
             guard let x = Double(v), x.isFinite, x >= 0, x <= 1000 else { return false }

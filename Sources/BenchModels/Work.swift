@@ -83,7 +83,8 @@ enum Work: Equatable {
         let c = Double(copies)
         switch self {
         case .matmul(let m, let n, let k, let count): return .matmul(m: m, n: n, k: k, count: count * copies)
-        case .stream(let bytes, let flops, let engine): return .stream(bytes: bytes * c, flops: flops * c, engine: engine)
+        case .stream(let bytes, let flops, let engine):
+            return .stream(bytes: bytes * c, flops: flops * c, engine: engine)
         case .fusedAttention(let heads, let seq, let dh, let backward):
             return .fusedAttention(heads: heads * copies, sequence: seq, headDimension: dh, backward: backward)
         }
@@ -101,7 +102,9 @@ enum Work: Equatable {
     /// Causal attention forward and backward: fused (two kernels), or unfused (per-head
     /// matmuls for scores and values with their backward, and the S×S probabilities streamed
     /// through memory by softmax forward and backward).
-    static func attention(batch: Int, sequence seq: Int, heads: Int, headDimension dh: Int, width w: Double, _ fused: Bool)
+    static func attention(
+        batch: Int, sequence seq: Int, heads: Int, headDimension dh: Int, width w: Double, _ fused: Bool
+    )
         -> [Work]
     {
         let bh = batch * heads

@@ -22,7 +22,10 @@ struct CatalogCommand: ParsableCommand {
             "catalog \(c.catalogVersion) (schema \(c.schemaVersion), \(c.currency)); modeled profiles: \(Profile.builtIn.map { "\($0.id)=\($0.device)@\($0.instance)" }.joined(separator: ", "))"
         )
         var devices: [[String]] = [
-            ["device", "kind", "fp32", "tf32", "bf16", "fp8", "memory", "bandwidth", "TDP", "idle", "attention", "step eff."]
+            [
+                "device", "kind", "fp32", "tf32", "bf16", "fp8", "memory", "bandwidth", "TDP", "idle", "attention",
+                "step eff.",
+            ]
         ]
         for d in c.devices {
             func peak(_ t: String) -> String { d.peakDenseTflops[t].map { fixed($0.value, 1) } ?? "-" }
@@ -63,7 +66,9 @@ struct CatalogCommand: ParsableCommand {
                 }
                 for (name, f) in [("tdp_watts", d.tdpWatts), ("idle_watts", d.idleWatts)] {
                     guard let f else { continue }
-                    print("  \(d.name) \(name) \(f.value) \(f.unit): \(f.source) (\(f.date))\(f.note.map { "; \($0)" } ?? "")")
+                    print(
+                        "  \(d.name) \(name) \(f.value) \(f.unit): \(f.source) (\(f.date))\(f.note.map { "; \($0)" } ?? "")"
+                    )
                 }
             }
             for inst in c.instances {

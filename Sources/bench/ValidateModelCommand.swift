@@ -8,7 +8,8 @@ import Foundation
 struct ValidateModelCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "validate-model",
-        abstract: "Reproduce every published point of the validation set with the modeled profiles and print the errors.",
+        abstract:
+            "Reproduce every published point of the validation set with the modeled profiles and print the errors.",
         discussion: """
             Error = modeled throughput / published throughput − 1 (positive: the model is faster \
             than the hardware measured). The calibration / held-out split is fixed in the file; \
@@ -23,7 +24,8 @@ struct ValidateModelCommand: ParsableCommand {
 
     @Option(
         name: .customLong("assume"), parsing: .unconditionalSingleValue,
-        help: ArgumentHelp("Change a modelling choice (repeatable), as in bench run.", valueName: "[PROFILE:]KEY=VALUE"))
+        help: ArgumentHelp("Change a modelling choice (repeatable), as in bench run.", valueName: "[PROFILE:]KEY=VALUE")
+    )
     var assume: [String] = []
 
     @Option(help: "text (default), markdown (the table in docs/models.md) or csv.")
@@ -44,7 +46,8 @@ struct ValidateModelCommand: ParsableCommand {
             to: try RunSessionConfiguration.catalog(catalog), profiles: Profile.builtIn)
         let validation: ModelValidation
         do {
-            let set = try points.map { path throws(ValidationSetError) in try ValidationSet.load(path: path) } ?? .shipped()
+            let set =
+                try points.map { path throws(ValidationSetError) in try ValidationSet.load(path: path) } ?? .shipped()
             try set.validate(path: points ?? "validation.json", catalog: catalog)
             validation = try ModelValidation(set: set, catalog: catalog)
         } catch {
@@ -63,7 +66,9 @@ struct ValidateModelCommand: ParsableCommand {
     }
 
     static func render(_ v: ModelValidation, format: String, catalogVersion: String) -> String {
-        func figure(_ x: Double, _ unit: String) -> String { unit == "s" ? "\(fixed(x * 1e3, 3)) ms" : "\(fixed(x, 1)) TFLOP/s" }
+        func figure(_ x: Double, _ unit: String) -> String {
+            unit == "s" ? "\(fixed(x * 1e3, 3)) ms" : "\(fixed(x, 1)) TFLOP/s"
+        }
         let header = ["point", "device", "split", "published", "modeled", "error"]
         let rows = v.results.map { r in
             [
@@ -89,10 +94,11 @@ struct ValidateModelCommand: ParsableCommand {
             var out = "point,device,split,published,unit,modeled,error,source\n"
             for r in v.results {
                 let p = r.point
-                out += [
-                    p.id, p.device, p.split, ResultSchema.format(p.published.value), p.published.unit,
-                    "\(r.modeled)", "\(r.error)", "\"\(p.source.replacingOccurrences(of: "\"", with: "\"\""))\"",
-                ].joined(separator: ",") + "\n"
+                out +=
+                    [
+                        p.id, p.device, p.split, ResultSchema.format(p.published.value), p.published.unit,
+                        "\(r.modeled)", "\(r.error)", "\"\(p.source.replacingOccurrences(of: "\"", with: "\"\""))\"",
+                    ].joined(separator: ",") + "\n"
             }
             return out
         case "markdown":

@@ -54,7 +54,10 @@ struct BadInputTests {
         (["run", "--preset", "ci"], "--quick and --preset ci ask for two case lists; give one"),
         (["list", "--preset", "nightly"], "unknown preset 'nightly'"),
         (["merge", "a.csv", "b.csv", "--out", "m.csv", "--prefer", "oldest"], "--prefer takes 'latest' or 'rounds'"),
-        (["run", "--backend", "modeled", "--assume", "colour=red"], "--assume: unknown key 'colour' (valid: attention"),
+        (
+            ["run", "--backend", "modeled", "--assume", "colour=red"],
+            "--assume: unknown key 'colour' (valid: attention"
+        ),
         (["run", "--backend", "modeled", "--assume", "attention=sometimes"], "attention=sometimes is out of range"),
         (["run", "--backend", "modeled", "--assume", "step_efficiency=2"], "step_efficiency=2 is out of range"),
         (["run", "--backend", "modeled", "--assume", "tpu9:attention=fused"], "unknown profile 'tpu9'"),

@@ -17,7 +17,9 @@ struct EnergyMeterTests {
                     to: dir.appendingPathComponent("max_energy_range_uj"), atomically: true, encoding: .utf8)
                 let energy = dir.appendingPathComponent("energy_uj")
                 try "\(p.energy)\n".write(to: energy, atomically: true, encoding: .utf8)
-                if !readable { try FileManager.default.setAttributes([.posixPermissions: 0], ofItemAtPath: energy.path) }
+                if !readable {
+                    try FileManager.default.setAttributes([.posixPermissions: 0], ofItemAtPath: energy.path)
+                }
             }
         }
         return root

@@ -105,7 +105,9 @@ struct ModelValidationTests {
         for suite in SuiteRegistry.all {
             for preset in [SuitePreset.quick, .ci, .full] { cases.formUnion(suite.cases(preset)) }
         }
-        for p in set.points { for part in p.cases { cases.insert(try KernelRegistry.builtIn.validatedCase(part.case)) } }
+        for p in set.points {
+            for part in p.cases { cases.insert(try KernelRegistry.builtIn.validatedCase(part.case)) }
+        }
         for dtype in ["bf16", "fp8", "fp32"] {
             for shape in ["M=1,N=4096,K=4096", "M=16,N=6144,K=4096", "M=8192,N=8192,K=256", "M=8,N=8,K=8"] {
                 cases.insert(try KernelRegistry.builtIn.validatedCase("gemm/\(dtype)/\(shape)"))
@@ -116,7 +118,8 @@ struct ModelValidationTests {
             let b = try ModeledDeviceBackend(profile: profile, catalog: catalog)
             let bandwidth = try #require(b.model.device.memoryBytesPerSecond) * Double(b.model.count)
             for c in cases {
-                guard case .success(let e) = b.model.estimate(c), let spec = KernelRegistry.builtIn.spec(named: c.kernel)
+                guard case .success(let e) = b.model.estimate(c),
+                    let spec = KernelRegistry.builtIn.spec(named: c.kernel)
                 else { continue }
                 #expect(spec.flops(c) / e.seconds <= e.peakFLOPS * (1 + 1e-9), "\(profile.id) \(c.id) above peak")
                 #expect(spec.bytes(c) / e.seconds <= bandwidth * (1 + 1e-9), "\(profile.id) \(c.id) above bandwidth")

@@ -24,7 +24,8 @@ public struct EnergyMeter: Sendable, Equatable {
     public static func open(root: String = "/sys/class/powercap") -> Result<EnergyMeter, EnergyUnavailable> {
         let fm = FileManager.default
         guard let entries = try? fm.contentsOfDirectory(atPath: root) else {
-            return .failure(EnergyUnavailable(reason: "no \(root) (no powercap driver; virtual machines usually have none)"))
+            return .failure(
+                EnergyUnavailable(reason: "no \(root) (no powercap driver; virtual machines usually have none)"))
         }
         let packages = entries.filter { name in
             name.hasPrefix("intel-rapl:") && name.split(separator: ":").count == 2
@@ -37,7 +38,8 @@ public struct EnergyMeter: Sendable, Equatable {
         for p in packages {
             let dir = "\(root)/\(p)"
             guard let range = readNumber("\(dir)/max_energy_range_uj"), range > 0 else {
-                return .failure(EnergyUnavailable(reason: "\(dir)/max_energy_range_uj is missing or not a positive number"))
+                return .failure(
+                    EnergyUnavailable(reason: "\(dir)/max_energy_range_uj is missing or not a positive number"))
             }
             guard readNumber("\(dir)/energy_uj") != nil else {
                 let exists = fm.fileExists(atPath: "\(dir)/energy_uj")
@@ -47,7 +49,8 @@ public struct EnergyMeter: Sendable, Equatable {
                             ? "\(dir)/energy_uj is not readable (root only since Linux 5.10, CVE-2020-8694)"
                             : "\(dir)/energy_uj is missing"))
             }
-            let name = (try? String(contentsOfFile: "\(dir)/name", encoding: .utf8))?
+            let name =
+                (try? String(contentsOfFile: "\(dir)/name", encoding: .utf8))?
                 .trimmingCharacters(in: .whitespacesAndNewlines) ?? p
             zones.append(Zone(path: dir, name: name, rangeMicrojoules: range))
         }

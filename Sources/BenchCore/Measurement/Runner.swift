@@ -448,7 +448,9 @@ public struct Runner {
         } else if s.energyCalls > 0 {
             row.energyJPerUnit = s.energyJoules / Double(s.energyCalls) / spec.unitsPerCall(kernelCase)
             row.energySource = .measured
-            notes.append("energy: RAPL package counters over the measured calls (whole sockets: idle and other processes included)")
+            notes.append(
+                "energy: RAPL package counters over the measured calls (whole sockets: idle and other processes included)"
+            )
         } else if case .failure(let why) = configuration.energy {
             notes.append("no energy: \(why)")
         }

@@ -34,7 +34,8 @@ public struct ModelValidation: Sendable {
         results = []
         for (i, p) in set.points.enumerated() {
             guard let model = models[p.device] else {
-                throw .invalid(path: "validation set", location: "points[\(i)] (\(p.id))", reason: "no model for \(p.device)")
+                throw .invalid(
+                    path: "validation set", location: "points[\(i)] (\(p.id))", reason: "no model for \(p.device)")
             }
             var seconds = 0.0, flops = 0.0
             for part in p.cases {
@@ -45,7 +46,8 @@ public struct ModelValidation: Sendable {
                     e = try model.estimate(c, copies: part.batch ?? 1).get()
                 } catch {
                     throw .invalid(
-                        path: "validation set", location: "points[\(i)] (\(p.id))", reason: "case '\(part.case)': \(error)")
+                        path: "validation set", location: "points[\(i)] (\(p.id))",
+                        reason: "case '\(part.case)': \(error)")
                 }
                 seconds += part.count * e.seconds
                 let copies = Double(part.batch ?? 1)
@@ -92,7 +94,8 @@ public struct ModelValidation: Sendable {
         var out: [String] = []
         if let m = heldOutMedian, m > Self.heldOutTarget {
             out.append(
-                "held-out median |error| \(fixed(m * 100, 1))% is above the \(fixed(Self.heldOutTarget * 100, 0))% target")
+                "held-out median |error| \(fixed(m * 100, 1))% is above the \(fixed(Self.heldOutTarget * 100, 0))% target"
+            )
         }
         for d in devices where d.heldOutPoints >= Self.perDeviceMinimumPoints {
             if let m = d.heldOutMedian, m > Self.perDeviceTarget {

@@ -49,7 +49,9 @@ public struct ValidationSet: Codable, Sendable, Equatable {
     /// measured dtype that is the case's or has the same peak on that device.
     public func validate(path: String, catalog: Catalog? = nil) throws(ValidationSetError) {
         guard schemaVersion == 1 else {
-            throw .invalid(path: path, location: "schema_version", reason: "unknown schema_version \(schemaVersion) (this build reads 1)")
+            throw .invalid(
+                path: path, location: "schema_version",
+                reason: "unknown schema_version \(schemaVersion) (this build reads 1)")
         }
         guard !points.isEmpty else { throw .invalid(path: path, location: "points", reason: "no point") }
         let catalog = catalog ?? (try? Catalog.shipped())
@@ -83,7 +85,8 @@ public struct ValidationSet: Codable, Sendable, Equatable {
             }
             guard ValidationPoint.units.contains(p.published.unit) else {
                 throw bad(
-                    "unknown published unit '\(p.published.unit)' (valid: \(ValidationPoint.units.joined(separator: ", ")))")
+                    "unknown published unit '\(p.published.unit)' (valid: \(ValidationPoint.units.joined(separator: ", ")))"
+                )
             }
             guard !p.source.isEmpty, !p.date.isEmpty, !p.conversion.isEmpty else {
                 throw bad("source, date and conversion are required")

@@ -29,7 +29,8 @@ enum RankingTable {
                     r.bound?.rawValue ?? "",
                 ])
             }
-            out.append(TextTable.lines(table, rightAligned: [0, 4, 5, 6, 7, 8]).map { "  " + $0 }.joined(separator: "\n"))
+            out.append(
+                TextTable.lines(table, rightAligned: [0, 4, 5, 6, 7, 8]).map { "  " + $0 }.joined(separator: "\n"))
         }
         if rows.contains(where: { $0.backendKind == .modeled && $0.status == .ok }) {
             out.append(
