@@ -235,24 +235,13 @@ public struct Catalog: Codable, Sendable, Equatable {
 
     /// Reads and validates a catalog file (JSON, or YAML: it is read with Yams).
     public static func load(path: String, validating: Bool = true) throws(CatalogError) -> Catalog {
-        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8)
-        else {
-            throw .unreadable(path: path, reason: "cannot read the file")
-        }
         let catalog: Catalog
-        do {
-            catalog = try YAMLDecoder().decode(Catalog.self, from: text)
-        } catch let error as DecodingError {
-            // Yams reports YAML/JSON syntax errors (with line and column) as the underlying error.
-            if case .dataCorrupted(let context) = error, let underlying = context.underlyingError {
-                throw .syntax(
-                    path: path, detail: "\(underlying)".split(separator: "\n").first.map(String.init) ?? "\(underlying)"
-                )
-            }
-            throw .invalid(path: path, location: Self.location(of: error), reason: Self.reason(of: error))
-        } catch {
-            // Yams' syntax errors name the line and column.
-            throw .syntax(path: path, detail: "\(error)".split(separator: "\n").first.map(String.init) ?? "\(error)")
+        switch YAMLFile.decode(Catalog.self, path: path) {
+        case .success(let c): catalog = c
+        case .failure(.unreadable): throw .unreadable(path: path, reason: "cannot read the file")
+        case .failure(.syntax(let detail)): throw .syntax(path: path, detail: detail)
+        case .failure(.invalid(let location, let reason)):
+            throw .invalid(path: path, location: location, reason: reason)
         }
         if validating { try catalog.validate(path: path) }
         return catalog

@@ -106,11 +106,11 @@ public enum HTMLReport {
                     "table-price-\(n)",
                     [
                         "backend", "host", "dtype", "kind", "throughput (\(unit))", "$ per million units", "frontier",
-                        "device",
+                        "device", "J per unit",
                     ])
             for p in points.sorted(by: { $0.cost < $1.cost }) {
                 s +=
-                    "<tr class=\"price-row\" data-case=\"\(escapeHTML(p.row.caseID))\" data-backend=\"\(escapeHTML(p.row.backend.rawValue))\" data-host=\"\(escapeHTML(p.row.host))\"><td>\(escapeHTML(p.row.backend.rawValue))</td><td>\(escapeHTML(p.row.host))</td><td>\(escapeHTML(p.row.dtype.rawValue))</td><td>\(p.row.backendKind.rawValue)</td>\(num(p.throughput))\(num(p.cost))<td>\(p.onFrontier ? "yes" : "")</td><td>\(escapeHTML(p.row.device))</td></tr>\n"
+                    "<tr class=\"price-row\" data-case=\"\(escapeHTML(p.row.caseID))\" data-backend=\"\(escapeHTML(p.row.backend.rawValue))\" data-host=\"\(escapeHTML(p.row.host))\"><td>\(escapeHTML(p.row.backend.rawValue))</td><td>\(escapeHTML(p.row.host))</td><td>\(escapeHTML(p.row.dtype.rawValue))</td><td>\(p.row.backendKind.rawValue)</td>\(num(p.throughput))\(num(p.cost))<td>\(p.onFrontier ? "yes" : "")</td><td>\(escapeHTML(p.row.device))</td>\(num(p.row.energyJPerUnit, p.row.energyJPerUnit.map { short($0) + (p.row.energySource == .modeled ? " (modeled)" : "") }))</tr>\n"
             }
             s += "</tbody></table>\n"
             if !unpriced.isEmpty {
@@ -301,7 +301,7 @@ public enum MarkdownReport {
         if rows.isEmpty { s += "No `ok` rows in \(input.sets.map(\.path).joined(separator: ", ")).\n" }
         let ranking = Ranking(rows: rows)
         if !ranking.groups.isEmpty {
-            s += "| case | cheapest per unit | $/M units | fastest | throughput |\n|---|---|---|---|---|\n"
+            s += "| case | cheapest per unit | $/M units | J/unit | fastest | throughput |\n|---|---|---|---|---|---|\n"
             for g in ranking.groups {
                 let cheapest = g.entries.first { $0.row.usdPerMillionUnits != nil }?.row
                 let fastest = g.entries.max { ($0.row.throughput ?? 0) < ($1.row.throughput ?? 0) }?.row
@@ -309,7 +309,12 @@ public enum MarkdownReport {
                 var speed = "-"
                 if let f = fastest, let t = f.throughput { speed = short(t) + " " + f.throughputUnit }
                 let cells: [String] = [
-                    md("\(g.kernel) \(g.shape)"), md(name(cheapest)), cost, md(name(fastest)), md(speed),
+                    md("\(g.kernel) \(g.shape)"), md(name(cheapest)), cost,
+                    cheapest?.energyJPerUnit.map {
+                        short($0) + (cheapest?.energySource == .modeled ? " (modeled)" : "")
+                    }
+                        ?? "-",
+                    md(name(fastest)), md(speed),
                 ]
                 s += "| " + cells.joined(separator: " | ") + " |\n"
             }

@@ -133,9 +133,9 @@ public struct RunSessionConfiguration {
         self.suite = suite
         destination = try OutputPath.resolve(request.out, stem: suite.name)
         hostModels = try Self.hostModels(request.hostProfile)
-        var catalog = try Self.catalog(request.pricing.catalogOverlay)
+        let catalog = try Self.assumptions(request.assumptions).applied(
+            to: try Self.catalog(request.pricing.catalogOverlay), profiles: Profile.builtIn)
         catalogVersion = catalog.catalogVersion
-        catalog = try Self.assumptions(request.assumptions).applied(to: catalog, profiles: Profile.builtIn)
         for d in catalog.devices {
             for (dtype, f) in d.peakDenseTflops {
                 fastestDeviceFLOPS[DType(rawValue: dtype), default: 0] = max(

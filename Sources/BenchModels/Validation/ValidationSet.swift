@@ -1,6 +1,5 @@
 import BenchCore
 import Foundation
-import Yams
 
 /// Published measurements the modeled profiles are checked against
 /// (`Sources/BenchModels/Resources/validation.json`, documented in `docs/models.md`).
@@ -26,19 +25,13 @@ public struct ValidationSet: Codable, Sendable, Equatable {
 
     /// Reads and checks a validation-set file (JSON or YAML).
     public static func load(path: String) throws(ValidationSetError) -> ValidationSet {
-        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8)
-        else {
-            throw .unreadable(path: path, reason: "cannot read the file")
-        }
         let set: ValidationSet
-        do {
-            set = try YAMLDecoder().decode(ValidationSet.self, from: text)
-        } catch let error as DecodingError {
-            throw .invalid(path: path, location: Catalog.location(of: error), reason: Catalog.reason(of: error))
-        } catch {
-            throw .invalid(
-                path: path, location: "",
-                reason: "syntax error: \("\(error)".split(separator: "\n").first.map(String.init) ?? "\(error)")")
+        switch YAMLFile.decode(ValidationSet.self, path: path) {
+        case .success(let v): set = v
+        case .failure(.unreadable): throw .unreadable(path: path, reason: "cannot read the file")
+        case .failure(.syntax(let detail)): throw .invalid(path: path, location: "", reason: "syntax error: \(detail)")
+        case .failure(.invalid(let location, let reason)):
+            throw .invalid(path: path, location: location, reason: reason)
         }
         try set.validate(path: path)
         return set
