@@ -111,6 +111,11 @@ public struct ModelParameters: Codable, Sendable, Equatable {
             (computeUnits, matmulEfficiency, memoryEfficiency)
     }
 
+    /// No parameter set: every one takes the model's default.
+    public static let empty = ModelParameters(
+        launchOverheadUs: nil, tileM: nil, tileN: nil, tileK: nil, computeUnits: nil, matmulEfficiency: nil,
+        memoryEfficiency: nil)
+
     enum CodingKeys: String, CodingKey {
         case launchOverheadUs = "launch_overhead_us", tileM = "tile_m", tileN = "tile_n", tileK = "tile_k"
         case tileMenu = "tile_menu", tileCostUs = "tile_cost_us", kStepLatencyNs = "k_step_latency_ns"

@@ -81,6 +81,7 @@ public struct DeviceModel: Sendable {
         let (input, output) = (Double(dtype.byteWidth ?? 4), Self.outputWidth(dtype))
         let operandBytes = Double(batch) * ((Double(m) * Double(k) + Double(k) * Double(n)) * input)
         var best: MatmulPlan?
+        let menu = self.menu
         let largest = Double(menu.tiles.map { $0.m * $0.n }.max() ?? 1)
         for tile in menu.tiles {
             let outputTiles = ceilDiv(m, tile.m) * ceilDiv(n, tile.n) * batch

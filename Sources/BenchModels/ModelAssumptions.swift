@@ -76,9 +76,7 @@ public struct ModelAssumptions: Sendable, Equatable {
             }
         }
         guard let key = Self.keys.first(where: { $0.name == name }) else { throw .unknownKey(name) }
-        var probe = ModelParameters(
-            launchOverheadUs: nil, tileM: nil, tileN: nil, tileK: nil, computeUnits: nil, matmulEfficiency: nil,
-            memoryEfficiency: nil)
+        var probe = ModelParameters.empty
         guard key.apply(&probe, value) else { throw .outOfRange(key: name, value: value, range: key.range) }
         items.append(Item(profile: profile, key: name, value: value))
     }
@@ -91,11 +89,7 @@ public struct ModelAssumptions: Sendable, Equatable {
             let users = profiles.filter { $0.device == d.name }.map(\.id)
             let mine = items.filter { $0.profile == nil || users.contains($0.profile!) }
             guard !mine.isEmpty else { continue }
-            var m =
-                d.model
-                ?? ModelParameters(
-                    launchOverheadUs: nil, tileM: nil, tileN: nil, tileK: nil, computeUnits: nil,
-                    matmulEfficiency: nil, memoryEfficiency: nil)
+            var m = d.model ?? .empty
             for item in mine { _ = Self.keys.first { $0.name == item.key }?.apply(&m, item.value) }
             result.devices[i].model = m
         }

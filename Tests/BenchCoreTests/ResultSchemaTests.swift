@@ -46,6 +46,8 @@ struct ResultSchemaTests {
         row.pluginOverheadSeconds = 3.5e-5
         row.modelSeconds = 0.0009
         row.modelError = -0.1
+        row.energyJPerUnit = 2.5e-4
+        row.energySource = .modeled
         let writer = try ResultWriter(destination: dir.appendingPathComponent("r.csv"))
         try writer.append(
             row, samples: SidecarRow(key: row.key, status: .ok, samplesSeconds: Array(repeating: 0.001, count: 10)))

@@ -60,9 +60,10 @@ public struct ValidationSet: Codable, Sendable, Equatable {
                 throw bad("unknown split '\(p.split)' (valid: \(ValidationPoint.splits.joined(separator: ", ")))")
             }
             guard !p.cases.isEmpty else { throw bad("no case") }
+            var dtypes: [DType] = []
             for c in p.cases {
                 do {
-                    _ = try KernelRegistry.builtIn.validatedCase(c.case)
+                    dtypes.append(try KernelRegistry.builtIn.validatedCase(c.case).dtype)
                 } catch {
                     throw bad("case '\(c.case)': \(error)")
                 }
@@ -84,7 +85,7 @@ public struct ValidationSet: Codable, Sendable, Equatable {
             guard !p.source.isEmpty, !p.date.isEmpty, !p.conversion.isEmpty else {
                 throw bad("source, date and conversion are required")
             }
-            let caseDtype = p.cases[0].case.split(separator: "/").dropFirst().first.map(String.init) ?? ""
+            let caseDtype = dtypes[0].rawValue
             if p.measuredDtype != caseDtype {
                 guard let device = catalog?.device(named: profile.device),
                     let measured = device.peakDenseTflops[p.measuredDtype]?.value,
