@@ -30,23 +30,31 @@ let package = Package(
         // MARK: Compute runtime (worker pool, parallel loops, aligned buffers, vector math)
         .target(name: "BenchRuntime", dependencies: ["CBenchSupport"]),
 
-        // MARK: Domain
+        // MARK: Domain: kernel specs, suites, backend protocols, measurement, statistics, cost
+        .target(name: "BenchCore", dependencies: ["CBenchSupport"]),
+
+        // MARK: One reader for the JSON and YAML files users hand to bench
+        .target(name: "BenchDataFile", dependencies: [.product(name: "Yams", package: "Yams")]),
+
+        // MARK: Results: rows, the schema, CSV and sidecar codecs, merge and summarize
         .target(
-            name: "BenchCore",
-            dependencies: [
-                "CBenchSupport", "BenchRuntime",
-                .product(name: "CSV", package: "CSV.swift"),
-                .product(name: "Yams", package: "Yams"),
-            ]
+            name: "BenchResults",
+            dependencies: ["BenchCore", .product(name: "CSV", package: "CSV.swift")]
         ),
 
-        // MARK: Training kernels (matmuls through a MatrixEngine)
+        // MARK: Comparison of result files, thresholds, the price-performance ranking
+        .target(name: "BenchComparison", dependencies: ["BenchCore", "BenchResults", "BenchDataFile"]),
+
+        // MARK: The run stage: rounds, rows, their MFU, energy and price
+        .target(name: "BenchRun", dependencies: ["BenchCore", "BenchResults"]),
+
+        // MARK: Training kernels (matmuls through a MatrixEngine) and the kernels' buffers
         .target(name: "BenchTraining", dependencies: ["BenchCore", "BenchRuntime"]),
 
         // MARK: Modeled backends and the price catalog
         .target(
             name: "BenchModels",
-            dependencies: ["BenchCore", .product(name: "Yams", package: "Yams")],
+            dependencies: ["BenchCore", "BenchDataFile"],
             resources: [.copy("Resources/catalog.json"), .copy("Resources/validation.json")]
         ),
 
@@ -57,21 +65,25 @@ let package = Package(
         .target(name: "BenchBLAS", dependencies: ["BenchCore", "BenchRuntime", "BenchTraining", "CBLAS"]),
         .target(name: "BenchSwiftKernels", dependencies: ["BenchCore", "BenchRuntime", "BenchTraining", "CBenchSupport"]),
 
-        // MARK: The run pipeline (session, reporters, backend registry)
+        // MARK: The run pipeline (configuration, session, reporters, backend registry, fleets)
         .target(
             name: "BenchSession",
-            dependencies: ["BenchCore", "BenchBLAS", "BenchSwiftKernels", "BenchModels", "BenchPlugins"]
+            dependencies: [
+                "BenchCore", "BenchResults", "BenchComparison", "BenchRun", "BenchBLAS", "BenchSwiftKernels",
+                "BenchModels", "BenchPlugins",
+            ]
         ),
 
         // MARK: The report (charts and tables from result files)
-        .target(name: "BenchReport", dependencies: ["BenchCore", "BenchModels"]),
+        .target(name: "BenchReport", dependencies: ["BenchCore", "BenchResults", "BenchComparison", "BenchModels"]),
 
         // MARK: Executable
         .executableTarget(
             name: "bench",
             dependencies: [
-                "BenchCore", "BenchBLAS", "BenchSwiftKernels", "BenchModels", "BenchPlugins", "BenchSession",
-                "BenchReport", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "BenchCore", "BenchResults", "BenchComparison", "BenchRun", "BenchBLAS", "BenchSwiftKernels",
+                "BenchModels", "BenchPlugins", "BenchSession", "BenchReport",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
 
@@ -79,21 +91,33 @@ let package = Package(
         .target(name: "CAllocationCounter", path: "Benchmarks/CAllocationCounter"),
         .executableTarget(
             name: "bench-alloc-check",
-            dependencies: ["BenchCore", "BenchBLAS", "BenchSwiftKernels", "CAllocationCounter"],
+            dependencies: ["BenchCore", "BenchBLAS", "BenchSwiftKernels", "BenchTraining", "CAllocationCounter"],
             path: "Benchmarks/AllocationCheck"
         ),
 
         // MARK: Tests
-        .target(name: "BenchTestSupport", dependencies: ["BenchCore"], path: "Tests/BenchTestSupport"),
+        .target(
+            name: "BenchTestSupport", dependencies: ["BenchCore", "BenchResults", "BenchRun", "BenchTraining"],
+            path: "Tests/BenchTestSupport"),
         .testTarget(name: "BenchRuntimeTests", dependencies: ["BenchRuntime"]),
-        .testTarget(name: "BenchCoreTests", dependencies: ["BenchCore", "BenchTestSupport"]),
-        .testTarget(name: "BenchSessionTests", dependencies: ["BenchSession", "BenchCore", "BenchSwiftKernels", "BenchTestSupport"]),
+        .testTarget(
+            name: "BenchCoreTests",
+            dependencies: [
+                "BenchCore", "BenchResults", "BenchComparison", "BenchRun", "BenchTraining", "BenchDataFile",
+                "BenchTestSupport",
+            ]
+        ),
+        .testTarget(name: "BenchSessionTests", dependencies: ["BenchSession", "BenchCore", "BenchResults", "BenchRun", "BenchSwiftKernels", "BenchTestSupport"]),
         .testTarget(
             name: "BenchKernelTests",
-            dependencies: ["BenchCore", "BenchRuntime", "BenchTraining", "BenchBLAS", "BenchSwiftKernels", "BenchModels", "BenchTestSupport"],
+            dependencies: ["BenchCore", "BenchRuntime", "BenchTraining", "BenchBLAS", "BenchSwiftKernels", "BenchModels", "BenchResults",
+                "BenchSession", "BenchTestSupport",
+            ],
             exclude: ["Fixtures"]
         ),
-        .testTarget(name: "BenchCLITests", dependencies: ["BenchCore", "BenchTestSupport"], exclude: ["Fixtures"]),
+        .testTarget(
+            name: "BenchCLITests", dependencies: ["BenchCore", "BenchResults", "BenchComparison", "BenchTestSupport"],
+            exclude: ["Fixtures"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -26,7 +26,7 @@ extension Catalog {
                     reason: "unknown kind '\(d.kind)' (valid: \(Self.kinds.sorted().joined(separator: ", ")))")
             }
             for (dtype, fact) in d.peakDenseTflops {
-                guard Self.dtypes.contains(dtype) else {
+                guard Self.dtypes.contains(dtype.rawValue) else {
                     throw .invalid(path: path, location: "\(at).peak_dense_tflops", reason: "unknown dtype '\(dtype)'")
                 }
                 guard fact.unit == "TFLOP/s" else {

@@ -1,3 +1,4 @@
+import BenchDataFile
 import BenchCore
 import Foundation
 import Yams
@@ -134,8 +135,8 @@ public struct DeviceSpec: Codable, Sendable, Equatable {
     public var vendor: String
     public var kind: String
     /// Dense peaks (TFLOP/s) per dtype. Sparse peaks live in ``peakSparseTflops`` and are never used.
-    public var peakDenseTflops: [String: Fact]
-    public var peakSparseTflops: [String: Fact]?
+    public var peakDenseTflops: [DType: Fact]
+    public var peakSparseTflops: [DType: Fact]?
     public var memoryGb: Fact?
     public var memoryBandwidthGbPerS: Fact?
     public var tdpWatts: Fact?
@@ -146,8 +147,8 @@ public struct DeviceSpec: Codable, Sendable, Equatable {
     public var notes: String?
 
     public init(
-        name: String, displayName: String, vendor: String, kind: String, peakDenseTflops: [String: Fact],
-        peakSparseTflops: [String: Fact]?, memoryGb: Fact?, memoryBandwidthGbPerS: Fact?, tdpWatts: Fact?,
+        name: String, displayName: String, vendor: String, kind: String, peakDenseTflops: [DType: Fact],
+        peakSparseTflops: [DType: Fact]?, memoryGb: Fact?, memoryBandwidthGbPerS: Fact?, tdpWatts: Fact?,
         onChipSramMib: Fact?, model: ModelParameters?, notes: String?
     ) {
         (self.name, self.displayName, self.vendor, self.kind) = (name, displayName, vendor, kind)
@@ -241,7 +242,7 @@ public struct Catalog: Codable, Sendable, Equatable {
     /// Reads and validates a catalog file (JSON, or YAML: it is read with Yams).
     public static func load(path: String, validating: Bool = true) throws(CatalogError) -> Catalog {
         let catalog: Catalog
-        switch YAMLFile.decode(Catalog.self, path: path) {
+        switch DataFile.decode(Catalog.self, path: path) {
         case .success(let c): catalog = c
         case .failure(.unreadable): throw .unreadable(path: path, reason: "cannot read the file")
         case .failure(.syntax(let detail)): throw .syntax(path: path, detail: detail)
@@ -283,27 +284,6 @@ public struct Catalog: Codable, Sendable, Equatable {
         result.catalogVersion = "\(catalogVersion)+\(other.catalogVersion)"
         return result
     }
-
-    static func location(of error: DecodingError) -> String {
-        let path: [any CodingKey]
-        switch error {
-        case .keyNotFound(_, let c), .typeMismatch(_, let c), .valueNotFound(_, let c), .dataCorrupted(let c):
-            path = c.codingPath
-        @unknown default: path = []
-        }
-        return path.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined().trimmingCharacters(
-            in: CharacterSet(charactersIn: "."))
-    }
-
-    static func reason(of error: DecodingError) -> String {
-        switch error {
-        case .keyNotFound(let key, _): "missing required field '\(key.stringValue)'"
-        case .typeMismatch(let type, _): "expected \(type)"
-        case .valueNotFound(let type, _): "missing value of type \(type)"
-        case .dataCorrupted(let c): c.debugDescription
-        @unknown default: "\(error)"
-        }
-    }
 }
 
 /// Errors reading or validating a catalog: file, location and reason.
@@ -318,5 +298,22 @@ public enum CatalogError: Error, Equatable, Sendable, CustomStringConvertible {
         case .syntax(let p, let d): "catalog '\(p)': syntax error: \(d)"
         case .invalid(let p, let l, let r): "catalog '\(p)': \(l.isEmpty ? "" : l + ": ")\(r)"
         }
+    }
+}
+
+extension DeviceSpec {
+    /// The device's dense peaks in FLOP/s per dtype.
+    public var denseFLOPS: [DType: Double] { peakDenseTflops.mapValues { $0.value * 1e12 } }
+}
+
+extension Catalog {
+    /// The fastest dense peak FLOP/s of any device per dtype: a self-timed row above it is
+    /// impossible.
+    public var fastestDenseFLOPS: [DType: Double] {
+        var fastest: [DType: Double] = [:]
+        for d in devices {
+            for (dtype, f) in d.denseFLOPS { fastest[dtype] = max(fastest[dtype] ?? 0, f) }
+        }
+        return fastest
     }
 }

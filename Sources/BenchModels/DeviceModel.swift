@@ -26,7 +26,7 @@ public struct DeviceModel: Sendable {
 
     /// Dense peak FLOP/s of all `count` devices for `dtype`, or `nil` when the catalog has none.
     public func peakFLOPS(_ dtype: DType) -> Double? {
-        device.peakDenseTflops[dtype.rawValue].map { $0.value * 1e12 * Double(count) }
+        device.peakDenseTflops[dtype].map { $0.value * 1e12 * Double(count) }
     }
 
     var parameters: ModelParameters? { device.model }
@@ -50,7 +50,7 @@ public struct DeviceModel: Sendable {
             ("memory_efficiency", m.memoryEfficiency), ("attention_efficiency", m.attentionEfficiency),
             ("tile_cost_us", m.tileCostUs),
         ]
-        for (name, f) in facts where f?.source == "--assume" { out.append("\(name)=\(ResultSchema.format(f?.value))") }
+        for (name, f) in facts where f?.source == "--assume" { out.append("\(name)=\(plainNumber(f?.value))") }
         return out
     }
 
@@ -136,7 +136,7 @@ public struct DeviceModel: Sendable {
     /// together in each launch (a batched call: the validation set's `batch`).
     public func estimate(_ c: KernelCase, copies: Int = 1) -> Result<ModeledEstimate, ModelError> {
         guard let peak = peakFLOPS(c.dtype) else {
-            let known = device.peakDenseTflops.keys.sorted().joined(separator: ", ")
+            let known = device.peakDenseTflops.keys.sorted().map(\.rawValue).joined(separator: ", ")
             return .failure(.missingPeak(device: device.name, dtype: c.dtype.rawValue, known: known))
         }
         guard let bandwidth else { return .failure(.missingBandwidth(device: device.name)) }

@@ -31,7 +31,7 @@ public final class ModeledDeviceBackend: ModeledBackend {
         catalogVersion = catalog.catalogVersion
         device =
             "\(spec.displayName)\(perBackend > 1 ? " ×\(perBackend)" : "") (modeled; \(inst.name)\(sharesPerInstance > 1 ? " ÷ \(sharesPerInstance)" : ""))"
-        dtypes = DType.known.filter { spec.peakDenseTflops[$0.rawValue] != nil }
+        dtypes = DType.known.filter { spec.peakDenseTflops[$0] != nil }
     }
 
     public func unsupportedReason(for kernelCase: KernelCase) -> String? {

@@ -1,5 +1,7 @@
+import BenchComparison
 import BenchCore
 import BenchModels
+import BenchResults
 import Foundation
 
 /// `bench report`: one self-contained HTML page (no network, no script) with inline SVG charts

@@ -1,5 +1,6 @@
 import BenchCore
 import BenchModels
+import BenchResults
 import Foundation
 
 /// What `bench report` reads: result files (one run, merged fleet runs, or a series of runs of
@@ -111,7 +112,7 @@ enum ReportData {
     {
         if kind == .modeled, let d = catalog.device(named: backend.rawValue) {
             var peaks: [DType: Double] = [:]
-            for (k, f) in d.peakDenseTflops { peaks[DType(rawValue: k)] = f.value * 1e12 }
+            peaks = d.denseFLOPS
             return Roof(
                 name: d.displayName, source: "catalog \(catalog.catalogVersion)", peaks: peaks,
                 bandwidth: d.memoryBytesPerSecond)
@@ -120,7 +121,7 @@ enum ReportData {
             let env = sets.compactMap({ $0.sidecar?.environment }).first(where: { !$0.peak.isEmpty })
         else { return nil }
         var peaks: [DType: Double] = [:]
-        for p in env.peak where p.threads == threads { peaks[DType(rawValue: p.dtype)] = p.flopsPerSecond }
+        for p in env.peak where p.threads == threads { peaks[p.dtype] = p.flopsPerSecond }
         return Roof(
             name: "\(env.cpuModel), \(threads) threads", source: "measured by the run (FMA probe, STREAM triad)",
             peaks: peaks, bandwidth: env.memoryBandwidthBytesPerSecond)

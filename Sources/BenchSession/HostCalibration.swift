@@ -1,6 +1,7 @@
 import BenchBLAS
 import BenchCore
 import BenchModels
+import BenchResults
 import BenchSwiftKernels
 import Foundation
 
@@ -78,9 +79,9 @@ public struct HostCalibration: Sendable {
         let assumed = { (v: Double, unit: String, why: String) in
             Fact(value: v, unit: unit, source: "assumption", date: today, note: why, format: nil)
         }
-        var peaks: [String: Fact] = [:]
+        var peaks: [DType: Fact] = [:]
         for (dtype, rate) in peakFLOPS {
-            peaks[dtype.rawValue] = fact(rate / 1e12, "TFLOP/s", "register-only FMA loop, best of 3 probes")
+            peaks[dtype] = fact(rate / 1e12, "TFLOP/s", "register-only FMA loop, best of 3 probes")
         }
         let peak32 = peakFLOPS[.fp32] ?? 0
         let devices = achieved.map { backend, rate in

@@ -1,4 +1,5 @@
 import BenchCore
+import BenchResults
 import Foundation
 
 /// Where a command writes its file: `--out PATH` (its directory must exist) or

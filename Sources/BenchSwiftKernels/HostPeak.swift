@@ -23,18 +23,7 @@ public enum HostPeak {
 
     /// A probe's runs: their best, which is the peak (a disturbed run can only read low), and
     /// their spread.
-    public struct Probe: Sendable, Equatable {
-        /// FLOP/s of every run, in order.
-        public var rates: [Double]
-
-        public init(rates: [Double]) { self.rates = rates }
-        public var best: Double { rates.max() ?? 0 }
-        /// `(max − min) / max` over the runs.
-        public var spread: Double {
-            guard let hi = rates.max(), let lo = rates.min(), hi > 0 else { return 0 }
-            return (hi - lo) / hi
-        }
-    }
+    public typealias Probe = PeakProbe
 
     /// `runs` runs of ≈ `seconds`/3 each on `threads` cores (after calibrating the length).
     public static func probe(dtype: DType, threads: Int, seconds: Double = 0.15, runs: Int = 3) -> Probe {

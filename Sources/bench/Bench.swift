@@ -1,4 +1,5 @@
 import ArgumentParser
+import BenchComparison
 import BenchCore
 import BenchSession
 import Foundation
@@ -48,7 +49,7 @@ struct Bench: ParsableCommand {
             fail(failure.description, code: 2)
         } catch let failure as SessionError {
             fail(failure.description, code: 2)
-        } catch let failure as BenchCore.Comparator.InputError {
+        } catch let failure as BenchComparison.Comparator.InputError {
             fail(failure.description, code: 2)
         } catch let code as ExitCode {
             Foundation.exit(code.rawValue)

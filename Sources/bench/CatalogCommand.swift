@@ -16,7 +16,8 @@ struct CatalogCommand: ParsableCommand {
     var sources = false
 
     func run() throws {
-        let c = try RunSessionConfiguration.catalog(options.catalog)
+        let c: Catalog
+        do { c = try Catalog.load(overlay: options.catalog) } catch { throw UsageError("\(error)") }
         let pricing = options.pricing.name
         print(
             "catalog \(c.catalogVersion) (schema \(c.schemaVersion), \(c.currency)); modeled profiles: \(Profile.builtIn.map { "\($0.id)=\($0.device)@\($0.instance)" }.joined(separator: ", "))"
@@ -28,7 +29,7 @@ struct CatalogCommand: ParsableCommand {
             ]
         ]
         for d in c.devices {
-            func peak(_ t: String) -> String { d.peakDenseTflops[t].map { fixed($0.value, 1) } ?? "-" }
+            func peak(_ t: DType) -> String { d.peakDenseTflops[t].map { fixed($0.value, 1) } ?? "-" }
             devices.append([
                 d.name, d.kind, peak("fp32"), peak("tf32"), peak("bf16"), peak("fp8"),
                 d.memoryGb.map { "\(fixed($0.value, 0)) \($0.unit)" } ?? "-",

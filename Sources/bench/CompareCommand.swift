@@ -1,5 +1,7 @@
 import ArgumentParser
+import BenchComparison
 import BenchCore
+import BenchResults
 import Foundation
 
 /// `bench compare`: significance-tested diff of two result CSVs, for CI gates.

@@ -1,6 +1,7 @@
 import ArgumentParser
 import BenchBLAS
 import BenchCore
+import BenchModels
 import BenchSession
 import BenchSwiftKernels
 import Foundation
@@ -52,7 +53,7 @@ struct ListCommand: ParsableCommand {
             }
         }
         print("backends:")
-        for b in try BackendRegistry.all(cpuModel: cpu.model, catalog: try RunSessionConfiguration.catalog(nil)) {
+        for b in try BackendRegistry.all(cpuModel: cpu.model, catalog: try Self.shippedCatalog()) {
             print(
                 "  \(b.id)  [\(b.kind.rawValue)]  \(b.device); dtypes \(b.dtypes.map(\.rawValue).joined(separator: ","))"
             )
@@ -79,5 +80,10 @@ struct ListCommand: ParsableCommand {
             print(
                 "host peak (measured FMA loop, \(n) thread\(n == 1 ? "" : "s")): fp32 \(text(f32)), fp64 \(text(f64))")
         }
+    }
+
+    /// The shipped catalog (for the modeled backends' list).
+    static func shippedCatalog() throws -> Catalog {
+        do { return try Catalog.load(overlay: nil) } catch { throw UsageError("\(error)") }
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import BenchCore
+import BenchResults
 import BenchSession
 import Foundation
 

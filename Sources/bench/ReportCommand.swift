@@ -2,7 +2,7 @@ import ArgumentParser
 import BenchCore
 import BenchModels
 import BenchReport
-import BenchSession
+import BenchResults
 import Foundation
 
 /// `bench report`: one self-contained HTML page (or a Markdown summary) from result files.
@@ -46,7 +46,13 @@ struct ReportCommand: ParsableCommand {
     }
 
     func run() throws {
-        let input = try Self.input(files: files, baseline: baseline, catalogOverlay: catalog.catalog)
+        let input: ReportInput
+        do {
+            input = try ReportInput.load(
+                files: files, baseline: try baseline.map(ReportInput.read), catalogOverlay: catalog.catalog)
+        } catch {
+            throw UsageError("\(error)")
+        }
         let text =
             format == "markdown"
             ? MarkdownReport.render(input) : HTMLReport.render(input, generatedAt: Timestamp.iso(Date()))
@@ -63,22 +69,5 @@ struct ReportCommand: ParsableCommand {
             throw UsageError("\(error)")
         }
         print("report: \(path)")
-    }
-
-    /// Reads the files for a report; every one needs its sidecar.
-    static func input(files: [String], baseline: String?, catalogOverlay: String?) throws -> ReportInput {
-        func load(_ path: String) throws -> ResultSet {
-            let set: ResultSet
-            do { set = try ResultSet(path: path) } catch { throw UsageError("\(error)") }
-            guard set.sidecar != nil else {
-                throw UsageError(
-                    "\(path): no sidecar (\(path.hasSuffix(".csv") ? String(path.dropLast(4)) : path).json): the report needs the run's environment and samples"
-                )
-            }
-            return set
-        }
-        let catalog: Catalog
-        do { catalog = try RunSessionConfiguration.catalog(catalogOverlay) } catch { throw UsageError("\(error)") }
-        return ReportInput(sets: try files.map(load), baseline: try baseline.map(load), catalog: catalog)
     }
 }

@@ -1,7 +1,11 @@
 import ArgumentParser
 import BenchBLAS
+import BenchComparison
 import BenchCore
 import BenchReport
+import BenchResults
+import BenchRun
+import BenchModels
 import BenchSession
 import Foundation
 
@@ -184,39 +188,50 @@ struct RunCommand: ParsableCommand {
         return r
     }
 
+    /// Cheap before expensive: every flag is checked and the baseline read before the re-exec
+    /// (which starts bench again with the same flags), and the re-exec happens before any
+    /// plugin starts, network request goes out or probe runs.
     func run() throws {
         let cpu = HostProbe.cpuInfo()
         try BuildInfo.checkISA(cpuFlags: cpu.flags)
-        let configuration = try RunSessionConfiguration(resolving: request, cpu: cpu)
-        try reexecForCoreTypeIfNeeded(cpuFlags: cpu.flags)
-        // Check the baseline before running anything, so a bad one fails fast.
-        if let baseline {
-            do { _ = try ResultSet(path: baseline) } catch { throw UsageError("--baseline: \(error)") }
+        let checked = try request.checked()
+        // Read the baseline before running anything, so a bad one fails fast (and once).
+        let baselineSet = try baseline.map { path in
+            do { return try ResultSet(path: path) } catch { throw UsageError("--baseline: \(error)") }
         }
+        try reexecForCoreTypeIfNeeded(cpuFlags: cpu.flags)
+        let configuration = try RunConfiguration(resolving: checked, cpu: cpu)
         if let warning = threads.oversubscription { printError(warning) }
         let reporter = TerminalReporter(progress: isatty(STDERR_FILENO) == 1)
         let summary = try RunSession(configuration: configuration).run(reporter: reporter)
         var status: Int32 = summary.failures.isEmpty ? 0 : 1
-        if report {
-            let input = try ReportCommand.input(
-                files: [summary.destination.path], baseline: baseline, catalogOverlay: catalog.catalog)
-            let path = summary.destination.deletingPathExtension().appendingPathExtension("html").path
-            do {
-                try OutputFile.write(Data(HTMLReport.render(input, generatedAt: Timestamp.iso(Date())).utf8), to: path)
-            } catch {
-                throw UsageError("\(error)")
-            }
-            print("report: \(path)")
-        }
-        if let baseline {
-            var options = ComparisonOptions()
-            options.threshold = threshold.fraction
-            let report = try Comparator.compare(
-                baselinePath: baseline, candidatePath: summary.destination.path, options: options)
-            print(ReportFormat.table.render(report, color: isatty(STDOUT_FILENO) == 1))
-            status = max(status, Comparator.exitStatus(report, strict: false, failOnModelChange: failOnModelChange))
-        }
+        if report { try writeReport(of: summary, baseline: baselineSet) }
+        if let baselineSet { status = max(status, try compare(summary, against: baselineSet)) }
         throw ExitCode(status)
+    }
+
+    /// `--report`: the page `bench report` would write for this run, beside its CSV.
+    func writeReport(of summary: RunSummary, baseline: ResultSet?) throws {
+        let path = summary.destination.deletingPathExtension().appendingPathExtension("html").path
+        do {
+            let input = try ReportInput.load(
+                files: [summary.destination.path], baseline: baseline, catalogOverlay: catalog.catalog)
+            try OutputFile.write(Data(HTMLReport.render(input, generatedAt: Timestamp.iso(Date())).utf8), to: path)
+        } catch {
+            throw UsageError("\(error)")
+        }
+        print("report: \(path)")
+    }
+
+    /// `--baseline`: compare's table and exit status for this run against the baseline.
+    func compare(_ summary: RunSummary, against baseline: ResultSet) throws -> Int32 {
+        var options = ComparisonOptions()
+        options.threshold = threshold.fraction
+        let candidate: ResultSet
+        do { candidate = try ResultSet(path: summary.destination.path) } catch { throw UsageError("\(error)") }
+        let report = try Comparator.compare(baseline: baseline, candidate: candidate, options: options)
+        print(ReportFormat.table.render(report, color: isatty(STDOUT_FILENO) == 1))
+        return Comparator.exitStatus(report, strict: false, failOnModelChange: failOnModelChange)
     }
 
     /// Re-executes bench with `OPENBLAS_CORETYPE` set: OpenBLAS reads it when it

@@ -1,5 +1,6 @@
 import ArgumentParser
 import BenchCore
+import BenchResults
 import Foundation
 
 /// `bench summarize`: medians over rounds of result files, and ratios between backends.

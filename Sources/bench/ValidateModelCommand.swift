@@ -1,6 +1,7 @@
 import ArgumentParser
 import BenchCore
 import BenchModels
+import BenchResults
 import BenchSession
 import Foundation
 
@@ -41,9 +42,14 @@ struct ValidateModelCommand: ParsableCommand {
     }
 
     func run() throws {
-        let assumptions = try RunSessionConfiguration.assumptions(assume)
-        let catalog = assumptions.applied(
-            to: try RunSessionConfiguration.catalog(catalog), profiles: Profile.builtIn)
+        let assumptions: ModelAssumptions
+        do { assumptions = try ModelAssumptions.parse(assume) } catch { throw UsageError("--assume: \(error)") }
+        let catalog: Catalog
+        do {
+            catalog = try Catalog.load(overlay: self.catalog, assumptions: assumptions)
+        } catch {
+            throw UsageError("\(error)")
+        }
         let validation: ModelValidation
         do {
             let set =

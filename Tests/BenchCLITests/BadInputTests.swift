@@ -1,4 +1,5 @@
 import BenchCore
+import BenchResults
 import BenchTestSupport
 import Foundation
 import Testing

@@ -1,4 +1,5 @@
 import BenchCore
+import BenchResults
 import BenchTestSupport
 import Foundation
 import Testing
@@ -163,7 +164,7 @@ struct FleetTests {
         #expect(row.host == "c7i.48xlarge")
         #expect(row.priceUSDPerHour == 8.568)
         #expect(row.notes.contains("the catalog's price is for us-east-1, this host is in eu-west-1"), "\(row.notes)")
-        #expect(sidecar?.instanceMetadata?["region"] == "eu-west-1")
+        #expect(sidecar?.instanceMetadata?.region == "eu-west-1")
 
         let (unknown, unknownURL) = try imds("ok", ["x9z.huge", "us-east-1"])
         defer { kill(unknown.processIdentifier, SIGKILL) }

@@ -1,4 +1,5 @@
 import BenchCore
+import BenchTraining
 import Foundation
 import Testing
 

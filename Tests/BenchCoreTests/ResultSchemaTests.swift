@@ -1,4 +1,6 @@
+import BenchComparison
 import BenchCore
+import BenchResults
 import BenchTestSupport
 import Foundation
 import Testing

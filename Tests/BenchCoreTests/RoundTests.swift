@@ -1,4 +1,7 @@
+import BenchComparison
 import BenchCore
+import BenchResults
+import BenchRun
 import BenchTestSupport
 import Foundation
 import Testing
@@ -201,10 +204,8 @@ struct RunnerRoundTests {
         }
     }
 
-    func configuration(rounds: Int) -> RunConfiguration {
-        RunConfiguration(
-            suite: "matmul", runID: "r", timestamp: "t", threads: 1,
-            policy: MeasurementPolicy(
+    func configuration(rounds: Int) -> TestRun {
+        TestRun(policy: MeasurementPolicy(
                 warmupMinCalls: 1, warmupMinSeconds: 0, minSamples: 6, budgetSeconds: 0.003 * Double(rounds),
                 rounds: rounds),
             peakFLOPS: [:])
@@ -217,7 +218,7 @@ struct RunnerRoundTests {
         var finished: [RunOutcome] = []
         var provisional: [RunOutcome] = []
         var steps: [String] = []
-        Runner(configuration: configuration(rounds: 3)).run(
+        configuration(rounds: 3).runner.run(
             cases: cases, backends: [backend], willRun: { steps.append("\($0.step)/\($0.steps) r\($0.round)") },
             didMeasureRound: { provisional.append($0) }, didFinish: { finished.append($0) })
         #expect(
@@ -250,12 +251,12 @@ struct RunnerRoundTests {
     func oneRound() throws {
         let kc = try KernelCase(parsing: "gemm/fp32/M=4,N=4,K=4")
         var finished: [RunOutcome] = []
-        Runner(configuration: configuration(rounds: 4)).run(cases: [kc], backends: [RecordingBackend()]) {
+        configuration(rounds: 4).runner.run(cases: [kc], backends: [RecordingBackend()]) {
             finished.append($0)
         }
         #expect(finished.map(\.row.status) == [.unsupported])
         #expect(finished[0].row.rounds == nil)
-        let single = Runner(configuration: configuration(rounds: 1)).runOne(
+        let single = configuration(rounds: 1).runner.runOne(
             try KernelCase(parsing: "gemm/fp64/M=4,N=4,K=4"), on: RecordingBackend())
         #expect(single.row.rounds == 1)
         #expect(!single.row.notes.contains("rounds"))

@@ -1,13 +1,14 @@
 import BenchCore
-import Foundation
+import BenchTraining
+import BenchResults
+import BenchRun
 import BenchTestSupport
+import Foundation
 import Testing
 
 @Suite("Runner and verification")
 struct RunnerTests {
-    let config = RunConfiguration(
-        suite: "matmul", runID: "r", timestamp: "t", threads: 1,
-        policy: MeasurementPolicy(warmupMinCalls: 1, warmupMinSeconds: 0, minSamples: 6, budgetSeconds: 0.01),
+    let config = TestRun(policy: MeasurementPolicy(warmupMinCalls: 1, warmupMinSeconds: 0, minSamples: 6, budgetSeconds: 0.01),
         peakFLOPS: [.fp64: 1e12])
 
     @Test("a deliberately wrong kernel (dropping the last k term) fails verification")
@@ -33,7 +34,7 @@ struct RunnerTests {
     @Test("the runner marks a wrong kernel verify_failed and reports no speed")
     func runnerVerifyFailed() throws {
         let backend = ScriptedBackend { ScriptedBackend.naive($0, droppingLastTerm: true) }
-        let outcome = Runner(configuration: config).runOne(
+        let outcome = config.runner.runOne(
             try KernelCase(parsing: "gemm/fp64/M=8,N=8,K=8"), on: backend)
         #expect(outcome.row.status == .verifyFailed)
         #expect(outcome.row.medianSeconds == nil)
@@ -43,7 +44,7 @@ struct RunnerTests {
 
     @Test("a correct kernel gives an ok row with statistics and throughput")
     func runnerOK() throws {
-        let outcome = Runner(configuration: config).runOne(
+        let outcome = config.runner.runOne(
             try KernelCase(parsing: "gemm/fp64/M=8,N=8,K=8"), on: ScriptedBackend())
         let row = outcome.row
         #expect(row.status == .ok)
@@ -64,7 +65,7 @@ struct RunnerTests {
         var low = config
         low.peakFLOPS = [.fp64: 1]  // 1 FLOP/s: every row beats it
         low.peakProbe = { _ in 1e18 }
-        let reprobed = Runner(configuration: low).runOne(kc, on: ScriptedBackend())
+        let reprobed = low.runner.runOne(kc, on: ScriptedBackend())
         let mfu = try #require(reprobed.fractionOfPeak)
         #expect(mfu > 0 && mfu < 1)
         #expect(reprobed.row.notes.contains("of measured peak 1000000000.0 GFLOP/s"))
@@ -73,23 +74,23 @@ struct RunnerTests {
         low.peakProbe = { _ in
             probes.increment(); return 1e18
         }
-        let runner = Runner(configuration: low)
+        let runner = low.runner
         _ = runner.runOne(kc, on: ScriptedBackend())
         #expect(runner.runOne(kc, on: ScriptedBackend()).fractionOfPeak != nil)
         #expect(probes.value == 1)
         low.peakProbe = { _ in 2 }
         low.peakSpread = [.fp64: 1e30]  // a probe this unsteady cannot rule anything out
-        let still = Runner(configuration: low).runOne(kc, on: ScriptedBackend())
+        let still = low.runner.runOne(kc, on: ScriptedBackend())
         #expect(still.row.status == .ok)
         #expect(still.fractionOfPeak == nil)
         #expect(still.row.notes.contains("no MFU"))
         low.peakSpread = [.fp64: 0.02]  // a steady probe: a row far above it is impossible
-        let impossible = Runner(configuration: low).runOne(kc, on: ScriptedBackend())
+        let impossible = low.runner.runOne(kc, on: ScriptedBackend())
         #expect(impossible.row.status == .error)
         #expect(impossible.row.notes.contains("impossible speed") && impossible.row.medianSeconds == nil)
         low.peakProbe = nil
         low.peakSpread = [.fp64: 1e30]
-        #expect(Runner(configuration: low).runOne(kc, on: ScriptedBackend()).fractionOfPeak == nil)
+        #expect(low.runner.runOne(kc, on: ScriptedBackend()).fractionOfPeak == nil)
     }
 
     @Test("a backend without the dtype yields an unsupported row and the run goes on")
@@ -98,7 +99,7 @@ struct RunnerTests {
         let cases = [
             try KernelCase(parsing: "gemm/fp32/M=4,N=4,K=4"), try KernelCase(parsing: "gemm/fp64/M=4,N=4,K=4"),
         ]
-        Runner(configuration: config).run(cases: cases, backends: [ScriptedBackend()]) { rows.append($0.row) }
+        config.runner.run(cases: cases, backends: [ScriptedBackend()]) { rows.append($0.row) }
         #expect(rows.map(\.status) == [.unsupported, .ok])
         #expect(rows[0].notes.contains("fp32"))
     }
@@ -106,19 +107,11 @@ struct RunnerTests {
     @Test("a backend that throws yields an error row with the reason")
     func errorRow() throws {
         let backend = ScriptedBackend { _ in throw BackendError.failed("device lost") }
-        let row = Runner(configuration: config).runOne(try KernelCase(parsing: "gemm/fp64/M=4,N=4,K=4"), on: backend)
+        let row = config.runner.runOne(try KernelCase(parsing: "gemm/fp64/M=4,N=4,K=4"), on: backend)
             .row
         #expect(row.status == .error)
         #expect(row.notes == "device lost")
     }
-}
-
-/// A thread-safe call counter for `@Sendable` closures in tests.
-final class Counter: @unchecked Sendable {
-    private let lock = NSLock()
-    private var count = 0
-    var value: Int { lock.withLock { count } }
-    func increment() { lock.withLock { count += 1 } }
 }
 
 /// A modeled backend whose model answers a fixed time (0 s: an impossible answer).
@@ -143,10 +136,9 @@ final class FixedModelBackend: ModeledBackend {
 struct NonFiniteRowTests {
     @Test("a zero time (infinite TFLOP/s) makes the row an error naming the column, with no speed or cost")
     func zeroTime() throws {
-        let config = RunConfiguration(
-            suite: "matmul", runID: "r", timestamp: "t", threads: 1, policy: .quick, peakFLOPS: [:],
+        let config = TestRun(policy: .quick, peakFLOPS: [:],
             prices: [BackendID("fixed-model"): PriceQuote(usdPerHour: 2, note: "")])
-        let outcome = Runner(configuration: config).runOne(
+        let outcome = config.runner.runOne(
             try KernelCase(parsing: "gemm/fp32/M=64,N=64,K=64"), on: FixedModelBackend(seconds: 0))
         #expect(outcome.row.status == .error)
         #expect(outcome.row.notes.contains("tflops would be inf"))

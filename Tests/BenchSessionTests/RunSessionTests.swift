@@ -1,4 +1,6 @@
 import BenchCore
+import BenchResults
+import BenchRun
 import BenchSession
 import BenchSwiftKernels
 import BenchTestSupport
@@ -35,8 +37,8 @@ final class RecordingReporter: RunReporter, @unchecked Sendable {
 struct RunSessionTests {
     static let policy = MeasurementPolicy(warmupMinCalls: 1, warmupMinSeconds: 0, minSamples: 6, budgetSeconds: 0.01)
 
-    func configuration(cases: [String], dir: URL) throws -> RunSessionConfiguration {
-        try RunSessionConfiguration(
+    func configuration(cases: [String], dir: URL) throws -> RunConfiguration {
+        try RunConfiguration(
             suite: MatmulSuite(), cases: cases.map { try KernelCase(parsing: $0) }, backends: [ScriptedBackend()],
             destination: dir.appendingPathComponent("run.csv"), threads: 1, policy: Self.policy,
             cpu: (model: "test CPU", flags: []))
@@ -46,7 +48,7 @@ struct RunSessionTests {
     func eventsAndFiles() throws {
         let dir = try temporaryDirectory()
         var config = try configuration(cases: ["gemm/fp64/M=4,N=4,K=4", "gemm/fp64/M=8,N=8,K=8"], dir: dir)
-        config.peakProbe = { _, _ in HostPeak.Probe(rates: [1e15]) }
+        config.probes = HostProbes(peak: { _, _ in PeakProbe(rates: [1e15]) })
         let reporter = RecordingReporter()
         let summary = try RunSession(configuration: config).run(reporter: reporter)
         #expect(
@@ -67,7 +69,7 @@ struct RunSessionTests {
         var config = try configuration(cases: ["gemm/fp64/M=8,N=8,K=8"], dir: dir)
         let probes = Counter()
         // The start-up probe reads absurdly low (disturbed), the re-probe reads the truth.
-        config.peakProbe = { _, _ in HostPeak.Probe(rates: [probes.increment() == 1 ? 1 : 1e15]) }
+        config.probes = HostProbes(peak: { _, _ in PeakProbe(rates: [probes.increment() == 1 ? 1 : 1e15]) })
         let reporter = RecordingReporter()
         let summary = try RunSession(configuration: config).run(reporter: reporter)
         #expect(reporter.start?.peaks == [.fp64: 1])
@@ -80,17 +82,27 @@ struct RunSessionTests {
         let mfu = try #require(row.mfu)
         #expect(abs(mfu - row.flops / (row.medianSeconds ?? 1) / 1e15) < 1e-12)
     }
-}
 
-/// A thread-safe call counter.
-final class Counter: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value = 0
-    /// Adds one and returns the new count.
-    func increment() -> Int {
-        lock.lock()
-        defer { lock.unlock() }
-        value += 1
-        return value
+    @Test("on a scripted clock and with no probes, a session's samples are exact and its rows have no MFU")
+    func fakeClockNoProbes() throws {
+        let dir = try temporaryDirectory()
+        var config = try configuration(cases: ["gemm/fp64/M=8,N=8,K=8"], dir: dir)
+        let clock = FakeClock()
+        // Every call costs exactly 1 ms of scripted time; nothing real is timed or probed.
+        config.backends = [ScriptedBackend(clock: clock, secondsPerCall: 1e-3)]
+        config.clock = { FakeStopwatch(clock) }
+        config.probes = nil
+        let summary = try RunSession(configuration: config).run(reporter: RecordingReporter())
+        let set = try ResultSet(path: summary.destination.path)
+        let row = try #require(set.rows.first)
+        #expect(row.status == .ok)
+        // Identical samples: the median is the scripted cost (to rounding of the batch's division).
+        #expect(abs(try #require(row.medianSeconds) - 1e-3) < 1e-12)
+        #expect(row.mfu == nil)
+        #expect(!row.notes.contains("measured peak"))
+        let samples = try #require(set.samples(for: row.key))
+        #expect(samples.count == row.samples && samples.allSatisfy { abs($0 - 1e-3) < 1e-12 })
+        #expect(set.sidecar?.environment.peak.isEmpty == true)
+        #expect(set.sidecar?.environment.memoryBandwidthBytesPerSecond == nil)
     }
 }

@@ -1,14 +1,17 @@
 import BenchCore
+import BenchResults
+import BenchRun
+import BenchTraining
 import Foundation
 
 /// A stopwatch that advances only when told to: unit tests never time real work.
-public final class FakeClock {
+public final class FakeClock: @unchecked Sendable {
     public var now = 0.0
     public init() {}
 }
 
 /// A ``Stopwatch`` reading a shared ``FakeClock``.
-public struct FakeStopwatch: Stopwatch {
+public struct FakeStopwatch: Stopwatch, Sendable {
     public let clock: FakeClock
     public init(_ clock: FakeClock) { self.clock = clock }
     public mutating func seconds() -> Double { clock.now }
@@ -21,14 +24,20 @@ public final class ScriptedBackend: Backend {
     public let device = "scripted test device"
     public let dtypes: [DType]
     let compute: (GEMMProblem<Double>) throws -> Void
+    /// Scripted time: each call advances this clock by ``secondsPerCall`` (no real timing).
+    let clock: FakeClock?
+    let secondsPerCall: Double
 
     public init(
         id: String = "scripted", kind: BackendKind = .measured, dtypes: [DType] = [.fp64],
+        clock: FakeClock? = nil, secondsPerCall: Double = 0,
         compute: @escaping (GEMMProblem<Double>) throws -> Void = ScriptedBackend.naive
     ) {
         self.id = BackendID(id)
         self.kind = kind
         self.dtypes = dtypes
+        self.clock = clock
+        self.secondsPerCall = secondsPerCall
         self.compute = compute
     }
 
@@ -36,7 +45,7 @@ public final class ScriptedBackend: Backend {
 
     public func prepare(_ kernelCase: KernelCase, threads: Int) throws -> any PreparedCase {
         let problem = GEMMProblem<Double>(kernelCase)
-        return ScriptedCase(problem: problem, compute: compute)
+        return ScriptedCase(problem: problem, compute: compute, clock: clock, secondsPerCall: secondsPerCall)
     }
 
     /// A textbook triple loop: the reference.
@@ -61,11 +70,21 @@ public final class ScriptedBackend: Backend {
 final class ScriptedCase: PreparedCase {
     let problem: GEMMProblem<Double>
     let compute: (GEMMProblem<Double>) throws -> Void
-    init(problem: GEMMProblem<Double>, compute: @escaping (GEMMProblem<Double>) throws -> Void) {
+    let clock: FakeClock?
+    let secondsPerCall: Double
+    init(
+        problem: GEMMProblem<Double>, compute: @escaping (GEMMProblem<Double>) throws -> Void, clock: FakeClock?,
+        secondsPerCall: Double
+    ) {
         self.problem = problem
         self.compute = compute
+        self.clock = clock
+        self.secondsPerCall = secondsPerCall
     }
-    func run() throws { try compute(problem) }
+    func run() throws {
+        try compute(problem)
+        clock?.now += secondsPerCall
+    }
     func verify() -> Verification { problem.verify() }
 }
 
@@ -106,4 +125,24 @@ public func testEnvironment() -> HostEnvironment {
 public func fuzzScale() -> Int {
     guard let text = ProcessInfo.processInfo.environment["BENCH_FUZZ_SCALE"], let n = Int(text) else { return 1 }
     return min(max(n, 1), 1000)
+}
+
+/// A thread-safe call counter for `@Sendable` closures in tests.
+public final class Counter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var count = 0
+
+    public init() {}
+
+    /// The count so far.
+    public var value: Int { lock.withLock { count } }
+
+    /// Adds one and returns the new count.
+    @discardableResult
+    public func increment() -> Int {
+        lock.withLock {
+            count += 1
+            return count
+        }
+    }
 }

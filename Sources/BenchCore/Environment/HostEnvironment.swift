@@ -91,7 +91,7 @@ public struct BLASInfo: Codable, Sendable, Equatable {
 
 /// A measured peak rate.
 public struct PeakEntry: Codable, Sendable, Equatable {
-    public var dtype: String
+    public var dtype: DType
     public var threads: Int
     /// FLOP/s of a register-only FMA loop on `threads` cores at once (the best of the probe's runs).
     public var flopsPerSecond: Double
@@ -99,7 +99,7 @@ public struct PeakEntry: Codable, Sendable, Equatable {
     /// run, and in files written before it was recorded.
     public var spread: Double?
 
-    public init(dtype: String, threads: Int, flopsPerSecond: Double, spread: Double? = nil) {
+    public init(dtype: DType, threads: Int, flopsPerSecond: Double, spread: Double? = nil) {
         self.dtype = dtype
         self.threads = threads
         self.flopsPerSecond = flopsPerSecond

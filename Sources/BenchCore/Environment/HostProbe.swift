@@ -7,7 +7,7 @@ public enum HostProbe {
     public static var compiledISA: String { String(cString: bench_compiled_isa()) }
 
     /// The CPU's `model name` and `flags` from `/proc/cpuinfo` (empty when unreadable).
-    public static func cpuInfo() -> (model: String, flags: [String]) {
+    public static func cpuInfo() -> CPUInfo {
         guard let text = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8) else { return ("unknown", []) }
         var model = "unknown"
         var flags: [String] = []
@@ -146,3 +146,6 @@ public struct NoiseMonitor: Sendable {
             otherProcessesCPUFraction: fraction, wallSeconds: wall, warning: warning)
     }
 }
+
+/// The CPU's model name and feature flags (`/proc/cpuinfo`).
+public typealias CPUInfo = (model: String, flags: [String])

@@ -1,7 +1,15 @@
 import Foundation
 
-// Number formats for people (terminal tables, notes, messages); the CSV's own number format
-// is ``ResultSchema/format(_:)``.
+// Number formats for people (terminal tables, notes, messages), and the plain number the
+// CSV and catalog notes write (``plainNumber(_:)``).
+
+/// A number as bench writes it in files: an integer without a decimal point when it is one
+/// (below 10¹⁵), else Swift's shortest round-trip form; `nil` is empty.
+public func plainNumber(_ value: Double?) -> String {
+    guard let value else { return "" }
+    if value == value.rounded(), abs(value) < 1e15 { return String(Int64(value)) }
+    return "\(value)"
+}
 
 /// Formats `value` with exactly `digits` digits after the decimal point.
 public func fixed(_ value: Double, _ digits: Int) -> String {

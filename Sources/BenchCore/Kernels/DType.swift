@@ -2,8 +2,8 @@
 ///
 /// An open set: plugins and later suites may add names, so it is a struct
 /// with static members rather than an enum.
-public struct DType: RawRepresentable, Hashable, Sendable, Comparable, Codable, CustomStringConvertible,
-    ExpressibleByStringLiteral
+public struct DType: RawRepresentable, Hashable, Sendable, Comparable, Codable, CodingKeyRepresentable,
+    CustomStringConvertible, ExpressibleByStringLiteral
 {
     public var rawValue: String
     public init(rawValue: String) { self.rawValue = rawValue }

@@ -92,4 +92,6 @@ public struct EnergyMeter: Sendable, Equatable {
 public struct EnergyUnavailable: Error, Sendable, Equatable, CustomStringConvertible {
     public var reason: String
     public var description: String { reason }
+
+    public init(reason: String) { self.reason = reason }
 }

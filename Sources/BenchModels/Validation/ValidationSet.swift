@@ -1,3 +1,4 @@
+import BenchDataFile
 import BenchCore
 import Foundation
 
@@ -26,7 +27,7 @@ public struct ValidationSet: Codable, Sendable, Equatable {
     /// Reads and checks a validation-set file (JSON or YAML).
     public static func load(path: String) throws(ValidationSetError) -> ValidationSet {
         let set: ValidationSet
-        switch YAMLFile.decode(ValidationSet.self, path: path) {
+        switch DataFile.decode(ValidationSet.self, path: path) {
         case .success(let v): set = v
         case .failure(.unreadable): throw .unreadable(path: path, reason: "cannot read the file")
         case .failure(.syntax(let detail)): throw .invalid(path: path, location: "", reason: "syntax error: \(detail)")
@@ -85,7 +86,7 @@ public struct ValidationSet: Codable, Sendable, Equatable {
             guard !p.source.isEmpty, !p.date.isEmpty, !p.conversion.isEmpty else {
                 throw bad("source, date and conversion are required")
             }
-            let caseDtype = dtypes[0].rawValue
+            let caseDtype = dtypes[0]
             if p.measuredDtype != caseDtype {
                 guard let device = catalog?.device(named: profile.device),
                     let measured = device.peakDenseTflops[p.measuredDtype]?.value,
@@ -130,7 +131,7 @@ public struct ValidationPoint: Codable, Sendable, Equatable {
     public var cases: [Part]
     public var published: Figure
     /// The dtype the source measured (fp16 stands for bf16 where the peaks are equal).
-    public var measuredDtype: String
+    public var measuredDtype: DType
     public var source: String
     public var date: String
     /// How the published figure became `published` (arithmetic, substitutions).

@@ -1,6 +1,8 @@
 import ArgumentParser
+import BenchComparison
 import BenchCore
 import BenchModels
+import BenchResults
 
 // Typed values of the command line, each parsed once: the commands get these types, never
 // strings to parse again. `parse` throws a `ValidationError` naming the value and the rule;

@@ -1,4 +1,6 @@
+import BenchComparison
 import BenchCore
+import BenchResults
 
 /// The price-performance ranking printed at the end of `bench run` (``Ranking`` as text).
 enum RankingTable {

@@ -1,4 +1,5 @@
 import BenchCore
+import BenchResults
 
 /// The aligned table of rows printed at the end of `bench run`.
 enum ResultTable {

@@ -1,4 +1,5 @@
 import BenchCore
+import BenchRun
 import BenchSession
 import Foundation
 

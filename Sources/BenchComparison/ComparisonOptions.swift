@@ -1,0 +1,59 @@
+import BenchCore
+import BenchResults
+import Foundation
+
+/// How `bench compare` decides verdicts.
+public struct ComparisonOptions: Sendable {
+    public var metric: Metric = .medianSeconds
+    /// Relative threshold (0.05 = 5%), before the per-row raise for noisy rows.
+    public var threshold: Double = 0.05
+    /// Per-case, per-metric threshold overrides; the first matching one wins.
+    public var overrides: [ThresholdOverride] = []
+    /// Significance level of the Mann–Whitney U test.
+    public var alpha: Double = 0.01
+    /// Compare measured rows from different hosts or BLAS core types.
+    public var allowCrossHost = false
+    /// Compare backend `baseline` rows with backend `candidate` rows instead of like with like.
+    public var backendPair: (baseline: BackendID, candidate: BackendID)?
+    /// Compare the measured rows of host `baseline` with those of host `candidate` (the `host`
+    /// column, e.g. two instance types of a merged fleet run) instead of like with like.
+    public var hostPair: (baseline: String, candidate: String)?
+
+    public init() {}
+
+    /// The threshold for a case and metric: the first matching override, else ``threshold``.
+    public func threshold(for caseID: String) -> Double {
+        for o in overrides where o.metric == nil || o.metric == metric {
+            if o.matches(caseID) { return o.threshold }
+        }
+        return threshold
+    }
+
+    /// Parses `5%` or `0.05` into 0.05; `nil` for anything else or a negative value.
+    public static func parseThreshold(_ text: String) -> Double? {
+        let t = text.trimmingCharacters(in: .whitespaces)
+        let value: Double?
+        if t.hasSuffix("%") { value = Double(t.dropLast()).map { $0 / 100 } } else { value = Double(t) }
+        guard let v = value, v.isFinite, v >= 0 else { return nil }
+        return v
+    }
+}
+
+/// One entry of a `--thresholds` file: `{case: REGEX, metric: NAME, threshold: 5%}`.
+public struct ThresholdOverride: @unchecked Sendable {
+    public var pattern: String
+    public var metric: Metric?
+    public var threshold: Double
+    let regex: NSRegularExpression
+
+    public init(pattern: String, metric: Metric?, threshold: Double) throws {
+        self.pattern = pattern
+        self.metric = metric
+        self.threshold = threshold
+        regex = try NSRegularExpression(pattern: pattern)
+    }
+
+    func matches(_ caseID: String) -> Bool {
+        regex.firstMatch(in: caseID, range: NSRange(caseID.startIndex..., in: caseID)) != nil
+    }
+}

@@ -1,0 +1,182 @@
+import BenchCore
+import CSV
+import Foundation
+
+/// Writes a results CSV row by row, crash-safely, and its JSON sidecar.
+///
+/// Rows go to `.<final>.<pid>.partial` in the destination directory and reach the
+/// disk as each case finishes, so a killed run leaves every finished row
+/// there. ``finish(_:)`` writes the sidecar, then renames the partial file to
+/// its final name. Thread-safe: an interrupt handler may call ``finish(_:)``
+/// while the runner is between rows.
+public final class ResultWriter: @unchecked Sendable {
+    /// Where the CSV ends up.
+    public let destination: URL
+    /// The temporary file rows are written to until ``finish(_:)``.
+    public let partial: URL
+    /// The sidecar's path: the CSV's with `.json` instead of `.csv`.
+    public var sidecarURL: URL { Self.sidecarURL(for: destination) }
+
+    private let lock = NSLock()
+    private let outputLock: OutputLock
+    private let handle: FileHandle
+    /// Whether every appended row is synced to disk (a run: rows survive a crash); a merge
+    /// syncs once, before the rename.
+    private let syncsEachRow: Bool
+    /// How many times the partial file was synced (tests check a merge syncs once).
+    public private(set) var syncCount = 0
+    private var sidecarRows: [SidecarRow] = []
+    private var rows: [ResultRow] = []
+    private var finished = false
+    /// Rows not finished yet, as their rounds so far describe them, in the order first staged.
+    private var staged: [(row: ResultRow, samples: SidecarRow)] = []
+
+    /// Creates the partial file and writes the header.
+    ///
+    /// - Throws: ``ResultFileError/outputDirectoryMissing(path:)`` when the
+    ///   destination's directory does not exist, `cannotWrite` when it cannot be written.
+    ///
+    /// Refuses a destination (or sidecar) that is not a regular file bench may replace
+    /// (``OutputFile/checkReplaceable(_:)``) and one another run is writing (``OutputLock``).
+    public init(destination: URL, syncsEachRow: Bool = true) throws(ResultFileError) {
+        self.destination = destination
+        self.syncsEachRow = syncsEachRow
+        // Unique per process: a second writer of the same name never shares this file.
+        partial = destination.deletingLastPathComponent().appendingPathComponent(
+            ".\(destination.lastPathComponent).\(getpid()).partial")
+        let dir = destination.deletingLastPathComponent().path
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: dir, isDirectory: &isDir), isDir.boolValue else {
+            throw .outputDirectoryMissing(path: dir)
+        }
+        try OutputFile.checkReplaceable(destination.path)
+        try OutputFile.checkReplaceable(Self.sidecarURL(for: destination).path)
+        outputLock = try OutputLock(destination: destination)
+        guard FileManager.default.createFile(atPath: partial.path, contents: nil),
+            let h = FileHandle(forWritingAtPath: partial.path)
+        else { throw .cannotWrite(path: partial.path, reason: "cannot create the file") }
+        handle = h
+        try write(Self.encode([ResultSchema.columnNames], quoted: { _ in false }), sync: syncsEachRow)
+    }
+
+    /// The sidecar path for a CSV path.
+    public static func sidecarURL(for csv: URL) -> URL {
+        csv.pathExtension == "csv"
+            ? csv.deletingPathExtension().appendingPathExtension("json") : csv.appendingPathExtension("json")
+    }
+
+    /// Encodes records as RFC 4180 CSV (LF line ends) with the CSV library.
+    static func encode(_ records: [[String]], quoted: (Int) -> Bool) throws(ResultFileError) -> Data {
+        do {
+            let writer = try CSVWriter(stream: .toMemory())
+            for r in records { try writer.write(row: r, quotedAtIndex: quoted) }
+            writer.stream.close()
+            var data = (writer.stream.property(forKey: .dataWrittenToMemoryStreamKey) as? Data) ?? Data()
+            data.append(0x0A)
+            return data
+        } catch {
+            throw .cannotWrite(path: "(memory)", reason: "\(error)")
+        }
+    }
+
+    private func write(_ data: Data, sync: Bool) throws(ResultFileError) {
+        do {
+            try handle.write(contentsOf: data)
+            if sync {
+                try handle.synchronize()
+                syncCount += 1
+            }
+        } catch {
+            throw .cannotWrite(path: partial.path, reason: Self.reason(error))
+        }
+    }
+
+    /// A one-line reason for a Foundation error: the POSIX error's text when there is one.
+    static func reason(_ error: any Error) -> String {
+        let ns = error as NSError
+        if let posix = ns.userInfo[NSUnderlyingErrorKey] as? NSError, posix.domain == NSPOSIXErrorDomain {
+            return String(cString: strerror(Int32(posix.code)))
+        }
+        if ns.domain == NSPOSIXErrorDomain { return String(cString: strerror(Int32(ns.code))) }
+        return ns.localizedDescription
+    }
+
+    /// Appends a finished row and remembers its raw samples for the sidecar (replacing the
+    /// row's staged version, if any). Ignored after ``finish(_:)``.
+    public func append(_ row: ResultRow, samples: SidecarRow) throws(ResultFileError) {
+        lock.lock()
+        defer { lock.unlock() }
+        guard !finished else { return }
+        try appendLocked(row, samples: samples, sync: syncsEachRow)
+        staged.removeAll { $0.row.key == row.key }
+    }
+
+    private func appendLocked(_ row: ResultRow, samples: SidecarRow, sync: Bool) throws(ResultFileError) {
+        let columns = ResultSchema.columns
+        try write(Self.encode([columns.map { $0.text(of: row) }], quoted: { columns[$0].isQuoted }), sync: sync)
+        rows.append(row)
+        sidecarRows.append(samples)
+    }
+
+    /// Keeps the latest state of a row that is not finished (a measured row between its
+    /// rounds): if the file is finished before the row is appended (an interrupt), this
+    /// version is written. Ignored after ``finish(_:)``.
+    public func stage(_ row: ResultRow, samples: SidecarRow) {
+        lock.lock()
+        defer { lock.unlock() }
+        guard !finished else { return }
+        if let i = staged.firstIndex(where: { $0.row.key == row.key }) {
+            staged[i] = (row, samples)
+        } else {
+            staged.append((row, samples))
+        }
+    }
+
+    /// The rows appended so far.
+    public var finishedRows: [ResultRow] {
+        lock.lock()
+        defer { lock.unlock() }
+        return rows
+    }
+
+    /// Writes the sidecar (with every appended row's samples) and renames the
+    /// partial CSV to ``destination``. Only the first call does anything.
+    ///
+    /// - Parameter makeSidecar: builds the sidecar from the rows' samples.
+    /// - Returns: `true` when this call finished the file.
+    @discardableResult
+    public func finish(_ makeSidecar: ([SidecarRow]) -> Sidecar) throws(ResultFileError) -> Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        guard !finished else { return false }
+        finished = true
+        defer { outputLock.release() }
+        // Rows cut short (an interrupt between rounds) go in as their rounds so far describe them.
+        let cutShort = staged
+        staged = []
+        for (row, samples) in cutShort { try appendLocked(row, samples: samples, sync: false) }
+        if !syncsEachRow || !cutShort.isEmpty {
+            do {
+                try handle.synchronize()
+                syncCount += 1
+            } catch {
+                throw .cannotWrite(path: partial.path, reason: Self.reason(error))
+            }
+        }
+        try? handle.close()
+        let sidecar = makeSidecar(sidecarRows)
+        let data: Data
+        do {
+            data = try Sidecar.encoder.encode(sidecar)
+        } catch {
+            throw .cannotWrite(path: sidecarURL.path, reason: "\(error)")
+        }
+        // The sidecar is in place before the CSV: a reader never sees a CSV without its sidecar.
+        try OutputFile.write(data, to: sidecarURL.path)
+        try OutputFile.checkReplaceable(destination.path)
+        if rename(partial.path, destination.path) != 0 {
+            throw .cannotWrite(path: destination.path, reason: String(cString: strerror(errno)))
+        }
+        return true
+    }
+}

@@ -1,0 +1,59 @@
+import BenchCore
+import Foundation
+
+extension RunRequest {
+    /// The suite's cases, plus `--add-case`, filtered by `--dtype` and `--case`; refuses
+    /// cases whose buffers cannot fit in memory before anything is allocated.
+    static func cases(of suite: any Suite, request: RunRequest) throws(SessionError) -> [KernelCase] {
+        var cases = suite.cases(request.preset)
+        for id in request.addedCases {
+            do {
+                let extra = try KernelRegistry.builtIn.validatedCase(id)
+                if !cases.contains(extra) { cases.append(extra) }
+            } catch {
+                throw .option(flag: "--add-case", reason: "\(error)")
+            }
+        }
+        if let wanted = request.dtypes {
+            let known = Set(KernelRegistry.builtIn.specs.flatMap(\.dtypes))
+            if let unknown = wanted.first(where: { !known.contains($0) }) {
+                throw .option(
+                    flag: "--dtype",
+                    reason:
+                        "unknown dtype '\(unknown)' (valid: \(known.sorted().map(\.rawValue).joined(separator: ", ")))")
+            }
+            cases = cases.filter { wanted.contains($0.dtype) }
+        }
+        if let pattern = request.casePattern {
+            let regex: NSRegularExpression
+            do {
+                regex = try NSRegularExpression(pattern: pattern)
+            } catch {
+                throw .option(flag: "--case", reason: "'\(pattern)' is not a valid regular expression")
+            }
+            cases = cases.filter { kc in
+                regex.firstMatch(in: kc.id, range: NSRange(kc.id.startIndex..., in: kc.id)) != nil
+            }
+            guard !cases.isEmpty else {
+                let quick = request.preset.flags
+                throw .option(
+                    flag: "--case",
+                    reason:
+                        "'\(pattern)' matches no case of suite \(suite.name)\(quick) (see 'bench list --suite \(suite.name)\(quick)')"
+                )
+            }
+        }
+        guard !cases.isEmpty else {
+            throw .option(flag: "--dtype", reason: "no case left to run after --dtype filtering")
+        }
+        let available = HostProbe.memory().available
+        for kc in cases {
+            guard let spec = KernelRegistry.builtIn.spec(named: kc.kernel) else { continue }
+            let need = spec.bufferBytes(kc)
+            if need > available {
+                throw .input(CaseError.tooLarge(caseID: kc.id, bytes: need, available: available).description)
+            }
+        }
+        return cases
+    }
+}
