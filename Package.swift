@@ -94,6 +94,7 @@ let package = Package(
             dependencies: ["BenchCore", "BenchBLAS", "BenchSwiftKernels", "BenchTraining", "CAllocationCounter"],
             path: "Benchmarks/AllocationCheck"
         ),
+        .executableTarget(name: "bench-fixture", dependencies: ["BenchTestSupport"], path: "Benchmarks/FixtureTool"),
 
         // MARK: Tests
         .target(

@@ -15,9 +15,29 @@ struct CatalogCommand: ParsableCommand {
     @Flag(help: "Also print every number's source and date.")
     var sources = false
 
+    @Option(help: "table (default) or json (the loaded catalog, overlay included, in the catalog file format).")
+    var format: String = "table"
+
+    func validate() throws {
+        guard ["table", "json"].contains(format) else {
+            throw ValidationError("--format takes table or json (got '\(format)')")
+        }
+    }
+
     func run() throws {
         let c: Catalog
         do { c = try Catalog.load(overlay: options.catalog) } catch { throw UsageError("\(error)") }
+        if format == "json" {
+            // The format --catalog reads: scripts read this, never the table.
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+            do {
+                print(String(decoding: try encoder.encode(c), as: UTF8.self))
+            } catch {
+                throw UsageError("catalog: cannot encode: \(error)")
+            }
+            return
+        }
         let pricing = options.pricing.name
         print(
             "catalog \(c.catalogVersion) (schema \(c.schemaVersion), \(c.currency)); modeled profiles: \(Profile.builtIn.map { "\($0.id)=\($0.device)@\($0.instance)" }.joined(separator: ", "))"

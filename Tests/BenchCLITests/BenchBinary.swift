@@ -75,3 +75,21 @@ extension FileHandle {
         }
     }
 }
+
+/// Waits until process `pid` catches `signal` (its `SigCgt` mask in `/proc/PID/status`), so a
+/// test can signal bench "right after start" without racing its start-up; `false` at the
+/// deadline or when the process is gone.
+func waitUntilCatches(_ signal: Int32, pid: Int32, within seconds: Double = 20) -> Bool {
+    let deadline = Date().addingTimeInterval(seconds)
+    while Date() < deadline {
+        guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return false }
+        if let line = status.split(separator: "\n").first(where: { $0.hasPrefix("SigCgt:") }),
+            let mask = UInt64(line.dropFirst("SigCgt:".count).trimmingCharacters(in: .whitespaces), radix: 16),
+            mask & (1 << UInt64(signal - 1)) != 0
+        {
+            return true
+        }
+        Thread.sleep(forTimeInterval: 0.005)
+    }
+    return false
+}

@@ -122,14 +122,19 @@ struct EndToEndTests {
         let bench = try BenchBinary.locate()
         let dir = try temporaryDirectory()
         let out = dir.appendingPathComponent("int.csv")
-        // Round 1 of the quick cases takes well under a second (34 of the 100 samples, ~1 ms
-        // each); round 1 of the added large case then needs 34 samples of ~0.1 s or more, so an
-        // interrupt after 8 s lands inside it, with every quick row one round in.
+        let marker = dir.appendingPathComponent("round2")
+        // The plugin runs first in each case; on the first case's round 2 it writes the marker
+        // and never answers: every row, its own included, is then exactly one round in.
+        let hostile = PluginTests.fixtures.appendingPathComponent("hostile.py").path
         let p = try bench.start([
-            "run", "--quick", "--backend", "measured", "--dtype", "fp32,fp64", "--min-samples", "100", "--threads", "1",
-            "--rounds", "3", "--out", out.path, "--add-case", "gemm/fp64/M=2000,N=2000,K=2000",
+            "run", "--quick", "--backend", "plugin:\(hostile),measured", "--dtype", "fp32,fp64", "--threads", "1",
+            "--rounds", "3", "--plugin-arg", "hang-again=\(marker.path)", "--out", out.path,
         ])
-        Thread.sleep(forTimeInterval: 8)
+        let deadline = Date().addingTimeInterval(120)
+        while !FileManager.default.fileExists(atPath: marker.path), Date() < deadline, p.process.isRunning {
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        #expect(FileManager.default.fileExists(atPath: marker.path), "round 2 never started")
         kill(p.process.processIdentifier, SIGINT)
         p.process.waitUntilExit()
         _ = p.out.fileHandleForReading.readAllRetryingInterrupts()
@@ -137,14 +142,15 @@ struct EndToEndTests {
         #expect(p.process.terminationStatus == 130, "stderr: \(err)")
         let set = try ResultSet(path: out.path)
         let measured = MatmulSuite().cases(quick: true).filter { $0.dtype == .fp32 || $0.dtype == .fp64 }
-        #expect(set.rows.count == measured.count * 2, "stderr: \(err)")
+        #expect(set.rows.count == measured.count * 3, "stderr: \(err)")
         for row in set.rows {
             #expect(row.status == .ok)
             #expect(row.rounds == 1)
             #expect(row.notes.hasPrefix("interrupted after 1 of 3 rounds"))
             #expect(set.rounds(for: row.key)?.count == 1)
+            // The typed marker in the sidecar says the same.
+            #expect(set.sidecar?.rows.first { $0.key == row.key }?.cutShort == CutShort(roundsDone: 1, roundsPlanned: 3))
         }
-        #expect(!set.rows.contains { $0.caseID.contains("M=2000") })
         #expect(try #require(set.sidecar).interrupted)
     }
 

@@ -259,7 +259,7 @@ struct HardeningSignalTests {
         let p = try bench.start([
             "run", "--quick", "--backend", "measured", "--out", dir.appendingPathComponent("e.csv").path,
         ])
-        Thread.sleep(forTimeInterval: 0.05)
+        #expect(waitUntilCatches(SIGTERM, pid: p.process.processIdentifier), "bench never installed its handler")
         kill(p.process.processIdentifier, SIGTERM)
         p.process.waitUntilExit()
         let err = String(decoding: p.err.fileHandleForReading.readAllRetryingInterrupts(), as: UTF8.self)

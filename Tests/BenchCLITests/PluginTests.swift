@@ -426,13 +426,23 @@ struct HostilePluginTests {
             }
             Thread.sleep(forTimeInterval: 0.05)
         }
-        Thread.sleep(forTimeInterval: 0.3)
-        let before = Self.processes(matching: "hostile.py hang-prepare")
+        var before: [Int32] = []
+        let deadline = Date().addingTimeInterval(20)
+        while before.isEmpty, Date() < deadline {
+            before = Self.processes(matching: "hostile.py hang-prepare")
+            if before.isEmpty { Thread.sleep(forTimeInterval: 0.05) }
+        }
         #expect(!before.isEmpty)
         kill(p.process.processIdentifier, SIGTERM)
         p.process.waitUntilExit()
         #expect(p.process.terminationStatus == 130)
-        Thread.sleep(forTimeInterval: 0.2)
+        // The plugin is killed by bench before it exits; allow the kernel a moment to reap it.
+        let gone = Date().addingTimeInterval(5)
+        while !Self.processes(matching: "hostile.py hang-prepare").filter({ before.contains($0) }).isEmpty,
+            Date() < gone
+        {
+            Thread.sleep(forTimeInterval: 0.05)
+        }
         #expect(Self.processes(matching: "hostile.py hang-prepare").filter { before.contains($0) }.isEmpty)
         #expect(try ResultSet(path: out.path).rows.contains { $0.backend == "h100" })
     }

@@ -136,13 +136,10 @@ struct ReportTests {
                 "M=(64|128),",
                 "--budget", "0.2", "--rounds", "4", "--out", first,
             ]).status == 0)
-        // The same run 3× slower (scripts/lib/slow_copy.py), as a later run with its own id: far
-        // beyond the round-to-round spread even when the other tests load both cores (1.5× was
-        // once within it, and compare rightly called it noise).
-        let copy = try BenchBinary(url: URL(fileURLWithPath: "/usr/bin/env")).run([
-            "python3", PluginTests.root.appendingPathComponent("scripts/lib/slow_copy.py").path, first, slow, "3",
-        ])
-        #expect(copy.status == 0, "\(copy.stderr)")
+        // The same run 3× slower (written by bench's own writer), as a later run with its own id:
+        // far beyond the round-to-round spread even when the other tests load both cores (1.5×
+        // was once within it, and compare rightly called it noise).
+        try writeSlowedCopy(of: first, to: slow, factor: 3)
         let runID = try #require(try ResultSet(path: first).sidecar?.runID)
         for ext in ["csv", "json"] {
             let path = String(slow.dropLast(3)) + ext

@@ -64,12 +64,30 @@ struct ResultSchemaTests {
     }
 
     @Test(
-        "the committed baselines (written before revision 1.3) still read, later columns empty",
-        arguments: ["modeled-matmul-quick.csv", "modeled-training-quick.csv", "measured-matmul-quick.csv"])
-    func oldFilesRead(file: String) throws {
+        "every committed baseline reads back whatever its revision, and the columns it predates stay empty",
+        arguments: [
+            "measured-matmul-quick.csv", "measured-matmul-ci.csv", "modeled-matmul-quick.csv", "modeled-matmul-ci.csv",
+            "modeled-training-quick.csv", "modeled-training-ci.csv",
+        ])
+    func baselinesRead(file: String) throws {
         let set = try ResultSet(path: Self.root.appendingPathComponent("results/baselines/\(file)").path)
         #expect(!set.rows.isEmpty)
-        #expect(set.rows.allSatisfy { $0.modelSeconds == nil && $0.pluginOverheadSeconds == nil })
+        let predates: [(String, (ResultRow) -> Double?)] = [
+            ("plugin_overhead_s", \.pluginOverheadSeconds), ("model_s", \.modelSeconds),
+            ("energy_j_per_unit", \.energyJPerUnit),
+        ]
+        for (column, value) in predates where !set.columns.contains(column) {
+            #expect(set.rows.allSatisfy { value($0) == nil }, "\(column)")
+        }
+    }
+
+    @Test("the baselines span revisions: one predates model_s (revision 1.3), the modeled ones are current")
+    func baselineRevisions() throws {
+        func columns(_ file: String) throws -> [String] {
+            try ResultSet(path: Self.root.appendingPathComponent("results/baselines/\(file)").path).columns
+        }
+        #expect(!(try columns("measured-matmul-quick.csv")).contains("model_s"))
+        #expect(try columns("modeled-matmul-quick.csv") == ResultSchema.columns.map(\.name))
     }
 
     @Test("compare can gate on MFU and perf per dollar, higher being better")

@@ -12,7 +12,7 @@ Prints the port it listens on (one line), then serves until killed. MODE:
 import http.server
 import signal
 import sys
-import time
+import threading
 
 signal.pthread_sigmask(signal.SIG_UNBLOCK, [signal.SIGTERM])  # a test runner may block it
 
@@ -33,7 +33,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
     def do_PUT(self):
         if MODE == "slow":
-            time.sleep(30)
+            threading.Event().wait()  # never answers; the test kills the server
         if MODE == "refuse" or self.path != "/latest/api/token" \
                 or "X-aws-ec2-metadata-token-ttl-seconds" not in self.headers:
             return self.reply(403, "Forbidden")

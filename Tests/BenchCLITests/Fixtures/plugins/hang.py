@@ -8,7 +8,7 @@ import json
 import signal
 import subprocess
 import sys
-import time
+import threading
 
 
 def send(obj):
@@ -33,6 +33,6 @@ for line in sys.stdin:
         sys.stderr.write(f"hang fixture: spawned sleep 1000 as pid {child.pid}; sleeping forever on run\n")
         sys.stderr.flush()
         while True:
-            time.sleep(3600)
+            threading.Event().wait()  # never answers
     else:
         send({"type": "error", "id": req.get("id", 0), "message": f"hang fixture: unexpected {kind!r}"})

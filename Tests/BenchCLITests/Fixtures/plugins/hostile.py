@@ -9,6 +9,8 @@
   formula        the device string starts like a spreadsheet formula
   id=ID          the handshake claims backend id ID (e.g. cpu-blas)
   hang-prepare   never answers prepare (for interrupt tests)
+  hang-again=PATH  answers every case's first prepare; on a case's second one (its round 2)
+                 writes PATH and never answers (bench is then between rounds)
   hang-hello     never answers the handshake
   fuzz=SEED      damages replies at random (bytes flipped, cut, inserted; fixed seed)
   handshake=JSON adds (or replaces) these fields of the handshake, e.g.
@@ -18,7 +20,7 @@ Backend id `hostile` unless id= says otherwise."""
 import json
 import os
 import sys
-import time
+import threading
 
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.realpath(__file__)))
@@ -52,7 +54,7 @@ if __name__ == "__main__":
 
         good_gemm.send = send_with_extra
     elif mode == "hang-hello":
-        time.sleep(3600)
+        threading.Event().wait()  # never answers
     elif mode.startswith("fuzz="):
         import random
 
@@ -84,7 +86,30 @@ if __name__ == "__main__":
 
         def send(obj):
             if obj.get("type") == "prepared":
-                time.sleep(3600)
+                threading.Event().wait()  # never answers
+            original_send(obj)
+
+        good_gemm.send = send
+    elif mode.startswith("hang-again="):
+        marker = mode[len("hang-again="):]
+        original_send, original_gemm = good_gemm.send, good_gemm.Gemm
+        seen, last = set(), {}
+
+        class Tracked(original_gemm):
+            def __init__(self, case_id, *args, **kwargs):
+                last["case"] = case_id
+                super().__init__(case_id, *args, **kwargs)
+
+        good_gemm.Gemm = Tracked
+
+        def send(obj):
+            if obj.get("type") == "prepared":
+                case = last.get("case")
+                if case in seen:
+                    with open(marker, "w") as f:
+                        f.write(f"{case}\n")
+                    threading.Event().wait()  # never answers
+                seen.add(case)
             original_send(obj)
 
         good_gemm.send = send
