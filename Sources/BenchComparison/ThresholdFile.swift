@@ -39,7 +39,8 @@ public enum ThresholdFile {
                     fraction = d.isFinite && d >= 0 ? .success(d) : .failure(Invalid(text: "\(d)"))
                 } else {
                     let text = try c.decode(String.self)
-                    fraction = ComparisonOptions.parseThreshold(text).map { .success($0) } ?? .failure(Invalid(text: text))
+                    fraction =
+                        ComparisonOptions.parseThreshold(text).map { .success($0) } ?? .failure(Invalid(text: text))
                 }
             }
         }

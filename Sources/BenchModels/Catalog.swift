@@ -1,7 +1,6 @@
 import BenchDataFile
 import BenchCore
 import Foundation
-import Yams
 
 /// A sourced number: value, unit, source and date (and an optional note or number format).
 public struct Fact: Codable, Sendable, Equatable {
@@ -41,154 +40,6 @@ public struct Choice: Codable, Sendable, Equatable {
 
     public init(value: String, source: String, date: String, note: String?) {
         (self.value, self.source, self.date, self.note) = (value, source, date, note)
-    }
-}
-
-/// One output tile a device's GEMM library can pick: `m×n` outputs per compute unit, `k`
-/// the main-loop step, and its efficiency relative to `matmul_efficiency` (smaller tiles
-/// reuse less data per load).
-public struct Tile: Codable, Sendable, Equatable {
-    public var m: Int
-    public var n: Int
-    public var k: Int
-    public var efficiency: Double
-
-    public init(m: Int, n: Int, k: Int, efficiency: Double) {
-        (self.m, self.n, self.k, self.efficiency) = (m, n, k, efficiency)
-    }
-}
-
-/// The tiles and split-K factors the model chooses from per shape, with their source.
-public struct TileMenu: Codable, Sendable, Equatable {
-    public var tiles: [Tile]
-    /// K split factors the library may use (1 = no split); partial sums are reduced in fp32.
-    public var splitK: [Int]
-    public var source: String
-    public var date: String
-    public var note: String?
-
-    public init(tiles: [Tile], splitK: [Int], source: String, date: String, note: String?) {
-        (self.tiles, self.splitK, self.source, self.date, self.note) = (tiles, splitK, source, date, note)
-    }
-
-    enum CodingKeys: String, CodingKey { case tiles, splitK = "split_k", source, date, note }
-}
-
-/// The modelling parameters of a device (all `source: assumption` unless sourced).
-public struct ModelParameters: Codable, Sendable, Equatable {
-    public var launchOverheadUs: Fact?
-    /// The single tile used when there is no ``tileMenu`` (host profiles from `bench calibrate`).
-    public var tileM: Fact?, tileN: Fact?, tileK: Fact?
-    public var tileMenu: TileMenu?
-    /// Fixed cost of one tile on one unit (prologue, epilogue, pipeline fill), in µs.
-    public var tileCostUs: Fact?
-    /// Least time of one main-loop (K) step of a tile: issue and load latency, in ns.
-    public var kStepLatencyNs: Fact?
-    public var computeUnits: Fact?
-    public var matmulEfficiency: Fact?
-    /// Extra factor on `matmul_efficiency` per dtype (e.g. fp8 GEMMs reach a lower fraction).
-    public var dtypeEfficiency: [String: Fact]?
-    public var memoryEfficiency: Fact?
-    /// Element-wise rates (TFLOP/s per device): normalisations, reductions and the optimizer run
-    /// on the vector engine, activations and exponentials on the scalar engine. GPUs run both on
-    /// their CUDA cores. Without them, element-wise work runs at the fp32 dense peak.
-    public var vectorTflops: Fact?
-    public var scalarTflops: Fact?
-    /// `fused` or `unfused`: what the device's mainstream training stack does with attention.
-    public var attention: Choice?
-    /// Fraction of the dense peak a fused attention kernel reaches (forward and backward).
-    public var attentionEfficiency: Fact?
-    /// Whole-step efficiency of training steps (compiler-generated graphs); 1 when absent.
-    public var stepEfficiency: Fact?
-    /// Removed in catalog 2026.12.02 (``tileCostUs`` models what it described); refused when set.
-    public var minWorkPerUnitFlops: Fact?
-
-    public init(
-        launchOverheadUs: Fact?, tileM: Fact?, tileN: Fact?, tileK: Fact?, computeUnits: Fact?,
-        matmulEfficiency: Fact?, memoryEfficiency: Fact?
-    ) {
-        (self.launchOverheadUs, self.tileM, self.tileN, self.tileK) = (launchOverheadUs, tileM, tileN, tileK)
-        (self.computeUnits, self.matmulEfficiency, self.memoryEfficiency) =
-            (computeUnits, matmulEfficiency, memoryEfficiency)
-    }
-
-    /// No parameter set: every one takes the model's default.
-    public static let empty = ModelParameters(
-        launchOverheadUs: nil, tileM: nil, tileN: nil, tileK: nil, computeUnits: nil, matmulEfficiency: nil,
-        memoryEfficiency: nil)
-
-    enum CodingKeys: String, CodingKey {
-        case launchOverheadUs = "launch_overhead_us", tileM = "tile_m", tileN = "tile_n", tileK = "tile_k"
-        case tileMenu = "tile_menu", tileCostUs = "tile_cost_us", kStepLatencyNs = "k_step_latency_ns"
-        case computeUnits = "compute_units", matmulEfficiency = "matmul_efficiency", memoryEfficiency =
-            "memory_efficiency"
-        case dtypeEfficiency = "dtype_efficiency", vectorTflops = "vector_tflops", scalarTflops = "scalar_tflops"
-        case attention, attentionEfficiency = "attention_efficiency", stepEfficiency = "step_efficiency"
-        case minWorkPerUnitFlops = "min_work_per_unit_flops"
-    }
-}
-
-/// A device: peaks per dtype, memory, and modelling parameters.
-public struct DeviceSpec: Codable, Sendable, Equatable {
-    public var name: String
-    public var displayName: String
-    public var vendor: String
-    public var kind: String
-    /// Dense peaks (TFLOP/s) per dtype. Sparse peaks live in ``peakSparseTflops`` and are never used.
-    public var peakDenseTflops: [DType: Fact]
-    public var peakSparseTflops: [DType: Fact]?
-    public var memoryGb: Fact?
-    public var memoryBandwidthGbPerS: Fact?
-    public var tdpWatts: Fact?
-    /// Power at idle (W), sourced or a documented fraction of the TDP.
-    public var idleWatts: Fact?
-    public var onChipSramMib: Fact?
-    public var model: ModelParameters?
-    public var notes: String?
-
-    public init(
-        name: String, displayName: String, vendor: String, kind: String, peakDenseTflops: [DType: Fact],
-        peakSparseTflops: [DType: Fact]?, memoryGb: Fact?, memoryBandwidthGbPerS: Fact?, tdpWatts: Fact?,
-        onChipSramMib: Fact?, model: ModelParameters?, notes: String?
-    ) {
-        (self.name, self.displayName, self.vendor, self.kind) = (name, displayName, vendor, kind)
-        (self.peakDenseTflops, self.peakSparseTflops, self.memoryGb, self.memoryBandwidthGbPerS) =
-            (peakDenseTflops, peakSparseTflops, memoryGb, memoryBandwidthGbPerS)
-        (self.tdpWatts, self.onChipSramMib, self.model, self.notes) = (tdpWatts, onChipSramMib, model, notes)
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case name, displayName = "display_name", vendor, kind, peakDenseTflops = "peak_dense_tflops"
-        case peakSparseTflops = "peak_sparse_tflops", memoryGb = "memory_gb", memoryBandwidthGbPerS =
-            "memory_bandwidth_gb_per_s"
-        case tdpWatts = "tdp_watts", idleWatts = "idle_watts", onChipSramMib = "on_chip_sram_mib", model, notes
-    }
-
-    /// Memory bandwidth in bytes per second, converting the catalog's unit.
-    public var memoryBytesPerSecond: Double? {
-        guard let f = memoryBandwidthGbPerS else { return nil }
-        switch f.unit {
-        case "GiB/s": return f.value * 1_073_741_824
-        case "TB/s": return f.value * 1e12
-        default: return f.value * 1e9
-        }
-    }
-}
-
-/// A rentable instance: which device, how many, and its prices.
-public struct InstanceSpec: Codable, Sendable, Equatable {
-    public var name: String
-    public var device: String
-    /// Accelerator chips, CPU sockets (Graviton) or physical cores (x86), per the catalog notes.
-    public var deviceCount: Int
-    public var vcpus: Int?
-    public var provider: String
-    public var region: String
-    public var prices: [String: Price]
-    public var notes: String?
-
-    enum CodingKeys: String, CodingKey {
-        case name, device, deviceCount = "device_count", vcpus, provider, region, prices, notes
     }
 }
 
@@ -299,11 +150,6 @@ public enum CatalogError: Error, Equatable, Sendable, CustomStringConvertible {
         case .invalid(let p, let l, let r): "catalog '\(p)': \(l.isEmpty ? "" : l + ": ")\(r)"
         }
     }
-}
-
-extension DeviceSpec {
-    /// The device's dense peaks in FLOP/s per dtype.
-    public var denseFLOPS: [DType: Double] { peakDenseTflops.mapValues { $0.value * 1e12 } }
 }
 
 extension Catalog {

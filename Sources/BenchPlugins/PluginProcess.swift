@@ -83,15 +83,10 @@ final class PluginProcess {
 
     deinit { terminate() }
 
-    /// Writes one JSON object and a newline. A dead plugin shows up as an error (SIGPIPE is ignored).
-    func send(_ object: [String: Any], waitingFor what: String) throws(PluginError) {
-        try send(object.sorted { $0.key < $1.key }, waitingFor: what)
-    }
-
-    /// Writes one JSON object whose keys (and those of nested `[(String, Any)]` objects) keep
-    /// the given order — the `prepare` parameters must arrive in the case id's order.
-    func send(_ fields: [(String, Any)], waitingFor what: String) throws(PluginError) {
-        guard let text = Self.encode(fields) else {
+    /// Writes one JSON object and a newline, keys in the value's order. A dead plugin shows up
+    /// as an error (SIGPIPE is ignored).
+    func send(_ request: JSONValue, waitingFor what: String) throws(PluginError) {
+        guard let text = request.json else {
             throw .protocolViolation(plugin: path, detail: "bench could not encode a request")
         }
         var bytes = [UInt8](text.utf8)
@@ -107,30 +102,14 @@ final class PluginProcess {
         }
     }
 
-    static func encode(_ value: Any) -> String? {
-        if let fields = value as? [(String, Any)] {
-            var parts: [String] = []
-            for (k, v) in fields {
-                guard let key = encode(k), let val = encode(v) else { return nil }
-                parts.append("\(key):\(val)")
-            }
-            return "{" + parts.joined(separator: ",") + "}"
-        }
-        guard let data = try? JSONSerialization.data(withJSONObject: value, options: [.fragmentsAllowed, .sortedKeys])
-        else { return nil }
-        return String(decoding: data, as: UTF8.self)
-    }
-
     /// Reads one line (at most `PluginProtocol.maxLineBytes`) within `timeout` seconds and parses it.
-    func receive(timeout: Double, waitingFor what: String) throws(PluginError) -> [String: Any] {
+    func receive(timeout: Double, waitingFor what: String) throws(PluginError) -> [String: JSONValue] {
         let deadline = Date().addingTimeInterval(timeout)
         while true {
             if let newline = buffer.firstIndex(of: 0x0A) {
                 let line = Array(buffer[..<newline])
                 buffer.removeSubrange(...newline)
-                guard let object = try? JSONSerialization.jsonObject(with: Data(line)),
-                    let dict = object as? [String: Any]
-                else {
+                guard let dict = JSONValue.object(parsing: line) else {
                     let preview = String(decoding: line.prefix(80), as: UTF8.self)
                     throw .malformed(
                         plugin: path, detail: "'\(preview)\(line.count > 80 ? "…" : "")' while waiting for \(what)")
@@ -189,7 +168,7 @@ final class PluginProcess {
     /// Asks the plugin to exit and reaps it (killing the group if it does not within 5 s).
     func shutdown() {
         if reaped { return }
-        try? send(["type": "shutdown"], waitingFor: "shutdown")
+        try? send(PluginRequest.shutdown.value, waitingFor: "shutdown")
         var status: Int32 = 0
         for _ in 0..<500 {
             if waitpid(pid, &status, WNOHANG) == pid {

@@ -149,7 +149,8 @@ struct EndToEndTests {
             #expect(row.notes.hasPrefix("interrupted after 1 of 3 rounds"))
             #expect(set.rounds(for: row.key)?.count == 1)
             // The typed marker in the sidecar says the same.
-            #expect(set.sidecar?.rows.first { $0.key == row.key }?.cutShort == CutShort(roundsDone: 1, roundsPlanned: 3))
+            #expect(
+                set.sidecar?.rows.first { $0.key == row.key }?.cutShort == CutShort(roundsDone: 1, roundsPlanned: 3))
         }
         #expect(try #require(set.sidecar).interrupted)
     }

@@ -34,7 +34,8 @@ struct RunOutputGoldenTests {
         if ProcessInfo.processInfo.environment["BENCH_RECORD_GOLDEN"] == "1" {
             // Recording is never a pass: the test fails once, naming the file to review.
             try text.write(to: file, atomically: true, encoding: .utf8)
-            Issue.record("re-recorded \(file.lastPathComponent); review the diff and run again without BENCH_RECORD_GOLDEN")
+            Issue.record(
+                "re-recorded \(file.lastPathComponent); review the diff and run again without BENCH_RECORD_GOLDEN")
             return
         }
         let expected = try String(contentsOf: file, encoding: .utf8)

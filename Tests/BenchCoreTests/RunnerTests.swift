@@ -8,7 +8,8 @@ import Testing
 
 @Suite("Runner and verification")
 struct RunnerTests {
-    let config = TestRun(policy: MeasurementPolicy(warmupMinCalls: 1, warmupMinSeconds: 0, minSamples: 6, budgetSeconds: 0.01),
+    let config = TestRun(
+        policy: MeasurementPolicy(warmupMinCalls: 1, warmupMinSeconds: 0, minSamples: 6, budgetSeconds: 0.01),
         peakFLOPS: [.fp64: 1e12])
 
     @Test("a deliberately wrong kernel (dropping the last k term) fails verification")
@@ -136,7 +137,8 @@ final class FixedModelBackend: ModeledBackend {
 struct NonFiniteRowTests {
     @Test("a zero time (infinite TFLOP/s) makes the row an error naming the column, with no speed or cost")
     func zeroTime() throws {
-        let config = TestRun(policy: .quick, peakFLOPS: [:],
+        let config = TestRun(
+            policy: .quick, peakFLOPS: [:],
             prices: [BackendID("fixed-model"): PriceQuote(usdPerHour: 2, note: "")])
         let outcome = config.runner.runOne(
             try KernelCase(parsing: "gemm/fp32/M=64,N=64,K=64"), on: FixedModelBackend(seconds: 0))

@@ -53,6 +53,7 @@ public struct TestRun {
         Runner(
             configuration: configuration,
             context: RunContext(
-                runID: runID, timestamp: timestamp, peaks: HostPeaks(peakFLOPS), peakSpread: peakSpread, energy: energy))
+                runID: runID, timestamp: timestamp, peaks: HostPeaks(peakFLOPS), peakSpread: peakSpread, energy: energy)
+        )
     }
 }

@@ -24,7 +24,8 @@ public struct HostProbes: Sendable {
     public var bandwidth: @Sendable (Int) -> Double?
 
     public init(
-        peak: @escaping @Sendable (DType, Int) -> PeakProbe, bandwidth: @escaping @Sendable (Int) -> Double? = { _ in nil }
+        peak: @escaping @Sendable (DType, Int) -> PeakProbe,
+        bandwidth: @escaping @Sendable (Int) -> Double? = { _ in nil }
     ) {
         self.peak = peak
         self.bandwidth = bandwidth

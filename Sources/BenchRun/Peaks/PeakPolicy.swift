@@ -37,7 +37,9 @@ extension Runner {
         // the probe's spread) is impossible; between, the row has no MFU and says why.
         let tolerance = max(context.peakSpread[dtype] ?? 0, 0.5)
         if achieved <= peak {
-            return .mfu(achieved / peak, note: "\(fixed(achieved / peak * 100, 1))% of measured peak \(fixed(peak / 1e9, 1)) GFLOP/s")
+            return .mfu(
+                achieved / peak,
+                note: "\(fixed(achieved / peak * 100, 1))% of measured peak \(fixed(peak / 1e9, 1)) GFLOP/s")
         }
         if achieved > peak * (1 + tolerance) {
             return .impossible(.aboveHostPeak(flopsPerSecond: achieved, peak: peak))
@@ -66,7 +68,8 @@ extension Runner {
         }
         return .mfu(
             achieved / peak,
-            note: "\(fixed(achieved / peak * 100, 1))% of \(of) \(catalog.device) dense \(dtype) peak \(fixed(peak / 1e12, 1)) TFLOP/s (catalog)"
+            note:
+                "\(fixed(achieved / peak * 100, 1))% of \(of) \(catalog.device) dense \(dtype) peak \(fixed(peak / 1e12, 1)) TFLOP/s (catalog)"
         )
     }
 }

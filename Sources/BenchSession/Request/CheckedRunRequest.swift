@@ -31,7 +31,8 @@ extension RunRequest {
         guard let suite = SuiteRegistry.suite(named: self.suite) else {
             throw .option(
                 flag: "--suite",
-                reason: "unknown suite '\(self.suite)' (valid: \(SuiteRegistry.all.map(\.name).joined(separator: ", ")))"
+                reason:
+                    "unknown suite '\(self.suite)' (valid: \(SuiteRegistry.all.map(\.name).joined(separator: ", ")))"
             )
         }
         let shard = try parsedShard()

@@ -34,7 +34,8 @@ public final class RunSession {
         } catch {
             throw .input("\(error)")
         }
-        let files = SidecarAssembly(configuration: c, runID: context.runID, startedAt: startedAt, recorder: host.recorder)
+        let files = SidecarAssembly(
+            configuration: c, runID: context.runID, startedAt: startedAt, recorder: host.recorder)
         let (peaks, destination) = (context.peaks, c.destination)
         let interrupt = InterruptHandler { [reporter] signal in
             // Runs on a dispatch queue while the session's thread may be inside a kernel or
