@@ -158,7 +158,7 @@ extension DeviceSpec {
             try check(f, "model.\(name)", 0...1)
         }
         for (dtype, f) in m.dtypeEfficiency ?? [:] {
-            guard C.dtypes.contains(dtype) else {
+            guard C.dtypes.contains(dtype.rawValue) else {
                 throw .invalid(path: path, location: "\(at).model.dtype_efficiency", reason: "unknown dtype '\(dtype)'")
             }
             try check(f, "model.dtype_efficiency.\(dtype)", 0...1)

@@ -76,7 +76,7 @@ public struct DeviceModel: Sendable {
     /// `nil` when the device has no peak or bandwidth for it.
     public func plan(m: Int, n: Int, k: Int, count batch: Int, dtype: DType) -> MatmulPlan? {
         guard let peak = peakFLOPS(dtype), let bandwidth = bandwidth else { return nil }
-        let dtypeFactor = parameters?.dtypeEfficiency?[dtype.rawValue]?.value ?? 1
+        let dtypeFactor = parameters?.dtypeEfficiency?[dtype]?.value ?? 1
         let unitRate = peak * matmulEfficiency * dtypeFactor / Double(units)
         let (input, output) = (Double(dtype.byteWidth ?? 4), Self.outputWidth(dtype))
         let operandBytes = Double(batch) * ((Double(m) * Double(k) + Double(k) * Double(n)) * input)
@@ -137,7 +137,7 @@ public struct DeviceModel: Sendable {
     public func estimate(_ c: KernelCase, copies: Int = 1) -> Result<ModeledEstimate, ModelError> {
         guard let peak = peakFLOPS(c.dtype) else {
             let known = device.peakDenseTflops.keys.sorted().map(\.rawValue).joined(separator: ", ")
-            return .failure(.missingPeak(device: device.name, dtype: c.dtype.rawValue, known: known))
+            return .failure(.missingPeak(device: device.name, dtype: c.dtype, known: known))
         }
         guard let bandwidth else { return .failure(.missingBandwidth(device: device.name)) }
         let fp32 = peakFLOPS(.fp32) ?? peak
@@ -233,7 +233,7 @@ private func ceilDiv(_ a: Int, _ b: Int) -> Int { (a + b - 1) / b }
 
 /// Why a case cannot be modeled on a device.
 public enum ModelError: Error, Equatable, Sendable, CustomStringConvertible {
-    case missingPeak(device: String, dtype: String, known: String)
+    case missingPeak(device: String, dtype: DType, known: String)
     case missingBandwidth(device: String)
 
     public var description: String {

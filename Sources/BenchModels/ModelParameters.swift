@@ -45,7 +45,7 @@ public struct ModelParameters: Codable, Sendable, Equatable {
     public var computeUnits: Fact?
     public var matmulEfficiency: Fact?
     /// Extra factor on `matmul_efficiency` per dtype (e.g. fp8 GEMMs reach a lower fraction).
-    public var dtypeEfficiency: [String: Fact]?
+    public var dtypeEfficiency: [DType: Fact]?
     public var memoryEfficiency: Fact?
     /// Element-wise rates (TFLOP/s per device): normalisations, reductions and the optimizer run
     /// on the vector engine, activations and exponentials on the scalar engine. GPUs run both on

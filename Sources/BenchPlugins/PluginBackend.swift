@@ -114,7 +114,7 @@ public final class PluginBackend: DeviceBackend {
         nextID += 1
         // Parameters in the case id's order (a JSON object, written in that order).
         let fields = PluginRequest.KernelCaseFields(
-            caseID: kernelCase.id, kernel: kernelCase.kernel, dtype: kernelCase.dtype.rawValue,
+            caseID: kernelCase.id, kernel: kernelCase.kernel, dtype: kernelCase.dtype,
             parameters: kernelCase.parameters.map { ($0.name, $0.value) })
         do {
             let reply = try exchange(

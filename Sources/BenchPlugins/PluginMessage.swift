@@ -105,7 +105,7 @@ enum PluginRequest {
     struct KernelCaseFields {
         var caseID: String
         var kernel: String
-        var dtype: String
+        var dtype: DType
         /// In the case id's order.
         var parameters: [(name: String, value: String)]
     }
@@ -130,7 +130,7 @@ enum PluginRequest {
         case .prepare(let id, let c, let threads):
             .object([
                 ("type", .string("prepare")), ("id", .int(id)), ("case_id", .string(c.caseID)),
-                ("kernel", .string(c.kernel)), ("dtype", .string(c.dtype)),
+                ("kernel", .string(c.kernel)), ("dtype", .string(c.dtype.rawValue)),
                 ("parameters", .object(c.parameters.map { ($0.name, .string($0.value)) })), ("threads", .int(threads)),
             ])
         case .run(let id, let iterations, let callsPerSample):

@@ -24,7 +24,9 @@ struct CompareCLITests {
         #expect(try compare(["baseline.csv", "other_host.csv", "--allow-cross-host"]).status == 0)
     }
 
-    @Test("the outputs match their golden files", arguments: ["table", "markdown", "json", "junit"])
+    @Test(
+        "a regressed comparison prints exactly its golden table, markdown, json and junit",
+        arguments: ["table", "markdown", "json", "junit"])
     func golden(format: String) throws {
         let r = try compare(["baseline.csv", "regressed.csv", "--format", format])
         let expected = try String(
