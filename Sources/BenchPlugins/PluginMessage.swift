@@ -1,3 +1,4 @@
+import BenchCore
 import Foundation
 
 /// One reply of a plugin, decoded (``JSONValue``) and read field by field: every miss is a
