@@ -27,8 +27,18 @@ public struct Price: Codable, Sendable, Equatable {
     public var source: String
     public var date: String
     public var note: String?
+    /// For a price imported from AWS's data (`bench catalog import-prices`): exactly where.
+    public var provenance: PriceProvenance?
 
-    enum CodingKeys: String, CodingKey { case usdPerHour = "usd_per_hour", source, date, note }
+    public init(usdPerHour: Double, source: String, date: String, note: String? = nil, provenance: PriceProvenance? = nil) {
+        self.usdPerHour = usdPerHour
+        self.source = source
+        self.date = date
+        self.note = note
+        self.provenance = provenance
+    }
+
+    enum CodingKeys: String, CodingKey { case usdPerHour = "usd_per_hour", source, date, note, provenance }
 }
 
 /// A sourced choice between named options (e.g. fused or unfused attention).
@@ -64,7 +74,9 @@ public struct Catalog: Codable, Sendable, Equatable {
     }
 
     /// Pricing bases, in the order used when the requested one has no price.
-    public static let pricingFallback = ["on-demand", "capacity-block", "1yr-reserved", "3yr-reserved", "spot"]
+    public static let pricingFallback = [
+        "on-demand", "capacity-block", "1yr-reserved", "3yr-reserved", "1yr-savings-plan", "3yr-savings-plan", "spot",
+    ]
     static let kinds: Set<String> = ["aws_neuron", "nvidia_gpu", "aws_cpu", "x86_cpu"]
     // fp64 appears in host profiles written by `bench calibrate`.
     static let dtypes: Set<String> = ["fp64", "fp32", "tf32", "bf16", "fp16", "fp8"]

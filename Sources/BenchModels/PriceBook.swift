@@ -36,35 +36,41 @@ public struct PriceBook: Sendable {
 
     /// The hourly price of a whole instance and how it was found, or `nil` when it has none.
     public func instancePrice(_ inst: InstanceSpec) -> (usd: Double, how: String)? {
-        if let o = overrides[inst.name] { return (o, "\(inst.name) $\(o)/h (--price)") }
+        sourcedPrice(inst).map { ($0.usd, $0.how) }
+    }
+
+    /// ``instancePrice(_:)`` with the imported price's provenance, if it has one.
+    func sourcedPrice(_ inst: InstanceSpec) -> (usd: Double, how: String, provenance: String?)? {
+        if let o = overrides[inst.name] { return (o, "\(inst.name) $\(o)/h (--price)", nil) }
         guard let (p, used) = catalog.price(of: inst, basis: basis) else { return nil }
         let fallback = used == basis ? "" : ", no \(basis) price so \(used)"
-        return (p.usdPerHour, "\(inst.name) \(used) $\(p.usdPerHour)/h\(fallback)")
+        return (p.usdPerHour, "\(inst.name) \(used) $\(p.usdPerHour)/h\(fallback)", p.provenance?.summary)
     }
 
     /// The quote for a backend, or `nil` with no price known.
     public func quote(for backend: any Backend) -> PriceQuote? {
         if let modeled = backend as? ModeledDeviceBackend {
-            guard let (usd, how) = instancePrice(modeled.instance) else { return nil }
+            guard let (usd, how, provenance) = sourcedPrice(modeled.instance) else { return nil }
             let share = Double(modeled.sharesPerInstance)
             return PriceQuote(
                 usdPerHour: usd / share,
                 note:
-                    "price: \(how)\(share > 1 ? " ÷ \(modeled.sharesPerInstance)" : "") (catalog \(catalog.catalogVersion))"
-            )
+                    "price: \(how)\(share > 1 ? " ÷ \(modeled.sharesPerInstance)" : "") (catalog \(catalog.catalogVersion))",
+                provenance: provenance)
         }
         if let device = backend as? any DeviceBackend { return deviceQuote(device) }
         if let hostPrice {
             return PriceQuote(usdPerHour: hostPrice, note: "price: host $\(hostPrice)/h (--host-price)")
         }
-        if let name = hostInstance, let inst = catalog.instance(named: name), let (usd, how) = instancePrice(inst) {
+        if let name = hostInstance, let inst = catalog.instance(named: name), let (usd, how, provenance) = sourcedPrice(inst) {
             let region =
                 hostRegion.map {
                     $0 == inst.region ? "" : "; the catalog's price is for \(inst.region), this host is in \($0)"
                 }
                 ?? ""
             return PriceQuote(
-                usdPerHour: usd, note: "price: host = \(how) (catalog \(catalog.catalogVersion)\(region))")
+                usdPerHour: usd, note: "price: host = \(how) (catalog \(catalog.catalogVersion)\(region))",
+                provenance: provenance)
         }
         return nil
     }

@@ -23,6 +23,9 @@ public struct Sidecar: Codable, Sendable, Equatable {
     public var fleet: FleetRecord?
     /// `--host-instance auto`: what the EC2 instance metadata service said (`instance_type`,
     /// `region`, `life_cycle`, `endpoint`).
+    /// Where each backend's imported price comes from (backend id → AWS offer file, SKU, term
+    /// and rate codes, or spot window); absent when no price was imported.
+    public var priceSources: [String: String]?
     public var instanceMetadata: InstanceMetadata?
     /// For a merged file: the environment of each host its measured rows ran on.
     public var hosts: [String: HostEnvironment]?
@@ -68,6 +71,7 @@ public struct Sidecar: Codable, Sendable, Equatable {
         case schemaVersion = "schema_version", runID = "run_id", csvFile = "csv_file", suite
         case startedAt = "started_at", finishedAt = "finished_at", interrupted, environment, rows
         case mergedFrom = "merged_from", fleet, hosts, notes, instanceMetadata = "instance_metadata"
+        case priceSources = "price_sources"
     }
 }
 

@@ -4,11 +4,21 @@ import BenchModels
 import BenchSession
 import Foundation
 
-/// `bench catalog`: the devices, instances and prices the modeled backends and costs use.
+/// `bench catalog`: the devices, instances and prices the modeled backends and costs use
+/// (`show`, the default), and `import-prices` from AWS's own data.
 struct CatalogCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "catalog",
-        abstract: "List the catalog's devices and instances with their sourced specs and prices.")
+        abstract: "List the catalog's devices, instances and prices; import prices from AWS's data.",
+        subcommands: [CatalogShowCommand.self, ImportPricesCommand.self],
+        defaultSubcommand: CatalogShowCommand.self)
+}
+
+/// `bench catalog [show]`: the catalog as tables (or JSON), its sources, or every price basis.
+struct CatalogShowCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "show",
+        abstract: "List the catalog's devices and instances with their sourced specs and prices (the default).")
 
     @OptionGroup var options: CatalogOptions
 
@@ -17,6 +27,9 @@ struct CatalogCommand: ParsableCommand {
 
     @Option(help: "table (default) or json (the loaded catalog, overlay included, in the catalog file format).")
     var format: String = "table"
+
+    @Flag(help: "Show every price basis of every instance with its source, date and age (older than 180 days: flagged).")
+    var prices = false
 
     func validate() throws {
         guard ["table", "json"].contains(format) else {
@@ -36,6 +49,10 @@ struct CatalogCommand: ParsableCommand {
             } catch {
                 throw UsageError("catalog: cannot encode: \(error)")
             }
+            return
+        }
+        if prices {
+            print(PriceTable.render(c, now: Date()))
             return
         }
         let pricing = options.pricing.name

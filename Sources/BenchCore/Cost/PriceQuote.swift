@@ -4,10 +4,14 @@ public struct PriceQuote: Sendable, Equatable {
     public var usdPerHour: Double
     /// E.g. `price: p5.48xlarge on-demand $55.04/h ÷ 8 (catalog 2026.11.26-1)`.
     public var note: String
+    /// Where an imported price comes from in AWS's data (offer file, SKU, term and rate codes,
+    /// or the spot window), recorded in the sidecar; `nil` for a price typed into the catalog.
+    public var provenance: String?
 
-    public init(usdPerHour: Double, note: String) {
+    public init(usdPerHour: Double, note: String, provenance: String? = nil) {
         self.usdPerHour = usdPerHour
         self.note = note
+        self.provenance = provenance
     }
 }
 

@@ -12,6 +12,8 @@ struct SidecarAssembly: Sendable {
     var suite: String
     var fleet: FleetRecord?
     var instanceMetadata: InstanceMetadata?
+    /// Backend → the provenance of its imported price.
+    var priceSources: [String: String]
     var recorder: EnvironmentRecorder
 
     init(configuration c: RunConfiguration, runID: String, startedAt: Date, recorder: EnvironmentRecorder) {
@@ -21,6 +23,8 @@ struct SidecarAssembly: Sendable {
         suite = c.suite.name
         fleet = c.fleet
         instanceMetadata = c.instanceMetadata
+        priceSources = Dictionary(
+            c.prices.compactMap { id, quote in quote.provenance.map { (id.rawValue, $0) } }, uniquingKeysWith: { a, _ in a })
         self.recorder = recorder
     }
 
@@ -35,6 +39,7 @@ struct SidecarAssembly: Sendable {
                 finishedAt: Timestamp.iso(Date()), interrupted: interrupted, environment: environment, rows: rows)
             s.fleet = fleet
             s.instanceMetadata = instanceMetadata
+            s.priceSources = priceSources.isEmpty ? nil : priceSources
             return s
         }
     }
