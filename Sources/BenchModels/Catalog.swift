@@ -30,7 +30,9 @@ public struct Price: Codable, Sendable, Equatable {
     /// For a price imported from AWS's data (`bench catalog import-prices`): exactly where.
     public var provenance: PriceProvenance?
 
-    public init(usdPerHour: Double, source: String, date: String, note: String? = nil, provenance: PriceProvenance? = nil) {
+    public init(
+        usdPerHour: Double, source: String, date: String, note: String? = nil, provenance: PriceProvenance? = nil
+    ) {
         self.usdPerHour = usdPerHour
         self.source = source
         self.date = date

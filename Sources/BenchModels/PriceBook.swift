@@ -62,7 +62,9 @@ public struct PriceBook: Sendable {
         if let hostPrice {
             return PriceQuote(usdPerHour: hostPrice, note: "price: host $\(hostPrice)/h (--host-price)")
         }
-        if let name = hostInstance, let inst = catalog.instance(named: name), let (usd, how, provenance) = sourcedPrice(inst) {
+        if let name = hostInstance, let inst = catalog.instance(named: name),
+            let (usd, how, provenance) = sourcedPrice(inst)
+        {
             let region =
                 hostRegion.map {
                     $0 == inst.region ? "" : "; the catalog's price is for \(inst.region), this host is in \($0)"

@@ -28,7 +28,8 @@ struct CatalogShowCommand: ParsableCommand {
     @Option(help: "table (default) or json (the loaded catalog, overlay included, in the catalog file format).")
     var format: String = "table"
 
-    @Flag(help: "Show every price basis of every instance with its source, date and age (older than 180 days: flagged).")
+    @Flag(
+        help: "Show every price basis of every instance with its source, date and age (older than 180 days: flagged).")
     var prices = false
 
     func validate() throws {

@@ -22,7 +22,9 @@ struct ImportPricesCommand: ParsableCommand {
     @Option(help: "The overlay to write (JSON, the format --catalog reads).")
     var out: String
 
-    @Option(name: .customLong("instance"), help: "Only this instance type (repeatable; default: every type the catalog knows).")
+    @Option(
+        name: .customLong("instance"),
+        help: "Only this instance type (repeatable; default: every type the catalog knows).")
     var instances: [String] = []
 
     @Option(help: "The region to import, required when the files cover several.")

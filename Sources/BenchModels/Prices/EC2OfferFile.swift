@@ -69,7 +69,8 @@ struct EC2OfferFile {
         } catch let error as PriceImportError {
             throw error
         } catch let error as DecodingError {
-            throw .file(path: path, reason: "a product or term not in the offer-file shape: \(DataFile.reason(of: error))")
+            throw .file(
+                path: path, reason: "a product or term not in the offer-file shape: \(DataFile.reason(of: error))")
         } catch {
             throw .file(path: path, reason: "\(error)")
         }
@@ -113,7 +114,8 @@ struct EC2OfferFile {
             guard product.productFamily == "Compute Instance", let type = product.attributes["instanceType"],
                 instanceTypes.contains(type), Self.clean.allSatisfy({ product.attributes[$0.key] == $0.value })
             else { continue }
-            let region = product.attributes["regionCode"] ?? AWSRegions.code(forLocation: product.attributes["location"])
+            let region =
+                product.attributes["regionCode"] ?? AWSRegions.code(forLocation: product.attributes["location"])
             guard let region else { continue }
             products[product.sku] = (type, region)
         }

@@ -77,23 +77,28 @@ public struct PriceImport {
         if let asked = request.region {
             guard regions.contains(asked) else {
                 throw .request(
-                    "--region \(asked): the files have no price there (they have \(regions.sorted().joined(separator: ", ")))")
+                    "--region \(asked): the files have no price there (they have \(regions.sorted().joined(separator: ", ")))"
+                )
             }
             region = asked
         } else if regions.count == 1, let only = regions.first {
             region = only
+        } else if regions.isEmpty, let type = request.instanceTypes.first {
+            throw .request("--instance \(type): the files have no clean Linux price for it")
         } else if regions.isEmpty {
             throw .request(
                 "the files price none of the instance types asked for (\(wanted.sorted().prefix(8).joined(separator: ", "))\(wanted.count > 8 ? ", …" : ""))"
             )
         } else {
             throw .request(
-                "the files are for several regions (\(regions.sorted().joined(separator: ", "))); pick one with --region")
+                "the files are for several regions (\(regions.sorted().joined(separator: ", "))); pick one with --region"
+            )
         }
         var prices: [String: [String: Price]] = [:]
         for file in ec2 { Self.add(file, savings: savings, region: region, to: &prices) }
         for (path, history) in spot {
-            for type in named.sorted() where history.medians[SpotHistory.Key(instanceType: type, region: region)] == nil {
+            for type in named.sorted() where history.medians[SpotHistory.Key(instanceType: type, region: region)] == nil
+            {
                 throw .file(path: path, reason: "no Linux spot price for \(type) in \(region)")
             }
             Self.add(history, region: region, to: &prices)
@@ -110,7 +115,8 @@ public struct PriceImport {
     }
 
     private static func add(
-        _ file: EC2OfferFile, savings: [SavingsPlansOfferFile], region: String, to prices: inout [String: [String: Price]]
+        _ file: EC2OfferFile, savings: [SavingsPlansOfferFile], region: String,
+        to prices: inout [String: [String: Price]]
     ) {
         let published = String(file.publicationDate.prefix(10))
         for (sku, product) in file.products where product.region == region {
@@ -155,7 +161,8 @@ public struct PriceImport {
                 usdPerHour: m.usdPerHour,
                 source: "EC2 spot price history (describe-spot-price-history), Linux/UNIX",
                 date: String(m.windowEnd.prefix(10)),
-                note: "median of \(m.samples) prices over \(m.windowStart)…\(m.windowEnd) in \(m.zones.joined(separator: ", "))",
+                note:
+                    "median of \(m.samples) prices over \(m.windowStart)…\(m.windowEnd) in \(m.zones.joined(separator: ", "))",
                 provenance: p)
         }
     }
@@ -169,7 +176,8 @@ public struct PriceImport {
             guard var inst = catalog.instance(named: name) else { return nil }
             inst.region = region
             inst.prices = prices[name] ?? [:]
-            inst.notes = "prices imported by bench catalog import-prices from \(files.map { URL(fileURLWithPath: $0).lastPathComponent }.joined(separator: ", "))"
+            inst.notes =
+                "prices imported by bench catalog import-prices from \(files.map { URL(fileURLWithPath: $0).lastPathComponent }.joined(separator: ", "))"
             return inst
         }
         return Catalog(

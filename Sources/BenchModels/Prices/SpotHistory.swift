@@ -53,7 +53,8 @@ struct SpotHistory {
                 throw .file(path: path, reason: "availability zone '\(e.AvailabilityZone)' names no region")
             }
             guard let price = Double(e.SpotPrice), price > 0, price.isFinite else {
-                throw .file(path: path, reason: "SpotPrice '\(e.SpotPrice)' of \(e.InstanceType) is not a positive number")
+                throw .file(
+                    path: path, reason: "SpotPrice '\(e.SpotPrice)' of \(e.InstanceType) is not a positive number")
             }
             grouped[Key(instanceType: e.InstanceType, region: region), default: []].append(e)
         }

@@ -24,7 +24,8 @@ struct SidecarAssembly: Sendable {
         fleet = c.fleet
         instanceMetadata = c.instanceMetadata
         priceSources = Dictionary(
-            c.prices.compactMap { id, quote in quote.provenance.map { (id.rawValue, $0) } }, uniquingKeysWith: { a, _ in a })
+            c.prices.compactMap { id, quote in quote.provenance.map { (id.rawValue, $0) } },
+            uniquingKeysWith: { a, _ in a })
         self.recorder = recorder
     }
 
