@@ -31,7 +31,8 @@ struct CatalogOptions: ParsableArguments {
     var catalog: String?
 
     @Option(
-        help: "Pricing basis: on-demand, capacity-block, 1yr-reserved, 3yr-reserved, spot (falls back in that order).",
+        help:
+            "Pricing basis: on-demand, capacity-block, 1yr-reserved, 3yr-reserved, 1yr-savings-plan, 3yr-savings-plan, spot (falls back in that order).",
         transform: PricingBasis.parse)
     var pricing: PricingBasis = PricingBasis(argument: "on-demand")!
 }
