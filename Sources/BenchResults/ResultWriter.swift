@@ -30,6 +30,8 @@ public final class ResultWriter: @unchecked Sendable {
     private var finished = false
     /// Rows not finished yet, as their rounds so far describe them, in the order first staged.
     private var staged: [(row: ResultRow, samples: SidecarRow)] = []
+    /// `false` once an interrupt has begun (``stopAccepting()``).
+    private var accepting = true
 
     /// Creates the partial file and writes the header.
     ///
@@ -101,12 +103,22 @@ public final class ResultWriter: @unchecked Sendable {
         return ns.localizedDescription
     }
 
+    /// Takes no more rows: ``append(_:samples:)`` and ``stage(_:samples:)`` are ignored from now
+    /// on, and ``finish(_:)`` writes what is there. An interrupt calls it before it stops the
+    /// plugins, so that a row failing because its plugin was stopped never replaces the row as
+    /// its rounds so far describe it.
+    public func stopAccepting() {
+        lock.lock()
+        accepting = false
+        lock.unlock()
+    }
+
     /// Appends a finished row and remembers its raw samples for the sidecar (replacing the
-    /// row's staged version, if any). Ignored after ``finish(_:)``.
+    /// row's staged version, if any). Ignored after ``finish(_:)`` or ``stopAccepting()``.
     public func append(_ row: ResultRow, samples: SidecarRow) throws(ResultFileError) {
         lock.lock()
         defer { lock.unlock() }
-        guard !finished else { return }
+        guard !finished, accepting else { return }
         try appendLocked(row, samples: samples, sync: syncsEachRow)
         staged.removeAll { $0.row.key == row.key }
     }
@@ -124,7 +136,7 @@ public final class ResultWriter: @unchecked Sendable {
     public func stage(_ row: ResultRow, samples: SidecarRow) {
         lock.lock()
         defer { lock.unlock() }
-        guard !finished else { return }
+        guard !finished, accepting else { return }
         if let i = staged.firstIndex(where: { $0.row.key == row.key }) {
             staged[i] = (row, samples)
         } else {

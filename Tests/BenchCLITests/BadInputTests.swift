@@ -86,6 +86,23 @@ struct BadInputTests {
         #expect(written.isEmpty, "files written: \(written)")
     }
 
+    @Test(
+        "a YAML or JSON file nested thousands deep is refused in one line before parsing (it once crashed the parser)",
+        arguments: [
+            ["run", "--backend", "modeled", "--catalog"], ["validate-model", "--points"], ["catalog", "--catalog"],
+        ])
+    func deepNesting(command: [String]) throws {
+        let dir = try temporaryDirectory()
+        let file = dir.appendingPathComponent("deep.yaml")
+        try (String(repeating: "[", count: 5000) + String(repeating: "]", count: 5000)).write(
+            to: file, atomically: true, encoding: .utf8)
+        let out = command[0] == "run" ? ["--out", dir.appendingPathComponent("o.csv").path] : []
+        let r = try BenchBinary.locate().run(command + [file.path] + out)
+        #expect(r.status == 2, "\(r.stderr)")
+        #expect(r.stderr.contains("nested more than 64 levels deep"), "\(r.stderr)")
+        #expect(r.stderr.split(separator: "\n").count == 1, "\(r.stderr)")
+    }
+
     @Test("an --out whose parent is a regular file is refused")
     func parentIsFile() throws {
         let bench = try BenchBinary.locate()

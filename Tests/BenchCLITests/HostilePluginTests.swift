@@ -169,6 +169,7 @@ struct HostilePluginTests {
             (#"handshake={"dtypes": ["fp32", "fp4"]}"#, "claims dtype 'fp4', which bench cannot verify"),
             (#"handshake={"catalog_device": "h100", "device_share": 1.5}"#, "device_share must be in (0, 1]"),
             (#"handshake={"device_share": 0.5}"#, "device_share is a share of catalog_device"),
+            (#"handshake={"protocol_version": true}"#, "field 'protocol_version' missing or not an integer"),
         ])
     func badHandshake(mode: String, reason: String) throws {
         let (r, rows, _) = try run(mode)

@@ -34,6 +34,28 @@ struct RoundFileTests {
         #expect(rows[1].notes == "interrupted after 1 of 3 rounds")
     }
 
+    @Test("once an interrupt stops the writer, a late failed row cannot replace the row its rounds staged")
+    func stoppedWriter() throws {
+        let dir = try temporaryDirectory()
+        let dest = dir.appendingPathComponent("run.csv")
+        let writer = try ResultWriter(destination: dest)
+        var staged = makeRow()
+        staged.notes = "interrupted after 1 of 3 rounds"
+        writer.stage(staged, samples: SidecarRow(key: staged.key, status: .ok))
+        writer.stopAccepting()
+        // The row's plugin was stopped by the interrupt: its error must not win.
+        let late = makeRow(status: .error, median: nil, notes: "plugin killed by signal 9")
+        try writer.append(late, samples: SidecarRow(key: late.key, status: .error))
+        try writer.finish { rows in
+            Sidecar(
+                runID: "r", csvFile: "run.csv", suite: "matmul", startedAt: "t", finishedAt: "t", interrupted: true,
+                environment: .unknown, rows: rows)
+        }
+        let rows = try ResultReader.read(path: dest.path).rows
+        #expect(rows.map(\.status) == [.ok])
+        #expect(rows.first?.notes == "interrupted after 1 of 3 rounds")
+    }
+
     @Test("a sidecar whose rounds do not add up to its samples, or disagree with the CSV, is refused")
     func inconsistentRounds() throws {
         let dir = try temporaryDirectory()

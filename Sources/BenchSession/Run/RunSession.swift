@@ -39,7 +39,10 @@ public final class RunSession {
         let (peaks, destination) = (context.peaks, c.destination)
         let interrupt = InterruptHandler { [reporter] signal in
             // Runs on a dispatch queue while the session's thread may be inside a kernel or
-            // waiting on a plugin: plugins first (they must not outlive bench), then the files.
+            // waiting on a plugin: freeze the rows (a row failing because its plugin is stopped
+            // must not replace what its rounds measured), stop the plugins (they must not
+            // outlive bench), then write the files.
+            writer.stopAccepting()
             PluginProcesses.killAll()
             var saveError: String?
             do {
