@@ -76,7 +76,8 @@ public final class OutputLock: @unchecked Sendable {
         lockPath =
             destination.deletingLastPathComponent().appendingPathComponent(".\(destination.lastPathComponent).lock")
             .path
-        fd = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        // O_NOFOLLOW: a planted link must not make bench truncate (and write its pid into) another file.
+        fd = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o644)
         guard fd >= 0 else { throw .cannotWrite(path: lockPath, reason: String(cString: strerror(errno))) }
         if flock(fd, LOCK_EX | LOCK_NB) != 0 {
             let holder =

@@ -30,12 +30,11 @@ struct Bench: ParsableCommand {
         // them, or Ctrl-C and SIGTERM would stay pending forever.
         var unblock = sigset_t()
         sigemptyset(&unblock)
-        sigaddset(&unblock, SIGINT)
-        sigaddset(&unblock, SIGTERM)
+        for sig in InterruptHandler.signals { sigaddset(&unblock, sig) }
         pthread_sigmask(SIG_UNBLOCK, &unblock, nil)
-        // Until a run installs its own handler (which saves finished rows), Ctrl-C or SIGTERM
-        // ends bench with one line and 130; nothing has been written yet.
-        for sig in [SIGINT, SIGTERM] {
+        // Until a run installs its own handler (which saves finished rows), Ctrl-C, SIGTERM or
+        // SIGHUP ends bench with one line and 130; nothing has been written yet.
+        for sig in InterruptHandler.signals {
             signal(sig) { _ in
                 let line = "bench: interrupted before any case ran; nothing written\n"
                 _ = line.withCString { write(STDERR_FILENO, $0, strlen($0)) }
@@ -45,6 +44,7 @@ struct Bench: ParsableCommand {
         do {
             var command = try parseAsRoot()
             try command.run()
+            exitChecked(0)
         } catch let failure as UsageError {
             fail(failure.description, code: 2)
         } catch let failure as SessionError {
@@ -52,7 +52,7 @@ struct Bench: ParsableCommand {
         } catch let failure as BenchComparison.Comparator.InputError {
             fail(failure.description, code: 2)
         } catch let code as ExitCode {
-            Foundation.exit(code.rawValue)
+            exitChecked(code.rawValue)
         } catch {
             let exitCode = exitCode(for: error)
             if exitCode == .success {
@@ -65,7 +65,16 @@ struct Bench: ParsableCommand {
     }
 
     static func fail(_ message: String, code: Int32) -> Never {
-        FileHandle.standardError.write(Data("bench: error: \(message)\n".utf8))
+        StandardStreams.writeError("bench: error: \(message)\n")
+        Foundation.exit(code)
+    }
+
+    /// Exits with `code` once standard output has been written out; output that could not be
+    /// written (`> /dev/full`, a closed stdout) is an error, never a silent exit 0.
+    static func exitChecked(_ code: Int32) -> Never {
+        if let failure = StandardStreams.flushOutput() {
+            fail("standard output: \(failure); the output is lost", code: max(code, 2))
+        }
         Foundation.exit(code)
     }
 }
@@ -76,7 +85,7 @@ struct UsageError: Error, CustomStringConvertible {
     init(_ description: String) { self.description = description }
 }
 
-/// Writes a line to standard error.
+/// Writes a line to standard error (never traps, whatever standard error is).
 func printError(_ line: String) {
-    FileHandle.standardError.write(Data((line + "\n").utf8))
+    StandardStreams.writeError(line + "\n")
 }

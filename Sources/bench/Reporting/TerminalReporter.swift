@@ -18,8 +18,8 @@ final class TerminalReporter: RunReporter, @unchecked Sendable {
     func rowWillRun(_ p: RunProgress) {
         if progress {
             let round = p.rounds > 1 ? " (round \(p.round)/\(p.rounds))" : ""
-            FileHandle.standardError.write(
-                Data("\r\u{1B}[K[\(p.step + 1)/\(p.steps)] \(p.kernelCase.id) on \(p.backend)\(round)".utf8))
+            StandardStreams.writeError(
+                "\r\u{1B}[K[\(p.step + 1)/\(p.steps)] \(p.kernelCase.id) on \(p.backend)\(round)")
         }
     }
 
@@ -40,7 +40,7 @@ final class TerminalReporter: RunReporter, @unchecked Sendable {
     }
 
     func runFinished(_ s: RunSummary) {
-        if progress { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+        if progress { StandardStreams.writeError("\r\u{1B}[K") }
         let rows = s.outcomes.map(\.row)
         print(ResultTable.render(rows))
         let errors = s.predictionErrors

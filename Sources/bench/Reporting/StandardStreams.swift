@@ -1,0 +1,30 @@
+import Foundation
+
+/// Standard error and output as bench writes them: never a trap, whatever they are.
+///
+/// `FileHandle.standardError.write` traps on EIO, ENOSPC or EBADF (a dropped terminal,
+/// `2>/dev/full`, `2>&-`), which would kill bench with SIGILL on an error path, or in an
+/// interrupt before its rows are saved. These write with `write(2)` and give up silently
+/// where nothing can be written.
+enum StandardStreams {
+    /// Writes `text` to standard error; a failure to write is ignored (there is nowhere to say it).
+    static func writeError(_ text: String) {
+        var bytes = Array(text.utf8)
+        var offset = 0
+        while offset < bytes.count {
+            let n = bytes[offset...].withUnsafeMutableBytes { write(STDERR_FILENO, $0.baseAddress, $0.count) }
+            if n < 0, errno == EINTR { continue }
+            if n <= 0 { return }
+            offset += n
+        }
+        bytes.removeAll()
+    }
+
+    /// Flushes standard output (what `print` wrote; with every other stdio stream); the reason
+    /// when it could not be written.
+    static func flushOutput() -> String? {
+        errno = 0
+        if fflush(nil) != 0 { return String(cString: strerror(errno == 0 ? EIO : errno)) }
+        return nil
+    }
+}

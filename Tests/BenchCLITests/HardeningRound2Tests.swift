@@ -1,0 +1,95 @@
+import BenchResults
+import BenchTestSupport
+import Foundation
+import Testing
+
+/// Issue 29's defects, each run against the real binary.
+@Suite("Hardening, second round: data loss, crashes and lost output")
+struct HardeningRound2Tests {
+    static let compareFixtures = PluginTests.root.appendingPathComponent("Tests/BenchCLITests/Fixtures/compare")
+
+    /// Runs `bench ARGS` through the shell with `redirections` (e.g. `>/dev/full`, `2>&-`).
+    func shell(_ arguments: [String], _ redirections: String) throws -> BenchBinary.Result {
+        let bench = try BenchBinary.locate().url.path
+        let quoted = ([bench] + arguments).map { "'\($0.replacingOccurrences(of: "'", with: "'\\''"))'" }
+        return try BenchBinary(url: URL(fileURLWithPath: "/bin/sh")).run([
+            "-c", quoted.joined(separator: " ") + " " + redirections,
+        ])
+    }
+
+    @Test("output that cannot be written (> /dev/full, a closed stdout) is exit 2 with one line, never a silent 0")
+    func unwritableStdout() throws {
+        let args = [
+            "compare", Self.compareFixtures.appendingPathComponent("baseline.csv").path,
+            Self.compareFixtures.appendingPathComponent("same.csv").path,
+        ]
+        for redirection in [">/dev/full", ">&-"] {
+            let r = try shell(args, redirection)
+            #expect(r.status == 2, "\(redirection): \(r.stderr)")
+            #expect(r.stderr.contains("standard output:") && r.stderr.contains("the output is lost"), "\(r.stderr)")
+        }
+    }
+
+    @Test("an unwritable or closed stderr never kills bench: the error path exits 2, not SIGILL")
+    func unwritableStderr() throws {
+        for redirection in ["2>/dev/full", "2>&-"] {
+            let r = try shell(["run", "--suite", "nosuch"], redirection)
+            #expect(r.status == 2, "\(redirection)")
+        }
+    }
+
+    @Test("a planted symlink as the lock file is refused, and its target is untouched")
+    func lockSymlink() throws {
+        let dir = try temporaryDirectory()
+        let victim = dir.appendingPathComponent("victim.txt")
+        try "keep\n".write(to: victim, atomically: true, encoding: .utf8)
+        try FileManager.default.createSymbolicLink(
+            at: dir.appendingPathComponent(".o.csv.lock"), withDestinationURL: victim)
+        let r = try BenchBinary.locate().run([
+            "run", "--quick", "--backend", "h100", "--out", dir.appendingPathComponent("o.csv").path,
+        ])
+        #expect(r.status == 2, "\(r.stderr)")
+        #expect(try String(contentsOf: victim, encoding: .utf8) == "keep\n")
+    }
+
+    @Test("a planted symlink as the plugin log gets none of the plugin's stderr")
+    func pluginLogSymlink() throws {
+        let dir = try temporaryDirectory()
+        let victim = dir.appendingPathComponent("victim.txt")
+        try "keep\n".write(to: victim, atomically: true, encoding: .utf8)
+        try FileManager.default.createSymbolicLink(
+            at: dir.appendingPathComponent("o.plugin-hang.log"), withDestinationURL: victim)
+        // The hang fixture writes a line to its stderr on its first run.
+        let hang = PluginTests.fixtures.appendingPathComponent("hang.py").path
+        _ = try BenchBinary.locate().run([
+            "run", "--quick", "--dtype", "fp32", "--case", "M=64,", "--backend", "plugin:\(hang)", "--case-timeout",
+            "1",
+            "--out", dir.appendingPathComponent("o.csv").path,
+        ])
+        #expect(try String(contentsOf: victim, encoding: .utf8) == "keep\n")
+    }
+
+    @Test("SIGHUP (a dropped ssh session) saves every finished row and the sidecar like SIGINT, exit 130")
+    func hangup() throws {
+        let dir = try temporaryDirectory()
+        let out = dir.appendingPathComponent("hup.csv")
+        let marker = dir.appendingPathComponent("round2")
+        let hostile = PluginTests.fixtures.appendingPathComponent("hostile.py").path
+        let p = try BenchBinary.locate().start([
+            "run", "--quick", "--backend", "plugin:\(hostile),h100", "--dtype", "fp32", "--rounds", "2",
+            "--plugin-arg", "hang-again=\(marker.path)", "--out", out.path,
+        ])
+        let deadline = Date().addingTimeInterval(60)
+        while !FileManager.default.fileExists(atPath: marker.path), Date() < deadline, p.process.isRunning {
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        kill(p.process.processIdentifier, SIGHUP)
+        p.process.waitUntilExit()
+        let err = String(decoding: p.err.fileHandleForReading.readAllRetryingInterrupts(), as: UTF8.self)
+        #expect(p.process.terminationStatus == 130, "\(err)")
+        let set = try ResultSet(path: out.path)
+        #expect(set.rows.contains { $0.backend == "h100" && $0.status == .ok })
+        #expect(set.sidecar?.interrupted == true)
+        #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent(".hup.csv.lock").path))
+    }
+}
