@@ -45,6 +45,29 @@ public enum OutputFile {
             == URL(fileURLWithPath: b).standardizedFileURL.resolvingSymlinksInPath().path
     }
 
+    /// The input an output would replace, or `nil`: the output, and its sidecar when it writes
+    /// one, against every input's CSV and sidecar, by file identity (device and inode: a
+    /// link, a `..` path or a hard link is the same file) where both exist, else by path.
+    public static func collision(output: String, writesSidecar: Bool, inputs: [String]) -> String? {
+        var written = [output]
+        if writesSidecar { written.append(ResultWriter.sidecarURL(for: URL(fileURLWithPath: output)).path) }
+        for input in inputs {
+            let read = [input, ResultWriter.sidecarURL(for: URL(fileURLWithPath: input)).path]
+            for w in written {
+                for r in read where sameFile(w, r) { return r }
+            }
+        }
+        return nil
+    }
+
+    /// Whether two paths name one file: same device and inode when both exist, else the same
+    /// resolved path.
+    static func sameFile(_ a: String, _ b: String) -> Bool {
+        var sa = stat(), sb = stat()
+        if stat(a, &sa) == 0, stat(b, &sb) == 0 { return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino }
+        return isSame(a, b)
+    }
+
     /// Writes `data` to `path` through a temporary file in the same directory and a rename, after
     /// ``checkReplaceable(_:)``: a crash leaves the old file or the new one, never half of one.
     public static func write(_ data: Data, to path: String) throws(ResultFileError) {

@@ -78,10 +78,11 @@ struct CompareCommand: ParsableCommand {
             throw ValidationError(
                 "give a candidate CSV (or --backends BASE,CAND / --hosts BASE,CAND to compare within one file)")
         }
-        if let out {
-            for input in [baseline, candidate].compactMap({ $0 }) where OutputFile.isSame(out, input) {
-                throw ValidationError("--out '\(out)' is the input '\(input)'; the report would replace it")
-            }
+        if let out,
+            let input = OutputFile.collision(
+                output: out, writesSidecar: false, inputs: [baseline, candidate].compactMap { $0 })
+        {
+            throw ValidationError("--out '\(out)' is the input '\(input)'; the report would replace it")
         }
     }
 

@@ -33,6 +33,9 @@ struct MergeCommand: ParsableCommand {
         if let prefer, prefer != "latest", prefer != "rounds" {
             throw ValidationError("--prefer takes 'latest' or 'rounds' (got '\(prefer)')")
         }
+        if let input = OutputFile.collision(output: out, writesSidecar: true, inputs: files) {
+            throw ValidationError("--out '\(out)' would replace the input '\(input)'; merge into a new file")
+        }
     }
 
     func run() throws {

@@ -38,10 +38,11 @@ struct ReportCommand: ParsableCommand {
         if format != "html" && format != "markdown" {
             throw ValidationError("--format takes html or markdown (got '\(format)')")
         }
-        if let out {
-            for input in files + [baseline].compactMap({ $0 }) where OutputFile.isSame(out, input) {
-                throw ValidationError("--out '\(out)' is the input '\(input)'; the report would replace it")
-            }
+        if let out,
+            let input = OutputFile.collision(
+                output: out, writesSidecar: false, inputs: files + [baseline].compactMap { $0 })
+        {
+            throw ValidationError("--out '\(out)' is the input '\(input)'; the report would replace it")
         }
     }
 

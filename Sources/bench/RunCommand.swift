@@ -150,9 +150,11 @@ struct RunCommand: ParsableCommand {
         if let baseline, !FileManager.default.isReadableFile(atPath: baseline) {
             throw ValidationError("--baseline: '\(baseline)' does not exist or is not readable")
         }
-        if let baseline, let out, OutputFile.isSame(baseline, out) {
+        if let baseline, let out, let input = OutputFile.collision(output: out, writesSidecar: true, inputs: [baseline])
+        {
             throw ValidationError(
-                "--out '\(out)' is the --baseline file; the run would overwrite the baseline before comparing")
+                "--out '\(out)' would replace '\(input)' of the --baseline; the run would overwrite it before comparing"
+            )
         }
         if let blasCoreType, blasCoreType != "auto",
             !OpenBLAS.knownCoreTypes.contains(where: { $0.caseInsensitiveCompare(blasCoreType) == .orderedSame })

@@ -93,3 +93,39 @@ struct HardeningRound2Tests {
         #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent(".hup.csv.lock").path))
     }
 }
+
+/// Issue 29, item 1: an output never replaces an input's CSV or sidecar.
+@Suite("Hardening: outputs against every input's CSV and sidecar")
+struct OutputCollisionTests {
+    @Test(
+        "an --out that is an input's sidecar (or CSV) is refused before anything is written, and the input is intact",
+        arguments: [
+            ["report", "A.csv", "--out", "A.json"], ["compare", "A.csv", "B.csv", "--out", "B.json"],
+            ["merge", "A.csv", "B.csv", "--out", "A.json"], ["merge", "A.csv", "--out", "A.csv"],
+            ["report", "B.csv", "--baseline", "A.csv", "--out", "A.json"],
+            ["report", "A.csv", "--format", "markdown", "--out", "A.json"],
+            ["run", "--quick", "--backend", "h100", "--baseline", "A.csv", "--out", "A.json"],
+        ])
+    func collisions(arguments: [String]) throws {
+        let dir = try temporaryDirectory()
+        let fixtures = HardeningRound2Tests.compareFixtures
+        for (name, from) in [("A", "baseline"), ("B", "same")] {
+            for ext in ["csv", "json"] {
+                try FileManager.default.copyItem(
+                    at: fixtures.appendingPathComponent("\(from).\(ext)"),
+                    to: dir.appendingPathComponent("\(name).\(ext)"))
+            }
+        }
+        let before = try Data(contentsOf: dir.appendingPathComponent("A.json"))
+        let beforeCSV = try Data(contentsOf: dir.appendingPathComponent("A.csv"))
+        let r = try BenchBinary.locate().run(
+            arguments.map { $0.hasSuffix(".csv") || $0.hasSuffix(".json") ? dir.appendingPathComponent($0).path : $0 })
+        #expect(r.status == 2, "\(r.stderr)")
+        #expect(r.stderr.split(separator: "\n").count == 1, "\(r.stderr)")
+        #expect(try Data(contentsOf: dir.appendingPathComponent("A.json")) == before)
+        #expect(try Data(contentsOf: dir.appendingPathComponent("A.csv")) == beforeCSV)
+        #expect(
+            try Data(contentsOf: dir.appendingPathComponent("B.json"))
+                == (try Data(contentsOf: fixtures.appendingPathComponent("same.json"))))
+    }
+}

@@ -66,7 +66,7 @@ struct HardeningTests {
         let before = try Data(contentsOf: URL(fileURLWithPath: base))
         let link = dir.appendingPathComponent("alias.csv").path
         #expect(symlink(base, link) == 0)
-        expectRefused(try run(out: base, ["--baseline", link]), "is the --baseline file")
+        expectRefused(try run(out: base, ["--baseline", link]), "of the --baseline; the run would overwrite it")
         #expect(try Data(contentsOf: URL(fileURLWithPath: base)) == before)
         expectRefused(try BenchBinary.locate().run(["compare", base, base, "--out", base]), "is the input")
         #expect(try Data(contentsOf: URL(fileURLWithPath: base)) == before)
