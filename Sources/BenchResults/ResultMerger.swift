@@ -158,7 +158,11 @@ public enum ResultMerger {
                     guard duplicates == .latest else {
                         throw .duplicate(key: row.key, first: existing.path, other: set.path)
                     }
-                    if row.timestamp >= rows[existing.index].timestamp {
+                    // By time, not text (files may write another zone offset); the reader
+                    // refused any timestamp that does not parse.
+                    let later = Timestamp.parse(row.timestamp) ?? .distantPast
+                    let current = Timestamp.parse(rows[existing.index].timestamp) ?? .distantPast
+                    if later >= current {
                         rows[existing.index] = row
                         origin[row.key] = (existing.index, set.path)
                         samples[row.key] = sidecarRows[row.key]
@@ -246,7 +250,8 @@ extension ResultMerger {
     /// when the check or the merge fails.
     @discardableResult
     public static func write(
-        _ sets: [ResultSet], to destination: URL, duplicates: Duplicates, allowPartial: Bool = false
+        _ sets: [ResultSet], to destination: URL, duplicates: Duplicates, allowPartial: Bool = false,
+        lock: OutputLock? = nil
     ) throws -> Int {
         let notes = try checkFleets(sets, allowPartial: allowPartial)
         let merged = try merge(sets, duplicates: duplicates)
@@ -256,7 +261,7 @@ extension ResultMerger {
             guard let env = set.sidecar?.environment else { continue }
             for host in Set(set.rows.map(\.host)) where !host.isEmpty && hosts[host] == nil { hosts[host] = env }
         }
-        let writer = try ResultWriter(destination: destination, syncsEachRow: false)
+        let writer = try ResultWriter(destination: destination, syncsEachRow: false, lock: lock)
         let samples = Dictionary(merged.samples.map { ($0.key, $0) }, uniquingKeysWith: { a, _ in a })
         for row in merged.rows {
             try writer.append(row, samples: samples[row.key] ?? SidecarRow(key: row.key, status: row.status))

@@ -25,7 +25,12 @@ public enum ResultSchema {
             }
         },
         .init("run_id", since: "1.0", text: true, write: \.runID) { r, f in r.runID = f.text },
-        .init("timestamp", since: "1.0", text: true, write: \.timestamp) { r, f in r.timestamp = f.text },
+        .init("timestamp", since: "1.0", text: true, write: \.timestamp) { r, f throws(ResultFileError) in
+            guard Timestamp.parse(f.text) != nil else {
+                throw f.invalid("'\(f.text.prefix(40))' is not an ISO 8601 time like 2026-11-26T00:16:51Z")
+            }
+            r.timestamp = f.text
+        },
         .init("suite", since: "1.0", text: true, write: \.suite) { r, f throws(ResultFileError) in
             r.suite = try f.nonEmpty()
         },

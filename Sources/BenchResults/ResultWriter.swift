@@ -40,7 +40,9 @@ public final class ResultWriter: @unchecked Sendable {
     ///
     /// Refuses a destination (or sidecar) that is not a regular file bench may replace
     /// (``OutputFile/checkReplaceable(_:)``) and one another run is writing (``OutputLock``).
-    public init(destination: URL, syncsEachRow: Bool = true) throws(ResultFileError) {
+    /// - Parameter lock: the destination's lock when the caller took it already (a merge takes
+    ///   it before reading its inputs, so no other run can finish the same output meanwhile).
+    public init(destination: URL, syncsEachRow: Bool = true, lock: OutputLock? = nil) throws(ResultFileError) {
         self.destination = destination
         self.syncsEachRow = syncsEachRow
         // Unique per process: a second writer of the same name never shares this file.
@@ -53,7 +55,11 @@ public final class ResultWriter: @unchecked Sendable {
         }
         try OutputFile.checkReplaceable(destination.path)
         try OutputFile.checkReplaceable(Self.sidecarURL(for: destination).path)
-        outputLock = try OutputLock(destination: destination)
+        if let lock {
+            outputLock = lock
+        } else {
+            outputLock = try OutputLock(destination: destination)
+        }
         guard FileManager.default.createFile(atPath: partial.path, contents: nil),
             let h = FileHandle(forWritingAtPath: partial.path)
         else { throw .cannotWrite(path: partial.path, reason: "cannot create the file") }

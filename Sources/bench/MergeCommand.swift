@@ -40,6 +40,11 @@ struct MergeCommand: ParsableCommand {
 
     func run() throws {
         let destination = try OutputPath.resolve(out, stem: "merged")
+        // The output's lock before reading: a run or merge that would finish the same file
+        // meanwhile is refused, instead of being silently replaced by this one.
+        let lock: OutputLock
+        do { lock = try OutputLock(destination: destination) } catch { throw UsageError("\(error)") }
+        defer { lock.release() }
         var sets: [ResultSet] = []
         for f in files {
             do { sets.append(try ResultSet(path: f)) } catch { throw UsageError("\(error)") }
@@ -52,7 +57,8 @@ struct MergeCommand: ParsableCommand {
                 case "rounds": .rounds
                 default: .refuse
                 }
-            count = try ResultMerger.write(sets, to: destination, duplicates: duplicates, allowPartial: allowPartial)
+            count = try ResultMerger.write(
+                sets, to: destination, duplicates: duplicates, allowPartial: allowPartial, lock: lock)
         } catch {
             throw UsageError("\(error)")
         }

@@ -129,3 +129,74 @@ struct OutputCollisionTests {
                 == (try Data(contentsOf: fixtures.appendingPathComponent("same.json"))))
     }
 }
+
+/// Issue 29, items 3 and 5: merge's lock, and timestamps that are times.
+@Suite("Hardening: merge takes its lock first; timestamps are parsed", .serialized)
+struct MergeAndTimeTests {
+    @Test("a merge whose output another run is writing is refused at once, before it reads its inputs")
+    func mergeLocksFirst() throws {
+        let dir = try temporaryDirectory()
+        let out = dir.appendingPathComponent("shared.csv").path
+        let bench = try BenchBinary.locate()
+        let first = try bench.start([
+            "run", "--quick", "--backend",
+            "h100,plugin:\(PluginTests.fixtures.appendingPathComponent("hostile.py").path)",
+            "--plugin-arg", "hang-prepare", "--dtype", "fp32", "--out", out,
+        ])
+        let lock = dir.appendingPathComponent(".shared.csv.lock").path
+        let deadline = Date().addingTimeInterval(30)
+        while !FileManager.default.fileExists(atPath: lock), Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
+        // The input does not exist: a merge that read first would complain about it.
+        let r = try bench.run(["merge", dir.appendingPathComponent("missing.csv").path, "--out", out])
+        kill(first.process.processIdentifier, SIGTERM)
+        first.process.waitUntilExit()
+        #expect(r.status == 2)
+        #expect(r.stderr.contains("another bench run (pid \(first.process.processIdentifier))"), "\(r.stderr)")
+    }
+
+    @Test(
+        "a timestamp that is not an ISO 8601 time is refused naming the record and column",
+        arguments: ["2026-13-45T99:99:99Z", "yesterday", "", "zzzz-not-a-time", "2026-02-29T00:00:00Z"])
+    func badTimestamp(timestamp: String) throws {
+        let dir = try temporaryDirectory()
+        let fixtures = HardeningRound2Tests.compareFixtures
+        var csv = try String(contentsOf: fixtures.appendingPathComponent("same.csv"), encoding: .utf8)
+        csv = csv.replacingOccurrences(of: "2026-11-26T00:00:00Z", with: timestamp)
+        try csv.write(to: dir.appendingPathComponent("same.csv"), atomically: true, encoding: .utf8)
+        try FileManager.default.copyItem(
+            at: fixtures.appendingPathComponent("same.json"), to: dir.appendingPathComponent("same.json"))
+        let r = try BenchBinary.locate().run([
+            "compare", fixtures.appendingPathComponent("baseline.csv").path,
+            dir.appendingPathComponent("same.csv").path,
+        ])
+        #expect(r.status == 2)
+        #expect(r.stderr.contains("column timestamp: '\(timestamp)' is not an ISO 8601 time"), "\(r.stderr)")
+    }
+
+    @Test("merge --prefer latest keeps the row of the later time, not the later text")
+    func latestByTime() throws {
+        let dir = try temporaryDirectory()
+        let fixtures = HardeningRound2Tests.compareFixtures
+        // The same rows twice: "a" a day later in UTC+14 (still earlier as a time than "b").
+        for (name, stamp) in [("a", "2026-11-27T10:00:00+14:00"), ("b", "2026-11-26T23:00:00Z")] {
+            var csv = try String(contentsOf: fixtures.appendingPathComponent("same.csv"), encoding: .utf8)
+            csv = csv.replacingOccurrences(of: "2026-11-26T00:00:00Z", with: stamp)
+            try csv.write(to: dir.appendingPathComponent("\(name).csv"), atomically: true, encoding: .utf8)
+            var json = try String(contentsOf: fixtures.appendingPathComponent("same.json"), encoding: .utf8)
+            json = json.replacingOccurrences(of: "\"same.csv\"", with: "\"\(name).csv\"")
+            if name == "b" { json = json.replacingOccurrences(of: "0000000000c0", with: "0000000000c1") }
+            try json.write(to: dir.appendingPathComponent("\(name).json"), atomically: true, encoding: .utf8)
+        }
+        var csvB = try String(contentsOf: dir.appendingPathComponent("b.csv"), encoding: .utf8)
+        csvB = csvB.replacingOccurrences(of: "0000000000c0", with: "0000000000c1")
+        try csvB.write(to: dir.appendingPathComponent("b.csv"), atomically: true, encoding: .utf8)
+        let out = dir.appendingPathComponent("m.csv")
+        let r = try BenchBinary.locate().run([
+            "merge", "--prefer", "latest", dir.appendingPathComponent("b.csv").path,
+            dir.appendingPathComponent("a.csv").path, "--out", out.path,
+        ])
+        #expect(r.status == 0, "\(r.stderr)")
+        let rows = try ResultSet(path: out.path).rows
+        #expect(!rows.isEmpty && rows.allSatisfy { $0.timestamp == "2026-11-26T23:00:00Z" })
+    }
+}
