@@ -14,6 +14,8 @@ public enum ResultMerger {
         case incompleteFleet(run: String, host: String, count: Int, missing: [Int], duplicated: [Int])
         /// Shards of one group disagree on what must be one (suite, schema, catalog, build, count).
         case fleetMismatch(run: String, host: String, what: String, first: String, other: String)
+        /// One run in two inputs (a file given twice, or a merged file with one of its sources).
+        case sameRun(runID: String, first: String, other: String)
 
         public var description: String {
             switch self {
@@ -35,6 +37,8 @@ public enum ResultMerger {
                     + (missing.isEmpty ? "" : " (pass --allow-partial to merge anyway)")
             case .fleetMismatch(let run, let host, let what, let a, let b):
                 "fleet run '\(run)' on host '\(host)': shards differ in \(what) ('\(a)' vs '\(b)'); they are not one run"
+            case .sameRun(let id, let a, let b):
+                "run \(id) is in both \(a) and \(b): merging a run with itself would count its rows and samples twice"
             }
         }
     }
@@ -120,6 +124,13 @@ public enum ResultMerger {
     public static func merge(_ sets: [ResultSet], duplicates: Duplicates) throws(ResultMerger.Error) -> (
         rows: [ResultRow], samples: [SidecarRow], sources: [MergedSource]
     ) {
+        var seen: [String: String] = [:]
+        for set in sets {
+            for id in Set(set.rows.map(\.runID) + [set.sidecar?.runID].compactMap { $0 }).sorted() where !id.isEmpty {
+                if let first = seen[id] { throw .sameRun(runID: id, first: first, other: set.path) }
+                seen[id] = set.path
+            }
+        }
         if duplicates == .rounds, let first = sets.first {
             for other in sets.dropFirst() {
                 if let d = ResultSet.environmentDifference(first, other, comparingBackends: false) {

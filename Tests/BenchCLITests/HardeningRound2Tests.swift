@@ -173,6 +173,17 @@ struct MergeAndTimeTests {
         #expect(r.stderr.contains("column timestamp: '\(timestamp)' is not an ISO 8601 time"), "\(r.stderr)")
     }
 
+    @Test("merge X X --prefer rounds is refused: a run is never pooled with itself", arguments: ["rounds", "latest"])
+    func sameRunTwice(prefer: String) throws {
+        let dir = try temporaryDirectory()
+        let a = HardeningRound2Tests.compareFixtures.appendingPathComponent("baseline.csv").path
+        let out = dir.appendingPathComponent("m.csv")
+        let r = try BenchBinary.locate().run(["merge", a, a, "--prefer", prefer, "--out", out.path])
+        #expect(r.status == 2)
+        #expect(r.stderr.contains("merging a run with itself would count its rows and samples twice"), "\(r.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: out.path))
+    }
+
     @Test("merge --prefer latest keeps the row of the later time, not the later text")
     func latestByTime() throws {
         let dir = try temporaryDirectory()

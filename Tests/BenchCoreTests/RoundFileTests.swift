@@ -139,13 +139,23 @@ struct MergeRoundsTests {
         failed.rows[0].clearSpeedAndCost()
         let merged = try ResultMerger.merge([a, failed], duplicates: .rounds)
         #expect(merged.rows[0].status == .verifyFailed)
-        var modeledA = helper.result("e.csv", rounds(1e-3, [1.0]))
-        modeledA.rows[0].backendKind = .modeled
-        var modeledB = modeledA
-        modeledB.rows[0].medianSeconds = 2e-3
-        #expect { try ResultMerger.merge([modeledA, modeledB], duplicates: .rounds) } throws: {
+        func modeled(_ path: String, _ median: Double) -> ResultSet {
+            var set = helper.result(path, rounds(1e-3, [1.0]))
+            set.rows[0].backendKind = .modeled
+            set.rows[0].medianSeconds = median
+            return set
+        }
+        #expect {
+            try ResultMerger.merge([modeled("e.csv", 1e-3), modeled("f.csv", 2e-3)], duplicates: .rounds)
+        } throws: {
             "\($0)".contains("modeled row")
         }
-        #expect(try ResultMerger.merge([modeledA, modeledA], duplicates: .rounds).rows.count == 1)
+        #expect(
+            try ResultMerger.merge([modeled("e.csv", 1e-3), modeled("g.csv", 1e-3)], duplicates: .rounds).rows.count
+                == 1)
+        // One run twice (merge X X): refused, never pooled with itself.
+        #expect { try ResultMerger.merge([a, a], duplicates: .rounds) } throws: {
+            "\($0)".contains("merging a run with itself would count its rows and samples twice")
+        }
     }
 }

@@ -99,6 +99,7 @@ struct RoundCompareTests {
         let pooled = rounds.flatMap { $0 }
         let summary = Summary(pooled)
         var row = makeRow(median: summary.median)
+        row.runID = "run-of-\(path)"  // each file its own run, as bench writes them
         row.samples = pooled.count
         row.rounds = recordRounds ? rounds.count : nil
         row.ciLowSeconds = summary.confidenceInterval?.lowerBound
