@@ -39,13 +39,17 @@ public struct FleetRecord: Codable, Sendable, Equatable {
         case shardSource = "shard_source", host, hostSource = "host_source", catalogVersion = "catalog_version"
     }
 
+    /// The most shards a fleet run may have: far beyond any fleet (one shard a case), and small
+    /// enough that a merge can list what is missing.
+    public static let maximumShards = 100_000
+
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         runID = try c.decode(String.self, forKey: .runID)
         runIDSource = try c.decode(String.self, forKey: .runIDSource)
         shardIndex = try c.decode(Int.self, forKey: .shardIndex)
         shardCount = try c.decode(Int.self, forKey: .shardCount)
-        guard shardCount >= 1, (0..<shardCount).contains(shardIndex) else {
+        guard (1...Self.maximumShards).contains(shardCount), (0..<shardCount).contains(shardIndex) else {
             throw DecodingError.dataCorruptedError(
                 forKey: .shardIndex, in: c, debugDescription: "shard \(shardIndex) of \(shardCount) is out of range")
         }

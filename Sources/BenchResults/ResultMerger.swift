@@ -17,6 +17,12 @@ public enum ResultMerger {
         /// One run in two inputs (a file given twice, or a merged file with one of its sources).
         case sameRun(runID: String, first: String, other: String)
 
+        /// The first few shard numbers and how many there are in all.
+        static func listed(_ shards: [Int]) -> String {
+            let shown = shards.prefix(8).map(String.init).joined(separator: ", ")
+            return shards.count > 8 ? "\(shown), … (\(shards.count) in all)" : shown
+        }
+
         public var description: String {
             switch self {
             case .duplicate(let k, let a, let b):
@@ -30,9 +36,8 @@ public enum ResultMerger {
             case .incompleteFleet(let run, let host, let count, let missing, let duplicated):
                 "fleet run '\(run)' on host '\(host)' (\(count) shards): "
                     + [
-                        missing.isEmpty ? nil : "shard(s) \(missing.map(String.init).joined(separator: ", ")) missing",
-                        duplicated.isEmpty
-                            ? nil : "shard(s) \(duplicated.map(String.init).joined(separator: ", ")) given twice",
+                        missing.isEmpty ? nil : "shard(s) \(Self.listed(missing)) missing",
+                        duplicated.isEmpty ? nil : "shard(s) \(Self.listed(duplicated)) given twice",
                     ].compactMap { $0 }.joined(separator: "; ")
                     + (missing.isEmpty ? "" : " (pass --allow-partial to merge anyway)")
             case .fleetMismatch(let run, let host, let what, let a, let b):
@@ -107,7 +112,7 @@ public enum ResultMerger {
             }
             if !missing.isEmpty {
                 notes.append(
-                    "partial: fleet run '\(g.run)' on host '\(g.host)' lacks shard(s) \(missing.map(String.init).joined(separator: ", ")) of \(first.shardCount) (merged with --allow-partial)"
+                    "partial: fleet run '\(g.run)' on host '\(g.host)' lacks shard(s) \(Error.listed(missing)) of \(first.shardCount) (merged with --allow-partial)"
                 )
             }
         }

@@ -211,3 +211,28 @@ struct MergeAndTimeTests {
         #expect(!rows.isEmpty && rows.allSatisfy { $0.timestamp == "2026-11-26T23:00:00Z" })
     }
 }
+
+/// Issue 29, item 8: a fleet record's shard count is bounded and its message short.
+@Suite("Hardening: fleet records with absurd shard counts")
+struct ShardCountTests {
+    @Test(
+        "a sidecar's shard_count of 2^62 is refused in one line at once; 100000 shards list a few missing ones and the count",
+        arguments: [("4611686018427387904", "out of range"), ("100000", "(99999 in all) missing")])
+    func shardCount(count: String, message: String) throws {
+        let dir = try temporaryDirectory()
+        let shard = dir.appendingPathComponent("s.csv")
+        let bench = try BenchBinary.locate()
+        let run = try bench.run([
+            "run", "--quick", "--backend", "h100", "--shard", "0/2", "--fleet-run", "f", "--out", shard.path,
+        ])
+        #expect(run.status == 0, "\(run.stderr)")
+        let sidecar = dir.appendingPathComponent("s.json")
+        var json = try String(contentsOf: sidecar, encoding: .utf8)
+        json = json.replacingOccurrences(of: "\"shard_count\" : 2", with: "\"shard_count\" : \(count)")
+        try json.write(to: sidecar, atomically: true, encoding: .utf8)
+        let r = try bench.run(["merge", shard.path, "--out", dir.appendingPathComponent("m.csv").path])
+        #expect(r.status == 2)
+        #expect(r.stderr.contains(message), "\(r.stderr.prefix(300))")
+        #expect(r.stderr.count < 600, "\(r.stderr.count) characters")
+    }
+}
