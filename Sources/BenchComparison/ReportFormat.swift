@@ -116,13 +116,14 @@ enum ReportRenderer {
     }
 
     static func json(_ report: ComparisonReport) -> String {
-        func opt(_ v: Double?) -> Any { v.map { $0 as Any } ?? NSNull() }
+        // A non-finite number (JSON has none) is written as null, never an empty document.
+        func opt(_ v: Double?) -> Any { v.flatMap { $0.isFinite ? $0 as Any : nil } ?? NSNull() }
         let rows: [[String: Any]] = sorted(report).map { r in
             [
                 "suite": r.key.suite, "case_id": r.key.caseID, "backend": r.key.backend.rawValue,
                 "baseline_backend": r.baselineBackend?.rawValue ?? NSNull(),
                 "threads": r.key.threads, "baseline": opt(r.baseline), "candidate": opt(r.candidate),
-                "relative_change": opt(r.relativeChange), "threshold": r.threshold, "verdict": r.verdict.rawValue,
+                "relative_change": opt(r.relativeChange), "threshold": opt(r.threshold), "verdict": r.verdict.rawValue,
                 "evidence": r.evidence, "reason": r.reason,
             ]
         }
@@ -138,9 +139,13 @@ enum ReportRenderer {
             "baseline": report.baselinePath, "candidate": report.candidatePath, "notes": report.notes,
             "regressions": report.count(.regressed), "rows": rows, "summaries": summaries,
         ]
-        let data =
-            (try? JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])) ?? Data()
-        return String(decoding: data, as: UTF8.self)
+        do {
+            let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
+            return String(decoding: data, as: UTF8.self)
+        } catch {
+            // Every number above is finite or null, so this is a programming error.
+            preconditionFailure("compare's JSON could not be encoded: \(error)")
+        }
     }
 
     static func junit(_ report: ComparisonReport) -> String {

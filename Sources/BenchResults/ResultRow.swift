@@ -180,7 +180,7 @@ public struct RowKey: Hashable, Sendable, Codable, CustomStringConvertible {
 }
 
 extension ResultRow {
-    /// The first numeric column holding NaN or ±∞, with its value, or `nil`.
+    /// The first numeric column holding NaN, ±∞ or a subnormal number, with its value, or `nil`.
     public func nonFiniteColumn() -> (column: String, value: Double)? {
         let numbers: [(String, Double?)] = [
             ("median_s", medianSeconds), ("p10_s", p10Seconds), ("p90_s", p90Seconds), ("ci_low_s", ciLowSeconds),
@@ -191,7 +191,8 @@ extension ResultRow {
             ("mfu", mfu), ("perf_per_dollar", perfPerDollar), ("plugin_overhead_s", pluginOverheadSeconds),
             ("model_s", modelSeconds), ("model_error", modelError), ("energy_j_per_unit", energyJPerUnit),
         ]
-        for (name, value) in numbers { if let v = value, !v.isFinite { return (name, v) } }
+        // Subnormal numbers (below 2.2e-308) are no measurement either: bench's reader refuses them.
+        for (name, value) in numbers { if let v = value, !v.isFinite || (v != 0 && !v.isNormal) { return (name, v) } }
         return nil
     }
 

@@ -197,6 +197,8 @@ public struct ResultField {
         if text.isEmpty { return nil }
         guard let v = Double(text) else { throw invalid("'\(text)' is not a number") }
         guard v.isFinite else { throw invalid("'\(text)' is not finite") }
+        // Subnormal: no measurement or price is that small, and arithmetic on it overflows.
+        guard v == 0 || v.isNormal else { throw invalid("'\(text)' is subnormal (below 2.2e-308), not a measurement") }
         return v
     }
 

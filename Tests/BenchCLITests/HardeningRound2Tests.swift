@@ -236,3 +236,27 @@ struct ShardCountTests {
         #expect(r.stderr.count < 600, "\(r.stderr.count) characters")
     }
 }
+
+/// Issue 29, items 10 and 14: subnormal numbers are no measurement.
+@Suite("Hardening: subnormal numbers")
+struct SubnormalTests {
+    @Test("a subnormal number in a results file is refused naming the record and column; compare writes no inf")
+    func subnormalInput() throws {
+        let dir = try temporaryDirectory()
+        let fixtures = HardeningRound2Tests.compareFixtures
+        var csv = try String(contentsOf: fixtures.appendingPathComponent("same.csv"), encoding: .utf8)
+        csv = csv.replacingOccurrences(of: ",0.001000023596733453,", with: ",5e-324,")
+        try csv.write(to: dir.appendingPathComponent("same.csv"), atomically: true, encoding: .utf8)
+        try FileManager.default.copyItem(
+            at: fixtures.appendingPathComponent("same.json"), to: dir.appendingPathComponent("same.json"))
+        for format in ["table", "json"] {
+            let r = try BenchBinary.locate().run([
+                "compare", fixtures.appendingPathComponent("baseline.csv").path,
+                dir.appendingPathComponent("same.csv").path, "--format", format,
+            ])
+            #expect(r.status == 2)
+            #expect(r.stderr.contains("column median_s: '5e-324' is subnormal"), "\(r.stderr)")
+            #expect(!r.stdout.contains("inf"))
+        }
+    }
+}

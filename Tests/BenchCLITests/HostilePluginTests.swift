@@ -187,7 +187,10 @@ struct HostilePluginTests {
 
     @Test(
         "zero or impossibly short plugin times are error rows with the reason, never an infinite or absurd speed",
-        arguments: [("zero-time", "a zero, negative or non-finite duration"), ("too-fast", "impossible speed")])
+        arguments: [
+            ("zero-time", "a zero, negative or non-finite duration"), ("too-fast", "impossible speed"),
+            ("too-slow", "would be"),
+        ])
     func impossibleTimes(mode: String, reason: String) throws {
         let (r, rows, _) = try run(mode)
         #expect(r.status == 1, "stderr: \(r.stderr)")

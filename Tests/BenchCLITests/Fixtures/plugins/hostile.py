@@ -6,6 +6,7 @@
   verify-nan     every verify value is NaN
   zero-time      every sample is 0.0 s
   too-fast       every sample is 1e-15 s (an impossible speed)
+  too-slow       every sample is 1e306 s (a speed too small to be a number bench writes)
   formula        the device string starts like a spreadsheet formula
   id=ID          the handshake claims backend id ID (e.g. cpu-blas)
   hang-prepare   never answers prepare (for interrupt tests)
@@ -39,6 +40,8 @@ if __name__ == "__main__":
         kwargs["samples_hook"] = lambda ss: [0.0 for _ in ss]
     elif mode == "too-fast":
         kwargs["samples_hook"] = lambda ss: [1e-15 for _ in ss]
+    elif mode == "too-slow":
+        kwargs["samples_hook"] = lambda ss: [1e306 for _ in ss]
     elif mode == "formula":
         kwargs["device"] = "=HYPERLINK(\"http://evil.example\",\"click\")"
     elif mode.startswith("id="):
