@@ -10,6 +10,7 @@ public enum ResultReader {
     /// The header must start with the schema's required columns in order; later columns
     /// are read by name (a known column the file lacks reads as empty, an unknown one is ignored).
     public static func read(path: String) throws(ResultFileError) -> (columns: [String], rows: [ResultRow]) {
+        try requireRegularFile(path)
         guard let stream = InputStream(fileAtPath: path) else {
             throw .cannotRead(path: path, reason: "no such file")
         }
@@ -75,6 +76,7 @@ public enum ResultReader {
 
     /// Reads and decodes a sidecar JSON file.
     public static func readSidecar(path: String) throws(ResultFileError) -> Sidecar {
+        try requireRegularFile(path)
         guard let data = FileManager.default.contents(atPath: path) else {
             throw .cannotRead(path: path, reason: "no such file")
         }
@@ -92,5 +94,26 @@ public enum ResultReader {
             )
         }
         return sidecar
+    }
+
+    /// Refuses what is not a regular file (after links): `/dev/zero` would be read for ever and
+    /// a FIFO would block. A missing file is "no such file".
+    static func requireRegularFile(_ path: String) throws(ResultFileError) {
+        var st = stat()
+        guard stat(path, &st) == 0 else {
+            throw .cannotRead(path: path, reason: errno == ENOENT ? "no such file" : String(cString: strerror(errno)))
+        }
+        guard (st.st_mode & S_IFMT) == S_IFREG else {
+            let kind: String
+            switch st.st_mode & S_IFMT {
+            case S_IFCHR: kind = "a character device"
+            case S_IFBLK: kind = "a block device"
+            case S_IFIFO: kind = "a FIFO"
+            case S_IFDIR: kind = "a directory"
+            case S_IFSOCK: kind = "a socket"
+            default: kind = "not a regular file"
+            }
+            throw .cannotRead(path: path, reason: "\(kind), not a results file")
+        }
     }
 }

@@ -32,7 +32,10 @@ public struct ResultSet: Sendable {
         samplesByKey = [:]
         roundsByKey = [:]
         sidecar = nil
-        if FileManager.default.fileExists(atPath: sidecarPath) {
+        // A sidecar that is a dangling link is "no such file"; one that is a device or FIFO is
+        // refused by the reader, not skipped.
+        var linkInfo = stat()
+        if FileManager.default.fileExists(atPath: sidecarPath) || lstat(sidecarPath, &linkInfo) == 0 {
             let s = try ResultReader.readSidecar(path: sidecarPath)
             let runIDs = Set(rows.map(\.runID))
             // A merged file's sidecar has its own run id; its rows keep their runs' ids, which

@@ -260,3 +260,28 @@ struct SubnormalTests {
         }
     }
 }
+
+/// Issue 29, item 12: inputs are regular files.
+@Suite("Hardening: inputs that are not regular files")
+struct IrregularInputTests {
+    @Test("a device, a FIFO or a sidecar linked to /dev/zero is refused in one line, without reading or blocking")
+    func irregular() throws {
+        let dir = try temporaryDirectory()
+        let fixtures = HardeningRound2Tests.compareFixtures
+        let base = fixtures.appendingPathComponent("baseline.csv").path
+        let fifo = dir.appendingPathComponent("fifo.csv").path
+        #expect(mkfifo(fifo, 0o600) == 0)
+        let linked = dir.appendingPathComponent("l.csv")
+        try FileManager.default.copyItem(at: fixtures.appendingPathComponent("same.csv"), to: linked)
+        try FileManager.default.createSymbolicLink(
+            atPath: dir.appendingPathComponent("l.json").path, withDestinationPath: "/dev/zero")
+        for (input, message) in [
+            ("/dev/zero", "a character device, not a results file"), (fifo, "a FIFO, not a results file"),
+            (linked.path, "l.json': a character device, not a results file"),
+        ] {
+            let r = try BenchBinary.locate().run(["compare", base, input])
+            #expect(r.status == 2)
+            #expect(r.stderr.contains(message), "\(r.stderr)")
+        }
+    }
+}
