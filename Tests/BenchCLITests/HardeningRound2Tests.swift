@@ -285,3 +285,22 @@ struct IrregularInputTests {
         }
     }
 }
+
+/// Issue 29, item 19: a case added by name runs whatever the filters say.
+@Suite("Hardening: --add-case and the filters")
+struct AddedCaseTests {
+    @Test("--add-case runs even when --case and --dtype would filter it out, as documented")
+    func addedCaseRuns() throws {
+        let dir = try temporaryDirectory()
+        let out = dir.appendingPathComponent("a.csv")
+        let r = try BenchBinary.locate().run([
+            "run", "--quick", "--backend", "h100", "--case", "M=64,", "--dtype", "bf16", "--add-case",
+            "gemm/fp32/M=100,N=100,K=100", "--out", out.path,
+        ])
+        #expect(r.status == 0, "\(r.stderr)")
+        let ids = try ResultSet(path: out.path).rows.map(\.caseID)
+        #expect(ids.contains("gemm/fp32/M=100,N=100,K=100"))
+        #expect(
+            ids.allSatisfy { $0 == "gemm/fp32/M=100,N=100,K=100" || ($0.contains("M=64,") && $0.contains("/bf16/")) })
+    }
+}

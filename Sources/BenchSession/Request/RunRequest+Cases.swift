@@ -2,18 +2,38 @@ import BenchCore
 import Foundation
 
 extension RunRequest {
-    /// The suite's cases, plus `--add-case`, filtered by `--dtype` and `--case`; refuses
-    /// cases whose buffers cannot fit in memory before anything is allocated.
+    /// The suite's cases filtered by `--dtype` and `--case`, plus every `--add-case` (which runs
+    /// whatever the filters say: it was asked for by name); refuses cases whose buffers cannot
+    /// fit in memory before anything is allocated.
     static func cases(of suite: any Suite, request: RunRequest) throws(SessionError) -> [KernelCase] {
-        var cases = suite.cases(request.preset)
+        var added: [KernelCase] = []
         for id in request.addedCases {
             do {
                 let extra = try KernelRegistry.builtIn.validatedCase(id)
-                if !cases.contains(extra) { cases.append(extra) }
+                if !added.contains(extra) { added.append(extra) }
             } catch {
                 throw .option(flag: "--add-case", reason: "\(error)")
             }
         }
+        var cases = try filtered(suite.cases(request.preset), of: suite, request: request, added: !added.isEmpty)
+        for extra in added where !cases.contains(extra) { cases.append(extra) }
+        let available = HostProbe.memory().available
+        for kc in cases {
+            guard let spec = KernelRegistry.builtIn.spec(named: kc.kernel) else { continue }
+            let need = spec.bufferBytes(kc)
+            if need > available {
+                throw .input(CaseError.tooLarge(caseID: kc.id, bytes: need, available: available).description)
+            }
+        }
+        return cases
+    }
+
+    /// The suite's cases that `--dtype` and `--case` keep; none left is an error unless cases
+    /// were added by name.
+    private static func filtered(
+        _ suiteCases: [KernelCase], of suite: any Suite, request: RunRequest, added: Bool
+    ) throws(SessionError) -> [KernelCase] {
+        var cases = suiteCases
         if let wanted = request.dtypes {
             let known = Set(KernelRegistry.builtIn.specs.flatMap(\.dtypes))
             if let unknown = wanted.first(where: { !known.contains($0) }) {
@@ -34,7 +54,7 @@ extension RunRequest {
             cases = cases.filter { kc in
                 regex.firstMatch(in: kc.id, range: NSRange(kc.id.startIndex..., in: kc.id)) != nil
             }
-            guard !cases.isEmpty else {
+            guard !cases.isEmpty || added else {
                 let quick = request.preset.flags
                 throw .option(
                     flag: "--case",
@@ -43,16 +63,8 @@ extension RunRequest {
                 )
             }
         }
-        guard !cases.isEmpty else {
+        guard !cases.isEmpty || added else {
             throw .option(flag: "--dtype", reason: "no case left to run after --dtype filtering")
-        }
-        let available = HostProbe.memory().available
-        for kc in cases {
-            guard let spec = KernelRegistry.builtIn.spec(named: kc.kernel) else { continue }
-            let need = spec.bufferBytes(kc)
-            if need > available {
-                throw .input(CaseError.tooLarge(caseID: kc.id, bytes: need, available: available).description)
-            }
         }
         return cases
     }
