@@ -197,6 +197,15 @@ struct RunCommand: ParsableCommand {
         let cpu = HostProbe.cpuInfo()
         try BuildInfo.checkISA(cpuFlags: cpu.flags)
         let checked = try request.checked()
+        // Every file the run will write is checked before any work: the CSV, its sidecar and
+        // the page (a link or a device is refused now, not after measuring).
+        do {
+            try OutputFile.checkReplaceable(checked.destination.path)
+            try OutputFile.checkReplaceable(ResultWriter.sidecarURL(for: checked.destination).path)
+            if report { try OutputFile.checkReplaceable(Self.reportPath(for: checked.destination).path) }
+        } catch {
+            throw UsageError("\(error)")
+        }
         // Read the baseline before running anything, so a bad one fails fast (and once).
         let baselineSet = try baseline.map { path in
             do { return try ResultSet(path: path) } catch { throw UsageError("--baseline: \(error)") }
@@ -214,7 +223,7 @@ struct RunCommand: ParsableCommand {
 
     /// `--report`: the page `bench report` would write for this run, beside its CSV.
     func writeReport(of summary: RunSummary, baseline: ResultSet?) throws {
-        let path = summary.destination.deletingPathExtension().appendingPathExtension("html").path
+        let path = Self.reportPath(for: summary.destination).path
         do {
             let input = try ReportInput.load(
                 files: [summary.destination.path], baseline: baseline, catalogOverlay: catalog.catalog)
@@ -223,6 +232,11 @@ struct RunCommand: ParsableCommand {
             throw UsageError("\(error)")
         }
         print("report: \(path)")
+    }
+
+    /// Where `--report` writes the page: beside the CSV, as `<name>.html`.
+    static func reportPath(for destination: URL) -> URL {
+        destination.deletingPathExtension().appendingPathExtension("html")
     }
 
     /// `--baseline`: compare's table and exit status for this run against the baseline.

@@ -304,3 +304,23 @@ struct AddedCaseTests {
             ids.allSatisfy { $0 == "gemm/fp32/M=100,N=100,K=100" || ($0.contains("M=64,") && $0.contains("/bf16/")) })
     }
 }
+
+/// Issue 29, item 17: every output path is checked before any work.
+@Suite("Hardening: output paths checked before measuring")
+struct OutputPathFirstTests {
+    @Test("run --report whose page is a symlink is refused before anything is measured or written")
+    func reportLink() throws {
+        let dir = try temporaryDirectory()
+        let victim = dir.appendingPathComponent("victim.txt")
+        try "keep\n".write(to: victim, atomically: true, encoding: .utf8)
+        try FileManager.default.createSymbolicLink(at: dir.appendingPathComponent("r.html"), withDestinationURL: victim)
+        let r = try BenchBinary.locate().run([
+            "run", "--quick", "--backend", "measured", "--report", "--out", dir.appendingPathComponent("r.csv").path,
+        ])
+        #expect(r.status == 2)
+        #expect(r.stderr.contains("r.html': it is a symbolic link"), "\(r.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("r.csv").path))
+        #expect(r.stdout.isEmpty)
+        #expect(try String(contentsOf: victim, encoding: .utf8) == "keep\n")
+    }
+}

@@ -28,6 +28,8 @@ public final class RunSession {
             timestamp: Timestamp.iso(startedAt), peaks: HostPeaks(host.peaks, onRaise: { reporter.peakRaised($0) }),
             peakSpread: host.spreads, energy: EnergyMeter.open(root: c.powercapRoot))
         let runner = Runner(configuration: c, context: context)
+        // Opened just before the interrupt handler that finishes it (the command checked the
+        // paths before any work).
         let writer: ResultWriter
         do {
             writer = try ResultWriter(destination: c.destination)
