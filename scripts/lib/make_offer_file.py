@@ -6,9 +6,9 @@ current/<region>/index.json), for bench's import tests and its speed and memory 
 
 It holds the clean Linux on-demand product of p5.48xlarge and trn1.32xlarge (with 1- and
 3-year no-upfront reserved terms) and their decoys (Windows, dedicated tenancy, SQL Server,
-a capacity reservation), then filler products of other types and families (storage, data
-transfer, other instance types and operating systems) with their terms, until the file reaches
-SIZE MB (default: no filler). Deterministic."""
+a capacity reservation), then filler products (mostly compute instances of other types,
+operating systems and tenancies, some storage and data transfer) with their terms, until the
+file reaches SIZE MB (default: no filler). Deterministic."""
 import argparse
 import json
 
@@ -69,10 +69,13 @@ with open(a.out, "w") as f:
         first = False
     # Filler: other families and types, about 1 KB a product plus its term.
     n, size, filler_terms = 0, f.tell(), []
-    families = ["Storage", "Data Transfer", "IP Address", "Compute Instance"]
+    # Mostly compute instances, as in a real EC2 offer file (every OS, tenancy and licence
+    # variant of every type): each one is decoded, the costly case for the importer.
+    families = ["Compute Instance", "Compute Instance", "Compute Instance", "Compute Instance", "Storage",
+                "Compute Instance", "Compute Instance", "Data Transfer", "Compute Instance", "IP Address"]
     while size < target * 0.6:
         sku = f"FILL{n:012d}"
-        fam = families[n % 4]
+        fam = families[n % len(families)]
         itype = f"x{n % 97}.{['large', 'xlarge', '2xlarge'][n % 3]}" if fam == "Compute Instance" else ""
         os_ = ["Linux", "Windows", "RHEL", "SUSE"][n % 4]
         _, prod = product(sku, itype, family=fam, operatingSystem=os_, description="filler " * 20)
