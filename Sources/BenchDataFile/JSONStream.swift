@@ -55,15 +55,7 @@ public final class JSONStream {
     /// The next key of the object being walked (its value follows: skip it, take it or walk
     /// into it), or `nil` at the object's end.
     public func nextKey() throws(Failure) -> String? {
-        var c = try peekSignificant()
-        if c == UInt8(ascii: "}") {
-            position += 1
-            return nil
-        }
-        if c == UInt8(ascii: ",") {
-            position += 1
-            c = try peekSignificant()
-        }
+        guard let c = try nextMember(closing: UInt8(ascii: "}")) else { return nil }
         guard c == UInt8(ascii: "\"") else { throw unexpected("a key", c) }
         let key = try readString()
         try expect(UInt8(ascii: ":"), "':' after a key")
@@ -76,16 +68,22 @@ public final class JSONStream {
     /// Whether the list being walked has another element (which follows: skip it, take it or
     /// walk into it); `false` at the list's end.
     public func nextElement() throws(Failure) -> Bool {
-        let c = try peekSignificant()
-        if c == UInt8(ascii: "]") {
+        try nextMember(closing: UInt8(ascii: "]")) != nil
+    }
+
+    /// Past the separator to the next member of a container, and its first byte; `nil` (and
+    /// past it) at the container's `closing` byte.
+    private func nextMember(closing: UInt8) throws(Failure) -> UInt8? {
+        var c = try peekSignificant()
+        if c == closing {
             position += 1
-            return false
+            return nil
         }
         if c == UInt8(ascii: ",") {
             position += 1
-            _ = try peekSignificant()
+            c = try peekSignificant()
         }
-        return true
+        return c
     }
 
     /// The kind of the next value: `{`, `[`, `"`, or another byte for a scalar.

@@ -3,6 +3,18 @@ import BenchTestSupport
 import Foundation
 import Testing
 
+/// A new directory holding the compare fixture `same.csv` with `text` replaced, and its sidecar.
+func editedCopyOfSame(replacing text: String, with replacement: String) throws -> URL {
+    let dir = try temporaryDirectory()
+    let fixtures = HardeningRound2Tests.compareFixtures
+    var csv = try String(contentsOf: fixtures.appendingPathComponent("same.csv"), encoding: .utf8)
+    csv = csv.replacingOccurrences(of: text, with: replacement)
+    try csv.write(to: dir.appendingPathComponent("same.csv"), atomically: true, encoding: .utf8)
+    try FileManager.default.copyItem(
+        at: fixtures.appendingPathComponent("same.json"), to: dir.appendingPathComponent("same.json"))
+    return dir
+}
+
 /// Issue 29, item 1: an output never replaces an input's CSV or sidecar.
 @Suite("Hardening: outputs against every input's CSV and sidecar")
 struct OutputCollisionTests {
@@ -67,13 +79,8 @@ struct MergeAndTimeTests {
         "a timestamp that is not an ISO 8601 time is refused naming the record and column",
         arguments: ["2026-13-45T99:99:99Z", "yesterday", "", "zzzz-not-a-time", "2026-02-29T00:00:00Z"])
     func badTimestamp(timestamp: String) throws {
-        let dir = try temporaryDirectory()
         let fixtures = HardeningRound2Tests.compareFixtures
-        var csv = try String(contentsOf: fixtures.appendingPathComponent("same.csv"), encoding: .utf8)
-        csv = csv.replacingOccurrences(of: "2026-11-26T00:00:00Z", with: timestamp)
-        try csv.write(to: dir.appendingPathComponent("same.csv"), atomically: true, encoding: .utf8)
-        try FileManager.default.copyItem(
-            at: fixtures.appendingPathComponent("same.json"), to: dir.appendingPathComponent("same.json"))
+        let dir = try editedCopyOfSame(replacing: "2026-11-26T00:00:00Z", with: timestamp)
         let r = try BenchBinary.locate().run([
             "compare", fixtures.appendingPathComponent("baseline.csv").path,
             dir.appendingPathComponent("same.csv").path,
@@ -151,13 +158,8 @@ struct ShardCountTests {
 struct SubnormalTests {
     @Test("a subnormal number in a results file is refused naming the record and column; compare writes no inf")
     func subnormalInput() throws {
-        let dir = try temporaryDirectory()
         let fixtures = HardeningRound2Tests.compareFixtures
-        var csv = try String(contentsOf: fixtures.appendingPathComponent("same.csv"), encoding: .utf8)
-        csv = csv.replacingOccurrences(of: ",0.001000023596733453,", with: ",5e-324,")
-        try csv.write(to: dir.appendingPathComponent("same.csv"), atomically: true, encoding: .utf8)
-        try FileManager.default.copyItem(
-            at: fixtures.appendingPathComponent("same.json"), to: dir.appendingPathComponent("same.json"))
+        let dir = try editedCopyOfSame(replacing: ",0.001000023596733453,", with: ",5e-324,")
         for format in ["table", "json"] {
             let r = try BenchBinary.locate().run([
                 "compare", fixtures.appendingPathComponent("baseline.csv").path,
