@@ -6,6 +6,12 @@ extension Catalog {
     /// the model's arithmetic.
     static let maxTFLOPS = 1e6, maxGBPerS = 1e6, maxMemoryGB = 1e6, maxWatts = 1e5, maxSRAMMiB = 1e6
     static let maxOverheadUs = 1e6, maxTile = 65_536, maxCount = 1_000_000, maxUSDPerHour = 1e4
+    /// Every hourly price bench takes (catalog, `--price`, `--host-price`, a plugin's hint): from
+    /// a millionth of a dollar to 10⁴ dollars an hour. Outside it is a typo or an attack, and a
+    /// subnormal price would overflow the cost columns.
+    public static let usdPerHourRange: ClosedRange<Double> = 1e-6...1e4
+    /// ``usdPerHourRange`` as messages write it.
+    public static let usdPerHourText = "[0.000001, 10000]"
     /// Checks units, kinds, dtypes, prices and references; the first problem is thrown.
     public func validate(path: String) throws(CatalogError) {
         guard schemaVersion == 1 else {
@@ -94,11 +100,10 @@ extension Catalog {
                         reason:
                             "unknown pricing basis '\(basis)' (valid: \(Self.pricingFallback.joined(separator: ", ")))")
                 }
-                guard price.usdPerHour > 0, price.usdPerHour <= Self.maxUSDPerHour else {
+                guard Self.usdPerHourRange.contains(price.usdPerHour) else {
                     throw .invalid(
                         path: path, location: "\(at).prices.\(basis)",
-                        reason:
-                            "price must be in (0, \(Int(Self.maxUSDPerHour))] USD per hour (got \(price.usdPerHour))")
+                        reason: "price must be in \(Self.usdPerHourText) USD per hour (got \(price.usdPerHour))")
                 }
             }
         }
@@ -113,7 +118,8 @@ extension DeviceSpec {
             _ fact: Fact?, _ field: String, _ range: ClosedRange<Double>, openBelow: Bool = true, whole: Bool = false
         ) throws(CatalogError) {
             guard let v = fact?.value else { return }
-            let inside = v.isFinite && range.contains(v) && (!openBelow || v > range.lowerBound)
+            let inside =
+                (v == 0 || v.isNormal) && range.contains(v) && (!openBelow || v > range.lowerBound)
             guard inside, !whole || v == v.rounded() else {
                 let lower = openBelow ? "(\(range.lowerBound)" : "[\(range.lowerBound)"
                 throw .invalid(

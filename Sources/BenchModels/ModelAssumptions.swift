@@ -46,7 +46,7 @@ public struct ModelAssumptions: Sendable, Equatable {
         ),
         Key(name: "tile_cost_us", range: "[0, 1000]", meaning: "fixed cost of one GEMM tile (prologue, epilogue), µs") {
             m, v in
-            guard let x = Double(v), x.isFinite, x >= 0, x <= 1000 else { return false }
+            guard let x = Double(v), x == 0 || x.isNormal, x >= 0, x <= 1000 else { return false }
             m.tileCostUs = Fact(value: x, unit: "us", source: "--assume", date: "", note: nil, format: nil)
             return true
         },
@@ -56,7 +56,8 @@ public struct ModelAssumptions: Sendable, Equatable {
         -> Key
     {
         Key(name: name, range: "(0, 1]", meaning: meaning) { m, v in
-            guard let x = Double(v), x.isFinite, x > 0, x <= 1 else { return false }
+            // isNormal: a subnormal efficiency (5e-324) would overflow every modeled time.
+            guard let x = Double(v), x.isNormal, x > 0, x <= 1 else { return false }
             m[keyPath: field] = Fact(value: x, unit: "fraction", source: "--assume", date: "", note: nil, format: nil)
             return true
         }

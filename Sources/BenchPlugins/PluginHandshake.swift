@@ -41,6 +41,11 @@ struct PluginHandshake {
             )
         }
         priceHint = try m.optionalPositiveNumber("price_hint_usd_per_hour")
+        // Same bounds as every price: a subnormal or huge hint would overflow the cost columns.
+        if let hint = priceHint, !(1e-6...1e4).contains(hint) {
+            throw .protocolViolation(
+                plugin: m.plugin, detail: "price_hint_usd_per_hour must be in [0.000001, 10000] (got \(hint))")
+        }
         switch m.fields["catalog_device"] {
         case nil, .null?: catalogDevice = nil
         case .string(let name)? where name.range(of: Self.idPattern, options: .regularExpression) != nil:

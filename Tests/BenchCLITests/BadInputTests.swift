@@ -32,7 +32,12 @@ struct BadInputTests {
         ),
         (["run", "--host-instance", "z9.mega"], "unknown instance 'z9.mega'"),
         (["run", "--price", "p9.huge=3"], "unknown instance 'p9.huge'"),
-        (["run", "--price", "p5.48xlarge=-3"], "expected INSTANCE=USD with a positive price"),
+        (["run", "--price", "p5.48xlarge=-3"], "expected INSTANCE=USD with a price in [0.000001, 10000]"),
+        // Values that pass "positive and finite" but overflow later (issue 29, item 15).
+        (["run", "--price", "p5.48xlarge=1e300"], "expected INSTANCE=USD with a price in [0.000001, 10000]"),
+        (["run", "--host-price", "1e308"], "--host-price must be a positive number of USD per hour in"),
+        (["run", "--host-price", "1e-320"], "--host-price must be a positive number of USD per hour in"),
+        (["run", "--assume", "memory_efficiency=5e-324"], "memory_efficiency=5e-324 is out of range"),
         (["run", "--pricing", "cheap"], "unknown basis 'cheap'"),
         (["run", "--host-price", "0"], "--host-price must be a positive number"),
         (["run", "--catalog", "/nonexistent/catalog.json"], "cannot read the file"),
@@ -43,7 +48,10 @@ struct BadInputTests {
         // Negative numbers reach their own rule, not "Missing value".
         (["run", "--threads", "-1"], "--threads must be at least 1 (got -1)"),
         (["run", "--budget", "-1"], "--budget must be a positive number of seconds (got -1.0)"),
-        (["run", "--host-price", "-1"], "--host-price must be a positive number of USD per hour (got -1.0)"),
+        (
+            ["run", "--host-price", "-1"],
+            "--host-price must be a positive number of USD per hour in [0.000001, 10000] (got -1.0)"
+        ),
         (["run", "--min-samples", "200000"], "--min-samples 200000 is above the sample cap of 100000"),
         (["run", "--threads", "100000"], "more than 4× this machine's"),
         (["run", "--out", ""], "the path is empty"),

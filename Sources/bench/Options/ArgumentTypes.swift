@@ -34,14 +34,15 @@ struct PriceOverride: ExpressibleByArgument, Sendable {
 
     init?(argument: String) {
         let parts = argument.split(separator: "=", maxSplits: 1)
-        guard parts.count == 2, let v = Double(parts[1]), v > 0, v.isFinite else { return nil }
+        guard parts.count == 2, let v = Double(parts[1]), Catalog.usdPerHourRange.contains(v) else { return nil }
         instance = String(parts[0])
         usdPerHour = v
     }
 
     static func parse(_ text: String) throws -> PriceOverride {
         guard let p = PriceOverride(argument: text) else {
-            throw ValidationError("'\(text)': expected INSTANCE=USD with a positive price")
+            throw ValidationError(
+                "'\(text)': expected INSTANCE=USD with a price in \(Catalog.usdPerHourText) USD per hour")
         }
         return p
     }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import BenchModels
 import BenchSession
 import Foundation
 
@@ -57,8 +58,10 @@ struct HostPricingOptions: ParsableArguments {
     var hostPrice: Double?
 
     func validate() throws {
-        if let hostPrice, !(hostPrice > 0) || !hostPrice.isFinite {
-            throw ValidationError("--host-price must be a positive number of USD per hour (got \(hostPrice))")
+        if let hostPrice, !Catalog.usdPerHourRange.contains(hostPrice) {
+            throw ValidationError(
+                "--host-price must be a positive number of USD per hour in \(Catalog.usdPerHourText) (got \(hostPrice))"
+            )
         }
         if hostPrice != nil, hostInstance != nil {
             throw ValidationError("give --host-instance or --host-price, not both")
