@@ -65,7 +65,7 @@ struct Bench: ParsableCommand {
     }
 
     static func fail(_ message: String, code: Int32) -> Never {
-        StandardStreams.writeError("bench: error: \(message)\n")
+        StandardStreams.writeError("bench: error: \(StandardStreams.printable(message))\n")
         Foundation.exit(code)
     }
 
@@ -87,5 +87,5 @@ struct UsageError: Error, CustomStringConvertible {
 
 /// Writes a line to standard error (never traps, whatever standard error is).
 func printError(_ line: String) {
-    StandardStreams.writeError(line + "\n")
+    StandardStreams.writeError(StandardStreams.printable(line) + "\n")
 }

@@ -32,13 +32,16 @@ struct CompareCommand: ParsableCommand {
     @Option(help: "Metric: \(Metric.all.map(\.rawValue).joined(separator: ", ")).", transform: Metric.parse)
     var metric: Metric = .medianSeconds
 
-    @Option(help: "Relative threshold, written 5% or 0.05.", transform: Threshold.parse)
+    // .unconditional: a negative value is a value to refuse, not a missing one.
+    @Option(parsing: .unconditional, help: "Relative threshold, written 5% or 0.05.", transform: Threshold.parse)
     var threshold: Threshold = Threshold(fraction: 0.05)
 
     @Option(help: "JSON or YAML list of {case: REGEX, metric: NAME, threshold: 5%} overrides.")
     var thresholds: String?
 
-    @Option(help: "Significance level of the test (round medians' t test, or the Mann-Whitney U test).")
+    @Option(
+        parsing: .unconditional,
+        help: "Significance level of the test (round medians' t test, or the Mann-Whitney U test).")
     var alpha: Double = 0.01
 
     @Option(help: "Compare backend BASE (baseline side) with backend CAND (candidate side): BASE,CAND.")

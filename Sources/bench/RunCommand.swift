@@ -118,7 +118,9 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Compare the results with this baseline CSV when the run ends (same exit codes as bench compare).")
     var baseline: String?
 
-    @Option(help: "With --baseline: the regression threshold, 5% or 0.05.", transform: Threshold.parse)
+    @Option(
+        parsing: .unconditional, help: "With --baseline: the regression threshold, 5% or 0.05.",
+        transform: Threshold.parse)
     var threshold: Threshold = Threshold(fraction: 0.05)
 
     @Flag(name: .customLong("fail-on-model-change"), help: "With --baseline: fail when a modeled value changed.")

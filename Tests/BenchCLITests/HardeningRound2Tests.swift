@@ -94,3 +94,42 @@ struct HardeningRound2Tests {
         #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent(".hup.csv.lock").path))
     }
 }
+
+/// Issue 29, item 21: messages that said the wrong thing, or said too much.
+@Suite("Hardening: messages")
+struct MessageTests {
+    @Test("a negative --threshold or --alpha is refused as a bad value, not a missing one")
+    func negativeValues() throws {
+        let fixtures = HardeningRound2Tests.compareFixtures
+        let files = [
+            fixtures.appendingPathComponent("baseline.csv").path, fixtures.appendingPathComponent("same.csv").path,
+        ]
+        for (flag, message) in [
+            ("--threshold", "is not a threshold like 5% or 0.05"), ("--alpha", "--alpha must be between 0 and 1"),
+        ] {
+            let r = try BenchBinary.locate().run(["compare"] + files + [flag, "-0.1"])
+            #expect(r.status == 2)
+            #expect(r.stderr.contains(message) && !r.stderr.contains("Missing value"), "\(r.stderr)")
+        }
+    }
+
+    @Test("control characters in a value never reach the terminal (ESC, BEL become U+FFFD)")
+    func controlCharacters() throws {
+        let r = try BenchBinary.locate().run(["run", "--suite", "x\u{1B}[31mred\u{07}"])
+        #expect(r.status == 2)
+        #expect(!r.stderr.contains("\u{1B}") && !r.stderr.contains("\u{07}") && r.stderr.contains("\u{FFFD}"))
+    }
+
+    @Test("credentials in AWS_EC2_METADATA_SERVICE_ENDPOINT are never echoed")
+    func endpointCredentials() throws {
+        let dir = try temporaryDirectory()
+        let r = try BenchBinary.locate().run(
+            [
+                "run", "--quick", "--backend", "h100", "--host-instance", "auto", "--out",
+                dir.appendingPathComponent("o.csv").path,
+            ], environment: ["AWS_EC2_METADATA_SERVICE_ENDPOINT": "http://user:s3cret@127.0.0.1:9"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stderr.contains("--host-instance auto: no instance metadata"), "\(r.stderr)")
+        #expect(!r.stderr.contains("s3cret") && !r.stdout.contains("s3cret"))
+    }
+}

@@ -112,9 +112,15 @@ public enum HostProbe {
         if let stat = try? String(contentsOfFile: "/proc/self/stat", encoding: .utf8),
             let close = stat.lastIndex(of: ")")
         {
-            // Fields after the command name: utime and stime are the 12th and 13th.
+            // Fields after the command name: utime and stime are the 12th and 13th, and cutime
+            // and cstime (the children bench has reaped: its plugins) the 14th and 15th, so
+            // bench's own plugins are never counted as "other processes".
             let rest = stat[stat.index(after: close)...].split(separator: " ")
-            if rest.count > 12, let u = Double(rest[11]), let s = Double(rest[12]) { process = (u + s) / ticks }
+            if rest.count > 14, let u = Double(rest[11]), let s = Double(rest[12]), let cu = Double(rest[13]),
+                let cs = Double(rest[14])
+            {
+                process = (u + s + cu + cs) / ticks
+            }
         }
         return (machine, process)
     }
@@ -136,9 +142,10 @@ public struct NoiseMonitor: Sendable {
         let now = HostProbe.cpuSeconds()
         let wall = max(Date().timeIntervalSince(wallStart), 1e-3)
         let others = max(0, (now.machine - cpu.machine) - (now.process - cpu.process))
-        let fraction = others / (wall * Double(max(cores, 1)))
+        // At most all of the cores; clock ticks (10 ms) make a share of a short run meaningless.
+        let fraction = min(1, others / (wall * Double(max(cores, 1))))
         let warning =
-            fraction > 0.10
+            fraction > 0.10 && wall >= 1
             ? "other processes used \(fixed(fraction * 100, 0))% of the \(cores) cores during the run; timings may be noisy"
             : ""
         return HostNoise(

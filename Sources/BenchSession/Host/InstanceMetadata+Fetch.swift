@@ -12,8 +12,10 @@ extension InstanceMetadata {
     ) -> Result<InstanceMetadata, MetadataError> {
         let base = endpoint.hasSuffix("/") ? String(endpoint.dropLast()) : endpoint
         guard let root = URL(string: base), root.scheme == "http" || root.scheme == "https" else {
-            return .failure(.init("'\(endpoint)' is not an http(s) URL"))
+            return .failure(.init("AWS_EC2_METADATA_SERVICE_ENDPOINT is not an http(s) URL"))
         }
+        // Messages name the endpoint without any user or password it carries.
+        let shown = Self.redacted(root)
         let deadline = Date().addingTimeInterval(totalTimeout)
         func call(_ method: String, _ path: String, _ headers: [String: String]) -> Result<String, MetadataError> {
             let left = deadline.timeIntervalSinceNow
@@ -31,16 +33,16 @@ extension InstanceMetadata {
             task.resume()
             guard done.wait(timeout: .now() + timeout) == .success else {
                 task.cancel()
-                return .failure(.init("\(method) \(path) at \(base): no answer within \(fixedSeconds(timeout))"))
+                return .failure(.init("\(method) \(path) at \(shown): no answer within \(fixedSeconds(timeout))"))
             }
             let (data, status, error) = box.get()
-            if let error { return .failure(.init("\(method) \(path) at \(base): \(error.localizedDescription)")) }
+            if let error { return .failure(.init("\(method) \(path) at \(shown): \(error.localizedDescription)")) }
             guard let status, (200..<300).contains(status) else {
-                return .failure(.init("\(method) \(path) at \(base): HTTP \(status.map(String.init) ?? "?")"))
+                return .failure(.init("\(method) \(path) at \(shown): HTTP \(status.map(String.init) ?? "?")"))
             }
             let text = String(decoding: data ?? Data(), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
             guard !text.isEmpty, text.count <= 256 else {
-                return .failure(.init("\(method) \(path) at \(base): an empty or oversized answer"))
+                return .failure(.init("\(method) \(path) at \(shown): an empty or oversized answer"))
             }
             return .success(text)
         }
@@ -58,9 +60,24 @@ extension InstanceMetadata {
         guard type.range(of: "^[a-z0-9][a-z0-9.-]{0,63}$", options: .regularExpression) != nil else {
             return .failure(.init("the instance type '\(type.prefix(64))' is not an EC2 instance type name"))
         }
-        let region = try? call("GET", "latest/meta-data/placement/region", auth).get()
-        let life = try? call("GET", "latest/meta-data/instance-life-cycle", auth).get()
-        return .success(InstanceMetadata(instanceType: type, region: region, lifeCycle: life, endpoint: base))
+        // Only well-formed values: what the service says reaches the terminal and the sidecar.
+        let region = (try? call("GET", "latest/meta-data/placement/region", auth).get()).flatMap {
+            $0.wholeMatch(of: /[a-z]{2}(-gov)?-[a-z]+-[0-9]{1,2}/) != nil ? $0 : nil
+        }
+        let life = (try? call("GET", "latest/meta-data/instance-life-cycle", auth).get()).flatMap {
+            ["spot", "on-demand", "scheduled", "capacity-block"].contains($0) ? $0 : nil
+        }
+        return .success(InstanceMetadata(instanceType: type, region: region, lifeCycle: life, endpoint: shown))
+    }
+
+    /// The URL without its user and password.
+    static func redacted(_ url: URL) -> String {
+        guard url.user != nil || url.password != nil,
+            var parts = URLComponents(url: url, resolvingAgainstBaseURL: false)
+        else { return url.absoluteString }
+        parts.user = nil
+        parts.password = nil
+        return (parts.string ?? "?") + " (credentials removed)"
     }
 
     static func fixedSeconds(_ s: Double) -> String { "\(String(format: "%.1f", s)) s" }

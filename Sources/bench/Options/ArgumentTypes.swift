@@ -21,7 +21,7 @@ struct Threshold: ExpressibleByArgument, Sendable {
 
     static func parse(_ text: String) throws -> Threshold {
         guard let t = Threshold(argument: text) else {
-            throw ValidationError("'\(text)' is not a threshold like 5% or 0.05")
+            throw ValidationError("'\(text)' is not a threshold like 5% or 0.05 (zero or more, finite)")
         }
         return t
     }

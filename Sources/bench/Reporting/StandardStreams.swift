@@ -20,6 +20,20 @@ enum StandardStreams {
         bytes.removeAll()
     }
 
+    /// `text` with the control characters a hostile value could carry (ESC, BEL, CR, …; not
+    /// tab or newline) and the bidi controls replaced by U+FFFD, so no message bench prints can
+    /// drive the terminal.
+    static func printable(_ text: String) -> String {
+        String(
+            String.UnicodeScalarView(
+                text.unicodeScalars.map { s in
+                    let v = s.value
+                    let control = (v < 0x20 && v != 0x09 && v != 0x0A) || v == 0x7F || (0x80..<0xA0).contains(v)
+                    let bidi = (0x202A...0x202E).contains(v) || (0x2066...0x2069).contains(v)
+                    return control || bidi ? "\u{FFFD}" : s
+                }))
+    }
+
     /// Flushes standard output (what `print` wrote; with every other stdio stream); the reason
     /// when it could not be written.
     static func flushOutput() -> String? {
