@@ -44,16 +44,19 @@ public struct ThresholdOverride: @unchecked Sendable {
     public var pattern: String
     public var metric: Metric?
     public var threshold: Double
-    let regex: NSRegularExpression
+    let casePattern: CasePattern
 
-    public init(pattern: String, metric: Metric?, threshold: Double) throws {
+    /// - Throws: ``CasePattern/Failure`` for a pattern that is invalid, too long or too slow.
+    public init(pattern: String, metric: Metric?, threshold: Double) throws(CasePattern.Failure) {
         self.pattern = pattern
         self.metric = metric
         self.threshold = threshold
-        regex = try NSRegularExpression(pattern: pattern)
+        casePattern = try CasePattern(pattern)
     }
 
+    /// Whether the entry applies to `caseID`. A pattern that passed its probe but still runs
+    /// past the time limit on an id applies to it not (its threshold is the default).
     func matches(_ caseID: String) -> Bool {
-        regex.firstMatch(in: caseID, range: NSRange(caseID.startIndex..., in: caseID)) != nil
+        (try? casePattern.matches(caseID)) ?? false
     }
 }

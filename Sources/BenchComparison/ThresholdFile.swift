@@ -74,7 +74,7 @@ public enum ThresholdFile {
             do {
                 result.append(try ThresholdOverride(pattern: e.case, metric: metric, threshold: t))
             } catch {
-                throw .invalidEntry(path: path, index: i, reason: "case '\(e.case)' is not a valid regular expression")
+                throw .invalidEntry(path: path, index: i, reason: "case: \(error)")
             }
         }
         return result

@@ -11,6 +11,9 @@ struct BadInputTests {
         (["run", "--backend", "cpu-blas,gpu9"], "unknown backend 'gpu9' (valid: cpu-blas, cpu-swift"),
         (["run", "--dtype", "fp4"], "unknown dtype 'fp4' (valid: bf16, fp32, fp64, fp8)"),
         (["run", "--case", "gemm/(fp32"], "is not a valid regular expression"),
+        // Catastrophic backtracking (issue 29, item 11): refused in one line, not a hang.
+        (["run", "--case", "((((.*)*)*)*)*Z"], "takes too long to match"),
+        (["run", "--case", "^(.+)+X$"], "takes too long to match"),
         (["run", "--case", "^conv/"], "matches no case of suite matmul"),
         (["run", "--threads", "0"], "--threads must be at least 1"),
         (["run", "--threads", "-3"], "--threads"),

@@ -113,6 +113,20 @@ struct MessageTests {
         }
     }
 
+    @Test("a thresholds entry whose pattern backtracks exponentially is refused in one line, not run for seconds")
+    func slowThresholdPattern() throws {
+        let dir = try temporaryDirectory()
+        let file = dir.appendingPathComponent("t.yaml")
+        try "- {case: \"((((.*)*)*)*)*Z\", threshold: 5%}\n".write(to: file, atomically: true, encoding: .utf8)
+        let fixtures = HardeningRound2Tests.compareFixtures
+        let r = try BenchBinary.locate().run([
+            "compare", fixtures.appendingPathComponent("baseline.csv").path,
+            fixtures.appendingPathComponent("same.csv").path, "--thresholds", file.path,
+        ])
+        #expect(r.status == 2)
+        #expect(r.stderr.contains("entry 1: case:") && r.stderr.contains("takes too long to match"), "\(r.stderr)")
+    }
+
     @Test("control characters in a value never reach the terminal (ESC, BEL become U+FFFD)")
     func controlCharacters() throws {
         let r = try BenchBinary.locate().run(["run", "--suite", "x\u{1B}[31mred\u{07}"])

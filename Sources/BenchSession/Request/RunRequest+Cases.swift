@@ -44,22 +44,28 @@ extension RunRequest {
             }
             cases = cases.filter { wanted.contains($0.dtype) }
         }
-        if let pattern = request.casePattern {
-            let regex: NSRegularExpression
+        if let text = request.casePattern {
+            let pattern: CasePattern
             do {
-                regex = try NSRegularExpression(pattern: pattern)
+                pattern = try CasePattern(text)
             } catch {
-                throw .option(flag: "--case", reason: "'\(pattern)' is not a valid regular expression")
+                throw .option(flag: "--case", reason: "\(error)")
             }
-            cases = cases.filter { kc in
-                regex.firstMatch(in: kc.id, range: NSRange(kc.id.startIndex..., in: kc.id)) != nil
+            var kept: [KernelCase] = []
+            for kc in cases {
+                do {
+                    if try pattern.matches(kc.id) { kept.append(kc) }
+                } catch {
+                    throw .option(flag: "--case", reason: "\(error)")
+                }
             }
+            cases = kept
             guard !cases.isEmpty || added else {
                 let quick = request.preset.flags
                 throw .option(
                     flag: "--case",
                     reason:
-                        "'\(pattern)' matches no case of suite \(suite.name)\(quick) (see 'bench list --suite \(suite.name)\(quick)')"
+                        "'\(text)' matches no case of suite \(suite.name)\(quick) (see 'bench list --suite \(suite.name)\(quick)')"
                 )
             }
         }
