@@ -74,6 +74,8 @@ public enum OutputFile {
         try checkReplaceable(path)
         let url = URL(fileURLWithPath: path)
         let temp = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).\(getpid()).tmp")
+        TemporaryFiles.register(temp.path)
+        defer { TemporaryFiles.forget(temp.path) }
         guard FileManager.default.createFile(atPath: temp.path, contents: data) else {
             throw .cannotWrite(
                 path: path, reason: "cannot create \(temp.lastPathComponent): \(String(cString: strerror(errno)))")
@@ -114,6 +116,7 @@ public final class OutputLock: @unchecked Sendable {
                     "another bench run (pid \(holder.isEmpty ? "unknown" : holder)) is writing it; wait for it or choose another --out"
             )
         }
+        TemporaryFiles.register(lockPath)
         let pid = "\(getpid())\n"
         _ = ftruncate(fd, 0)
         _ = pid.withCString { write(fd, $0, strlen($0)) }
@@ -122,6 +125,7 @@ public final class OutputLock: @unchecked Sendable {
     /// Releases the lock and removes the lock file. Only the first call does anything.
     public func release() {
         guard fd >= 0 else { return }
+        TemporaryFiles.forget(lockPath)
         unlink(lockPath)
         close(fd)
         fd = -1

@@ -60,6 +60,7 @@ public final class ResultWriter: @unchecked Sendable {
         } else {
             outputLock = try OutputLock(destination: destination)
         }
+        TemporaryFiles.register(partial.path)
         guard FileManager.default.createFile(atPath: partial.path, contents: nil),
             let h = FileHandle(forWritingAtPath: partial.path)
         else { throw .cannotWrite(path: partial.path, reason: "cannot create the file") }
@@ -195,6 +196,7 @@ public final class ResultWriter: @unchecked Sendable {
         if rename(partial.path, destination.path) != 0 {
             throw .cannotWrite(path: destination.path, reason: String(cString: strerror(errno)))
         }
+        TemporaryFiles.forget(partial.path)
         return true
     }
 }

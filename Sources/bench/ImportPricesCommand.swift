@@ -40,7 +40,10 @@ struct ImportPricesCommand: ParsableCommand {
         }
     }
 
-    func run() throws {
+    func run() throws { try removingTemporaryFilesOnInterrupt { try work() } }
+
+    /// The command's work; an interrupt or a failure removes what it had begun to write.
+    func work() throws {
         let base: Catalog
         do { base = try Catalog.load(overlay: catalog) } catch { throw UsageError("\(error)") }
         let imported: PriceImport

@@ -38,7 +38,10 @@ struct MergeCommand: ParsableCommand {
         }
     }
 
-    func run() throws {
+    func run() throws { try removingTemporaryFilesOnInterrupt { try work() } }
+
+    /// The command's work; an interrupt or a failure removes what it had begun to write.
+    func work() throws {
         let destination = try OutputPath.resolve(out, stem: "merged")
         // The output's lock before reading: a run or merge that would finish the same file
         // meanwhile is refused, instead of being silently replaced by this one.

@@ -46,7 +46,10 @@ struct ReportCommand: ParsableCommand {
         }
     }
 
-    func run() throws {
+    func run() throws { try removingTemporaryFilesOnInterrupt { try work() } }
+
+    /// The command's work; an interrupt or a failure removes what it had begun to write.
+    func work() throws {
         let input: ReportInput
         do {
             input = try ReportInput.load(

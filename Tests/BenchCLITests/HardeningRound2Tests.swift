@@ -147,3 +147,20 @@ struct MessageTests {
         #expect(!r.stderr.contains("s3cret") && !r.stdout.contains("s3cret"))
     }
 }
+
+/// Issue 29, item 18: a merge that fails or is interrupted leaves nothing behind.
+@Suite("Hardening: no leftovers")
+struct LeftoverTests {
+    @Test("a merge that cannot write (a file-size limit) exits 2 and leaves no partial file and no lock")
+    func failedMerge() throws {
+        let dir = try temporaryDirectory()
+        let fixtures = HardeningRound2Tests.compareFixtures
+        let bench = try BenchBinary.locate().url.path
+        let r = try BenchBinary(url: URL(fileURLWithPath: "/bin/sh")).run([
+            "-c",
+            "ulimit -f 2; '\(bench)' merge '\(fixtures.appendingPathComponent("baseline.csv").path)' '\(fixtures.appendingPathComponent("new_missing.csv").path)' --prefer latest --out '\(dir.appendingPathComponent("m.csv").path)'",
+        ])
+        #expect(r.status == 2, "\(r.stderr)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).isEmpty)
+    }
+}

@@ -1,3 +1,5 @@
+import BenchResults
+import BenchSession
 import Foundation
 
 /// Standard error and output as bench writes them: never a trap, whatever they are.
@@ -40,5 +42,23 @@ enum StandardStreams {
         errno = 0
         if fflush(nil) != 0 { return String(cString: strerror(errno == 0 ? EIO : errno)) }
         return nil
+    }
+}
+
+/// Runs a command's work so that an interrupt (SIGINT, SIGTERM, SIGHUP) removes the files it
+/// had begun (partial CSVs, locks, temporary copies) and ends bench with one line and 130, and
+/// a failure removes them too: merge, report and import-prices leave nothing behind.
+func removingTemporaryFilesOnInterrupt<T>(_ body: () throws -> T) throws -> T {
+    let interrupt = InterruptHandler { _ in
+        TemporaryFiles.removeAll()
+        StandardStreams.writeError("\nbench: interrupted; nothing written\n")
+        _exit(130)
+    }
+    defer { interrupt.cancel() }
+    do {
+        return try body()
+    } catch {
+        TemporaryFiles.removeAll()
+        throw error
     }
 }
