@@ -171,7 +171,7 @@ struct ModelTests {
         ),
         (
             #"{"schema_version": 1, "catalog_version": "x", "currency": "USD", "devices": [{"name": "d", "display_name": "D", "vendor": "V", "kind": "nvidia_gpu", "peak_dense_tflops": {}}], "instances": [{"name": "i", "device": "d", "device_count": 1, "provider": "aws", "region": "r", "prices": {"on-demand": {"usd_per_hour": -1, "source": "s", "date": "d"}}}]}"#,
-            "price must be in (0, 10000] USD per hour"
+            "price must be in [0.000001, 10000] USD per hour"
         ),
         (
             #"{"schema_version": 1, "catalog_version": "x", "currency": "USD", "devices": [{"name": "d", "display_name": "D", "vendor": "V", "kind": "nvidia_gpu", "peak_dense_tflops": {"bf16": {"value": 1, "unit": "PFLOP/s", "source": "s", "date": "d"}}}], "instances": []}"#,
