@@ -9,6 +9,8 @@ extension Comparator {
         case noCommonRows(baseline: String, candidate: String)
         case backendMissing(path: String, backend: BackendID, present: [BackendID])
         case hostMissing(path: String, host: String, present: [String])
+        case mixedMeasures(counted: String, timed: String)
+        case noCounts(path: String, metric: Metric)
 
         public var description: String {
             switch self {
@@ -20,6 +22,10 @@ extension Comparator {
                 "--backends: \(path) has no rows of backend '\(id)' (it has \(present.map(\.rawValue).joined(separator: ", ")))"
             case .hostMissing(let path, let host, let present):
                 "--hosts: \(path) has no measured rows of host '\(host)' (it has \(present.isEmpty ? "none: no host column" : present.joined(separator: ", ")))"
+            case .mixedMeasures(let counted, let timed):
+                "\(counted) holds counts (bench run --measure counts) and \(timed) holds times; compare counts with counts and times with times"
+            case .noCounts(let path, let metric):
+                "--metric \(metric): \(path) has no counts; write it with bench run --measure counts"
             }
         }
     }
@@ -57,6 +63,18 @@ extension Comparator {
                 throw .hostMissing(
                     path: set.path, host: host, present: Set(set.rows.map(\.host).filter { !$0.isEmpty }).sorted())
             }
+        }
+        var options = options
+        if base.isCounted != cand.isCounted, base.isTimed || cand.isTimed {
+            let (counted, timed) = base.isCounted ? (base, cand) : (cand, base)
+            throw .mixedMeasures(counted: counted.path, timed: timed.path)
+        }
+        if options.metric.isCount, let set = [base, cand].first(where: { !$0.isCounted }) {
+            throw .noCounts(path: set.path, metric: options.metric)
+        }
+        if base.isCounted && cand.isCounted {
+            if !options.metricChosen { options.metric = ComparisonOptions.countsMetric }
+            if !options.thresholdChosen { options.threshold = ComparisonOptions.countsThreshold }
         }
         let report = compare(base, cand, options: options)
         guard report.rows.contains(where: { $0.verdict != .missing && $0.verdict != .new }) else {

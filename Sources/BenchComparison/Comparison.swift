@@ -172,6 +172,7 @@ public enum Comparator {
             }
             return r
         }
+        if metric.isCount { return countedVerdict(r, hostDifference: hostDifference) }
         if let d = hostDifference, b.backendKind == .measured || c.backendKind == .measured {
             r.verdict = .notComparable
             r.reason = "environment differs: \(d)"

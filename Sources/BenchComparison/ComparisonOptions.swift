@@ -5,6 +5,14 @@ import Foundation
 /// How `bench compare` decides verdicts.
 public struct ComparisonOptions: Sendable {
     public var metric: Metric = .medianSeconds
+    /// Whether ``metric`` and ``threshold`` were chosen (else two counted files are compared on
+    /// ``countsMetric`` at ``countsThreshold``).
+    public var metricChosen = false
+    public var thresholdChosen = false
+    /// The metric and threshold of counted files when none is chosen: counts repeat exactly,
+    /// so 1% is a real change.
+    public static let countsMetric = Metric.estimatedCycles
+    public static let countsThreshold = 0.01
     /// Relative threshold (0.05 = 5%), before the per-row raise for noisy rows.
     public var threshold: Double = 0.05
     /// Per-case, per-metric threshold overrides; the first matching one wins.

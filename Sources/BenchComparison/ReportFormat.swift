@@ -12,6 +12,9 @@ public enum ReportFormat: String, Sendable, CaseIterable {
     case json
     /// JUnit XML: one test case per matched row, a failure per regression.
     case junit
+    /// Bencher Metric Format: the candidate's value of the compared metric per row, for
+    /// bencher.dev's `json` adapter (``BencherMetricFormat``).
+    case bmf
 
     /// Renders a report; `color` adds ANSI colors to the table.
     public func render(_ report: ComparisonReport, color: Bool = false) -> String {
@@ -20,11 +23,27 @@ public enum ReportFormat: String, Sendable, CaseIterable {
         case .markdown: ReportRenderer.markdown(report)
         case .json: ReportRenderer.json(report)
         case .junit: ReportRenderer.junit(report)
+        case .bmf: ReportRenderer.bmf(report)
         }
     }
 }
 
 enum ReportRenderer {
+    /// The candidate side in BMF: one measure (the compared metric, in Bencher's unit) per
+    /// row that has a candidate value; the verdicts stay bench's (Bencher applies its own).
+    static func bmf(_ report: ComparisonReport) -> String {
+        let (slug, scale) = BencherMetricFormat.measure(of: report.metric)
+        var doc: [String: [String: BencherMetricFormat.Value]] = [:]
+        let withHost = BencherMetricFormat.severalHosts(report.rows.map(\.key))
+        for r in report.rows {
+            guard let v = r.candidate else { continue }
+            doc[BencherMetricFormat.benchmarkName(r.key, withHost: withHost)] = [
+                slug: BencherMetricFormat.Value(v * scale)
+            ]
+        }
+        return BencherMetricFormat.render(doc)
+    }
+
     /// Rows sorted worst first: by verdict severity, then by slowdown (largest first).
     static func sorted(_ report: ComparisonReport) -> [RowComparison] {
         report.rows.enumerated().sorted { l, r in

@@ -1,5 +1,4 @@
 import BenchCore
-import BenchResults
 
 /// A result column `bench compare` can compare, with its direction.
 ///
@@ -41,10 +40,23 @@ public struct Metric: RawRepresentable, Hashable, Sendable, CustomStringConverti
     /// Units per second per USD per hour; higher is better.
     public static let perfPerDollar = Metric("perf_per_dollar", higherIsBetter: true, \.perfPerDollar)
 
+    /// Instructions per call (counts mode); lower is better.
+    public static let instructions = Metric("instructions", higherIsBetter: false, \.instructions)
+    /// Estimated cycles per call from the counts (counts mode); lower is better.
+    public static let estimatedCycles = Metric("est_cycles", higherIsBetter: false, \.estimatedCycles)
+    /// First-level cache misses per call (counts mode); lower is better.
+    public static let l1Misses = Metric("l1_misses", higherIsBetter: false, \.l1Misses)
+    /// Last-level cache misses per call (counts mode); lower is better.
+    public static let llMisses = Metric("ll_misses", higherIsBetter: false, \.llMisses)
+
     /// Every metric, in display order.
     public static let all: [Metric] = [
         .medianSeconds, .tflops, .throughput, .usdPerPFLOP, .usdPerMillionUnits, .mfu, .perfPerDollar,
+        .instructions, .estimatedCycles, .l1Misses, .llMisses,
     ]
+
+    /// Whether the metric is a count (deterministic: compared exactly, never `noisy`).
+    public var isCount: Bool { [Metric.instructions, .estimatedCycles, .l1Misses, .llMisses].contains(self) }
 
     /// The metric's value in a row, or `nil` when the row has none.
     public func value(in row: ResultRow) -> Double? { row[keyPath: field] }

@@ -81,6 +81,19 @@ public struct ResultRow: Sendable, Equatable {
     /// Where ``energyJPerUnit`` comes from; `nil` when there is none (the notes say why).
     public var energySource: EnergySource?
 
+    // Schema 1.7 (counts: `bench run --measure counts`, under callgrind)
+    /// Instructions per call; `nil` in timed runs. Lower is better, like the rest below.
+    public var instructions: Double?
+    /// First-level cache misses per call (instruction and data), of the pinned simulated cache.
+    public var l1Misses: Double?
+    /// Last-level cache misses per call (instruction and data), of the pinned simulated cache.
+    public var llMisses: Double?
+    /// Estimated cycles per call from the counts (``CallCounts/estimatedCycles``).
+    public var estimatedCycles: Double?
+
+    /// Whether the row was counted (counts mode) rather than timed.
+    public var isCounted: Bool { instructions != nil }
+
     public init(
         runID: String, timestamp: String, suite: String, caseID: String, kernel: String, dtype: DType,
         shape: String, backend: BackendID, backendKind: BackendKind, device: String, threads: Int,
@@ -190,6 +203,8 @@ extension ResultRow {
             ("usd_per_million_units", usdPerMillionUnits),
             ("mfu", mfu), ("perf_per_dollar", perfPerDollar), ("plugin_overhead_s", pluginOverheadSeconds),
             ("model_s", modelSeconds), ("model_error", modelError), ("energy_j_per_unit", energyJPerUnit),
+            ("instructions", instructions), ("l1_misses", l1Misses), ("ll_misses", llMisses),
+            ("est_cycles", estimatedCycles),
         ]
         // Subnormal numbers (below 2.2e-308) are no measurement either: bench's reader refuses them.
         for (name, value) in numbers { if let v = value, !v.isFinite || (v != 0 && !v.isNormal) { return (name, v) } }
@@ -202,6 +217,7 @@ extension ResultRow {
         (tflops, throughput, usdPerPFLOP, usdPerMillionUnits, perfPerDollar, mfu) = (nil, nil, nil, nil, nil, nil)
         (pluginOverheadSeconds, modelSeconds, modelError) = (nil, nil, nil)
         (energyJPerUnit, energySource) = (nil, nil)
+        (instructions, l1Misses, llMisses, estimatedCycles) = (nil, nil, nil, nil)
         if !flops.isFinite { flops = 0 }
         if !bytes.isFinite { bytes = 0 }
         if let p = priceUSDPerHour, !p.isFinite { priceUSDPerHour = nil }

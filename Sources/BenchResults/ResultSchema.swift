@@ -109,6 +109,11 @@ public enum ResultSchema {
             r, f throws(ResultFileError) in
             r.energySource = f.text.isEmpty ? nil : try f.oneOf(EnergySource.self)
         },
+        // 1.7: counts (bench run --measure counts: callgrind's counts per call).
+        .number("instructions", since: "1.7", \.instructions),
+        .number("l1_misses", since: "1.7", \.l1Misses),
+        .number("ll_misses", since: "1.7", \.llMisses),
+        .number("est_cycles", since: "1.7", \.estimatedCycles),
     ]
 
     /// How many leading columns every file must have, in this order (revision 1.0).

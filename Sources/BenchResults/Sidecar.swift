@@ -31,6 +31,8 @@ public struct Sidecar: Codable, Sendable, Equatable {
     public var hosts: [String: HostEnvironment]?
     /// For a merged file: what a reader must know (e.g. shards missing under `--allow-partial`).
     public var notes: [String]?
+    /// Counts mode (`bench run --measure counts`): how the rows were counted; absent in timed runs.
+    public var counting: CountingRecord?
 
     public static let currentSchemaVersion = 1
 
@@ -71,7 +73,7 @@ public struct Sidecar: Codable, Sendable, Equatable {
         case schemaVersion = "schema_version", runID = "run_id", csvFile = "csv_file", suite
         case startedAt = "started_at", finishedAt = "finished_at", interrupted, environment, rows
         case mergedFrom = "merged_from", fleet, hosts, notes, instanceMetadata = "instance_metadata"
-        case priceSources = "price_sources"
+        case priceSources = "price_sources", counting
     }
 }
 
@@ -94,6 +96,8 @@ public struct SidecarRow: Codable, Sendable, Equatable {
     /// Set when the run was interrupted before this row's last round: the row's figures come
     /// from the rounds done, and its last call was not verified. `nil` (absent) otherwise.
     public var cutShort: CutShort?
+    /// Counts mode: the row's counts per call, every event callgrind counted; absent in timed runs.
+    public var counts: CallCounts?
 
     /// The samples of each round (split by ``rounds``), or `nil` without round records or
     /// when their counts do not add up to the samples.
@@ -126,7 +130,7 @@ public struct SidecarRow: Codable, Sendable, Equatable {
     enum CodingKeys: String, CodingKey {
         case suite, caseID = "case_id", backend, threads, host, status, samplesSeconds = "samples_s"
         case callsPerSample = "calls_per_sample", warmupCalls = "warmup_calls", stopReason = "stop_reason", verification
-        case rounds, cutShort = "cut_short"
+        case rounds, cutShort = "cut_short", counts
     }
 
     public init(from decoder: any Decoder) throws {
@@ -152,6 +156,7 @@ public struct SidecarRow: Codable, Sendable, Equatable {
         verification = try c.decodeIfPresent(Verification.self, forKey: .verification)
         rounds = try c.decodeIfPresent([SidecarRound].self, forKey: .rounds)
         cutShort = try c.decodeIfPresent(CutShort.self, forKey: .cutShort)
+        counts = try c.decodeIfPresent(CallCounts.self, forKey: .counts)
         if let cutShort, cutShort.roundsDone < 0 || cutShort.roundsDone >= cutShort.roundsPlanned {
             throw DecodingError.dataCorruptedError(
                 forKey: .cutShort, in: c,
@@ -178,6 +183,7 @@ public struct SidecarRow: Codable, Sendable, Equatable {
         try c.encodeIfPresent(verification, forKey: .verification)
         try c.encodeIfPresent(rounds, forKey: .rounds)
         try c.encodeIfPresent(cutShort, forKey: .cutShort)
+        try c.encodeIfPresent(counts, forKey: .counts)
     }
 }
 

@@ -29,12 +29,17 @@ struct CompareCommand: ParsableCommand {
     @Argument(help: "Candidate CSV (optional with --backends: then both sides come from the baseline file).")
     var candidate: String?
 
-    @Option(help: "Metric: \(Metric.all.map(\.rawValue).joined(separator: ", ")).", transform: Metric.parse)
-    var metric: Metric = .medianSeconds
+    @Option(
+        help:
+            "Metric: \(Metric.all.map(\.rawValue).joined(separator: ", ")) (default median_s; est_cycles for files of bench run --measure counts).",
+        transform: Metric.parse)
+    var metric: Metric?
 
     // .unconditional: a negative value is a value to refuse, not a missing one.
-    @Option(parsing: .unconditional, help: "Relative threshold, written 5% or 0.05.", transform: Threshold.parse)
-    var threshold: Threshold = Threshold(fraction: 0.05)
+    @Option(
+        parsing: .unconditional, help: "Relative threshold, written 5% or 0.05 (default 5%; 1% for counts).",
+        transform: Threshold.parse)
+    var threshold: Threshold?
 
     @Option(help: "JSON or YAML list of {case: REGEX, metric: NAME, threshold: 5%} overrides.")
     var thresholds: String?
@@ -100,8 +105,10 @@ struct CompareCommand: ParsableCommand {
 
     func makeOptions() throws -> ComparisonOptions {
         var options = ComparisonOptions()
-        options.metric = metric
-        options.threshold = threshold.fraction
+        if let metric { options.metric = metric }
+        if let threshold { options.threshold = threshold.fraction }
+        options.metricChosen = metric != nil
+        options.thresholdChosen = threshold != nil
         options.alpha = alpha
         if let b = backends {
             let parts = b.split(separator: ",").map { BackendID($0.trimmingCharacters(in: .whitespaces)) }

@@ -112,6 +112,8 @@ struct RunCommand: ParsableCommand {
     @Flag(help: "Also write the HTML report (bench report) next to the CSV, as <name>.html.")
     var report = false
 
+    @OptionGroup var measurement: MeasureOptions
+    @OptionGroup var output: RunOutputOptions
     @OptionGroup var catalog: CatalogOptions
     @OptionGroup var hostPricing: HostPricingOptions
 
@@ -119,9 +121,9 @@ struct RunCommand: ParsableCommand {
     var baseline: String?
 
     @Option(
-        parsing: .unconditional, help: "With --baseline: the regression threshold, 5% or 0.05.",
+        parsing: .unconditional, help: "With --baseline: the regression threshold, 5% or 0.05 (default 5%; 1% for counts).",
         transform: Threshold.parse)
-    var threshold: Threshold = Threshold(fraction: 0.05)
+    var threshold: Threshold?
 
     @Flag(name: .customLong("fail-on-model-change"), help: "With --baseline: fail when a modeled value changed.")
     var failOnModelChange = false
@@ -189,6 +191,8 @@ struct RunCommand: ParsableCommand {
         r.requestedBLASCoreType = blasCoreType
         r.shard = shard
         r.fleetRun = fleetRun
+        r.measure = measurement.measure
+        r.countedCalls = measurement.countCalls
         return r
     }
 
@@ -213,6 +217,8 @@ struct RunCommand: ParsableCommand {
             do { return try ResultSet(path: path) } catch { throw UsageError("--baseline: \(error)") }
         }
         try reexecForCoreTypeIfNeeded(cpuFlags: cpu.flags)
+        try launchCountedRunIfNeeded(checked.request)
+        let bmf = output.format == .bmf ? BMFOutput.begin() : nil
         let configuration = try RunConfiguration(resolving: checked, cpu: cpu)
         if let warning = threads.oversubscription { printError(warning) }
         let reporter = TerminalReporter(progress: isatty(STDERR_FILENO) == 1)
@@ -220,6 +226,7 @@ struct RunCommand: ParsableCommand {
         var status: Int32 = summary.failures.isEmpty ? 0 : 1
         if report { try writeReport(of: summary, baseline: baselineSet) }
         if let baselineSet { status = max(status, try compare(summary, against: baselineSet)) }
+        try bmf?.emit(rowsOf: summary.destination)
         throw ExitCode(status)
     }
 
@@ -244,7 +251,10 @@ struct RunCommand: ParsableCommand {
     /// `--baseline`: compare's table and exit status for this run against the baseline.
     func compare(_ summary: RunSummary, against baseline: ResultSet) throws -> Int32 {
         var options = ComparisonOptions()
-        options.threshold = threshold.fraction
+        if let threshold {
+            options.threshold = threshold.fraction
+            options.thresholdChosen = true
+        }
         let candidate: ResultSet
         do { candidate = try ResultSet(path: summary.destination.path) } catch { throw UsageError("\(error)") }
         let report = try Comparator.compare(baseline: baseline, candidate: candidate, options: options)

@@ -43,6 +43,9 @@ public struct RunConfiguration {
     /// Where the powercap (RAPL) energy counters are (`BENCH_POWERCAP_ROOT` for a test tree).
     public var powercapRoot: String =
         ProcessInfo.processInfo.environment["BENCH_POWERCAP_ROOT"] ?? "/sys/class/powercap"
+    /// Counts mode (`--measure counts`): measured rows are counted by this, not timed; `nil`
+    /// in timed runs.
+    public var counter: (any CallCounter)?
     /// The time source of the measurement loop (a fake one in tests).
     public var clock: @Sendable () -> any Stopwatch = { ContinuousStopwatch() }
     /// Recorded in the sidecar.
@@ -67,8 +70,8 @@ public struct RunConfiguration {
         self.cpu = cpu
     }
 
-    /// Rounds per measured row (at least one).
-    public var rounds: Int { max(1, policy.rounds) }
+    /// Rounds per measured row (at least one; one when counting: counts repeat exactly).
+    public var rounds: Int { counter != nil ? 1 : max(1, policy.rounds) }
 }
 
 /// Where the measured rows ran: an instance type or host name, and how bench knows it.

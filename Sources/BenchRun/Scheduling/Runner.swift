@@ -58,7 +58,9 @@ public struct Runner {
             switch start(kc, on: backend) {
             case .finished(let outcome): try didFinish(outcome)
             case .measuring(var state):
-                if let failed = measureRound(&state) {
+                if let counter = configuration.counter {
+                    try didFinish(count(state, with: counter))
+                } else if let failed = measureRound(&state) {
                     try didFinish(failed)
                 } else if rounds == 1 {
                     try didFinish(finish(state))
@@ -97,6 +99,7 @@ public struct Runner {
         switch start(kernelCase, on: backend) {
         case .finished(let outcome): return outcome
         case .measuring(var state):
+            if let counter = configuration.counter { return count(state, with: counter) }
             for _ in 0..<configuration.rounds {
                 if let failed = measureRound(&state) { return failed }
             }

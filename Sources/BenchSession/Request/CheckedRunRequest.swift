@@ -35,6 +35,7 @@ extension RunRequest {
                     "unknown suite '\(self.suite)' (valid: \(SuiteRegistry.all.map(\.name).joined(separator: ", ")))"
             )
         }
+        try checkCounting()
         let shard = try parsedShard()
         let destination = try OutputPath.resolve(out, stem: suite.name)
         let assumptions: ModelAssumptions
@@ -68,7 +69,7 @@ extension RunRequest {
         return CheckedRunRequest(
             request: self, suite: suite, cases: cases, destination: destination, catalog: catalog,
             hostModels: hostModels, shard: shard, policy: policy,
-            threads: threads ?? ProcessInfo.processInfo.activeProcessorCount)
+            threads: threads ?? (measure == .counts ? 1 : ProcessInfo.processInfo.activeProcessorCount))
     }
 
     /// `--shard I/N`, or `auto` from the job engine's variables.

@@ -25,9 +25,10 @@ extension RunConfiguration {
         fastestDeviceFLOPS = catalog.fastestDenseFLOPS
         let allBackends = try BackendRegistry.all(cpuModel: cpu.model, catalog: catalog)
         backends = try BackendRegistry.select(
-            request.backends, from: allBackends, pluginArguments: request.pluginArguments,
+            request.countingBackends, from: allBackends, pluginArguments: request.pluginArguments,
             logStem: destination.deletingPathExtension().path, caseTimeout: request.caseTimeoutSeconds,
             catalogDevices: Set(catalog.devices.map(\.name)))
+        try resolveCounting(request)
         // A device backend's MFU is taken against its catalog device's dense peak.
         for case let b as any DeviceBackend in backends {
             guard let name = b.catalogDevice, let spec = catalog.device(named: name) else { continue }

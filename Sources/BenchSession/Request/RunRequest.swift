@@ -43,6 +43,10 @@ public struct RunRequest: Sendable {
     public var shard: String?
     /// `--fleet-run`: the fleet run's id (else from the engine's environment).
     public var fleetRun: String?
+    /// `--measure`: time the calls (the default) or count them under callgrind.
+    public var measure: MeasureMode = .time
+    /// `--count-calls`: calls counted per case in counts mode (after one uncounted warm-up).
+    public var countedCalls: Int = 1
     /// The environment `--shard auto` and the fleet run id are read from.
     public var environment: [String: String] = ProcessInfo.processInfo.environment
 
@@ -63,4 +67,13 @@ public struct PricingRequest: Sendable {
     public var hostRegion: String?
 
     public init() {}
+}
+
+/// How `bench run` measures a measured case.
+public enum MeasureMode: String, Sendable, CaseIterable {
+    /// Wall time of calls, in rounds, with statistics (the default).
+    case time
+    /// Instructions and simulated cache misses per call, counted under valgrind's callgrind:
+    /// deterministic, for CI gates on shared runners (docs/ci.md).
+    case counts
 }

@@ -15,6 +15,8 @@ struct SidecarAssembly: Sendable {
     /// Backend → the provenance of its imported price.
     var priceSources: [String: String]
     var recorder: EnvironmentRecorder
+    /// Counts mode: how the rows were counted.
+    var counting: CountingRecord?
 
     init(configuration c: RunConfiguration, runID: String, startedAt: Date, recorder: EnvironmentRecorder) {
         self.runID = runID
@@ -27,6 +29,7 @@ struct SidecarAssembly: Sendable {
             c.prices.compactMap { id, quote in quote.provenance.map { (id.rawValue, $0) } },
             uniquingKeysWith: { a, _ in a })
         self.recorder = recorder
+        counting = c.counter?.record
     }
 
     /// The environment now, with the run's peaks as they stand.
@@ -41,6 +44,7 @@ struct SidecarAssembly: Sendable {
             s.fleet = fleet
             s.instanceMetadata = instanceMetadata
             s.priceSources = priceSources.isEmpty ? nil : priceSources
+            s.counting = counting
             return s
         }
     }

@@ -4,6 +4,7 @@ import BenchResults
 /// The aligned table of rows printed at the end of `bench run`.
 enum ResultTable {
     static func render(_ rows: [ResultRow]) -> String {
+        if rows.contains(where: \.isCounted) { return renderCounts(rows) }
         var table: [[String]] = [["case", "backend", "median", "TFLOP/s", "throughput", "% peak (MFU)", "status"]]
         for r in rows {
             table.append([
@@ -15,5 +16,17 @@ enum ResultTable {
             ])
         }
         return TextTable.render(table, rightAligned: [2, 3, 4, 5])
+    }
+
+    /// Counts mode: what callgrind counted per call, instead of times.
+    static func renderCounts(_ rows: [ResultRow]) -> String {
+        var table: [[String]] = [["case", "backend", "instructions", "L1 misses", "LL misses", "est. cycles", "status"]]
+        for r in rows {
+            table.append([
+                r.caseID, r.backend.rawValue, r.instructions.map(formatRate) ?? "-", r.l1Misses.map(formatRate) ?? "-",
+                r.llMisses.map(formatRate) ?? "-", r.estimatedCycles.map(formatRate) ?? "-", r.status.rawValue,
+            ])
+        }
+        return TextTable.render(table, rightAligned: [2, 3, 4, 5]) + "\n(per call, counted under callgrind; see the sidecar's counting record)"
     }
 }

@@ -52,7 +52,8 @@ final class TerminalReporter: RunReporter, @unchecked Sendable {
                 "host model vs measured: median absolute prediction error \(medianAbs(errors.map(\.error))) over \(errors.count) rows (\(perBackend))"
             )
         }
-        let ranking = RankingTable.render(rows)
+        // Counted rows have no time and no price: nothing to rank.
+        let ranking = rows.contains(where: \.isCounted) ? "" : RankingTable.render(rows)
         if !ranking.isEmpty { print(ranking) }
         let peaks = s.peaks.keys.sorted().map { "\($0) \(fixed((s.peaks[$0] ?? 0) / 1e9, 1)) GFLOP/s" }.joined(
             separator: ", ")
