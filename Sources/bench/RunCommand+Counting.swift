@@ -13,7 +13,9 @@ struct MeasureOptions: ParsableArguments {
 
     @Option(
         name: .customLong("count-calls"), parsing: .unconditional,
-        help: "With --measure counts: calls counted per case, after one uncounted warm-up (default 1: counts repeat exactly).")
+        help:
+            "With --measure counts: calls counted per case, after one uncounted warm-up (default 1: counts repeat exactly)."
+    )
     var countCalls: Int = 1
 
     static func parseMode(_ text: String) throws -> MeasureMode {

@@ -121,7 +121,8 @@ struct RunCommand: ParsableCommand {
     var baseline: String?
 
     @Option(
-        parsing: .unconditional, help: "With --baseline: the regression threshold, 5% or 0.05 (default 5%; 1% for counts).",
+        parsing: .unconditional,
+        help: "With --baseline: the regression threshold, 5% or 0.05 (default 5%; 1% for counts).",
         transform: Threshold.parse)
     var threshold: Threshold?
 

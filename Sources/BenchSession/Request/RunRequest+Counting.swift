@@ -36,7 +36,8 @@ extension RunRequest {
             throw .option(
                 flag: "--count-calls",
                 reason:
-                    "must be \(Self.countedCallsRange.lowerBound) to \(Self.countedCallsRange.upperBound) (got \(countedCalls))")
+                    "must be \(Self.countedCallsRange.lowerBound) to \(Self.countedCallsRange.upperBound) (got \(countedCalls))"
+            )
         }
     }
 

@@ -44,13 +44,16 @@ public struct CountingLaunch {
         }
         let path = environment["PATH"] ?? "/usr/bin:/bin"
         guard let valgrind = Self.which("valgrind", path: path) else {
-            throw .option(flag: "--measure", reason: "counts needs valgrind, which is not installed: apt-get install valgrind")
+            throw .option(
+                flag: "--measure", reason: "counts needs valgrind, which is not installed: apt-get install valgrind")
         }
         guard let objcopy = Self.which("objcopy", path: path) else {
-            throw .option(flag: "--measure", reason: "counts needs objcopy, which is not installed: apt-get install binutils")
+            throw .option(
+                flag: "--measure", reason: "counts needs objcopy, which is not installed: apt-get install binutils")
         }
         guard let version = Self.output(of: valgrind, ["--version"]), version.hasPrefix("valgrind-") else {
-            throw .option(flag: "--measure", reason: "counts: '\(valgrind) --version' did not answer; reinstall valgrind")
+            throw .option(
+                flag: "--measure", reason: "counts: '\(valgrind) --version' did not answer; reinstall valgrind")
         }
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
             "bench-counts-\(UUID().uuidString.prefix(8))")
@@ -59,7 +62,8 @@ public struct CountingLaunch {
         do {
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: false)
             // The copy finds its resource bundles and build record beside it, as the original does.
-            let siblings = try FileManager.default.contentsOfDirectory(atPath: original.deletingLastPathComponent().path)
+            let siblings = try FileManager.default.contentsOfDirectory(
+                atPath: original.deletingLastPathComponent().path)
             for name in siblings where name.hasSuffix(".resources") || name == "bench.buildinfo.json" {
                 try FileManager.default.createSymbolicLink(
                     at: directory.appendingPathComponent(name),

@@ -20,13 +20,16 @@ enum ResultTable {
 
     /// Counts mode: what callgrind counted per call, instead of times.
     static func renderCounts(_ rows: [ResultRow]) -> String {
-        var table: [[String]] = [["case", "backend", "instructions", "L1 misses", "LL misses", "est. cycles", "status"]]
+        var table: [[String]] = [
+            ["case", "backend", "instructions", "L1 misses", "LL misses", "est. cycles", "status"]
+        ]
         for r in rows {
             table.append([
                 r.caseID, r.backend.rawValue, r.instructions.map(formatRate) ?? "-", r.l1Misses.map(formatRate) ?? "-",
                 r.llMisses.map(formatRate) ?? "-", r.estimatedCycles.map(formatRate) ?? "-", r.status.rawValue,
             ])
         }
-        return TextTable.render(table, rightAligned: [2, 3, 4, 5]) + "\n(per call, counted under callgrind; see the sidecar's counting record)"
+        return TextTable.render(table, rightAligned: [2, 3, 4, 5])
+            + "\n(per call, counted under callgrind; see the sidecar's counting record)"
     }
 }

@@ -60,7 +60,8 @@ public struct CallCounts: Sendable, Equatable, Codable {
     }
 
     /// The documented formula, for the sidecar and the notes.
-    public static let estimatedCyclesFormula = "(Ir + Dr + Dw - L1 misses) + 5 x (L1 misses - LL misses) + 35 x LL misses"
+    public static let estimatedCyclesFormula =
+        "(Ir + Dr + Dw - L1 misses) + 5 x (L1 misses - LL misses) + 35 x LL misses"
 
     /// The counts of `calls` calls, per call.
     public func perCall(_ calls: Int) -> CallCounts {
