@@ -10,12 +10,9 @@ extension Runner {
     func count(_ s: MeasuredRow, with counter: any CallCounter) -> RunOutcome {
         var s = s
         let prepared: any PreparedCase
-        do {
-            prepared = try s.backend.prepare(s.kernelCase, threads: configuration.threads)
-        } catch BackendError.unsupported(let reason) {
-            return failed(s, .unsupported, reason)
-        } catch {
-            return failed(s, .error, "\(error)")
+        switch prepare(s) {
+        case .ready(let p): prepared = p
+        case .failed(let outcome): return outcome
         }
         defer { prepared.teardown() }
         if prepared is any SelfTimedCase {

@@ -9,12 +9,9 @@ extension Runner {
         let first = s.rounds.isEmpty
         let last = s.rounds.count + 1 == configuration.rounds
         let prepared: any PreparedCase
-        do {
-            prepared = try s.backend.prepare(s.kernelCase, threads: configuration.threads)
-        } catch BackendError.unsupported(let reason) {
-            return failed(s, .unsupported, reason)
-        } catch {
-            return failed(s, .error, "\(error)")
+        switch prepare(s) {
+        case .ready(let p): prepared = p
+        case .failed(let outcome): return outcome
         }
         defer { prepared.teardown() }
         do {
@@ -88,6 +85,18 @@ extension Runner {
         }
     }
 
+    /// The row's case, prepared with the run's threads, or the row's finished outcome when the
+    /// backend cannot prepare it (`unsupported` when it says so, else `error`).
+    func prepare(_ s: MeasuredRow) -> PreparedOrFailed {
+        do {
+            return .ready(try s.backend.prepare(s.kernelCase, threads: configuration.threads))
+        } catch BackendError.unsupported(let reason) {
+            return .failed(failed(s, .unsupported, reason))
+        } catch {
+            return .failed(failed(s, .error, "\(error)"))
+        }
+    }
+
     /// A failed round's row: the earlier rounds' samples stay in the sidecar.
     func failed(_ s: MeasuredRow, _ status: RowStatus, _ notes: String) -> RunOutcome {
         var s = s
@@ -95,4 +104,10 @@ extension Runner {
         let prefix = s.rounds.isEmpty ? "" : "round \(s.rounds.count + 1): "
         return finalize(s.row, s.sidecar, s.backend, status, prefix + notes)
     }
+}
+
+/// A prepared case, or the row it ended as.
+enum PreparedOrFailed {
+    case ready(any PreparedCase)
+    case failed(RunOutcome)
 }

@@ -35,27 +35,6 @@ static inline void bench_cpu_relax(void) {
     __builtin_ia32_pause();
 #elif defined(__aarch64__)
     __asm__ __volatile__("yield");
-/// How many valgrinds this process runs under (0: none). The rest are callgrind's client
-/// requests (valgrind's callgrind.h), which bench run --measure counts uses to count only the
-/// measured calls; each is a no-op outside valgrind.
-unsigned bench_valgrind_depth(void);
-/// Instruments from here on (the process starts uninstrumented: --instr-atstart=no); the
-/// simulated caches start empty.
-void bench_callgrind_start_instrumentation(void);
-/// Stops instrumenting (what follows runs at valgrind's uninstrumented speed).
-void bench_callgrind_stop_instrumentation(void);
-/// Zeroes the counts collected so far.
-void bench_callgrind_zero_stats(void);
-/// Switches the collection of counts on or off (it starts off: --collect-atstart=no).
-void bench_callgrind_toggle_collect(void);
-/// Writes the counts collected so far to the next numbered dump file, with `label` in its
-/// `desc: Trigger:` line, and zeroes them. The file is complete when this returns.
-void bench_callgrind_dump_stats_at(const char *label);
-/// Turns address-space randomisation off for the programs this process executes from now on
-/// (personality ADDR_NO_RANDOMIZE, what `setarch -R` does), so counted runs place their
-/// buffers alike and the simulated caches see the same addresses. 0 on success, -1 on failure.
-int bench_disable_aslr(void);
-
 #endif
 }
 
