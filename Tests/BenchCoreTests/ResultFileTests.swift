@@ -41,7 +41,9 @@ struct ResultFileTests {
         #expect(
             read.columns == ResultSchema.requiredColumnNames + [
                 "mfu", "tokens_per_step", "bound", "perf_per_dollar", "catalog_version", "plugin_overhead_s", "model_s",
-                "model_error", "rounds", "host", "energy_j_per_unit", "energy_source",
+                "model_error", "rounds", "host", "energy_j_per_unit", "energy_source", "instructions", "l1_misses",
+                "ll_misses",
+                "est_cycles",
             ])
         #expect(read.rows.map(\.fields) == rows.map(\.fields))
         #expect(read.rows == rows)
