@@ -1,4 +1,6 @@
 import ArgumentParser
+import BenchCore
+import BenchRun
 import BenchSession
 import Foundation
 
@@ -18,6 +20,22 @@ struct MeasureOptions: ParsableArguments {
     )
     var countCalls: Int = 1
 
+    @Option(
+        name: .customLong("jobs"),
+        help:
+            "With --measure counts: rows counted at once, each in a valgrind process of its own (default: the CPUs bench may use). The counts do not depend on it."
+    )
+    var jobs: Int?
+
+    func validate() throws {
+        if let jobs {
+            guard measure == .counts else {
+                throw ValidationError("--jobs: applies to --measure counts (timed rows run one at a time)")
+            }
+            guard (1...256).contains(jobs) else { throw ValidationError("--jobs: must be 1 to 256 (got \(jobs))") }
+        }
+    }
+
     static func parseMode(_ text: String) throws -> MeasureMode {
         guard let mode = MeasureMode(rawValue: text) else {
             throw ValidationError("--measure: unknown mode '\(text)' (valid: time, counts)")
@@ -27,26 +45,27 @@ struct MeasureOptions: ParsableArguments {
 }
 
 extension RunCommand {
-    /// Counts mode, first process: start bench again under callgrind (``CountingLaunch``) with
-    /// the same arguments, and leave with its exit status. Returns when this process is the
-    /// counted one, or in timed mode.
-    func launchCountedRunIfNeeded(_ request: RunRequest) throws {
-        guard request.measure == .counts, !CountingLaunch.isCountedProcess(request.environment) else { return }
-        let launch: CountingLaunch
-        do { launch = try CountingLaunch.prepare(environment: request.environment) } catch {
-            throw UsageError("\(error)")
-        }
-        let outcome: CountingLaunch.Outcome
+    /// Counts mode, first process: finds valgrind, makes the stripped copy of bench, and returns
+    /// the pool that counts each measured row in bench started again under callgrind, with the
+    /// same arguments. `nil` in timed mode.
+    func countingPool(for request: RunRequest) throws -> CountingPool? {
+        guard request.measure == .counts else { return nil }
         do {
-            outcome = try launch.run(Array(CommandLine.arguments.dropFirst()), environment: request.environment)
+            let launch = try CountingLaunch.prepare(environment: request.environment)
+            return try CountingPool(
+                launch: launch, suite: request.suite, environment: request.environment, calls: request.countedCalls,
+                jobs: measurement.jobs ?? ProcessInfo.processInfo.activeProcessorCount)
         } catch {
             throw UsageError("\(error)")
         }
-        // bench's own statuses (0, 1, 2, 130) speak for themselves; anything else is valgrind's.
-        if ![0, 1, 2, 130].contains(outcome.status) {
-            printError("bench under callgrind ended with status \(outcome.status); valgrind's log ends:")
-            printError(outcome.valgrindLog)
-        }
-        throw ExitCode(outcome.status)
+    }
+
+    /// A counted process (started by the pool under callgrind): counts its one row into the
+    /// results file the pool reads back, and leaves with 0, or 1 when the row failed. The first
+    /// process prints, compares and writes the run's files.
+    func runCountedRow(_ checked: CheckedRunRequest, cpu: CPUInfo) throws -> Never {
+        let configuration = try RunConfiguration(resolving: checked, cpu: cpu)
+        let summary = try RunSession(configuration: configuration).run(reporter: TerminalReporter(progress: false))
+        throw ExitCode(summary.failures.isEmpty ? 0 : 1)
     }
 }

@@ -203,7 +203,7 @@ struct RunCommand: ParsableCommand {
     func run() throws {
         let cpu = HostProbe.cpuInfo()
         try BuildInfo.checkISA(cpuFlags: cpu.flags)
-        let checked = try request.checked()
+        var checked = try request.checked()
         // Every file the run will write is checked before any work: the CSV, its sidecar and
         // the page (a link or a device is refused now, not after measuring).
         do {
@@ -213,12 +213,14 @@ struct RunCommand: ParsableCommand {
         } catch {
             throw UsageError("\(error)")
         }
+        if checked.request.countedRow != nil { try runCountedRow(checked, cpu: cpu) }
         // Read the baseline before running anything, so a bad one fails fast (and once).
         let baselineSet = try baseline.map { path in
             do { return try ResultSet(path: path) } catch { throw UsageError("--baseline: \(error)") }
         }
         try reexecForCoreTypeIfNeeded(cpuFlags: cpu.flags)
-        try launchCountedRunIfNeeded(checked.request)
+        checked.request.countingPool = try countingPool(for: checked.request)
+        defer { checked.request.countingPool?.finish() }
         let bmf = output.format == .bmf ? BMFOutput.begin() : nil
         let configuration = try RunConfiguration(resolving: checked, cpu: cpu)
         if let warning = threads.oversubscription { printError(warning) }

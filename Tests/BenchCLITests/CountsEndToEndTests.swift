@@ -40,6 +40,7 @@ struct CountsEndToEndTests {
             (["--backend", "plugin:scripts/plugins/numpy_backend.py"], "callgrind does not count"),
             (["--blas-coretype", "Haswell"], "pins OpenBLAS to Haswell"),
             (["--count-calls", "0"], "--count-calls: must be 1 to 1000"),
+            (["--jobs", "0"], "--jobs: must be 1 to 256"),
         ])
     func refusals(extra: [String], message: String) throws {
         let dir = try temporaryDirectory()
@@ -69,32 +70,47 @@ struct CountsEndToEndTests {
         #expect(missing.status == 2)
         #expect(missing.stderr.contains("apt-get install valgrind"), "\(missing.stderr)")
         guard Self.valgrindInstalled else { return }
-        // A modeled backend has nothing to count (refused inside the counted process).
+        // A modeled backend has nothing to count.
         let modeled = try bench(args + ["--backend", "trainium1"], in: dir)
         #expect(modeled.status == 2)
         #expect(modeled.stderr.contains("trainium1 is modeled, so there is nothing to count"), "\(modeled.stderr)")
-        var counts: [[Double?]] = []
-        for _ in 0..<2 {
-            let r = try bench(args + ["--backend", "measured"], in: dir)
-            #expect(r.status == 0, "\(r.stderr)")
-            let set = try ResultSet(path: dir.appendingPathComponent("c.csv").path)
-            #expect(set.rows.count == 2)
-            #expect(
-                set.rows.allSatisfy { $0.status == .ok && $0.notes.contains("verified") && $0.medianSeconds == nil })
-            #expect(set.rows.allSatisfy { ($0.instructions ?? 0) > 10_000 && ($0.estimatedCycles ?? 0) > 0 })
-            #expect(set.sidecar?.counting?.tool == "callgrind")
-            #expect(set.sidecar?.rows.allSatisfy { $0.counts != nil } == true)
-            counts.append(set.rows.flatMap { [$0.instructions, $0.l1Misses, $0.llMisses] })
-            try FileManager.default.moveItem(
-                at: dir.appendingPathComponent("c.csv"), to: dir.appendingPathComponent("c\(counts.count).csv"))
-            try FileManager.default.moveItem(
-                at: dir.appendingPathComponent("c.json"), to: dir.appendingPathComponent("c\(counts.count).json"))
-        }
-        // Same command, same environment: the same counts, to the last miss.
-        #expect(counts[0] == counts[1])
-        let compared = try bench(["compare", "c1.csv", "c2.csv"], in: dir)
+        let r = try bench(args + ["--backend", "measured"], in: dir)
+        #expect(r.status == 0, "\(r.stderr)")
+        let set = try ResultSet(path: dir.appendingPathComponent("c.csv").path)
+        #expect(set.rows.count == 2)
+        #expect(set.rows.allSatisfy { $0.status == .ok && $0.notes.contains("verified") && $0.medianSeconds == nil })
+        #expect(set.rows.allSatisfy { ($0.instructions ?? 0) > 10_000 && ($0.estimatedCycles ?? 0) > 0 })
+        #expect(set.rows.allSatisfy { $0.runID == set.sidecar?.runID })
+        #expect(set.sidecar?.counting?.tool == "callgrind")
+        #expect(set.sidecar?.environment.blas?.coreName == "Haswell")
+        #expect(set.sidecar?.rows.allSatisfy { $0.counts != nil } == true)
+        // Each row is counted in a process of its own: the same counts, to the last miss, for
+        // the row alone, one job at a time, under another output name.
+        let alone = try bench(
+            [
+                "run", "--quick", "--suite", "matmul", "--case", "gemm/fp32/M=64,N=64,K=64", "--measure", "counts",
+                "--backend",
+                "cpu-swift", "--jobs", "1", "--out", "another-name.csv",
+            ], in: dir)
+        #expect(alone.status == 0, "\(alone.stderr)")
+        let single = try ResultSet(path: dir.appendingPathComponent("another-name.csv").path)
+        let swift = set.rows.first { $0.backend == .cpuSwift }
+        #expect(single.rows.count == 1)
+        #expect(
+            single.rows.map { [$0.instructions, $0.l1Misses, $0.llMisses] }
+                == [[swift?.instructions, swift?.l1Misses, swift?.llMisses]])
+        let compared = try bench(["compare", "c.csv", "c.csv"], in: dir)
         #expect(compared.status == 0)
         #expect(compared.stdout.contains("exact (counted)") && !compared.stdout.contains("noisy"))
+    }
+
+    @Test("--jobs is refused in a timed run, in one line")
+    func jobsNeedCounts() throws {
+        let dir = try temporaryDirectory()
+        let r = try bench(["run", "--suite", "matmul", "--quick", "--jobs", "2", "--out", "x.csv"], in: dir)
+        #expect(r.status == 2)
+        #expect(r.stderr.contains("--jobs: applies to --measure counts"), "\(r.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("x.csv").path))
     }
 
     @Test("compare on counted files: a 2% change is regressed at the 1% default; counts against times exit 2")

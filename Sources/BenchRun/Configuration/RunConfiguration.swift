@@ -46,6 +46,11 @@ public struct RunConfiguration {
     /// Counts mode (`--measure counts`): measured rows are counted by this, not timed; `nil`
     /// in timed runs.
     public var counter: (any CallCounter)?
+    /// Counts mode's first process: measured rows are counted in processes of their own by
+    /// this pool, not here; `nil` otherwise.
+    public var countingPool: (any RowCountingPool)?
+    /// Counts mode (either process): how the rows are counted; `nil` in timed runs.
+    public var countingRecord: CountingRecord? { counter?.record ?? countingPool?.record }
     /// The time source of the measurement loop (a fake one in tests).
     public var clock: @Sendable () -> any Stopwatch = { ContinuousStopwatch() }
     /// Recorded in the sidecar.

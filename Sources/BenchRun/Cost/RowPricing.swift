@@ -19,7 +19,7 @@ extension Runner {
     /// quote's source, or for an unpriced measured row how to price it.
     func price(_ row: inout ResultRow, on backend: any Backend, status: RowStatus) -> String? {
         // Counted rows have no time, so nothing to price.
-        if configuration.counter != nil, backend.kind == .measured { return nil }
+        if configuration.countingRecord != nil, backend.kind == .measured { return nil }
         if let quote = configuration.prices[backend.id] {
             row.price(at: quote, status: status)
             return quote.note.isEmpty ? nil : quote.note

@@ -47,6 +47,7 @@ public struct Runner {
         let steps = pairs.count + measuredRows * (rounds - 1)
         var step = 0
         var open: [MeasuredRow] = []
+        var pooled: [MeasuredRow] = []
         // Round 1 of every row, in case order; rows that need no measuring finish here.
         for (kc, backend) in pairs {
             if isCancelled() { return }
@@ -58,7 +59,10 @@ public struct Runner {
             switch start(kc, on: backend) {
             case .finished(let outcome): try didFinish(outcome)
             case .measuring(var state):
-                if let counter = configuration.counter {
+                if configuration.countingPool != nil {
+                    step -= 1  // counted below, when the pool hands the row back
+                    pooled.append(state)
+                } else if let counter = configuration.counter {
                     try didFinish(count(state, with: counter))
                 } else if let failed = measureRound(&state) {
                     try didFinish(failed)
@@ -69,6 +73,9 @@ public struct Runner {
                     open.append(state)
                 }
             }
+        }
+        if let pool = configuration.countingPool {
+            try count(pooled, in: pool, step: &step, steps: steps, willRun: willRun, didFinish: didFinish)
         }
         // Rounds 2…N of the rows still open, in the same order.
         for round in stride(from: 2, through: rounds, by: 1) {

@@ -37,7 +37,7 @@ extension RunRequest {
         }
         try checkCounting()
         let shard = try parsedShard()
-        let destination = try OutputPath.resolve(out, stem: suite.name)
+        let destination = try OutputPath.resolve(countedRow?.result ?? out, stem: suite.name)
         let assumptions: ModelAssumptions
         do {
             assumptions = try ModelAssumptions.parse(self.assumptions)
@@ -62,6 +62,7 @@ extension RunRequest {
             }
             cases = shard.cases(of: cases)
         }
+        cases = try narrowedToCountedRow(cases)
         var policy = preset.policy
         if let b = budgetSeconds { policy.budgetSeconds = b }
         if let n = minSamples { policy.minSamples = n }

@@ -41,24 +41,66 @@ extension RunRequest {
         }
     }
 
-    /// The backends counts mode runs: `all` (the default) means the measured in-process ones.
+    /// The backends counts mode runs: `all` (the default) means the measured in-process ones;
+    /// a counted process runs its one row's.
     var countingBackends: String {
-        measure == .counts && backends == "all" ? "measured" : backends
+        if let row = countedRow { return row.backend }
+        return measure == .counts && backends == "all" ? "measured" : backends
+    }
+
+    /// The variables that tell a counted process which row it counts and where its result goes.
+    public static let countedCaseVariable = "BENCH_COUNT_CASE"
+    public static let countedBackendVariable = "BENCH_COUNT_BACKEND"
+    public static let countedResultVariable = "BENCH_COUNT_RESULT"
+
+    /// In a process that ``CountingPool`` started under callgrind: the one row it counts, and
+    /// the results file it writes instead of `--out` (no baseline, report or BMF there: the
+    /// first process does those). `nil` anywhere else.
+    public var countedRow: CountedRow? {
+        guard measure == .counts, CountingLaunch.isCountedProcess(environment),
+            let caseID = environment[Self.countedCaseVariable], let backend = environment[Self.countedBackendVariable],
+            let result = environment[Self.countedResultVariable]
+        else { return nil }
+        return CountedRow(caseID: caseID, backend: backend, result: result)
+    }
+
+    /// A counted process's one case, built from its id (the process's arguments name only the
+    /// suite, so that they are the same for a row whatever the first process was asked).
+    func narrowedToCountedRow(_ cases: [KernelCase]) throws(SessionError) -> [KernelCase] {
+        guard let row = countedRow else { return cases }
+        if let known = cases.first(where: { $0.id == row.caseID }) { return [known] }
+        do {
+            return [try KernelRegistry.builtIn.validatedCase(row.caseID)]
+        } catch {
+            throw .input("--measure counts: the counted process cannot build case '\(row.caseID)': \(error)")
+        }
     }
 }
 
+/// The row a counted process counts (see ``RunRequest/countedRow``).
+public struct CountedRow: Sendable {
+    public var caseID: String
+    public var backend: String
+    public var result: String
+}
+
 extension RunConfiguration {
-    /// Counts mode in the counted process (under callgrind, started by ``CountingLaunch``):
-    /// the counter, no probes (a peak measured under valgrind means nothing), and only
-    /// measured in-process backends.
+    /// Counts mode: no probes (a peak measured under valgrind means nothing), only measured
+    /// in-process backends, and in the first process the pool that counts each row in a process
+    /// of its own; in a counted process (under callgrind, started by the pool) the counter.
     mutating func resolveCounting(_ request: RunRequest) throws(SessionError) {
         guard request.measure == .counts else { return }
+        probes = nil
         if let modeled = backends.first(where: { $0.kind == .modeled }) {
             throw .option(
                 flag: "--backend",
                 reason:
                     "\(modeled.id) is modeled, so there is nothing to count; counts mode runs measured backends (--backend measured)"
             )
+        }
+        if let pool = request.countingPool {
+            countingPool = pool
+            return
         }
         guard let prefix = request.environment[CountingLaunch.dumpVariable] else {
             throw .input(
@@ -73,6 +115,5 @@ extension RunConfiguration {
         } catch {
             throw .input("--measure counts: \(error)")
         }
-        probes = nil
     }
 }

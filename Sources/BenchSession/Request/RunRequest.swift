@@ -47,6 +47,9 @@ public struct RunRequest: Sendable {
     public var measure: MeasureMode = .time
     /// `--count-calls`: calls counted per case in counts mode (after one uncounted warm-up).
     public var countedCalls: Int = 1
+    /// `--measure counts` in the first process: the pool that counts each row in a process of
+    /// its own (set by the command once valgrind is found).
+    public var countingPool: CountingPool?
     /// The environment `--shard auto` and the fleet run id are read from.
     public var environment: [String: String] = ProcessInfo.processInfo.environment
 

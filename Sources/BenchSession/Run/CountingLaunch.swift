@@ -12,8 +12,8 @@ import Foundation
 /// - the pinned cache model (``CacheModel/pinned``), ASLR off, OpenBLAS on `Haswell` with one
 ///   thread.
 ///
-/// The counted process writes the results; this one waits for it, forwards interrupts, and
-/// removes its scratch folder.
+/// ``CountingPool`` starts one counted process per row; each writes its row, which the pool
+/// reads back.
 public struct CountingLaunch {
     /// The environment variable naming the dump-file prefix: set, the process counts.
     public static let dumpVariable = "BENCH_CALLGRIND_OUT"
@@ -80,13 +80,16 @@ public struct CountingLaunch {
         return CountingLaunch(directory: directory, valgrind: valgrind, version: version, executable: copy)
     }
 
-    /// valgrind's arguments, then bench's.
-    func arguments(_ benchArguments: [String]) -> [String] {
+    /// The OpenBLAS core type the counted processes run: one valgrind executes (no AVX-512).
+    public static let blasCoreType = "Haswell"
+
+    /// valgrind's arguments for a process whose dump and log go into `folder`, then bench's.
+    func arguments(_ benchArguments: [String], folder: URL) -> [String] {
         [
             valgrind, "--tool=callgrind", "--instr-atstart=no", "--collect-atstart=no", "--cache-sim=yes",
         ] + CacheModel.pinned.options + [
-            "--callgrind-out-file=\(directory.appendingPathComponent("callgrind.out").path)",
-            "--log-file=\(logPath)", executable.path,
+            "--callgrind-out-file=\(folder.appendingPathComponent("callgrind.out").path)",
+            "--log-file=\(folder.appendingPathComponent("valgrind.log").path)", executable.path,
         ] + benchArguments
     }
 
@@ -100,42 +103,17 @@ public struct CountingLaunch {
     }
 
     /// The counted process's environment: the pinned conditions on top of the kept variables.
-    func environment(_ base: [String: String]) -> [String: String] {
+    func environment(_ base: [String: String], folder: URL) -> [String: String] {
         var env = base.filter { Self.kept($0.key) }
-        env[Self.dumpVariable] = directory.appendingPathComponent("callgrind.out").path
+        env[Self.dumpVariable] = folder.appendingPathComponent("callgrind.out").path
         env[Self.versionVariable] = version
-        env["OPENBLAS_CORETYPE"] = "Haswell"
+        env["OPENBLAS_CORETYPE"] = Self.blasCoreType
         env["OPENBLAS_NUM_THREADS"] = "1"
         env["OMP_NUM_THREADS"] = "1"
         // Swift seeds its hash function per process; dictionary layouts, and so the heap's
         // addresses and the simulated caches' misses, would change from run to run.
         env["SWIFT_DETERMINISTIC_HASHING"] = "1"
         return env
-    }
-
-    var logPath: String { directory.appendingPathComponent("valgrind.log").path }
-
-    /// What the counted run ended with: its exit status (128 + the signal when one ended it)
-    /// and the end of valgrind's log, for a run that valgrind itself stopped.
-    public struct Outcome: Sendable {
-        public var status: Int32
-        public var valgrindLog: String
-    }
-
-    /// Runs bench with `benchArguments` under callgrind and waits for it; INT, TERM and HUP are
-    /// passed on to it. Removes the scratch folder before returning.
-    public func run(_ benchArguments: [String], environment base: [String: String]) throws(SessionError) -> Outcome {
-        defer { try? FileManager.default.removeItem(at: directory) }
-        guard Valgrind.disableASLR() else { throw .input("--measure counts: the kernel refused to turn ASLR off") }
-        let child = ChildProcess()
-        let interrupts = InterruptHandler { signal in child.signal(signal) }
-        defer { interrupts.cancel() }
-        let env = environment(base).map { "\($0.key)=\($0.value)" }
-        guard let status = child.spawn(arguments(benchArguments), environment: env) else {
-            throw .input("--measure counts: could not start \(valgrind): \(String(cString: strerror(errno)))")
-        }
-        let log = (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
-        return Outcome(status: status, valgrindLog: log.split(separator: "\n").suffix(15).joined(separator: "\n"))
     }
 
     static func which(_ name: String, path: String) -> String? {
@@ -178,7 +156,14 @@ final class ChildProcess: @unchecked Sendable {
 
     /// Starts the program and waits for it: its exit status, 128 + the signal that ended it,
     /// or `nil` when it could not start (`errno` says why).
-    func spawn(_ arguments: [String], environment: [String]) -> Int32? {
+    func spawn(_ arguments: [String], environment: [String], output: String) -> Int32? {
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        // Standard output and error go to `output`, standard input is empty.
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, output, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW, 0o600)
+        posix_spawn_file_actions_adddup2(&actions, 1, 2)
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }
@@ -193,7 +178,7 @@ final class ChildProcess: @unchecked Sendable {
         defer { for p in argv + envp { free(p) } }
         var child: pid_t = 0
         lock.lock()
-        let rc = posix_spawn(&child, arguments[0], nil, &attributes, argv, envp)
+        let rc = posix_spawn(&child, arguments[0], &actions, &attributes, argv, envp)
         if rc == 0 {
             pid = child
             if let sig = pending { kill(child, sig) }

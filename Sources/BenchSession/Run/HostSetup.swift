@@ -18,7 +18,15 @@ struct HostSetup {
 
     /// Probes the host as the configuration says (no probes: no peaks and no bandwidth).
     static func probe(_ c: RunConfiguration) -> HostSetup {
-        let blas = OpenBLAS.info(cpuFlags: c.cpu.flags)
+        var blas = OpenBLAS.info(cpuFlags: c.cpu.flags)
+        if let pool = c.countingPool {
+            // The rows run in the counting processes, on the core type they are pinned to (each
+            // row's process checks that OpenBLAS took it).
+            blas.coreName = pool.blasCoreType
+            blas.coreTypeOverride = pool.blasCoreType
+            blas.kernelVectorBits = 256
+            blas.warning = ""
+        }
         let usesBLAS = c.backends.contains { $0.id == .cpuBLAS }
         var warnings = c.warnings
         if let requested = c.requestedBLASCoreType, requested != "auto",
@@ -27,7 +35,8 @@ struct HostSetup {
             warnings.append("warning: asked OpenBLAS for core type \(requested) but it runs '\(blas.coreName)'")
         }
         // Counts mode pins OpenBLAS to Haswell on purpose (docs/ci.md).
-        let blasWarning = !blas.warning.isEmpty && usesBLAS && c.counter == nil ? "WARNING: \(blas.warning)" : nil
+        let blasWarning =
+            !blas.warning.isEmpty && usesBLAS && c.countingRecord == nil ? "WARNING: \(blas.warning)" : nil
         if let blasWarning { warnings.append(blasWarning) }
         let noise = NoiseMonitor.start()
         // The host peak only matters for measured backends, which run fp32 and fp64. The peak at

@@ -38,7 +38,7 @@ public final class RunSession {
         }
         let files = SidecarAssembly(
             configuration: c, runID: context.runID, startedAt: startedAt, recorder: host.recorder)
-        let (peaks, destination) = (context.peaks, c.destination)
+        let (peaks, destination, pool) = (context.peaks, c.destination, c.countingPool)
         let interrupt = InterruptHandler { [reporter] signal in
             // Runs on a dispatch queue while the session's thread may be inside a kernel or
             // waiting on a plugin: freeze the rows (a row failing because its plugin is stopped
@@ -46,6 +46,7 @@ public final class RunSession {
             // outlive bench), then write the files.
             writer.stopAccepting()
             PluginProcesses.killAll()
+            pool?.cancel()
             var saveError: String?
             do {
                 try writer.finish(files.sidecar(interrupted: true, environment: files.environment(peaks)))

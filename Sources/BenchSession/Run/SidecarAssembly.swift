@@ -29,7 +29,7 @@ struct SidecarAssembly: Sendable {
             c.prices.compactMap { id, quote in quote.provenance.map { (id.rawValue, $0) } },
             uniquingKeysWith: { a, _ in a })
         self.recorder = recorder
-        counting = c.counter?.record
+        counting = c.countingRecord
     }
 
     /// The environment now, with the run's peaks as they stand.
