@@ -41,27 +41,53 @@ extension HTMLReport {
         return s + "</tbody></table>\n"
     }
 
-    static func history(_ sets: [ResultSet]) -> String {
+    /// Each run against the one before, on the runs' own measure: median seconds per call, or,
+    /// when the latest run was counted (`bench run --measure counts`), estimated cycles per call
+    /// (the counts gate's metric). Runs of the other measure are left out, and the page says so.
+    static func history(_ all: [ResultSet]) -> String {
+        let counted = all.last?.isCounted ?? false
+        let sets = all.filter { $0.isCounted == counted }
+        var options = ComparisonOptions()
+        if counted {
+            options.metric = ComparisonOptions.countsMetric
+            options.threshold = ComparisonOptions.countsThreshold
+        }
         let runs = sets.map { String(($0.sidecar?.startedAt ?? $0.rows.first?.timestamp ?? "?").prefix(16)) }
         // Regressions where compare would flag them: each run against the one before.
         var flagged: [Int: Set<RowKey>] = [:]
         for i in sets.indices.dropFirst() {
-            let report = Comparator.compare(sets[i - 1], sets[i], options: ComparisonOptions())
+            let report = Comparator.compare(sets[i - 1], sets[i], options: options)
             flagged[i] = Set(report.rows.filter { $0.verdict == .regressed }.map(\.key))
         }
+        let what =
+            counted
+            ? "estimated cycles per call of each counted case (callgrind, <code>bench run --measure counts</code>)"
+            : "median seconds per call of each measured case"
+        let left = all.count - sets.count
+        let leftOut =
+            left == 0
+            ? ""
+            : " \(left) \(counted ? "timed" : "counted") run\(left == 1 ? " is" : "s are") left out: times and counts are not one scale."
         var s =
-            "<h2 id=\"history\">History</h2>\n<p>\(sets.count) runs of one suite on one host, oldest first: median seconds per call of each measured case; a large red point is a regression <code>bench compare</code> flags against the run before.</p>\n"
+            "<h2 id=\"history\">History</h2>\n<p>\(sets.count) runs of one suite on one host, oldest first: \(what); a large red point is a regression <code>bench compare</code> flags against the run before.\(leftOut)</p>\n"
         let measured = sets.flatMap(\.rows).filter { $0.backendKind == .measured }
         for (n, group) in ReportData.groups(measured).enumerated() {
             let keys = group.rows.reduce(into: [RowKey]()) { if !$0.contains($1.key) { $0.append($1.key) } }
             let dtypes = Dictionary(group.rows.map { ($0.key, $0.dtype) }, uniquingKeysWith: { a, _ in a })
             let lines = keys.map { key -> (String, [Double?], [Bool]) in
-                let values = sets.map { set in set.rows.first { $0.key == key && $0.status == .ok }?.medianSeconds }
+                let values = sets.map { set in
+                    set.rows.first { $0.key == key && $0.status == .ok }.flatMap {
+                        counted ? $0.estimatedCycles : $0.medianSeconds
+                    }
+                }
                 let marks = sets.indices.map { flagged[$0]?.contains(key) ?? false }
                 return ("\(key.backend) \(dtypes[key].map(\.rawValue) ?? "")", values, marks)
             }
             s +=
-                HistoryChart(id: "chart-history-\(n)", title: "History of \(group.key)", runs: runs, lines: lines).svg()
+                HistoryChart(
+                    id: "chart-history-\(n)", title: "History of \(group.key)", runs: runs, lines: lines,
+                    unit: counted ? "est. cycles" : "s"
+                ).svg()
                 + "\n"
             s +=
                 tableOpen("table-history-\(n)", ["series"] + runs)

@@ -219,6 +219,8 @@ struct HistoryChart {
     var runs: [String]
     /// (series label, value per run (nil where missing), regressed per run)
     var lines: [(String, [Double?], [Bool])]
+    /// The values' unit, in the points' titles.
+    var unit = "s"
 
     func svg() -> String {
         let (left, right, top, bottom) = (70.0, 470.0, 30.0, 300.0)
@@ -246,7 +248,7 @@ struct HistoryChart {
                 let (x, y) = (left + Double(i) * step, yAxis.map(v))
                 let flagged = line.2[i]
                 s +=
-                    "<circle class=\"point\(flagged ? " regressed" : "")\" cx=\"\(f(x))\" cy=\"\(f(y))\" r=\"\(flagged ? 6 : 3)\" fill=\"\(c)\"><title>\(escapeHTML("\(line.0) \(runs[i]): \(short(v)) s\(flagged ? " (regressed)" : "")"))</title></circle>\n"
+                    "<circle class=\"point\(flagged ? " regressed" : "")\" cx=\"\(f(x))\" cy=\"\(f(y))\" r=\"\(flagged ? 6 : 3)\" fill=\"\(c)\"><title>\(escapeHTML("\(line.0) \(runs[i]): \(short(v)) \(unit)\(flagged ? " (regressed)" : "")"))</title></circle>\n"
             }
             s +=
                 "<text class=\"legend\" x=\"\(f(right + 10))\" y=\"\(f(top + 4 + Double(n) * 16))\" fill=\"\(c)\">\(escapeHTML(line.0))</text>\n"

@@ -158,4 +158,33 @@ struct ReportTests {
         #expect(text.contains("id=\"chart-history-0\""))
         #expect(text.contains("(regressed)"), "no regression marked")
     }
+    @Test("history of counted runs: estimated cycles per call, the 2% regression marked at the counts threshold")
+    func countedHistory() throws {
+        let dir = try temporaryDirectory()
+        let fixtures = CountsEndToEndTests.fixtures
+        for name in ["base", "regressed"] {
+            for ext in ["csv", "json"] {
+                var text = try String(
+                    contentsOf: fixtures.appendingPathComponent("\(name).\(ext)"), encoding: .utf8)
+                if name == "regressed" {
+                    // A later run of its own.
+                    text = text.replacingOccurrences(of: "03bf5442-8753-4323-a803-3259b840a48c", with: "later-run")
+                        .replacingOccurrences(of: "2026-12-06T19:33:10Z", with: "2026-12-07T08:00:00Z")
+                }
+                try text.write(to: dir.appendingPathComponent("\(name).\(ext)"), atomically: true, encoding: .utf8)
+            }
+        }
+        let html = dir.appendingPathComponent("h.html").path
+        let r = try bench([
+            "report", dir.appendingPathComponent("base.csv").path, dir.appendingPathComponent("regressed.csv").path,
+            "--out", html,
+        ])
+        #expect(r.status == 0, "\(r.stderr)")
+        let text = try String(contentsOfFile: html, encoding: .utf8)
+        #expect(text.contains("estimated cycles per call of each counted case"))
+        let marked = text.components(separatedBy: "(regressed)").count - 1
+        // The one row 2% slower, in its chart point and its table cell.
+        #expect(marked == 2, "\(marked) marks")
+        #expect(text.contains("est. cycles (regressed)"))
+    }
 }
