@@ -72,7 +72,8 @@ enum Work: Equatable {
             return attention(batch: b, sequence: seq, heads: heads, headDimension: d / heads, width: w, fusedAttention)
         default:
             guard let spec = KernelRegistry.builtIn.spec(named: c.kernel) else { return [] }
-            let engine: Engine = c.kernel == "softmax_xent_fwd_bwd" ? .scalar : .vector
+            // Exponentials (softmax, SwiGLU's sigmoid) run on the activation engine.
+            let engine: Engine = ["softmax_xent_fwd_bwd", "swiglu_fwd_bwd"].contains(c.kernel) ? .scalar : .vector
             return [.stream(bytes: spec.bytes(c), flops: spec.flops(c), engine: engine)]
         }
     }

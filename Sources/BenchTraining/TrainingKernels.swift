@@ -7,7 +7,7 @@ public enum TrainingKernels {
     /// The kernels this module implements.
     public static let names: Set<String> = [
         "mlp_step", "transformer_block_step", "layernorm_fwd_bwd", "softmax_xent_fwd_bwd", "attention_fwd_bwd",
-        "adamw_update",
+        "adamw_update", "rmsnorm_fwd_bwd", "swiglu_fwd_bwd", "rope_fwd_bwd",
     ]
 
     /// A prepared case of `kernelCase` (a validated case of one of ``names``) on `engine`.
@@ -21,6 +21,9 @@ public enum TrainingKernels {
         case "softmax_xent_fwd_bwd": return PreparedSoftmaxCrossEntropy<T>(kernelCase, threads: engine.threads)
         case "attention_fwd_bwd": return PreparedAttention<T>(kernelCase, engine: engine)
         case "adamw_update": return PreparedAdamW<T>(kernelCase, threads: engine.threads)
+        case "rmsnorm_fwd_bwd": return PreparedRMSNorm<T>(kernelCase, threads: engine.threads)
+        case "swiglu_fwd_bwd": return PreparedSwiGLU<T>(kernelCase, threads: engine.threads)
+        case "rope_fwd_bwd": return PreparedRoPE<T>(kernelCase, threads: engine.threads)
         default: throw BackendError.unsupportedKernel(backend: "training", kernel: kernelCase.kernel)
         }
     }

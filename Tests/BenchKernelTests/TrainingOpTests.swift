@@ -13,6 +13,7 @@ struct TrainingOpTests {
         "attention_fwd_bwd/DT/B=1,S=100,D=8,heads=2",
         "adamw_update/DT/N=1001", "mlp_step/DT/B=5,D=7,H=9,opt=adamw",
         "transformer_block_step/DT/B=2,S=9,D=12,heads=3,opt=sgd",
+        "rmsnorm_fwd_bwd/DT/T=7,D=33", "swiglu_fwd_bwd/DT/T=5,H=37", "rope_fwd_bwd/DT/B=2,S=11,D=12,heads=3",
     ]
 
     @Test(

@@ -193,6 +193,37 @@ class AdamWModel:
         return {"w": self.w}
 
 
+def rmsnorm(case: plc.Case):
+    def forward(x, gamma):
+        return x * jax.lax.rsqrt(jnp.mean(x * x, axis=1, keepdims=True) + plc.RMS_EPS) * gamma
+    t, d = case.T, case.D
+    return forward, (("x", (t, d)), ("gamma", (d,)), ("dy", (t, d))), ("y", "dx", "dgamma")
+
+
+def swiglu(case: plc.Case):
+    def forward(a, b):
+        return jax.nn.silu(a) * b
+    shape = (case.T, case.H)
+    return forward, (("a", shape), ("b", shape), ("dy", shape)), ("y", "da", "db")
+
+
+def rope(case: plc.Case):
+    half, dt = case.dh // 2, case.np_dtype
+    theta = plc.ROPE_BASE ** (-2.0 * np.arange(half) / case.dh)
+    angle = (np.arange(case.T) % case.S)[:, None, None] * theta[None, None, :]
+    cos, sin = jnp.asarray(np.cos(angle).astype(dt)), jnp.asarray(np.sin(angle).astype(dt))
+
+    def forward(x):
+        v = x.reshape(case.T, case.heads, case.dh)
+        x1, x2 = v[..., :half], v[..., half:]
+        return jnp.concatenate([x1 * cos - x2 * sin, x2 * cos + x1 * sin], axis=-1).reshape(case.T, case.D)
+    return forward, (("x", (case.T, case.D)), ("dy", (case.T, case.D))), ("y", "dx")
+
+
+# The Llama-style pieces: (forward, operands (name, shape) with dy last, output names).
+LLAMA_OPS = {"rmsnorm_fwd_bwd": rmsnorm, "swiglu_fwd_bwd": swiglu, "rope_fwd_bwd": rope}
+
+
 def make_model(case: plc.Case):
     """The model of any kernel bench's suites run."""
     dt, cid = case.np_dtype, case.id
@@ -222,6 +253,16 @@ def make_model(case: plc.Case):
 
         inputs = (plc.uniform(cid, "qkv", (case.T, 3 * case.D), dt), plc.uniform(cid, "dout", (case.T, case.D), dt))
         return FunctionModel(attention_fwd_bwd, inputs, ("out", "dqkv"))
+    if case.kernel in LLAMA_OPS:
+        forward, operands, outputs = LLAMA_OPS[case.kernel](case)
+        inputs = tuple(plc.uniform(cid, n, shape, dt) for n, shape in operands)
+
+        def fwd_bwd(*args):
+            # The backward is JAX's autodiff of the forward, from the last operand dy.
+            y, vjp = jax.vjp(forward, *args[:-1])
+            return (y, *vjp(args[-1]))
+
+        return FunctionModel(fwd_bwd, inputs, outputs)
     # softmax_xent_fwd_bwd: logits 4·uniform, targets ⌊(uniform + 1)/2·V⌋ (see numpy_backend.py).
     t, v = case.T, case.V
     logits = (4.0 * plc.uniforms(plc.fnv1a64(f"{cid}#logits"), t * v)).astype(dt).reshape(t, v)
@@ -268,7 +309,7 @@ def _version(dist: str) -> str:
 class JaxBackend(plc.Backend):
     backend_id = BACKEND_ID
     kernels = ("gemm", "mlp_step", "transformer_block_step", "layernorm_fwd_bwd", "softmax_xent_fwd_bwd",
-               "attention_fwd_bwd", "adamw_update")
+               "attention_fwd_bwd", "adamw_update", "rmsnorm_fwd_bwd", "swiglu_fwd_bwd", "rope_fwd_bwd")
     dtypes = ("fp32", "fp64")
     threads = None  # fixed by the first prepare (JAX is imported then)
 

@@ -412,8 +412,96 @@ class AdamW:
         return {"w": self.w}
 
 
+class RMSNormOp:
+    """``rmsnorm_fwd_bwd``: y = x·rstd·γ, rstd = 1/√(mean(x²) + 1e-5), and its backward from dy;
+    x, gamma, dy are the generator's operands of those names."""
+
+    def __init__(self, case: plc.Case):
+        dt, t, d = case.np_dtype, case.T, case.D
+        self.x, self.dy = plc.uniform(case.id, "x", (t, d), dt), plc.uniform(case.id, "dy", (t, d), dt)
+        self.gamma = plc.uniform(case.id, "gamma", (d,), dt)
+        self.y, self.dx, self.xhat, self.g = (np.empty((t, d), dt) for _ in range(4))
+        self.rstd, self.m, self.dgamma = np.empty((t, 1), dt), np.empty((t, 1), dt), np.empty(d, dt)
+
+    def step(self) -> None:
+        np.mean(self.x * self.x, axis=1, keepdims=True, out=self.rstd)
+        self.rstd += plc.RMS_EPS
+        np.sqrt(self.rstd, out=self.rstd)
+        np.divide(1.0, self.rstd, out=self.rstd)
+        np.multiply(self.x, self.rstd, out=self.xhat)
+        np.multiply(self.xhat, self.gamma, out=self.y)
+        np.multiply(self.dy, self.gamma, out=self.g)
+        np.mean(self.g * self.xhat, axis=1, keepdims=True, out=self.m)
+        np.multiply(self.xhat, self.m, out=self.dx)
+        np.subtract(self.g, self.dx, out=self.dx)
+        self.dx *= self.rstd
+        np.sum(self.dy * self.xhat, axis=0, out=self.dgamma)
+
+    def outputs(self) -> dict:
+        return {"y": self.y, "dx": self.dx, "dgamma": self.dgamma}
+
+
+class SwiGLUOp:
+    """``swiglu_fwd_bwd``: y = silu(a)·b from the gate and up projections a, b (T×H), and da, db
+    from dy; silu(a) = a·σ(a), silu′ = σ + silu·(1 − σ)."""
+
+    def __init__(self, case: plc.Case):
+        dt, shape = case.np_dtype, (case.T, case.H)
+        self.a, self.b = plc.uniform(case.id, "a", shape, dt), plc.uniform(case.id, "b", shape, dt)
+        self.dy = plc.uniform(case.id, "dy", shape, dt)
+        self.y, self.da, self.db, self.sigma, self.silu = (np.empty(shape, dt) for _ in range(5))
+
+    def step(self) -> None:
+        np.negative(self.a, out=self.sigma)
+        np.exp(self.sigma, out=self.sigma)
+        self.sigma += 1.0
+        np.divide(1.0, self.sigma, out=self.sigma)
+        np.multiply(self.a, self.sigma, out=self.silu)
+        np.multiply(self.silu, self.b, out=self.y)
+        np.multiply(self.dy, self.silu, out=self.db)
+        # da = dy·b·(σ + silu·(1 − σ))
+        np.subtract(1.0, self.sigma, out=self.da)
+        self.da *= self.silu
+        self.da += self.sigma
+        self.da *= self.b
+        self.da *= self.dy
+
+    def outputs(self) -> dict:
+        return {"y": self.y, "da": self.da, "db": self.db}
+
+
+class RoPEOp:
+    """``rope_fwd_bwd``: rotary embeddings on x ((B·S)×D, heads of dh = D/heads) in the "rotate
+    half" layout, θᵢ = 500000^(−2i/dh), position = token mod S; dx is dy rotated back. The cos/sin
+    table is built once, in prepare."""
+
+    def __init__(self, case: plc.Case):
+        dt, t, d, half = case.np_dtype, case.T, case.D, case.dh // 2
+        self.x, self.dy = plc.uniform(case.id, "x", (t, d), dt), plc.uniform(case.id, "dy", (t, d), dt)
+        theta = plc.ROPE_BASE ** (-2.0 * np.arange(half) / case.dh)
+        angle = (np.arange(t) % case.S)[:, None, None] * theta[None, None, :]
+        self.cos, self.sin = np.cos(angle).astype(dt), np.sin(angle).astype(dt)
+        self.shape = (t, case.heads, case.dh)
+        self.y, self.dx = np.empty((t, d), dt), np.empty((t, d), dt)
+        self.half = half
+
+    def rotate(self, src, dst, sign: float) -> None:
+        v, o, h = src.reshape(self.shape), dst.reshape(self.shape), self.half
+        x1, x2, s = v[..., :h], v[..., h:], sign * self.sin
+        np.subtract(x1 * self.cos, x2 * s, out=o[..., :h])
+        np.add(x2 * self.cos, x1 * s, out=o[..., h:])
+
+    def step(self) -> None:
+        self.rotate(self.x, self.y, 1.0)
+        self.rotate(self.dy, self.dx, -1.0)
+
+    def outputs(self) -> dict:
+        return {"y": self.y, "dx": self.dx}
+
+
 MODELS = {"gemm": Gemm, "mlp_step": MLP, "transformer_block_step": Block, "layernorm_fwd_bwd": LayerNormOp,
-          "softmax_xent_fwd_bwd": SoftmaxXent, "attention_fwd_bwd": AttentionOp, "adamw_update": AdamW}
+          "softmax_xent_fwd_bwd": SoftmaxXent, "attention_fwd_bwd": AttentionOp, "adamw_update": AdamW,
+          "rmsnorm_fwd_bwd": RMSNormOp, "swiglu_fwd_bwd": SwiGLUOp, "rope_fwd_bwd": RoPEOp}
 
 
 def first_step(case: plc.Case):

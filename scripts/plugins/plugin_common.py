@@ -454,6 +454,10 @@ ADAM_LR, ADAM_B1, ADAM_B2, ADAM_EPS, ADAM_WD = 0.001, 0.9, 0.999, 1e-8, 0.01
 BLOCK_PARAMETERS = ("ln1.gamma", "ln1.beta", "Wqkv", "bqkv", "Wo", "bo", "ln2.gamma", "ln2.beta", "W1", "b1", "W2", "b2")
 
 
+RMS_EPS = 1e-5  # Llama 2 and 3's rms_norm_eps
+ROPE_BASE = 500000.0  # Llama 3's RoPE θ base
+
+
 class Case:
     """A case bench has validated: ``kernel``, ``dtype``, ``id``, ``opt`` and every integer
     parameter as an attribute (``B``, ``D``, ``H``, ``S``, ``heads``, ``T``, ``V``, ``N``, ...);
@@ -465,7 +469,7 @@ class Case:
         for k, v in params.items():
             if k != "opt":
                 setattr(self, k, int(v))
-        if kernel in ("transformer_block_step", "attention_fwd_bwd"):
+        if kernel in ("transformer_block_step", "attention_fwd_bwd", "rope_fwd_bwd"):
             self.T, self.dh = self.B * self.S, self.D // self.heads
 
     @staticmethod

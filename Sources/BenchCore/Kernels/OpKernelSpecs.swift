@@ -6,6 +6,9 @@
 protocol OpKernelSpec: KernelSpec {
     /// Per-parameter upper limits, in parameter order.
     var limits: [Int] { get }
+    /// The kernel's own shape rules, after the common ones (a requirement, so a kernel's
+    /// version is the one `validate` calls).
+    func validateMore(_ kernelCase: KernelCase) throws(CaseError)
 }
 
 extension OpKernelSpec {

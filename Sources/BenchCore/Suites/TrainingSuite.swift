@@ -7,6 +7,8 @@
 /// - The pieces as their own microkernels: `layernorm_fwd_bwd`, `softmax_xent_fwd_bwd`
 ///   (GPT-2's 50304-entry padded vocabulary), `attention_fwd_bwd`, `adamw_update` (the
 ///   7.1 M parameters of a D=768 block).
+/// - Llama-style pieces: `rmsnorm_fwd_bwd`, `swiglu_fwd_bwd`, `rope_fwd_bwd` at
+///   Llama-3-8B's widths (D=4096, FFN 14336, 32 heads of 128).
 /// - `--quick`: the same kernels at tiny shapes.
 /// - `--preset ci`: the same kernels at shapes of ≥ 1 ms a call on 2 cores, for regression gates.
 public struct TrainingSuite: Suite {
@@ -29,7 +31,7 @@ public struct TrainingSuite: Suite {
                     SoftmaxCrossEntropySpec().kernelCase(.fp32, [256, 16384]),
                     AttentionSpec().kernelCase(.fp32, [2, 256, 256, 4]),
                     AdamWUpdateSpec().kernelCase(.fp32, [1 << 20]),
-                ]
+                ] + LlamaOps.ci
         }
         if preset == .quick {
             return Optimizer.allCases.map { MLPStepSpec.kernelCase(.fp32, b: 16, d: 32, h: 64, optimizer: $0) }
@@ -41,7 +43,7 @@ public struct TrainingSuite: Suite {
                 + [
                     LayerNormSpec().kernelCase(.fp32, [32, 32]), SoftmaxCrossEntropySpec().kernelCase(.fp32, [32, 64]),
                     AttentionSpec().kernelCase(.fp32, [2, 16, 32, 4]), AdamWUpdateSpec().kernelCase(.fp32, [4096]),
-                ]
+                ] + LlamaOps.quick
         }
         return Optimizer.allCases.map { MLPStepSpec.kernelCase(.fp32, b: 512, d: 1024, h: 4096, optimizer: $0) }
             + [MLPStepSpec.kernelCase(.fp32, b: 2048, d: 768, h: 3072, optimizer: .adamw)]
@@ -58,6 +60,24 @@ public struct TrainingSuite: Suite {
                 MLPStepSpec.kernelCase(.bf16, b: 512, d: 1024, h: 4096, optimizer: .sgd),
                 TransformerBlockSpec.kernelCase(.bf16, b: 4, s: 256, d: 768, heads: 12, optimizer: .adamw),
                 TransformerBlockSpec.kernelCase(.bf16, b: 1, s: 512, d: 2048, heads: 16, optimizer: .adamw),
-            ]
+            ] + LlamaOps.full
+    }
+
+    /// The Llama-style pieces: RMSNorm, the SwiGLU gate and RoPE.
+    enum LlamaOps {
+        /// Llama-3-8B's layer (D=4096, 32 heads of 128, FFN 14336) at 1024 tokens, RoPE over a
+        /// 2048-token sequence.
+        static let full = [
+            RMSNormSpec().kernelCase(.fp32, [1024, 4096]), SwiGLUSpec().kernelCase(.fp32, [1024, 14336]),
+            RoPESpec().kernelCase(.fp32, [1, 2048, 4096, 32]),
+        ]
+        static let ci = [
+            RMSNormSpec().kernelCase(.fp32, [2048, 768]), SwiGLUSpec().kernelCase(.fp32, [256, 4096]),
+            RoPESpec().kernelCase(.fp32, [4, 512, 512, 8]),
+        ]
+        static let quick = [
+            RMSNormSpec().kernelCase(.fp32, [32, 32]), SwiGLUSpec().kernelCase(.fp32, [32, 64]),
+            RoPESpec().kernelCase(.fp32, [2, 16, 32, 4]),
+        ]
     }
 }

@@ -13,7 +13,10 @@ gradient (and dx) against central differences of that reference loss -- MLP: eve
 eps 1e-6, max|analytic - numeric| / max(|analytic|, |numeric|) over the tensor <= 1e-6;
 block: up to 32 entries per tensor (first, last and 30 drawn from the case id), eps 1e-5,
 |analytic - numeric| <= 1e-6·max(|analytic|, 1e-2) per entry -- and every updated parameter
-against the optimizer's first step computed from the same gradients (<= 1e-12).
+against the optimizer's first step computed from the same gradients (<= 1e-12). Then the
+Llama-style pieces (``rmsnorm_fwd_bwd``, ``swiglu_fwd_bwd``, ``rope_fwd_bwd`` at fp64): the
+forward against a plain one written here, and every input-gradient entry against central
+differences (``check_llama_ops``).
 
 ``--dump-step``: the loss before the update and the first 8 entries (row-major) of the
 generated inputs, of every gradient (parameter order, then dx) and of every updated parameter.
@@ -105,7 +108,8 @@ def check_gradient(case: plc.Case, tensors: dict, y, name: str, gradient) -> tup
         f"(entry {idx[w]}: {analytic[w]:.6e} vs {numeric[w]:.6e}; bound 1e-06*max(|analytic|, 0.01))")
 
 
-def check_all(first_step) -> bool:
+def check_all(module) -> bool:
+    first_step = module.first_step
     ok_all = True
 
     def report(ok: bool, what: str, detail: str) -> None:
@@ -131,7 +135,72 @@ def check_all(first_step) -> bool:
             expected = reference_update(case.opt, w0, grads["d" + name])
             err = float(np.max(np.abs(updated[name] - expected)) / max(float(np.max(np.abs(expected))), 1e-300))
             report(err <= 1e-12, f"{case.id} {case.opt} update of {name}", f"rel. error {err:.2e} (bound 1e-12)")
+    check_llama_ops(module, report)
     return ok_all
+
+
+# The Llama-style pieces: each forward written plainly here, the inputs by name, and the output
+# that holds each input's gradient. The loss is sum(y * dy) with the generator's dy, so the
+# gradient of an input is what the plugin's backward returns for it.
+def rmsnorm_ref(case: plc.Case, t: dict):
+    x = t["x"]
+    return x / np.sqrt((x * x).mean(axis=1, keepdims=True) + plc.RMS_EPS) * t["gamma"]
+
+
+def swiglu_ref(case: plc.Case, t: dict):
+    a = t["a"]
+    return a / (1.0 + np.exp(-a)) * t["b"]
+
+
+def rope_ref(case: plc.Case, t: dict):
+    x, half, out = t["x"], case.dh // 2, np.empty_like(t["x"])
+    for row in range(case.T):
+        for h in range(case.heads):
+            for i in range(half):
+                angle = (row % case.S) * plc.ROPE_BASE ** (-2.0 * i / case.dh)
+                c, s = math.cos(angle), math.sin(angle)
+                x1, x2 = x[row, h * case.dh + i], x[row, h * case.dh + i + half]
+                out[row, h * case.dh + i] = x1 * c - x2 * s
+                out[row, h * case.dh + i + half] = x2 * c + x1 * s
+    return out
+
+
+LLAMA_OPS = {
+    "rmsnorm_fwd_bwd/fp64/T=3,D=10": (rmsnorm_ref, {"x": ("T", "D"), "gamma": ("D",)}, {"x": "dx", "gamma": "dgamma"}),
+    "swiglu_fwd_bwd/fp64/T=3,H=21": (swiglu_ref, {"a": ("T", "H"), "b": ("T", "H")}, {"a": "da", "b": "db"}),
+    "rope_fwd_bwd/fp64/B=2,S=4,D=12,heads=2": (rope_ref, {"x": ("T", "D")}, {"x": "dx"}),
+}
+
+
+def check_llama_ops(module, report) -> None:
+    """Each op's forward against the plain one here (<= 1e-12 relative), and every entry of each
+    input's gradient against central differences of sum(reference forward * dy), eps 1e-6,
+    |analytic - numeric| <= 1e-6·max(|analytic|, 1e-2)."""
+    for cid, (forward, inputs, gradients) in LLAMA_OPS.items():
+        case = plc.Case.parse(cid)
+        model = module.MODELS[case.kernel](case) if hasattr(module, "MODELS") else module.make_model(case)
+        model.step()
+        outputs = {k: np.asarray(v, dtype=np.float64) for k, v in model.outputs().items()}
+        dims = lambda names: tuple(getattr(case, n) for n in names)  # noqa: E731
+        tensors = {n: plc.uniform(case.id, n, dims(shape), np.float64) for n, shape in inputs.items()}
+        dy = plc.uniform(case.id, "dy", outputs["y"].shape, np.float64)
+        ref = forward(case, tensors)
+        err = float(np.max(np.abs(outputs["y"] - ref)) / np.max(np.abs(ref)))
+        report(err <= 1e-12, f"{cid} y", f"rel. error {err:.2e} vs the plain forward (bound 1e-12)")
+        for name, grad in gradients.items():
+            flat, eps, worst = tensors[name].reshape(-1), 1e-6, 0.0
+            analytic = outputs[grad].reshape(-1)
+            for i in range(flat.size):
+                base = flat[i]
+                flat[i] = base + eps
+                plus = float(np.sum(forward(case, tensors) * dy))
+                flat[i] = base - eps
+                minus = float(np.sum(forward(case, tensors) * dy))
+                flat[i] = base
+                numeric = (plus - minus) / (2 * eps)
+                worst = max(worst, abs(analytic[i] - numeric) / (1e-6 * max(abs(analytic[i]), 1e-2)))
+            report(worst <= 1.0, f"{cid} {grad}", f"every one of {flat.size} entries, worst |error|/bound {worst:.2e} "
+                   "(bound 1e-06*max(|analytic|, 0.01))")
 
 
 def dump(path: str, case: plc.Case, step, backend: str) -> None:
@@ -164,7 +233,7 @@ def main() -> int:
         dump(args.dump_step[1], case, module.first_step(case), args.backend)
         print(f"wrote {args.dump_step[1]}")
         return 0
-    return 0 if check_all(module.first_step) else 1
+    return 0 if check_all(module) else 1
 
 
 if __name__ == "__main__":

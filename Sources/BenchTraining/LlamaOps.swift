@@ -1,0 +1,43 @@
+import BenchCore
+import BenchRuntime
+
+/// The Llama-style op kernels on plain fp64 arrays, through the same code the backends run:
+/// for gradient checks against finite differences (tests), not for timing.
+public enum LlamaOps {
+    /// RMSNorm over `rows` rows of `cols`: `y`, and `dx`, `dγ` from `dy`.
+    public static func rmsNorm(x: [Double], gamma: [Double], dy: [Double], rows: Int, cols: Int) -> (
+        y: [Double], dx: [Double], dGamma: [Double]
+    ) {
+        var (y, dx, dGamma, rstd) = (
+            [Double](repeating: 0, count: rows * cols), [Double](repeating: 0, count: rows * cols),
+            [Double](repeating: 0, count: cols), [Double](repeating: 0, count: rows)
+        )
+        Normalization.rmsNormForward(x, gamma: gamma, y: &y, rstd: &rstd, rows: rows, cols: cols, threads: 1)
+        Normalization.rmsNormBackward(
+            dy, x: x, rstd: rstd, gamma: gamma, dx: &dx, accumulate: false, dGamma: &dGamma, rows: rows, cols: cols,
+            threads: 1)
+        return (y, dx, dGamma)
+    }
+
+    /// SwiGLU, `y = silu(a)·b`, and `da`, `db` from `dy` (any matching lengths).
+    public static func swiGLU(a: [Double], b: [Double], dy: [Double]) -> (y: [Double], da: [Double], db: [Double]) {
+        var (y, da, db) = (
+            [Double](repeating: 0, count: a.count), [Double](repeating: 0, count: a.count),
+            [Double](repeating: 0, count: a.count)
+        )
+        Elementwise.swiGLUForward(a: a, b: b, y: &y, rows: 1, cols: a.count, threads: 1)
+        Elementwise.swiGLUBackward(a: a, b: b, dy: dy, da: &da, db: &db, rows: 1, cols: a.count, threads: 1)
+        return (y, da, db)
+    }
+
+    /// RoPE on `batch · seq` tokens of `heads × headDim` (Llama 3's base): `y`, and `dx` from `dy`.
+    public static func rope(x: [Double], dy: [Double], batch: Int, seq: Int, heads: Int, headDim: Int) -> (
+        y: [Double], dx: [Double]
+    ) {
+        let rope = RotaryEmbedding<Double>(seq: seq, heads: heads, headDim: headDim, base: RoPESpec.base)
+        var (y, dx) = ([Double](repeating: 0, count: x.count), [Double](repeating: 0, count: x.count))
+        rope.apply(x, &y, tokens: batch * seq, inverse: false, threads: 1)
+        rope.apply(dy, &dx, tokens: batch * seq, inverse: true, threads: 1)
+        return (y, dx)
+    }
+}
