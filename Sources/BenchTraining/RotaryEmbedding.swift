@@ -31,6 +31,8 @@ struct RotaryEmbedding<T: NativeScalar> {
 
     /// `out = x·cos + rotate_half(x)·sin` for `tokens` rows of `heads × hd` (token `t` is at
     /// position `t mod seq`); with `inverse`, the transposed rotation (the backward: `dx` from `dy`).
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     func apply(_ x: UnsafePointer<T>, _ out: UnsafeMutablePointer<T>, tokens: Int, inverse: Bool, threads: Int) {
         parallelRanges(
             tokens, threads: threads,
