@@ -26,6 +26,8 @@ let package = Package(
             providers: [.apt(["libopenblas-dev"])]
         ),
         .target(name: "CBenchSupport"),
+        // oneDNN through dlopen: its headers are optional at build time, the library at run time.
+        .target(name: "CBenchDNNL"),
 
         // MARK: Compute runtime (worker pool, parallel loops, aligned buffers, vector math)
         .target(name: "BenchRuntime", dependencies: ["CBenchSupport"]),
@@ -64,13 +66,14 @@ let package = Package(
         // MARK: Backends
         .target(name: "BenchBLAS", dependencies: ["BenchCore", "BenchRuntime", "BenchTraining", "CBLAS"]),
         .target(name: "BenchSwiftKernels", dependencies: ["BenchCore", "BenchRuntime", "BenchTraining", "CBenchSupport"]),
+        .target(name: "BenchDNNL", dependencies: ["BenchCore", "BenchRuntime", "BenchTraining", "CBenchDNNL"]),
 
         // MARK: The run pipeline (configuration, session, reporters, backend registry, fleets)
         .target(
             name: "BenchSession",
             dependencies: [
                 "BenchCore", "BenchResults", "BenchComparison", "BenchRun", "BenchBLAS", "BenchSwiftKernels",
-                "BenchModels", "BenchPlugins",
+                "BenchDNNL", "BenchModels", "BenchPlugins",
             ]
         ),
 
@@ -111,8 +114,8 @@ let package = Package(
         .testTarget(name: "BenchSessionTests", dependencies: ["BenchSession", "BenchCore", "BenchResults", "BenchRun", "BenchSwiftKernels", "BenchTestSupport"]),
         .testTarget(
             name: "BenchKernelTests",
-            dependencies: ["BenchCore", "BenchRuntime", "BenchTraining", "BenchBLAS", "BenchSwiftKernels", "BenchModels", "BenchResults",
-                "BenchSession", "BenchTestSupport",
+            dependencies: ["BenchCore", "BenchRuntime", "BenchTraining", "BenchBLAS", "BenchSwiftKernels", "BenchDNNL", "BenchModels",
+                "BenchResults", "BenchSession", "BenchTestSupport",
             ],
             exclude: ["Fixtures"]
         ),

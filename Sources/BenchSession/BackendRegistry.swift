@@ -1,5 +1,6 @@
 import BenchBLAS
 import BenchCore
+import BenchDNNL
 import BenchModels
 import BenchPlugins
 import Foundation
@@ -10,7 +11,10 @@ public enum BackendRegistry {
     /// Every built-in backend, in display order: the measured CPU backends, then the
     /// modeled profiles of the catalog.
     public static func all(cpuModel: String, catalog: Catalog?) throws(SessionError) -> [any Backend] {
-        var backends: [any Backend] = [BLASBackend(cpuModel: cpuModel), SwiftBackend(cpuModel: cpuModel)]
+        var backends: [any Backend] = [
+            BLASBackend(cpuModel: cpuModel), SwiftBackend(cpuModel: cpuModel),
+            DNNLBackend(cpuModel: cpuModel, cpuFlags: HostProbe.cpuInfo().flags),
+        ]
         if let catalog {
             for profile in Profile.builtIn {
                 do {

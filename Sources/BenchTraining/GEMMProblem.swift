@@ -47,15 +47,17 @@ public final class GEMMProblem<T: GEMMScalar> {
     }
 
     /// Checks `values` of C at `entries` (computed by any implementation from this case's
-    /// inputs) against ``GEMMCheck``'s rule, reading the inputs from this problem's buffers.
+    /// inputs) against ``GEMMCheck``'s rule, reading the inputs from this problem's buffers
+    /// (rounded to bf16 for a bf16 case, as the backend rounds them).
     public func check(entries: [(Int, Int)], values: [Double]) -> Verification {
-        let (n, k) = (shape.n, shape.k)
+        let (n, k, dtype) = (shape.n, shape.k, kernelCase.dtype)
         let (a, b) = (self.a, self.b)
+        // As the dtype stores them: a bf16 case's fp32 buffers are rounded by the backend.
         return GEMMCheck.check(
             kernelCase, shape: shape, entries: entries, values: values,
             operands: .init(
-                row: { i in (0..<k).map { Double(a.base[i * k + $0]) } },
-                column: { j in (0..<k).map { Double(b.base[$0 * n + j]) } }))
+                row: { i in (0..<k).map { GEMMCheck.stored(Double(a.base[i * k + $0]), as: dtype) } },
+                column: { j in (0..<k).map { GEMMCheck.stored(Double(b.base[$0 * n + j]), as: dtype) } }))
     }
 }
 

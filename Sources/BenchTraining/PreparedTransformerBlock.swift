@@ -138,16 +138,20 @@ enum FiniteCheck {
         loss: Double, step: Int, names: [String], value: (String) -> UnsafeMutableBufferPointer<T>?
     ) -> Verification {
         var bad = loss.isFinite ? "" : "loss is \(loss)"
+        var checked = 1  // the loss
         for name in names where bad.isEmpty {
             guard let v = value(name) else { continue }
             let stride = max(1, v.count / 256)
-            for i in Swift.stride(from: 0, to: v.count, by: stride) where !v[i].isFinite {
-                bad = "\(name)[\(i)] = \(v[i]) after step \(step)"
-                break
+            for i in Swift.stride(from: 0, to: v.count, by: stride) {
+                checked += 1
+                if !v[i].isFinite {
+                    bad = "\(name)[\(i)] = \(v[i]) after step \(step)"
+                    break
+                }
             }
         }
         return Verification(
-            passed: bad.isEmpty, checkedEntries: 0, worstErrorRatio: bad.isEmpty ? 0 : .infinity,
+            passed: bad.isEmpty, checkedEntries: checked, worstErrorRatio: bad.isEmpty ? 0 : .infinity,
             maxAbsoluteError: 0, tolerance: "loss and sampled parameters finite", detail: bad)
     }
 }

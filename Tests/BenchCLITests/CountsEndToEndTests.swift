@@ -41,6 +41,7 @@ struct CountsEndToEndTests {
             (["--blas-coretype", "Haswell"], "pins OpenBLAS to Haswell"),
             (["--count-calls", "0"], "--count-calls: must be 1 to 1000"),
             (["--jobs", "0"], "--jobs: must be 1 to 256"),
+            (["--backend", "cpu-onednn"], "cpu-onednn generates its kernels at run time"),
         ])
     func refusals(extra: [String], message: String) throws {
         let dir = try temporaryDirectory()

@@ -86,4 +86,13 @@ bench_install_deps() {
         $sudo apt-get update -qq >&2
         DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >&2
     fi
+    # oneDNN for the cpu-onednn backend: optional (bench builds without it, and its rows then
+    # say how to install it), so a failed install only warns.
+    if [ ! -f /usr/include/oneapi/dnnl/dnnl.h ]; then
+        local sudo=""
+        [ "$(id -u)" = 0 ] || sudo=sudo
+        echo "scripts: installing libdnnl-dev (oneDNN, for cpu-onednn)" >&2
+        { $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq libdnnl-dev; } >&2 \
+            || echo "scripts: warning: could not install libdnnl-dev; cpu-onednn rows will be unsupported" >&2
+    fi
 }

@@ -3,9 +3,9 @@ import BenchResults
 import Foundation
 
 extension Runner {
-    /// Counts `rows` through `pool`, ``RowCountingPool/jobs`` at a time. Each finished row is
-    /// handed to `didFinish` on this thread, in the order the rows finish (the writer sorts
-    /// them); a row the pool could not count is an error row naming why.
+    /// Counts `rows` through `pool`, ``RowCountingPool/jobs`` at a time. The finished rows are
+    /// handed to `didFinish` on this thread in the rows' order; a row the pool could not count
+    /// is an error row naming why.
     func count(
         _ rows: [MeasuredRow], in pool: any RowCountingPool, step: inout Int, steps: Int,
         willRun: (RunProgress) -> Void, didFinish: (RunOutcome) throws -> Void
@@ -16,24 +16,32 @@ extension Runner {
         for _ in 0..<workers {
             Thread.detachNewThread { board.work(pool) }
         }
+        // Handed on in the rows' order, whatever order they finish in, so the files come out
+        // the same from run to run.
+        var finished: [Int: Result<RunOutcome, any Error>] = [:]
+        var next = 0
         for _ in rows.indices {
             let (index, result) = board.next()
-            let state = rows[index]
-            willRun(
-                RunProgress(
-                    step: step, steps: steps, kernelCase: state.kernelCase, backend: state.backend.id, round: 1,
-                    rounds: 1))
-            step += 1
-            switch result {
-            case .success(var outcome):
-                // The row as this run names it: its run id, time and host, not the child's.
-                outcome.row.runID = state.row.runID
-                outcome.row.timestamp = state.row.timestamp
-                outcome.row.host = state.row.host
-                outcome.sidecar.key = outcome.row.key
-                try didFinish(outcome)
-            case .failure(let error):
-                try didFinish(failed(state, .error, "\(error)"))
+            finished[index] = result
+            while let result = finished.removeValue(forKey: next) {
+                let state = rows[next]
+                next += 1
+                willRun(
+                    RunProgress(
+                        step: step, steps: steps, kernelCase: state.kernelCase, backend: state.backend.id, round: 1,
+                        rounds: 1))
+                step += 1
+                switch result {
+                case .success(var outcome):
+                    // The row as this run names it: its run id, time and host, not the child's.
+                    outcome.row.runID = state.row.runID
+                    outcome.row.timestamp = state.row.timestamp
+                    outcome.row.host = state.row.host
+                    outcome.sidecar.key = outcome.row.key
+                    try didFinish(outcome)
+                case .failure(let error):
+                    try didFinish(failed(state, .error, "\(error)"))
+                }
             }
         }
     }

@@ -24,6 +24,13 @@ extension RunRequest {
                     "\(plugin) runs in another process, which callgrind does not count; drop it in counts mode (time it with --measure time)"
             )
         }
+        if names.contains("cpu-onednn") {
+            throw .option(
+                flag: "--backend",
+                reason:
+                    "cpu-onednn generates its kernels at run time for this CPU's widest ISA, which valgrind cannot run; drop it in counts mode (time it with --measure time)"
+            )
+        }
         if hostProfile != nil {
             throw .option(flag: "--with-model", reason: "predicts times, and counts mode measures none; drop it")
         }
@@ -41,11 +48,16 @@ extension RunRequest {
         }
     }
 
-    /// The backends counts mode runs: `all` (the default) means the measured in-process ones;
-    /// a counted process runs its one row's.
+    /// The backends counts mode runs: `all` (the default) and `measured` mean the measured
+    /// in-process backends valgrind can run (cpu-blas, cpu-swift); a counted process runs its
+    /// one row's.
     var countingBackends: String {
         if let row = countedRow { return row.backend }
-        return measure == .counts && backends == "all" ? "measured" : backends
+        guard measure == .counts else { return backends }
+        return backends.split(separator: ",").map {
+            let name = $0.trimmingCharacters(in: .whitespaces)
+            return name == "all" || name == "measured" ? "cpu-blas,cpu-swift" : name
+        }.joined(separator: ",")
     }
 
     /// The variables that tell a counted process which row it counts and where its result goes.

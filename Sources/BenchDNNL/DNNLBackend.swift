@@ -1,0 +1,102 @@
+import BenchCore
+import BenchRuntime
+import BenchTraining
+import CBenchDNNL
+
+/// The `cpu-onednn` backend: GEMM through oneDNN's matmul primitive in fp32 and in bf16 (inputs
+/// rounded to bf16, fp32 accumulation and output, as GPUs and PyTorch on CPUs do), and the fp32
+/// training kernels with `dnnl_sgemm` for their matmuls. oneDNN is the library PyTorch uses on
+/// CPUs, Graviton included.
+public final class DNNLBackend: Backend {
+    public static let backendID = BackendID("cpu-onednn")
+    public let id = DNNLBackend.backendID
+    public let kind = BackendKind.measured
+    public let device: String
+    public let dtypes: [DType] = [.fp32, .bf16]
+    let nativeBF16: Bool
+
+    /// - Parameters:
+    ///   - cpuModel: the host CPU, for the `device` column.
+    ///   - cpuFlags: the host's CPU flags (bf16 needs `avx512_bf16` or `amx_bf16`).
+    public init(cpuModel: String, cpuFlags: [String]) {
+        nativeBF16 = OneDNN.hasNativeBF16(cpuFlags: cpuFlags)
+        device = OneDNN.loadFailure == nil ? "\(cpuModel) (oneDNN \(OneDNN.version))" : "\(cpuModel) (oneDNN missing)"
+    }
+
+    public func unsupportedReason(for kernelCase: KernelCase) -> String? {
+        if let why = OneDNN.loadFailure { return why }
+        if Valgrind.isRunning {
+            return
+                "oneDNN generates its kernels at run time for this CPU's widest ISA, which valgrind cannot run; counts cover cpu-blas and cpu-swift"
+        }
+        let training = TrainingKernels.names.contains(kernelCase.kernel)
+        if kernelCase.kernel != "gemm" && !training { return "cpu-onednn does not implement \(kernelCase.kernel)" }
+        switch kernelCase.dtype {
+        case .fp32: return nil
+        case .bf16 where training:
+            return
+                "cpu-onednn runs bf16 GEMMs; its bf16 training steps (bf16 matmuls, fp32 master weights) are not built yet"
+        case .bf16 where !nativeBF16:
+            return
+                "this CPU has neither avx512_bf16 nor amx_bf16, so oneDNN would emulate bf16 in fp32; a bf16 row would not measure bf16 hardware"
+        case .bf16: return nil
+        case .fp64: return "oneDNN has no fp64 matmul on CPUs"
+        default: return dtypeUnsupportedReason(for: kernelCase)
+        }
+    }
+
+    public func prepare(_ kernelCase: KernelCase, threads: Int) throws -> any PreparedCase {
+        if let why = unsupportedReason(for: kernelCase) { throw BackendError.failed(why) }
+        OneDNN.setThreads(threads)
+        if kernelCase.kernel != "gemm" {
+            return try TrainingKernels.prepare(kernelCase, engine: DNNLEngine(threads: threads))
+        }
+        return try PreparedDNNLGEMM(kernelCase, threads: threads)
+    }
+}
+
+/// A GEMM case on oneDNN's matmul primitive, created once for the case's buffers.
+final class PreparedDNNLGEMM: PreparedCase {
+    let problem: GEMMProblem<Float>
+    /// A and B as bf16 bit patterns (bf16 cases), rounded to nearest even from the fp32 inputs.
+    let a16: AlignedBuffer<UInt16>?, b16: AlignedBuffer<UInt16>?
+    let matmul: OpaquePointer
+    let threads: Int
+    let preparedNotes: String?
+
+    init(_ kernelCase: KernelCase, threads: Int) throws {
+        problem = GEMMProblem<Float>(kernelCase)
+        self.threads = threads
+        let bf16 = kernelCase.dtype == .bf16
+        func bits(_ source: AlignedBuffer<Float>) -> AlignedBuffer<UInt16> {
+            let out = AlignedBuffer<UInt16>(count: source.pointer.count, repeating: 0)
+            for i in 0..<source.pointer.count {
+                out.base[i] = UInt16(truncatingIfNeeded: GEMMCheck.roundedToBF16(source.base[i]).bitPattern >> 16)
+            }
+            return out
+        }
+        (a16, b16) = bf16 ? (bits(problem.a), bits(problem.b)) : (nil, nil)
+        let a: UnsafeRawPointer = a16.map { UnsafeRawPointer($0.base) } ?? UnsafeRawPointer(problem.a.base)
+        let b: UnsafeRawPointer = b16.map { UnsafeRawPointer($0.base) } ?? UnsafeRawPointer(problem.b.base)
+        var why = [CChar](repeating: 0, count: 512)
+        let s = problem.shape
+        guard
+            let mm = bench_dnnl_matmul_create(
+                Int64(s.m), Int64(s.n), Int64(s.k), bf16 ? 1 : 0, a, b, problem.c.base, &why, why.count)
+        else { throw BackendError.failed(OneDNN.text(why)) }
+        matmul = mm
+        preparedNotes = "oneDNN matmul implementation \(String(cString: bench_dnnl_matmul_impl(mm)))"
+    }
+
+    func run() throws {
+        OneDNN.setThreads(threads)
+        let status = bench_dnnl_matmul_run(matmul)
+        if status != 0 { throw BackendError.failed("oneDNN matmul failed (status \(status))") }
+    }
+
+    func verify() -> Verification { problem.verify() }
+    var overheadSecondsPerSample: Double? { nil }
+
+    // The primitive goes first; the buffers it points into after.
+    deinit { bench_dnnl_matmul_destroy(matmul) }
+}
