@@ -69,6 +69,10 @@ public enum BackendRegistry {
     /// Group names `--backend` accepts besides ids.
     public static let groups = ["all", "measured", "modeled"]
 
+    /// Backends that run only when named: `cpu-onednn` would add a third measured row to every
+    /// case of a default run (and its time), so it is asked for by id.
+    public static let optIn: Set<BackendID> = [DNNLBackend.backendID]
+
     /// Resolves a comma-separated `--backend` list of ids, groups and `plugin:PATH` entries,
     /// keeping order, no duplicates. Plugins are started (and handshaken) here, before any case
     /// runs; their stderr goes to `<log stem>.plugin-<file name>.log`. A plugin that fails its
@@ -88,8 +92,8 @@ public enum BackendRegistry {
         let argumentsByPlugin = try pluginArgumentLists(pluginArguments, plugins: pluginPaths)
         for name in names {
             switch name {
-            case "all": backends.forEach(add)
-            case "measured": backends.filter { $0.kind == .measured }.forEach(add)
+            case "all": backends.filter { !optIn.contains($0.id) }.forEach(add)
+            case "measured": backends.filter { $0.kind == .measured && !optIn.contains($0.id) }.forEach(add)
             case "modeled": backends.filter { $0.kind == .modeled }.forEach(add)
             case let plugin where plugin.hasPrefix("plugin:"):
                 let path = String(plugin.dropFirst("plugin:".count))

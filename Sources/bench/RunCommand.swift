@@ -27,7 +27,7 @@ struct RunCommand: ParsableCommand {
 
     @Option(
         help:
-            "Comma-separated backend ids and groups (all, measured, modeled), and plugin:PATH for an out-of-process plugin."
+            "Comma-separated backend ids and groups (all, measured, modeled; cpu-onednn runs only when named), and plugin:PATH for an out-of-process plugin."
     )
     var backend: String = "all"
 
