@@ -16,7 +16,7 @@ let ids = [
     "layernorm_fwd_bwd/fp32/T=1024,D=768", "softmax_xent_fwd_bwd/fp32/T=512,V=50304",
     "attention_fwd_bwd/fp32/B=4,S=256,D=768,heads=12", "adamw_update/fp32/N=7087872",
     "rmsnorm_fwd_bwd/fp32/T=1024,D=4096", "swiglu_fwd_bwd/fp32/T=1024,H=14336",
-    "rope_fwd_bwd/fp32/B=1,S=2048,D=4096,heads=32",
+    "rope_fwd_bwd/fp32/B=1,S=2048,D=4096,heads=32", "gqa_attention_fwd_bwd/fp32/B=1,S=512,D=4096,heads=32,kv_heads=8",
 ]
 var worst = 0
 print("| case | backend | threads | allocations per call (after 3 warm-up calls, over 10 calls) |")

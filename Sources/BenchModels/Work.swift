@@ -66,7 +66,8 @@ enum Work: Equatable {
                     .stream(bytes: 4 * 3 * td * w, flops: 4 * td, engine: .vector),  // residuals, bias adds, loss
                     optimizer(12 * dd * dd + 13 * dd, s.optimizer),
                 ]
-        case "attention_fwd_bwd":
+        case "attention_fwd_bwd", "gqa_attention_fwd_bwd":
+            // Grouped-query attention does the same per-head matmuls (shared K and V heads).
             let v = c.parameters.map { Int($0.value) ?? 0 }
             let (b, seq, d, heads) = (v[0], v[1], v[2], v[3])
             return attention(batch: b, sequence: seq, heads: heads, headDimension: d / heads, width: w, fusedAttention)

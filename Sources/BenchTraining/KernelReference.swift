@@ -65,7 +65,7 @@ public enum KernelReferences {
         [
             GEMMReference<T>.self, PreparedMLP<T>.self, PreparedTransformerBlock<T>.self, PreparedLayerNorm<T>.self,
             PreparedSoftmaxCrossEntropy<T>.self, PreparedAttention<T>.self, PreparedAdamW<T>.self,
-            PreparedRMSNorm<T>.self, PreparedSwiGLU<T>.self, PreparedRoPE<T>.self,
+            PreparedRMSNorm<T>.self, PreparedSwiGLU<T>.self, PreparedRoPE<T>.self, PreparedGQAAttention<T>.self,
         ]
     }
 

@@ -40,4 +40,19 @@ public enum LlamaOps {
         rope.apply(dy, &dx, tokens: batch * seq, inverse: true, threads: 1)
         return (y, dx)
     }
+
+    /// Grouped-query attention with RoPE (`gqa_attention_fwd_bwd`'s call) on the given packed
+    /// `qkv` (T × (D + 2·D_kv)) and `dO` (T×D), matmuls on `engine`: `out` and `dqkv`.
+    public static func gqaAttention(
+        qkv: [Double], dout: [Double], batch: Int, seq: Int, model: Int, heads: Int, kvHeads: Int,
+        engine: any MatrixEngine<Double>
+    ) throws -> (out: [Double], dqkv: [Double]) {
+        let c = try KernelRegistry.builtIn.validatedCase(
+            "gqa_attention_fwd_bwd/fp64/B=\(batch),S=\(seq),D=\(model),heads=\(heads),kv_heads=\(kvHeads)")
+        let prepared = PreparedGQAAttention<Double>(c, engine: engine)
+        prepared.qkv.base.update(from: qkv, count: min(qkv.count, prepared.qkv.pointer.count))
+        prepared.outGradient.base.update(from: dout, count: min(dout.count, prepared.outGradient.pointer.count))
+        try prepared.run()
+        return (Array(prepared.out.pointer), Array(prepared.qkvGradient.pointer))
+    }
 }

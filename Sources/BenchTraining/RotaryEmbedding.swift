@@ -33,23 +33,28 @@ struct RotaryEmbedding<T: NativeScalar> {
     /// position `t mod seq`); with `inverse`, the transposed rotation (the backward: `dx` from `dy`).
     @_specialize(where T == Float)
     @_specialize(where T == Double)
-    func apply(_ x: UnsafePointer<T>, _ out: UnsafeMutablePointer<T>, tokens: Int, inverse: Bool, threads: Int) {
+    /// `heads` and `rowStride` (elements from one token's row to the next) default to the
+    /// embedding's heads, packed; a packed qkv row passes its Q or K part and the row's width.
+    func apply(
+        _ x: UnsafePointer<T>, _ out: UnsafeMutablePointer<T>, tokens: Int, inverse: Bool, threads: Int,
+        heads: Int? = nil, rowStride: Int? = nil
+    ) {
+        let n = heads ?? self.heads
         parallelRanges(
             tokens, threads: threads,
             Rotate(
-                x: x, out: out, cos: UnsafePointer(cos.base), sin: UnsafePointer(sin.base), seq: seq, heads: heads,
-                half: headDim / 2, sign: inverse ? -1 : 1))
+                x: x, out: out, cos: UnsafePointer(cos.base), sin: UnsafePointer(sin.base), seq: seq, heads: n,
+                half: headDim / 2, stride: rowStride ?? n * headDim, sign: inverse ? -1 : 1))
     }
 
     struct Rotate: RangeBody {
         let x: UnsafePointer<T>, out: UnsafeMutablePointer<T>, cos: UnsafePointer<T>, sin: UnsafePointer<T>
-        let seq: Int, heads: Int, half: Int, sign: T
+        let seq: Int, heads: Int, half: Int, stride: Int, sign: T
         func callAsFunction(_ range: Range<Int>) {
-            let width = heads * 2 * half
             for t in range {
                 let c = cos + (t % seq) * half, s = sin + (t % seq) * half
                 for h in 0..<heads {
-                    let xh = x + t * width + h * 2 * half, oh = out + t * width + h * 2 * half
+                    let xh = x + t * stride + h * 2 * half, oh = out + t * stride + h * 2 * half
                     // (x1, x2) → (x1·cos − x2·sin, x2·cos + x1·sin); the inverse flips sin's sign.
                     for i in 0..<half {
                         let (x1, x2, sn) = (xh[i], xh[i + half], sign * s[i])

@@ -8,6 +8,7 @@ public enum TrainingKernels {
     public static let names: Set<String> = [
         "mlp_step", "transformer_block_step", "layernorm_fwd_bwd", "softmax_xent_fwd_bwd", "attention_fwd_bwd",
         "adamw_update", "rmsnorm_fwd_bwd", "swiglu_fwd_bwd", "rope_fwd_bwd",
+        "gqa_attention_fwd_bwd",
     ]
 
     /// A prepared case of `kernelCase` (a validated case of one of ``names``) on `engine`.
@@ -24,6 +25,7 @@ public enum TrainingKernels {
         case "rmsnorm_fwd_bwd": return PreparedRMSNorm<T>(kernelCase, threads: engine.threads)
         case "swiglu_fwd_bwd": return PreparedSwiGLU<T>(kernelCase, threads: engine.threads)
         case "rope_fwd_bwd": return PreparedRoPE<T>(kernelCase, threads: engine.threads)
+        case "gqa_attention_fwd_bwd": return PreparedGQAAttention<T>(kernelCase, engine: engine)
         default: throw BackendError.unsupportedKernel(backend: "training", kernel: kernelCase.kernel)
         }
     }

@@ -123,6 +123,7 @@ struct PluginTests {
             Set(pluginRows.map(\.kernel)) == [
                 "mlp_step", "transformer_block_step", "layernorm_fwd_bwd", "softmax_xent_fwd_bwd",
                 "attention_fwd_bwd", "adamw_update", "rmsnorm_fwd_bwd", "swiglu_fwd_bwd", "rope_fwd_bwd",
+                "gqa_attention_fwd_bwd",
             ])
         for row in pluginRows {
             #expect(row.status == .ok && row.notes.contains("verified"), "\(row.caseID): \(row.notes)")

@@ -81,6 +81,10 @@ struct LlamaOpTests {
             ("rope_fwd_bwd/fp32/B=1,S=8,D=12,heads=5", "heads=5 does not divide D=12"),
             ("rope_fwd_bwd/fp32/B=1,S=8,D=15,heads=5", "the head dimension D/heads = 3 is odd"),
             ("attention_fwd_bwd/fp32/B=1,S=8,D=12,heads=5", "heads=5 does not divide D=12"),
+            ("gqa_attention_fwd_bwd/fp32/B=1,S=8,D=16,heads=4,kv_heads=3", "kv_heads=3 does not divide heads=4"),
+            ("gqa_attention_fwd_bwd/fp32/B=1,S=8,D=16,heads=4,kv_heads=8", "kv_heads=8 is above heads=4"),
+            ("gqa_attention_fwd_bwd/fp32/B=1,S=8,D=12,heads=4,kv_heads=2", "the head dimension D/heads = 3 is odd"),
+            ("gqa_attention_fwd_bwd/fp32/B=1,S=8,D=16,heads=3,kv_heads=1", "heads=3 does not divide D=16"),
         ])
     func badShapes(id: String, reason: String) {
         #expect(throws: CaseError.self) { try KernelRegistry.builtIn.validatedCase(id) }
@@ -88,6 +92,44 @@ struct LlamaOpTests {
             _ = try KernelRegistry.builtIn.validatedCase(id)
         } catch {
             #expect("\(error)".contains(reason), "\(error)")
+        }
+    }
+}
+
+/// Grouped-query attention with RoPE: every input gradient against central differences of
+/// `Σ out·w`, through both engines (the group's dK and dV sum over its query heads).
+@Suite("Llama-style ops: grouped-query attention gradients")
+struct GQAAttentionGradientTests {
+    @Test("dQ, dK and dV match finite differences; kv_heads = heads is multi-head attention", arguments: [1, 2, 4])
+    func gradients(kvHeads: Int) throws {
+        let (batch, seq, model, heads) = (2, 5, 16, 4)
+        let width = model + 2 * kvHeads * (model / heads)
+        let qkv = LlamaOpTests.values(batch * seq * width, seed: 11),
+            w = LlamaOpTests.values(batch * seq * model, seed: 12)
+        for engine in MLPStepTests.engines64().map(\.1) {
+            func loss(_ x: [Double]) throws -> Double {
+                let out = try LlamaOps.gqaAttention(
+                    qkv: x, dout: w, batch: batch, seq: seq, model: model, heads: heads, kvHeads: kvHeads,
+                    engine: engine
+                ).out
+                return zip(out, w).reduce(0) { $0 + $1.0 * $1.1 }
+            }
+            let base = try LlamaOps.gqaAttention(
+                qkv: qkv, dout: w, batch: batch, seq: seq, model: model, heads: heads, kvHeads: kvHeads, engine: engine)
+            // Entries in Q, K and V, in both sequences, at the first and last positions.
+            for i in [
+                0, 3, model + 1, model + kvHeads * 4 - 1, width - 1, 4 * width + 2, 9 * width + model + 2,
+                9 * width + width - 2,
+            ] {
+                let eps = 1e-6
+                var plus = qkv, minus = qkv
+                plus[i] += eps
+                minus[i] -= eps
+                let numeric = (try loss(plus) - loss(minus)) / (2 * eps)
+                #expect(
+                    abs(base.dqkv[i] - numeric) <= 1e-6 * max(abs(base.dqkv[i]), 1e-2),
+                    "kv_heads=\(kvHeads) dqkv[\(i)]: \(base.dqkv[i]) vs \(numeric)")
+            }
         }
     }
 }

@@ -14,6 +14,8 @@ struct TrainingOpTests {
         "adamw_update/DT/N=1001", "mlp_step/DT/B=5,D=7,H=9,opt=adamw",
         "transformer_block_step/DT/B=2,S=9,D=12,heads=3,opt=sgd",
         "rmsnorm_fwd_bwd/DT/T=7,D=33", "swiglu_fwd_bwd/DT/T=5,H=37", "rope_fwd_bwd/DT/B=2,S=11,D=12,heads=3",
+        "gqa_attention_fwd_bwd/DT/B=2,S=11,D=16,heads=4,kv_heads=2",
+        "gqa_attention_fwd_bwd/DT/B=1,S=100,D=16,heads=2,kv_heads=1",
     ]
 
     @Test(

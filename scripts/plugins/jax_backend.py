@@ -220,8 +220,33 @@ def rope(case: plc.Case):
     return forward, (("x", (case.T, case.D)), ("dy", (case.T, case.D))), ("y", "dx")
 
 
+def gqa_attention(case: plc.Case):
+    """RoPE on Q and K, then causal attention with each KV head repeated for its group."""
+    dt, half, kvd, group = case.np_dtype, case.dh // 2, case.kv_heads * case.dh, case.heads // case.kv_heads
+    cos, sin = (jnp.asarray(a) for a in plc.rope_tables(case, dt))
+    mask = jnp.tril(jnp.ones((case.S, case.S), dtype=bool))
+
+    def rotate(x, heads):
+        v = x.reshape(case.T, heads, case.dh)
+        x1, x2 = v[..., :half], v[..., half:]
+        return jnp.concatenate([x1 * cos - x2 * sin, x2 * cos + x1 * sin], axis=-1)
+
+    def forward(qkv):
+        d = case.D
+        q = rotate(qkv[:, :d], case.heads).reshape(case.B, case.S, case.heads, case.dh)
+        k = rotate(qkv[:, d:d + kvd], case.kv_heads).reshape(case.B, case.S, case.kv_heads, case.dh)
+        v = qkv[:, d + kvd:].reshape(case.B, case.S, case.kv_heads, case.dh)
+        k, v = jnp.repeat(k, group, axis=2), jnp.repeat(v, group, axis=2)
+        scores = jnp.einsum("bihd,bjhd->bhij", q, k, precision=jax.lax.Precision.HIGHEST) * dt(1 / np.sqrt(case.dh))
+        p = jax.nn.softmax(jnp.where(mask, scores, -jnp.inf), axis=-1)
+        out = jnp.einsum("bhij,bjhd->bihd", p, v, precision=jax.lax.Precision.HIGHEST)
+        return out.reshape(case.T, case.D)
+    return forward, (("qkv", (case.T, case.W)), ("dout", (case.T, case.D))), ("out", "dqkv")
+
+
 # The Llama-style pieces: (forward, operands (name, shape) with dy last, output names).
-LLAMA_OPS = {"rmsnorm_fwd_bwd": rmsnorm, "swiglu_fwd_bwd": swiglu, "rope_fwd_bwd": rope}
+LLAMA_OPS = {"rmsnorm_fwd_bwd": rmsnorm, "swiglu_fwd_bwd": swiglu, "rope_fwd_bwd": rope,
+             "gqa_attention_fwd_bwd": gqa_attention}
 
 
 def make_model(case: plc.Case):
@@ -309,7 +334,8 @@ def _version(dist: str) -> str:
 class JaxBackend(plc.Backend):
     backend_id = BACKEND_ID
     kernels = ("gemm", "mlp_step", "transformer_block_step", "layernorm_fwd_bwd", "softmax_xent_fwd_bwd",
-               "attention_fwd_bwd", "adamw_update", "rmsnorm_fwd_bwd", "swiglu_fwd_bwd", "rope_fwd_bwd")
+               "attention_fwd_bwd", "adamw_update", "rmsnorm_fwd_bwd", "swiglu_fwd_bwd", "rope_fwd_bwd",
+               "gqa_attention_fwd_bwd")
     dtypes = ("fp32", "fp64")
     threads = None  # fixed by the first prepare (JAX is imported then)
 

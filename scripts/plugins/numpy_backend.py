@@ -499,9 +499,55 @@ class RoPEOp:
         return {"y": self.y, "dx": self.dx}
 
 
+class GQAAttentionOp:
+    """``gqa_attention_fwd_bwd``: RoPE on Q and K of qkv = uniform(``qkv``) (T×W, W = D + 2·D_kv),
+    causal grouped-query attention (query head h uses KV head h // (heads/kv_heads)), and its
+    backward from dO = uniform(``dout``) (T×D): a group's dK and dV sum over its query heads."""
+
+    def __init__(self, case: plc.Case):
+        dt, t, d = case.np_dtype, case.T, case.D
+        self.case, self.kvd = case, case.kv_heads * case.dh
+        self.qkv, self.dout = plc.uniform(case.id, "qkv", (t, case.W), dt), plc.uniform(case.id, "dout", (t, d), dt)
+        self.cos, self.sin = plc.rope_tables(case, dt)
+        self.out, self.dqkv = np.full((t, d), np.nan, dt), np.full((t, case.W), np.nan, dt)
+        self.mask = np.triu(np.ones((case.S, case.S), dtype=bool), k=1)
+
+    def rope(self, x, sign: float):
+        c, h = self.case, self.case.dh // 2
+        v = x.reshape(c.T, -1, c.dh)
+        x1, x2, s = v[..., :h], v[..., h:], sign * self.sin
+        return np.concatenate([x1 * self.cos - x2 * s, x2 * self.cos + x1 * s], axis=-1).reshape(c.T, -1)
+
+    def step(self) -> None:
+        c, d, kvd, dh = self.case, self.case.D, self.kvd, self.case.dh
+        q, k, v = self.rope(self.qkv[:, :d], 1.0), self.rope(self.qkv[:, d:d + kvd], 1.0), self.qkv[:, d + kvd:]
+        dq, dk, dv = np.zeros_like(q), np.zeros_like(k), np.zeros_like(v)
+        scale, group = 1.0 / math.sqrt(dh), c.heads // c.kv_heads
+        for b in range(c.B):
+            rows = slice(b * c.S, (b + 1) * c.S)
+            for h in range(c.heads):
+                qc, kc = slice(h * dh, (h + 1) * dh), slice(h // group * dh, (h // group + 1) * dh)
+                s = q[rows, qc] @ k[rows, kc].T * scale
+                s[self.mask] = -np.inf
+                p = np.exp(s - s.max(axis=1, keepdims=True))
+                p /= p.sum(axis=1, keepdims=True)
+                self.out[rows, qc] = p @ v[rows, kc]
+                do = self.dout[rows, qc]
+                dv[rows, kc] += p.T @ do
+                dp = do @ v[rows, kc].T
+                ds = p * (dp - (dp * p).sum(axis=1, keepdims=True)) * scale
+                dq[rows, qc] = ds @ k[rows, kc]
+                dk[rows, kc] += ds.T @ q[rows, qc]
+        self.dqkv[:, :d], self.dqkv[:, d:d + kvd], self.dqkv[:, d + kvd:] = self.rope(dq, -1.0), self.rope(dk, -1.0), dv
+
+    def outputs(self) -> dict:
+        return {"out": self.out, "dqkv": self.dqkv}
+
+
 MODELS = {"gemm": Gemm, "mlp_step": MLP, "transformer_block_step": Block, "layernorm_fwd_bwd": LayerNormOp,
           "softmax_xent_fwd_bwd": SoftmaxXent, "attention_fwd_bwd": AttentionOp, "adamw_update": AdamW,
-          "rmsnorm_fwd_bwd": RMSNormOp, "swiglu_fwd_bwd": SwiGLUOp, "rope_fwd_bwd": RoPEOp}
+          "rmsnorm_fwd_bwd": RMSNormOp, "swiglu_fwd_bwd": SwiGLUOp, "rope_fwd_bwd": RoPEOp,
+          "gqa_attention_fwd_bwd": GQAAttentionOp}
 
 
 def first_step(case: plc.Case):

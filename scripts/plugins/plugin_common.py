@@ -458,10 +458,22 @@ RMS_EPS = 1e-5  # Llama 2 and 3's rms_norm_eps
 ROPE_BASE = 500000.0  # Llama 3's RoPE θ base
 
 
+def rope_tables(case: "Case", dtype):
+    """cos and sin of position·θᵢ for each row (position = row mod S), shape (T, 1, dh/2), in fp64
+    then rounded once to the dtype."""
+    import numpy as np
+
+    half = case.dh // 2
+    theta = ROPE_BASE ** (-2.0 * np.arange(half) / case.dh)
+    angle = (np.arange(case.T) % case.S)[:, None, None] * theta[None, None, :]
+    return np.cos(angle).astype(dtype), np.sin(angle).astype(dtype)
+
+
 class Case:
     """A case bench has validated: ``kernel``, ``dtype``, ``id``, ``opt`` and every integer
     parameter as an attribute (``B``, ``D``, ``H``, ``S``, ``heads``, ``T``, ``V``, ``N``, ...);
-    for the block also ``T = B·S`` and ``dh = D/heads``."""
+    for the block and the attention kernels also ``T = B·S`` and ``dh = D/heads``, and for
+    grouped-query attention ``W = D + 2·kv_heads·dh``."""
 
     def __init__(self, kernel: str, dtype: str, params: dict[str, str]):
         self.kernel, self.dtype, self.opt = kernel, dtype, params.get("opt")
@@ -469,8 +481,10 @@ class Case:
         for k, v in params.items():
             if k != "opt":
                 setattr(self, k, int(v))
-        if kernel in ("transformer_block_step", "attention_fwd_bwd", "rope_fwd_bwd"):
+        if kernel in ("transformer_block_step", "attention_fwd_bwd", "rope_fwd_bwd", "gqa_attention_fwd_bwd"):
             self.T, self.dh = self.B * self.S, self.D // self.heads
+        if kernel == "gqa_attention_fwd_bwd":
+            self.W = self.D + 2 * self.kv_heads * self.dh  # a packed qkv row: Q, K, V
 
     @staticmethod
     def parse(case_id: str) -> "Case":

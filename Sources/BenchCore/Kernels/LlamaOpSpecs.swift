@@ -85,3 +85,57 @@ public struct RoPESpec: OpKernelSpec {
     public func unitsPerCall(_ c: KernelCase) -> Double { Double(dims(c)[0] * dims(c)[1]) }
     public func tokensPerStep(_ c: KernelCase) -> Int? { dims(c)[0] * dims(c)[1] }
 }
+
+/// `gqa_attention_fwd_bwd/<dtype>/B=…,S=…,D=…,heads=…,kv_heads=…`: Llama's attention: RoPE on
+/// the queries and keys, then causal grouped-query attention (each of the `kv_heads` key/value
+/// heads serves `heads/kv_heads` query heads), forward and backward, from a packed
+/// `qkv[T × (D + 2·D_kv)]` (`D_kv = kv_heads·D/heads`) and `dO[T×D]`.
+public struct GQAAttentionSpec: OpKernelSpec {
+    public init() {}
+    public var name: String { "gqa_attention_fwd_bwd" }
+    public var parameterNames: [String] { ["B", "S", "D", "heads", "kv_heads"] }
+    var limits: [Int] { [1 << 16, TransformerBlockSpec.sequenceLimit, 1 << 16, 1 << 16, 1 << 16] }
+
+    func validateMore(_ c: KernelCase) throws(CaseError) {
+        let v = dims(c)
+        let (d, heads, kv) = (v[2], v[3], v[4])
+        guard d % heads == 0 else {
+            throw .invalidParameter(caseID: c.id, reason: "heads=\(heads) does not divide D=\(d)")
+        }
+        guard kv <= heads else {
+            throw .invalidParameter(caseID: c.id, reason: "kv_heads=\(kv) is above heads=\(heads)")
+        }
+        guard heads % kv == 0 else {
+            throw .invalidParameter(
+                caseID: c.id,
+                reason: "kv_heads=\(kv) does not divide heads=\(heads) (each KV head serves a whole group)")
+        }
+        guard (d / heads) % 2 == 0 else {
+            throw .invalidParameter(
+                caseID: c.id,
+                reason: "the head dimension D/heads = \(d / heads) is odd; RoPE rotates pairs, so it must be even")
+        }
+    }
+    /// As `attention_fwd_bwd`: forward `4·T·S·D` (scores and values of every query head),
+    /// backward `8·T·S·D`; RoPE and softmax not counted.
+    public func flops(_ c: KernelCase) -> Double {
+        let v = dims(c); return 12 * Double(v[0] * v[1]) * Double(v[1]) * Double(v[2])
+    }
+    /// Read qkv and dO, write O and dqkv.
+    public func bytes(_ c: KernelCase) -> Double {
+        let v = dims(c)
+        return Double(width(c)) * Double(v[0] * v[1]) * Double(2 * packedWidth(c) + 2 * v[2])
+    }
+    public func bufferBytes(_ c: KernelCase) -> Int {
+        let v = dims(c)
+        let t = v[0] * v[1]
+        let (probs, o) = (v[0] * v[3]).multipliedReportingOverflow(by: v[1] * v[1])
+        return o ? Int.max : width(c) * (4 * t * packedWidth(c) + 2 * t * v[2] + probs + v[1] * v[1] + v[1] * v[2])
+    }
+    /// `D + 2·D_kv`, the width of a packed qkv row.
+    public func packedWidth(_ c: KernelCase) -> Int {
+        let v = dims(c); return v[2] + 2 * v[4] * (v[2] / max(v[3], 1))
+    }
+    public func unitsPerCall(_ c: KernelCase) -> Double { Double(dims(c)[0] * dims(c)[1]) }
+    public func tokensPerStep(_ c: KernelCase) -> Int? { dims(c)[0] * dims(c)[1] }
+}

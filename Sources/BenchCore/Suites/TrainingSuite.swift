@@ -7,8 +7,8 @@
 /// - The pieces as their own microkernels: `layernorm_fwd_bwd`, `softmax_xent_fwd_bwd`
 ///   (GPT-2's 50304-entry padded vocabulary), `attention_fwd_bwd`, `adamw_update` (the
 ///   7.1 M parameters of a D=768 block).
-/// - Llama-style pieces: `rmsnorm_fwd_bwd`, `swiglu_fwd_bwd`, `rope_fwd_bwd` at
-///   Llama-3-8B's widths (D=4096, FFN 14336, 32 heads of 128).
+/// - Llama-style pieces: `rmsnorm_fwd_bwd`, `swiglu_fwd_bwd`, `rope_fwd_bwd`,
+///   `gqa_attention_fwd_bwd` at Llama-3-8B's widths (D=4096, FFN 14336, 32 heads of 128, 8 KV heads).
 /// - `--quick`: the same kernels at tiny shapes.
 /// - `--preset ci`: the same kernels at shapes of ≥ 1 ms a call on 2 cores, for regression gates.
 public struct TrainingSuite: Suite {
@@ -63,21 +63,24 @@ public struct TrainingSuite: Suite {
             ] + LlamaOps.full
     }
 
-    /// The Llama-style pieces: RMSNorm, the SwiGLU gate and RoPE.
+    /// The Llama-style pieces: RMSNorm, the SwiGLU gate, RoPE and grouped-query attention.
     enum LlamaOps {
-        /// Llama-3-8B's layer (D=4096, 32 heads of 128, FFN 14336) at 1024 tokens, RoPE over a
-        /// 2048-token sequence.
+        /// Llama-3-8B's layer (D=4096, 32 heads of 128 with 8 KV heads, FFN 14336) at 1024
+        /// tokens, RoPE over a 2048-token sequence.
         static let full = [
             RMSNormSpec().kernelCase(.fp32, [1024, 4096]), SwiGLUSpec().kernelCase(.fp32, [1024, 14336]),
             RoPESpec().kernelCase(.fp32, [1, 2048, 4096, 32]),
+            GQAAttentionSpec().kernelCase(.fp32, [1, 1024, 4096, 32, 8]),
         ]
         static let ci = [
             RMSNormSpec().kernelCase(.fp32, [2048, 768]), SwiGLUSpec().kernelCase(.fp32, [256, 4096]),
             RoPESpec().kernelCase(.fp32, [4, 512, 512, 8]),
+            GQAAttentionSpec().kernelCase(.fp32, [1, 256, 256, 8, 2]),
         ]
         static let quick = [
             RMSNormSpec().kernelCase(.fp32, [32, 32]), SwiGLUSpec().kernelCase(.fp32, [32, 64]),
             RoPESpec().kernelCase(.fp32, [2, 16, 32, 4]),
+            GQAAttentionSpec().kernelCase(.fp32, [2, 16, 32, 4, 2]),
         ]
     }
 }

@@ -14,7 +14,8 @@ eps 1e-6, max|analytic - numeric| / max(|analytic|, |numeric|) over the tensor <
 block: up to 32 entries per tensor (first, last and 30 drawn from the case id), eps 1e-5,
 |analytic - numeric| <= 1e-6·max(|analytic|, 1e-2) per entry -- and every updated parameter
 against the optimizer's first step computed from the same gradients (<= 1e-12). Then the
-Llama-style pieces (``rmsnorm_fwd_bwd``, ``swiglu_fwd_bwd``, ``rope_fwd_bwd`` at fp64): the
+Llama-style pieces (``rmsnorm_fwd_bwd``, ``swiglu_fwd_bwd``, ``rope_fwd_bwd``,
+``gqa_attention_fwd_bwd`` at fp64): the
 forward against a plain one written here, and every input-gradient entry against central
 differences (``check_llama_ops``).
 
@@ -165,10 +166,43 @@ def rope_ref(case: plc.Case, t: dict):
     return out
 
 
+def gqa_ref(case: plc.Case, t: dict):
+    """RoPE on Q and K (rope_ref's loops), then attention one (sequence, head) at a time with an
+    explicit mask; query head h reads KV head h // (heads/kv_heads)."""
+    qkv, d, dh = t["qkv"], case.D, case.dh
+    kvd = case.kv_heads * dh
+    rot = lambda x, heads: rope_ref(_Shape(case, heads), {"x": x})  # noqa: E731
+    q, k, v = rot(qkv[:, :d], case.heads), rot(qkv[:, d:d + kvd], case.kv_heads), qkv[:, d + kvd:]
+    out = np.zeros((case.T, d))
+    above = np.triu(np.ones((case.S, case.S), dtype=bool), k=1)
+    for b in range(case.B):
+        rows = slice(b * case.S, (b + 1) * case.S)
+        for h in range(case.heads):
+            g = h // (case.heads // case.kv_heads)
+            scores = q[rows, h * dh:(h + 1) * dh] @ k[rows, g * dh:(g + 1) * dh].T / math.sqrt(dh)
+            scores[above] = -np.inf
+            e = np.exp(scores - scores.max(axis=1, keepdims=True))
+            out[rows, h * dh:(h + 1) * dh] = (e / e.sum(axis=1, keepdims=True)) @ v[rows, g * dh:(g + 1) * dh]
+    return out
+
+
+class _Shape:
+    """A case seen with another head count (RoPE on the K heads of grouped-query attention)."""
+
+    def __init__(self, case: plc.Case, heads: int):
+        self.T, self.S, self.dh, self.heads = case.T, case.S, case.dh, heads
+
+
+# kernel case: (forward, inputs by name with their shape, input -> its gradient output,
+# the forward's output and the generator operand of its gradient).
 LLAMA_OPS = {
-    "rmsnorm_fwd_bwd/fp64/T=3,D=10": (rmsnorm_ref, {"x": ("T", "D"), "gamma": ("D",)}, {"x": "dx", "gamma": "dgamma"}),
-    "swiglu_fwd_bwd/fp64/T=3,H=21": (swiglu_ref, {"a": ("T", "H"), "b": ("T", "H")}, {"a": "da", "b": "db"}),
-    "rope_fwd_bwd/fp64/B=2,S=4,D=12,heads=2": (rope_ref, {"x": ("T", "D")}, {"x": "dx"}),
+    "rmsnorm_fwd_bwd/fp64/T=3,D=10": (rmsnorm_ref, {"x": ("T", "D"), "gamma": ("D",)}, {"x": "dx", "gamma": "dgamma"},
+                                      ("y", "dy")),
+    "swiglu_fwd_bwd/fp64/T=3,H=21": (swiglu_ref, {"a": ("T", "H"), "b": ("T", "H")}, {"a": "da", "b": "db"},
+                                     ("y", "dy")),
+    "rope_fwd_bwd/fp64/B=2,S=4,D=12,heads=2": (rope_ref, {"x": ("T", "D")}, {"x": "dx"}, ("y", "dy")),
+    "gqa_attention_fwd_bwd/fp64/B=2,S=4,D=8,heads=2,kv_heads=1": (gqa_ref, {"qkv": ("T", "W")}, {"qkv": "dqkv"},
+                                                                  ("out", "dout")),
 }
 
 
@@ -176,17 +210,17 @@ def check_llama_ops(module, report) -> None:
     """Each op's forward against the plain one here (<= 1e-12 relative), and every entry of each
     input's gradient against central differences of sum(reference forward * dy), eps 1e-6,
     |analytic - numeric| <= 1e-6·max(|analytic|, 1e-2)."""
-    for cid, (forward, inputs, gradients) in LLAMA_OPS.items():
+    for cid, (forward, inputs, gradients, (y_name, dy_name)) in LLAMA_OPS.items():
         case = plc.Case.parse(cid)
         model = module.MODELS[case.kernel](case) if hasattr(module, "MODELS") else module.make_model(case)
         model.step()
         outputs = {k: np.asarray(v, dtype=np.float64) for k, v in model.outputs().items()}
         dims = lambda names: tuple(getattr(case, n) for n in names)  # noqa: E731
         tensors = {n: plc.uniform(case.id, n, dims(shape), np.float64) for n, shape in inputs.items()}
-        dy = plc.uniform(case.id, "dy", outputs["y"].shape, np.float64)
+        dy = plc.uniform(case.id, dy_name, outputs[y_name].shape, np.float64)
         ref = forward(case, tensors)
-        err = float(np.max(np.abs(outputs["y"] - ref)) / np.max(np.abs(ref)))
-        report(err <= 1e-12, f"{cid} y", f"rel. error {err:.2e} vs the plain forward (bound 1e-12)")
+        err = float(np.max(np.abs(outputs[y_name] - ref)) / np.max(np.abs(ref)))
+        report(err <= 1e-12, f"{cid} {y_name}", f"rel. error {err:.2e} vs the plain forward (bound 1e-12)")
         for name, grad in gradients.items():
             flat, eps, worst = tensors[name].reshape(-1), 1e-6, 0.0
             analytic = outputs[grad].reshape(-1)
