@@ -11,16 +11,22 @@ public final class DNNLBackend: Backend {
     public static let backendID = BackendID("cpu-onednn")
     public let id = DNNLBackend.backendID
     public let kind = BackendKind.measured
-    public let device: String
     public let dtypes: [DType] = [.fp32, .bf16]
+    let cpuModel: String
     let nativeBF16: Bool
+
+    /// The `device` column. oneDNN is loaded the first time a row asks, not when bench starts:
+    /// most runs never use it.
+    public var device: String {
+        OneDNN.loadFailure == nil ? "\(cpuModel) (oneDNN \(OneDNN.version))" : "\(cpuModel) (oneDNN missing)"
+    }
 
     /// - Parameters:
     ///   - cpuModel: the host CPU, for the `device` column.
     ///   - cpuFlags: the host's CPU flags (bf16 needs `avx512_bf16` or `amx_bf16`).
     public init(cpuModel: String, cpuFlags: [String]) {
+        self.cpuModel = cpuModel
         nativeBF16 = OneDNN.hasNativeBF16(cpuFlags: cpuFlags)
-        device = OneDNN.loadFailure == nil ? "\(cpuModel) (oneDNN \(OneDNN.version))" : "\(cpuModel) (oneDNN missing)"
     }
 
     public func unsupportedReason(for kernelCase: KernelCase) -> String? {
