@@ -166,7 +166,6 @@ struct HostilePluginTests {
                 "price_hint_usd_per_hour must be a positive, finite number"
             ),
             (#"handshake={"price_hint_usd_per_hour": "cheap"}"#, "price_hint_usd_per_hour must be a positive"),
-            (#"handshake={"dtypes": ["fp32", "fp4"]}"#, "claims dtype 'fp4', which bench cannot verify"),
             (#"handshake={"catalog_device": "h100", "device_share": 1.5}"#, "device_share must be in (0, 1]"),
             (#"handshake={"device_share": 0.5}"#, "device_share is a share of catalog_device"),
             (#"handshake={"protocol_version": true}"#, "field 'protocol_version' missing or not an integer"),
@@ -183,6 +182,14 @@ struct HostilePluginTests {
         #expect(alone.status == 2)
         #expect(alone.stderr.split(separator: "\n").count == 1, "\(alone.stderr)")
         #expect(alone.stderr.contains(reason))
+    }
+
+    @Test("a handshake listing a dtype bench does not know (fp16) still runs the plugin's fp32 rows")
+    func unknownDTypeIsLeftAside() throws {
+        let (r, rows, _) = try run(#"handshake={"dtypes": ["fp32", "fp16"]}"#)
+        #expect(r.status == 0, "stderr: \(r.stderr)")
+        let plugin = rows.filter { $0.backend == "hostile" }
+        #expect(plugin.count == 2 && plugin.allSatisfy { $0.status == .ok }, "\(rows.map(\.notes))")
     }
 
     @Test(
