@@ -59,6 +59,19 @@ public protocol OutputReading {
     func value(at entry: OutputEntry) -> Double
 }
 
+/// A built-in kernel whose every call computes the same outputs from the same inputs (the
+/// per-op kernels): its `verify()` checks its reference's entries as after one call.
+protocol StatelessOutputCase: PreparedCase, OutputReading, KernelReference {
+    var kernelCase: KernelCase { get }
+}
+
+extension StatelessOutputCase {
+    public func verify() -> Verification {
+        let entries = Self.verificationEntries(kernelCase)
+        return Self.check(kernelCase, entries: entries, values: entries.map(value(at:)), calls: 1)
+    }
+}
+
 /// Every kernel reference, looked up by kernel name and dtype.
 public enum KernelReferences {
     static func all<T: NativeScalar>(_: T.Type) -> [any KernelReference.Type] {

@@ -3,7 +3,7 @@ import BenchRuntime
 import Foundation
 
 /// `softmax_xent_fwd_bwd`: logits = 4·uniform(`logits`), target of row r = ⌊(uniform(`targets`)+1)/2·V⌋.
-final class PreparedSoftmaxCrossEntropy<T: NativeScalar>: PreparedCase {
+final class PreparedSoftmaxCrossEntropy<T: NativeScalar>: StatelessOutputCase {
     let kernelCase: KernelCase, rows: Int, vocabulary: Int, threads: Int
     let logits: AlignedBuffer<T>, work: AlignedBuffer<T>, targets: AlignedBuffer<Int32>, rowLoss: AlignedBuffer<Double>
     var loss = Double.nan
@@ -27,11 +27,6 @@ final class PreparedSoftmaxCrossEntropy<T: NativeScalar>: PreparedCase {
         loss = SoftmaxCrossEntropy.forwardBackward(
             logits: work.base, targets: targets.base, rows: rows, vocabulary: vocabulary,
             rowLoss: rowLoss.base, threads: threads)
-    }
-
-    func verify() -> Verification {
-        let entries = Self.verificationEntries(kernelCase)
-        return Self.check(kernelCase, entries: entries, values: entries.map(value(at:)), calls: 1)
     }
 
     /// A logit from a generator value: `4·uniform`, in the dtype.
