@@ -10,10 +10,13 @@ import BenchSwiftKernels
 public enum BackendRegistry {
     /// Every built-in backend, in display order: the measured CPU backends, then the
     /// modeled profiles of the catalog.
-    public static func all(cpuModel: String, catalog: Catalog?) throws(SessionError) -> [any Backend] {
+    /// - Parameter cpuFlags: the host's CPU flags, as already read (cpu-onednn's bf16 check).
+    public static func all(cpuModel: String, cpuFlags: [String], catalog: Catalog?) throws(SessionError)
+        -> [any Backend]
+    {
         var backends: [any Backend] = [
             BLASBackend(cpuModel: cpuModel), SwiftBackend(cpuModel: cpuModel),
-            DNNLBackend(cpuModel: cpuModel, cpuFlags: HostProbe.cpuInfo().flags),
+            DNNLBackend(cpuModel: cpuModel, cpuFlags: cpuFlags),
         ]
         if let catalog {
             for profile in Profile.builtIn {

@@ -53,7 +53,7 @@ struct ListCommand: ParsableCommand {
             }
         }
         print("backends:")
-        for b in try BackendRegistry.all(cpuModel: cpu.model, catalog: try Self.shippedCatalog()) {
+        for b in try BackendRegistry.all(cpuModel: cpu.model, cpuFlags: cpu.flags, catalog: try Self.shippedCatalog()) {
             print(
                 "  \(b.id)  [\(b.kind.rawValue)]  \(b.device); dtypes \(b.dtypes.map(\.rawValue).joined(separator: ","))"
             )

@@ -23,7 +23,7 @@ extension RunConfiguration {
             peak: { HostPeak.probe(dtype: $0, threads: $1) },
             bandwidth: { StreamBandwidth.measure(threads: $0, elements: 1 << 22, repeats: 3) })
         fastestDeviceFLOPS = catalog.fastestDenseFLOPS
-        let allBackends = try BackendRegistry.all(cpuModel: cpu.model, catalog: catalog)
+        let allBackends = try BackendRegistry.all(cpuModel: cpu.model, cpuFlags: cpu.flags, catalog: catalog)
         backends = try BackendRegistry.select(
             request.countingBackends, from: allBackends, pluginArguments: request.pluginArguments,
             logStem: destination.deletingPathExtension().path, caseTimeout: request.caseTimeoutSeconds,
