@@ -57,7 +57,9 @@ let package = Package(
         .target(
             name: "BenchModels",
             dependencies: ["BenchCore", "BenchDataFile"],
-            resources: [.copy("Resources/catalog.json"), .copy("Resources/validation.json")]
+            resources: [
+                .copy("Resources/catalog.json"), .copy("Resources/validation.json"), .copy("Resources/model-error.json"),
+            ]
         ),
 
         // MARK: Out-of-process plugins

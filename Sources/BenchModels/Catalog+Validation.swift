@@ -167,7 +167,24 @@ extension DeviceSpec {
             guard C.dtypes.contains(dtype.rawValue) else {
                 throw .invalid(path: path, location: "\(at).model.dtype_efficiency", reason: "unknown dtype '\(dtype)'")
             }
-            try check(f, "model.dtype_efficiency.\(dtype)", 0...1)
+            // A factor on matmul_efficiency: a dtype may reach a larger fraction of its peak.
+            try check(f, "model.dtype_efficiency.\(dtype)", 0...1.5)
+        }
+        if let st = m.defaultStack, !Stack.names.contains(st.value) {
+            throw .invalid(
+                path: path, location: "\(at).model.default_stack",
+                reason: "unknown stack '\(st.value)' (valid: \(Stack.names.joined(separator: ", ")))")
+        }
+        for (name, st) in (m.stacks ?? [:]).sorted(by: { $0.key < $1.key }) {
+            guard Stack.names.contains(name) else {
+                throw .invalid(
+                    path: path, location: "\(at).model.stacks",
+                    reason: "unknown stack '\(name)' (valid: \(Stack.names.joined(separator: ", ")))")
+            }
+            try check(st.matmulEfficiency, "model.stacks.\(name).matmul_efficiency", 0...1)
+            try check(st.stepEfficiency, "model.stacks.\(name).step_efficiency", 0...1)
+            try check(st.launchOverheadUs, "model.stacks.\(name).launch_overhead_us", 0...C.maxOverheadUs, openBelow: false)
+            try check(st.tileCostUs, "model.stacks.\(name).tile_cost_us", 0...C.maxOverheadUs, openBelow: false)
         }
         if let a = m.attention, !["fused", "unfused"].contains(a.value) {
             throw .invalid(

@@ -22,6 +22,7 @@ public struct DeviceModel: Sendable {
     public init(device: DeviceSpec, count: Int) {
         self.device = device
         self.count = count
+        parameters = device.model?.resolved()
     }
 
     /// Dense peak FLOP/s of all `count` devices for `dtype`, or `nil` when the catalog has none.
@@ -29,7 +30,8 @@ public struct DeviceModel: Sendable {
         device.peakDenseTflops[dtype].map { $0.value * 1e12 * Double(count) }
     }
 
-    var parameters: ModelParameters? { device.model }
+    /// The catalog's parameters for the stack the model stands for (resolved once).
+    let parameters: ModelParameters?
     var matmulEfficiency: Double { parameters?.matmulEfficiency?.value ?? 0.7 }
     var memoryEfficiency: Double { parameters?.memoryEfficiency?.value ?? 0.8 }
     var overheadSeconds: Double { (parameters?.launchOverheadUs?.value ?? 5) * 1e-6 }
@@ -45,6 +47,7 @@ public struct DeviceModel: Sendable {
         guard let m = parameters else { return [] }
         var out: [String] = []
         if let a = m.attention, a.source == "--assume" { out.append("attention=\(a.value)") }
+        if let s = m.assumedStack { out.append("stack=\(s)") }
         let facts: [(String, Fact?)] = [
             ("step_efficiency", m.stepEfficiency), ("matmul_efficiency", m.matmulEfficiency),
             ("memory_efficiency", m.memoryEfficiency), ("attention_efficiency", m.attentionEfficiency),
@@ -197,6 +200,12 @@ public struct DeviceModel: Sendable {
             notes += "; attention unfused"
         }
         if graph { notes += "; one compiled graph, engines overlapped, step efficiency \(fixed(stepEfficiency, 2))" }
+        if let stack = parameters?.stack {
+            notes += "; stack \(stack)"
+            if parameters?.hasParametersForStack == false {
+                notes += " (no published source for it on this device: the default stack's parameters)"
+            }
+        }
         if !assumed.isEmpty { notes += "; --assume \(assumed.joined(separator: ", "))" }
         // The fraction of the peak that bounds the call: compute or bandwidth.
         let rawBandwidth = (device.memoryBytesPerSecond ?? bandwidth) * Double(count)

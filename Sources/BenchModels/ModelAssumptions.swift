@@ -37,6 +37,14 @@ public struct ModelAssumptions: Sendable, Equatable {
             m.attention = Choice(value: v, source: "--assume", date: "", note: nil)
             return true
         },
+        Key(
+            name: "stack", range: Stack.names.joined(separator: " | "),
+            meaning: "the software stack the row stands for (its fitted efficiency and overhead; docs/models.md#stacks)"
+        ) { m, v in
+            guard Stack.names.contains(v) else { return false }
+            m.assumedStack = v
+            return true
+        },
         fraction(
             "step_efficiency", "whole-step efficiency of training steps (compiler-generated graphs)", \.stepEfficiency),
         fraction("matmul_efficiency", "fraction of the dense peak the best GEMM tile reaches", \.matmulEfficiency),

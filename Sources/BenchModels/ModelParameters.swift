@@ -58,6 +58,15 @@ public struct ModelParameters: Codable, Sendable, Equatable {
     public var attentionEfficiency: Fact?
     /// Whole-step efficiency of training steps (compiler-generated graphs); 1 when absent.
     public var stepEfficiency: Fact?
+    /// The software stack the top-level parameters describe: what a typical user of the device
+    /// gets (`cublas` on GPUs, `neuronx-cc` on Trainium, `onednn-acl` on Graviton). With
+    /// `--assume stack=NAME` it names the stack a row stands for instead.
+    public var defaultStack: Choice?
+    /// Parameters of other stacks on this device, fitted where published sources exist; a stack
+    /// without an entry takes the top-level parameters.
+    public var stacks: [String: StackParameters]?
+    /// The stack `--assume stack=NAME` selected (not part of the catalog file).
+    public var assumedStack: String? = nil
     /// Removed in catalog 2026.12.02 (``tileCostUs`` models what it described); refused when set.
     public var minWorkPerUnitFlops: Fact?
 
@@ -83,5 +92,57 @@ public struct ModelParameters: Codable, Sendable, Equatable {
         case dtypeEfficiency = "dtype_efficiency", vectorTflops = "vector_tflops", scalarTflops = "scalar_tflops"
         case attention, attentionEfficiency = "attention_efficiency", stepEfficiency = "step_efficiency"
         case minWorkPerUnitFlops = "min_work_per_unit_flops"
+        case defaultStack = "default_stack", stacks
+    }
+
+    /// The stack a row stands for: `--assume stack=NAME`, else `default_stack`.
+    public var stack: String? { assumedStack ?? defaultStack?.value }
+
+    /// Whether the device has fitted parameters for the stack a row stands for (its default
+    /// stack always has: the top-level ones).
+    public var hasParametersForStack: Bool {
+        guard let s = assumedStack, s != defaultStack?.value else { return true }
+        return stacks?[s] != nil
+    }
+
+    /// The parameters a row uses: the top-level ones (the default stack's), with the assumed
+    /// stack's fitted values laid over them.
+    public func resolved() -> ModelParameters {
+        guard let name = assumedStack, name != defaultStack?.value, let s = stacks?[name] else { return self }
+        var m = self
+        // A value the user set with --assume wins over the stack's.
+        func lay(_ f: Fact?, _ field: WritableKeyPath<ModelParameters, Fact?>) {
+            if let f, m[keyPath: field]?.source != "--assume" { m[keyPath: field] = f }
+        }
+        lay(s.matmulEfficiency, \.matmulEfficiency)
+        lay(s.launchOverheadUs, \.launchOverheadUs)
+        lay(s.stepEfficiency, \.stepEfficiency)
+        lay(s.tileCostUs, \.tileCostUs)
+        return m
+    }
+
+    /// These parameters for `stack` (the validation points of another stack, `--assume stack=`).
+    public func forStack(_ stack: String?) -> ModelParameters {
+        var m = self
+        m.assumedStack = stack
+        return m
+    }
+}
+
+/// One stack's parameters on a device, where they differ from the default stack's.
+public struct StackParameters: Codable, Sendable, Equatable {
+    public var matmulEfficiency: Fact?
+    public var launchOverheadUs: Fact?
+    public var stepEfficiency: Fact?
+    public var tileCostUs: Fact?
+
+    public init(matmulEfficiency: Fact? = nil, launchOverheadUs: Fact? = nil, stepEfficiency: Fact? = nil, tileCostUs: Fact? = nil) {
+        (self.matmulEfficiency, self.launchOverheadUs, self.stepEfficiency, self.tileCostUs) =
+            (matmulEfficiency, launchOverheadUs, stepEfficiency, tileCostUs)
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case matmulEfficiency = "matmul_efficiency", launchOverheadUs = "launch_overhead_us"
+        case stepEfficiency = "step_efficiency", tileCostUs = "tile_cost_us"
     }
 }

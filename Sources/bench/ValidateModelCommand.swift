@@ -13,8 +13,10 @@ struct ValidateModelCommand: ParsableCommand {
             "Reproduce every published point of the validation set with the modeled profiles and print the errors.",
         discussion: """
             Error = modeled throughput / published throughput − 1 (positive: the model is faster \
-            than the hardware measured). The calibration / held-out split is fixed in the file; \
-            docs/models.md has the table and the targets. Exit 1 with --check when a target is missed.
+            than the hardware measured). Each source is wholly calibration or wholly held-out; the \
+            headline is leave-one-source-out: every source predicted by a model refitted without \
+            it. --fit derives the fitted parameters from the calibration sources. docs/models.md \
+            has the tables and the targets. Exit 1 with --check when a target is missed.
             """)
 
     @Option(help: "A validation-set file (JSON or YAML; default: the one shipped with bench).")
@@ -29,95 +31,95 @@ struct ValidateModelCommand: ParsableCommand {
     )
     var assume: [String] = []
 
-    @Option(help: "text (default), markdown (the table in docs/models.md) or csv.")
+    @Option(help: "text (default), markdown (the tables in docs/models.md) or csv.")
     var format: String = "text"
 
-    @Flag(help: "Exit 1 when the held-out median or a device's held-out median misses its target.")
+    @Flag(help: "Exit 1 when a target (docs/models.md) is missed.")
     var check = false
+
+    @Flag(help: "Fit every fitted parameter on the calibration sources and validate the fitted catalog.")
+    var fit = false
+
+    @Option(
+        name: .customLong("fit-out"),
+        help: ArgumentHelp(
+            "With --fit: write the fitted devices (catalog-fit.json, a --catalog overlay) and the intervals (model-error.json) to this directory.",
+            valueName: "DIR"))
+    var fitOut: String?
+
+    @Flag(name: .customLong("no-cross-validation"), help: "Skip the leave-one-source-out refits (faster).")
+    var noCrossValidation = false
 
     func validate() throws {
         guard ["text", "markdown", "csv"].contains(format) else {
             throw ValidationError("--format takes text, markdown or csv (got '\(format)')")
+        }
+        if fitOut != nil && !fit { throw ValidationError("--fit-out needs --fit") }
+        if fitOut != nil && noCrossValidation {
+            throw ValidationError("--fit-out writes intervals from the leave-one-source-out refits: drop --no-cross-validation")
         }
     }
 
     func run() throws {
         let assumptions: ModelAssumptions
         do { assumptions = try ModelAssumptions.parse(assume) } catch { throw UsageError("--assume: \(error)") }
-        let catalog: Catalog
+        var catalog: Catalog
         do {
             catalog = try Catalog.load(overlay: self.catalog, assumptions: assumptions)
         } catch {
             throw UsageError("\(error)")
         }
-        let validation: ModelValidation
+        let set: ValidationSet
         do {
-            let set =
-                try points.map { path throws(ValidationSetError) in try ValidationSet.load(path: path) } ?? .shipped()
+            set = try points.map { path throws(ValidationSetError) in try ValidationSet.load(path: path) } ?? .shipped()
             try set.validate(path: points ?? "validation.json", catalog: catalog)
-            validation = try ModelValidation(set: set, catalog: catalog)
         } catch {
             throw UsageError("\(error)")
         }
-        print(Self.render(validation, format: format, catalogVersion: catalog.catalogVersion), terminator: "")
+        var fits: [ModelFit.DeviceFit] = []
+        if fit {
+            do { (catalog, fits) = try ModelFit.fitCalibration(set: set, catalog: catalog) } catch {
+                throw UsageError("\(error)")
+            }
+        }
+        let validation: ModelValidation
+        do {
+            validation = try ModelValidation(set: set, catalog: catalog, crossValidate: !noCrossValidation)
+        } catch {
+            throw UsageError("\(error)")
+        }
+        if fit, format == "text" { print(ValidationTables.fitted(fits), terminator: "") }
+        print(ValidationTables.render(validation, format: format, catalogVersion: catalog.catalogVersion), terminator: "")
+        if let dir = fitOut, let cv = validation.crossValidation {
+            try writeFit(catalog: catalog, fits: fits, crossValidation: cv, to: dir)
+        }
         if check, !validation.failures.isEmpty {
             for line in validation.failures { printError("bench: check failed: \(line)") }
             throw ExitCode(1)
         }
     }
 
-    static func percent(_ x: Double?) -> String {
-        guard let x else { return "-" }
-        return "\(x >= 0 ? "+" : "")\(fixed(x * 100, 1))%"
-    }
-
-    static func render(_ v: ModelValidation, format: String, catalogVersion: String) -> String {
-        func figure(_ x: Double, _ unit: String) -> String {
-            unit == "s" ? "\(fixed(x * 1e3, 3)) ms" : "\(fixed(x, 1)) TFLOP/s"
+    /// Writes `catalog-fit.json` (the fitted devices as an overlay) and `model-error.json`.
+    func writeFit(catalog: Catalog, fits: [ModelFit.DeviceFit], crossValidation cv: SourceCrossValidation, to dir: String)
+        throws
+    {
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: dir, isDirectory: &isDir), isDir.boolValue else {
+            throw UsageError("--fit-out: '\(dir)' is not a directory")
         }
-        let header = ["point", "device", "split", "published", "modeled", "error"]
-        let rows = v.results.map { r in
-            [
-                r.point.id, r.point.device, r.point.split, figure(r.point.published.value, r.point.published.unit),
-                figure(r.modeled, r.point.published.unit), percent(r.error),
-            ]
+        let names = Set(fits.map(\.profile.device))
+        let overlay = Catalog(
+            schemaVersion: catalog.schemaVersion, catalogVersion: "fit", currency: catalog.currency,
+            devices: catalog.devices.filter { names.contains($0.name) }, instances: [])
+        let table = ErrorTable(predictions: cv.predictions, catalogVersion: catalog.catalogVersion)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        do {
+            try OutputFile.write(try encoder.encode(overlay) + Data("\n".utf8), to: "\(dir)/catalog-fit.json")
+            try OutputFile.write(try encoder.encode(table) + Data("\n".utf8), to: "\(dir)/model-error.json")
+        } catch let e as ResultFileError {
+            throw UsageError("\(e)")
         }
-        let median = { (x: Double?) in x.map { "\(fixed($0 * 100, 1))%" } ?? "-" }
-        let summaryHeader = ["device", "points", "held-out", "median |error|", "held-out median |error|"]
-        var summary = v.devices.map { d in
-            [d.device, "\(d.points)", "\(d.heldOutPoints)", median(d.median), median(d.heldOutMedian)]
-        }
-        summary.append([
-            "all", "\(v.results.count)", "\(v.results.filter { $0.point.split == "held-out" }.count)",
-            median(v.median { _ in true }), median(v.heldOutMedian),
-        ])
-        let verdict =
-            v.failures.isEmpty
-            ? "targets met: held-out median ≤ \(fixed(ModelValidation.heldOutTarget * 100, 0))%, every device with ≥ \(ModelValidation.perDeviceMinimumPoints) held-out points ≤ \(fixed(ModelValidation.perDeviceTarget * 100, 0))%"
-            : "targets missed: " + v.failures.joined(separator: "; ")
-        switch format {
-        case "csv":
-            var out = "point,device,split,published,unit,modeled,error,source\n"
-            for r in v.results {
-                let p = r.point
-                out +=
-                    [
-                        p.id, p.device, p.split, ResultSchema.format(p.published.value), p.published.unit,
-                        "\(r.modeled)", "\(r.error)", "\"\(p.source.replacingOccurrences(of: "\"", with: "\"\""))\"",
-                    ].joined(separator: ",") + "\n"
-            }
-            return out
-        case "markdown":
-            func table(_ h: [String], _ rs: [[String]]) -> String {
-                let esc = { (s: String) in s.replacingOccurrences(of: "|", with: "\\|") }
-                return ([h, h.map { _ in "---" }] + rs).map { "| " + $0.map(esc).joined(separator: " | ") + " |" }
-                    .joined(separator: "\n") + "\n"
-            }
-            return "catalog \(catalogVersion)\n\n" + table(summaryHeader, summary) + "\n" + verdict + "\n\n"
-                + table(header, rows)
-        default:
-            return "catalog \(catalogVersion)\n" + TextTable.render([header] + rows, rightAligned: [3, 4, 5]) + "\n"
-                + TextTable.render([summaryHeader] + summary, rightAligned: [1, 2, 3, 4]) + "\n" + verdict + "\n"
-        }
+        printError("bench: wrote \(dir)/catalog-fit.json and \(dir)/model-error.json")
     }
 }

@@ -42,14 +42,17 @@ public struct ValidationSet: Codable, Sendable, Equatable {
     /// positive counts, a positive finite figure in a known unit, a source and a date, and a
     /// measured dtype that is the case's or has the same peak on that device.
     public func validate(path: String, catalog: Catalog? = nil) throws(ValidationSetError) {
-        guard schemaVersion == 1 else {
+        guard schemaVersion == 2 else {
             throw .invalid(
                 path: path, location: "schema_version",
-                reason: "unknown schema_version \(schemaVersion) (this build reads 1)")
+                reason: schemaVersion == 1
+                    ? "schema_version 1 has no source_id or stack per point; this build reads 2 (docs/models.md#the-validation-set)"
+                    : "unknown schema_version \(schemaVersion) (this build reads 2)")
         }
         guard !points.isEmpty else { throw .invalid(path: path, location: "points", reason: "no point") }
         let catalog = catalog ?? (try? Catalog.shipped())
         var ids = Set<String>()
+        var roles: [String: (split: String, point: String)] = [:]
         for (i, p) in points.enumerated() {
             let at = "points[\(i)] (\(p.id))"
             func bad(_ reason: String) -> ValidationSetError { .invalid(path: path, location: at, reason: reason) }
@@ -59,6 +62,34 @@ public struct ValidationSet: Codable, Sendable, Equatable {
             }
             guard ValidationPoint.splits.contains(p.split) else {
                 throw bad("unknown split '\(p.split)' (valid: \(ValidationPoint.splits.joined(separator: ", ")))")
+            }
+            guard let source = p.sourceId, !source.isEmpty else {
+                throw bad("no source_id: every point names its source (one table, README or paper)")
+            }
+            if let other = roles[source], other.split != p.split {
+                throw bad(
+                    "source '\(source)' is split across roles: \(other.point) is \(other.split), this point \(p.split) (a source is wholly calibration or wholly held-out)"
+                )
+            }
+            roles[source] = roles[source] ?? (p.split, p.id)
+            guard let stack = p.stack, !stack.isEmpty else {
+                throw bad("no stack (valid: \(Stack.names.joined(separator: ", ")))")
+            }
+            guard Stack.names.contains(stack) else {
+                throw bad("unknown stack '\(stack)' (valid: \(Stack.names.joined(separator: ", ")))")
+            }
+            guard let kind = p.conversionKind, ValidationPoint.conversionKinds.contains(kind) else {
+                throw bad(
+                    "conversion_kind must be one of \(ValidationPoint.conversionKinds.joined(separator: ", ")) (got '\(p.conversionKind ?? "")')"
+                )
+            }
+            if let l = p.layout {
+                let parts = [l.devices, l.tp ?? 1, l.pp ?? 1, l.dp ?? 1]
+                guard parts.allSatisfy({ (1...100_000).contains($0) }),
+                    (l.tp ?? 1) * (l.pp ?? 1) * (l.dp ?? 1) == l.devices || (l.tp == nil && l.pp == nil && l.dp == nil)
+                else {
+                    throw bad("layout: devices must be in 1...100000 and equal tp × pp × dp")
+                }
             }
             guard !p.cases.isEmpty else { throw bad("no case") }
             var dtypes: [DType] = []
@@ -105,6 +136,15 @@ public struct ValidationSet: Codable, Sendable, Equatable {
 public struct ValidationPoint: Codable, Sendable, Equatable {
     public static let splits = ["calibration", "held-out"]
     public static let units = ["TFLOP/s", "s"]
+    public static let conversionKinds = ["none", "unit", "partial-device", "cluster-to-device", "per-core-to-chip"]
+
+    /// How a multi-device figure was run: devices and the parallel layout.
+    public struct Layout: Codable, Sendable, Equatable {
+        public var devices: Int
+        public var tp: Int?
+        public var pp: Int?
+        public var dp: Int?
+    }
 
     /// One of bench's cases, `count` times one after the other (e.g. 12 transformer blocks),
     /// each call doing `batch` independent copies at once (a batched matmul, or one copy per
@@ -126,6 +166,16 @@ public struct ValidationPoint: Codable, Sendable, Equatable {
     public var id: String
     /// A modeled profile id (`h100`, `trainium1`, …).
     public var device: String
+    /// The source as one unit (one table, README, PR description or paper): every point of a
+    /// source is calibration or every one is held out.
+    public var sourceId: String?
+    /// The software stack that ran it (``Stack``).
+    public var stack: String?
+    /// What kind of conversion `conversion` describes: none, unit, partial-device,
+    /// cluster-to-device or per-core-to-chip.
+    public var conversionKind: String?
+    /// Multi-device figures: how many devices ran it and their parallel layout.
+    public var layout: Layout?
     /// `calibration` (the model may be fitted on it) or `held-out`.
     public var split: String
     public var cases: [Part]
@@ -140,6 +190,7 @@ public struct ValidationPoint: Codable, Sendable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case id, device, split, cases, published, measuredDtype = "measured_dtype", source, date, conversion, quote
+        case sourceId = "source_id", stack, conversionKind = "conversion_kind", layout
     }
 }
 
