@@ -11,6 +11,14 @@ public struct Ranking: Sendable {
         public var speedVsReference: Double?
         /// Cost per unit relative to the reference backend's (nil without prices).
         public var costVsReference: Double?
+        /// The cost per unit's range: a modeled row's 80% prediction interval, a measured row's
+        /// confidence interval (cost scales with the time per call); nil without either.
+        public var costRange: (low: Double, high: Double)?
+        /// Whether this entry's cost range overlaps the one ranked just before it: the order
+        /// between them is not known within the model's error or the measurement's.
+        public var tiedWithPrevious = false
+        /// The rank shown: equal to the previous entry's when tied.
+        public var rank = 1
     }
 
     /// One group: a kernel and its parameters, across dtypes.
@@ -49,7 +57,7 @@ public struct Ranking: Sendable {
             var entries = backendOrder.compactMap { best[$0] }.map { r -> Entry in
                 let speed = zip(r.throughput, ref?.throughput).flatMap { $1 > 0 ? $0 / $1 : nil }
                 let cost = zip(r.usdPerMillionUnits, ref?.usdPerMillionUnits).flatMap { $1 > 0 ? $0 / $1 : nil }
-                return Entry(row: r, speedVsReference: speed, costVsReference: cost)
+                return Entry(row: r, speedVsReference: speed, costVsReference: cost, costRange: Self.costRange(r))
             }
             entries.sort { a, b in
                 switch (a.row.usdPerMillionUnits, b.row.usdPerMillionUnits) {
@@ -59,8 +67,26 @@ public struct Ranking: Sendable {
                 default: return (a.row.throughput ?? 0) > (b.row.throughput ?? 0)
                 }
             }
+            for i in entries.indices {
+                entries[i].rank = i + 1
+                guard i > 0, let a = entries[i - 1].costRange, let b = entries[i].costRange else { continue }
+                if b.low <= a.high && a.low <= b.high {
+                    entries[i].tiedWithPrevious = true
+                    entries[i].rank = entries[i - 1].rank
+                }
+            }
             return Group(kernel: first.kernel, shape: first.shape, entries: entries)
         }
+    }
+
+    /// The cost range of a priced row: cost × (interval or CI bound ÷ median time).
+    static func costRange(_ r: ResultRow) -> (low: Double, high: Double)? {
+        guard let cost = r.usdPerMillionUnits, let t = r.medianSeconds, t > 0 else { return nil }
+        let bounds =
+            r.backendKind == .modeled
+            ? zip(r.intervalLowSeconds, r.intervalHighSeconds) : zip(r.ciLowSeconds, r.ciHighSeconds)
+        guard let (lo, hi) = bounds else { return nil }
+        return (cost * lo / t, cost * hi / t)
     }
 
     static func better(_ a: ResultRow, than b: ResultRow) -> Bool {

@@ -12,6 +12,9 @@ public final class ModeledDeviceBackend: ModeledBackend {
     public let instance: InstanceSpec
     public let sharesPerInstance: Int
 
+    /// The shipped interval table (docs/models.md#intervals), read once.
+    static let errorTable = ErrorTable.shipped()
+
     public init(profile: Profile, catalog: Catalog) throws(CatalogError) {
         guard let spec = catalog.device(named: profile.device) else {
             throw .invalid(
@@ -47,7 +50,15 @@ public final class ModeledDeviceBackend: ModeledBackend {
 
     public func estimate(_ kernelCase: KernelCase) throws -> ModeledEstimate {
         switch model.estimate(kernelCase) {
-        case .success(let e): return e
+        case .success(var e):
+            if let table = Self.errorTable,
+                let iv = table.interval(
+                    device: id.rawValue, deviceClass: DeviceClass.of(kind: model.device.kind),
+                    stack: model.parameters?.stack, regime: .of(kernelCase))
+            {
+                e.interval = (iv.low, iv.high, iv.note)
+            }
+            return e
         case .failure(let e): throw BackendError.failed("\(e)")
         }
     }

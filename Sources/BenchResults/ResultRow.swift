@@ -81,6 +81,12 @@ public struct ResultRow: Sendable, Equatable {
     /// Where ``energyJPerUnit`` comes from; `nil` when there is none (the notes say why).
     public var energySource: EnergySource?
 
+    // Schema 1.8 (modeled rows that know their error)
+    /// Modeled rows: the 80% prediction interval of the time per call, from the model's
+    /// leave-one-source-out residuals for the row's device class and regime (docs/models.md#intervals).
+    public var intervalLowSeconds: Double?
+    public var intervalHighSeconds: Double?
+
     // Schema 1.7 (counts: `bench run --measure counts`, under callgrind)
     /// Instructions per call; `nil` in timed runs. Lower is better, like the rest below.
     public var instructions: Double?
@@ -204,7 +210,8 @@ extension ResultRow {
             ("mfu", mfu), ("perf_per_dollar", perfPerDollar), ("plugin_overhead_s", pluginOverheadSeconds),
             ("model_s", modelSeconds), ("model_error", modelError), ("energy_j_per_unit", energyJPerUnit),
             ("instructions", instructions), ("l1_misses", l1Misses), ("ll_misses", llMisses),
-            ("est_cycles", estimatedCycles),
+            ("est_cycles", estimatedCycles), ("interval_low_s", intervalLowSeconds),
+            ("interval_high_s", intervalHighSeconds),
         ]
         // Subnormal numbers (below 2.2e-308) are no measurement either: bench's reader refuses them.
         for (name, value) in numbers { if let v = value, !v.isFinite || (v != 0 && !v.isNormal) { return (name, v) } }
@@ -218,6 +225,7 @@ extension ResultRow {
         (pluginOverheadSeconds, modelSeconds, modelError) = (nil, nil, nil)
         (energyJPerUnit, energySource) = (nil, nil)
         (instructions, l1Misses, llMisses, estimatedCycles) = (nil, nil, nil, nil)
+        (intervalLowSeconds, intervalHighSeconds) = (nil, nil)
         if !flops.isFinite { flops = 0 }
         if !bytes.isFinite { bytes = 0 }
         if let p = priceUSDPerHour, !p.isFinite { priceUSDPerHour = nil }

@@ -114,6 +114,9 @@ public enum ResultSchema {
         .number("l1_misses", since: "1.7", \.l1Misses),
         .number("ll_misses", since: "1.7", \.llMisses),
         .number("est_cycles", since: "1.7", \.estimatedCycles),
+        // 1.8: modeled rows' 80% prediction interval (docs/models.md#intervals).
+        .number("interval_low_s", since: "1.8", \.intervalLowSeconds),
+        .number("interval_high_s", since: "1.8", \.intervalHighSeconds),
     ]
 
     /// How many leading columns every file must have, in this order (revision 1.0).

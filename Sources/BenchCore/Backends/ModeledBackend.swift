@@ -5,6 +5,11 @@ public enum Bound: String, Sendable, Codable, CaseIterable {
 
 /// A modeled figure: no sample is taken; the time comes from a documented model.
 public struct ModeledEstimate: Sendable, Equatable {
+    public static func == (a: Self, b: Self) -> Bool {
+        (a.seconds, a.bound, a.peakFLOPS, a.notes, a.watts) == (b.seconds, b.bound, b.peakFLOPS, b.notes, b.watts)
+            && a.interval?.low == b.interval?.low && a.interval?.high == b.interval?.high
+    }
+
     /// Modeled seconds per call.
     public var seconds: Double
     /// The term that contributes most to the time.
@@ -15,6 +20,9 @@ public struct ModeledEstimate: Sendable, Equatable {
     public var notes: String
     /// Modeled average power over the call (W), or `nil` when the device has no TDP.
     public var watts: Double?
+    /// The 80% prediction interval of the true time, as factors on `seconds` (low ≤ high), and
+    /// where it comes from; `nil` when the model has no measured error for the device.
+    public var interval: (low: Double, high: Double, note: String)?
 
     public init(seconds: Double, bound: Bound, peakFLOPS: Double, notes: String, watts: Double? = nil) {
         self.seconds = seconds

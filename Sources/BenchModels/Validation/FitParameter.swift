@@ -17,6 +17,9 @@ public struct FitParameter: Sendable {
     /// Whether the value in `m` came from an earlier fit (and so must not leak into a refit).
     let wasFitted: @Sendable (ModelParameters) -> Bool
 
+    /// The parameter's value in `m` (`nil` when unset).
+    public func value(in m: ModelParameters) -> Double? { get(m) }
+
     /// Whether the parameter is fitted on step points (attention, whole-step efficiency)
     /// rather than single kernels.
     var isStepParameter: Bool { name == "attention_efficiency" || name == "step_efficiency" }

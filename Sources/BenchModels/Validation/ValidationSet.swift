@@ -153,6 +153,8 @@ public struct ValidationPoint: Codable, Sendable, Equatable {
         public var `case`: String
         public var count: Double
         public var batch: Int?
+
+        public init(case c: String, count: Double, batch: Int?) { (self.case, self.count, self.batch) = (c, count, batch) }
     }
 
     public struct Figure: Codable, Sendable, Equatable {

@@ -23,6 +23,14 @@ extension Runner {
         row.mfu = row.flops / e.seconds / e.peakFLOPS
         row.bound = e.bound
         var notes = e.notes
+        if let iv = e.interval {
+            row.intervalLowSeconds = e.seconds * iv.low
+            row.intervalHighSeconds = e.seconds * iv.high
+            notes +=
+                "; true time likely \(fixed(e.seconds * iv.low * 1e3, 3))–\(fixed(e.seconds * iv.high * 1e3, 3)) ms (\(iv.note))"
+        } else {
+            notes += "; no interval: the model's error on this device is unmeasured"
+        }
         let energy = EnergyColumns.modeled(watts: e.watts, seconds: e.seconds, units: spec.unitsPerCall(kernelCase))
         row.energyJPerUnit = energy.joulesPerUnit
         row.energySource = energy.source

@@ -20,11 +20,16 @@ enum RankingTable {
                 ]
             ]
             for (i, e) in g.entries.enumerated() {
+                _ = i
                 let r = e.row
                 table.append([
-                    "\(i + 1)", r.backend.rawValue, r.dtype.rawValue, r.backendKind.rawValue,
+                    "\(e.rank)\(e.tiedWithPrevious || g.entries.dropFirst(i + 1).first?.tiedWithPrevious == true ? "=" : "")",
+                    r.backend.rawValue, r.dtype.rawValue, r.backendKind.rawValue,
                     r.throughput.map { formatRate($0) + " " + r.throughputUnit } ?? "-",
-                    r.usdPerMillionUnits.map { "$" + formatSignificant($0) } ?? "no price",
+                    r.usdPerMillionUnits.map { cost in
+                        "$" + formatSignificant(cost)
+                            + (e.costRange.map { " (\(formatSignificant($0.low))–\(formatSignificant($0.high)))" } ?? "")
+                    } ?? "no price",
                     r.energyJPerUnit.map { formatSignificant($0) + (r.energySource == .modeled ? " (m)" : "") } ?? "-",
                     e.speedVsReference.map { fixed($0, 2) + "x" } ?? "-",
                     e.costVsReference.map { fixed($0, 3) + "x" } ?? "-",
@@ -33,6 +38,11 @@ enum RankingTable {
             }
             out.append(
                 TextTable.lines(table, rightAligned: [0, 4, 5, 6, 7, 8]).map { "  " + $0 }.joined(separator: "\n"))
+        }
+        if ranking.groups.contains(where: { $0.entries.contains(where: \.tiedWithPrevious) }) {
+            out.append(
+                "note: entries ranked with = are tied: their cost ranges ($/M units in brackets: a modeled row's 80% prediction interval, a measured row's 95% CI) overlap, so their order is not known."
+            )
         }
         if rows.contains(where: { $0.backendKind == .modeled && $0.status == .ok }) {
             out.append(
