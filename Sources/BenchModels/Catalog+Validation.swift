@@ -183,7 +183,8 @@ extension DeviceSpec {
             }
             try check(st.matmulEfficiency, "model.stacks.\(name).matmul_efficiency", 0...1)
             try check(st.stepEfficiency, "model.stacks.\(name).step_efficiency", 0...1)
-            try check(st.launchOverheadUs, "model.stacks.\(name).launch_overhead_us", 0...C.maxOverheadUs, openBelow: false)
+            try check(
+                st.launchOverheadUs, "model.stacks.\(name).launch_overhead_us", 0...C.maxOverheadUs, openBelow: false)
             try check(st.tileCostUs, "model.stacks.\(name).tile_cost_us", 0...C.maxOverheadUs, openBelow: false)
         }
         if let a = m.attention, !["fused", "unfused"].contains(a.value) {

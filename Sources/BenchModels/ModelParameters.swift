@@ -136,7 +136,10 @@ public struct StackParameters: Codable, Sendable, Equatable {
     public var stepEfficiency: Fact?
     public var tileCostUs: Fact?
 
-    public init(matmulEfficiency: Fact? = nil, launchOverheadUs: Fact? = nil, stepEfficiency: Fact? = nil, tileCostUs: Fact? = nil) {
+    public init(
+        matmulEfficiency: Fact? = nil, launchOverheadUs: Fact? = nil, stepEfficiency: Fact? = nil,
+        tileCostUs: Fact? = nil
+    ) {
         (self.matmulEfficiency, self.launchOverheadUs, self.stepEfficiency, self.tileCostUs) =
             (matmulEfficiency, launchOverheadUs, stepEfficiency, tileCostUs)
     }

@@ -56,7 +56,8 @@ struct ValidateModelCommand: ParsableCommand {
         }
         if fitOut != nil && !fit { throw ValidationError("--fit-out needs --fit") }
         if fitOut != nil && noCrossValidation {
-            throw ValidationError("--fit-out writes intervals from the leave-one-source-out refits: drop --no-cross-validation")
+            throw ValidationError(
+                "--fit-out writes intervals from the leave-one-source-out refits: drop --no-cross-validation")
         }
     }
 
@@ -89,7 +90,8 @@ struct ValidateModelCommand: ParsableCommand {
             throw UsageError("\(error)")
         }
         if fit, format == "text" { print(ValidationTables.fitted(fits), terminator: "") }
-        print(ValidationTables.render(validation, format: format, catalogVersion: catalog.catalogVersion), terminator: "")
+        print(
+            ValidationTables.render(validation, format: format, catalogVersion: catalog.catalogVersion), terminator: "")
         if let dir = fitOut, let cv = validation.crossValidation {
             try writeFit(catalog: catalog, fits: fits, crossValidation: cv, to: dir)
         }
@@ -100,14 +102,16 @@ struct ValidateModelCommand: ParsableCommand {
     }
 
     /// Writes `catalog-fit.json` (the fitted devices as an overlay) and `model-error.json`.
-    func writeFit(catalog: Catalog, fits: [ModelFit.DeviceFit], crossValidation cv: SourceCrossValidation, to dir: String)
+    func writeFit(
+        catalog: Catalog, fits: [ModelFit.DeviceFit], crossValidation cv: SourceCrossValidation, to dir: String
+    )
         throws
     {
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: dir, isDirectory: &isDir), isDir.boolValue else {
             throw UsageError("--fit-out: '\(dir)' is not a directory")
         }
-        let names = Set(fits.map(\.profile.device))
+        let names = Set(fits.flatMap { $0.profiles.map(\.device) })
         let overlay = Catalog(
             schemaVersion: catalog.schemaVersion, catalogVersion: "fit", currency: catalog.currency,
             devices: catalog.devices.filter { names.contains($0.name) }, instances: [])

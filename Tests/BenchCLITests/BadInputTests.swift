@@ -136,7 +136,7 @@ struct ValidateModelCLITests {
         #expect(ok.stdout.contains("targets met"))
         #expect(ok.stdout.contains("held-out"))
         let md = try bench.run(["validate-model", "--format", "markdown"])
-        #expect(md.status == 0 && md.stdout.contains("| device | points | held-out |"))
+        #expect(md.status == 0 && md.stdout.contains("| device | points | sources | held-out |"))
         // --assume reaches the model: a much lower matmul efficiency misses the targets, exit 1.
         let worse = try bench.run(["validate-model", "--check", "--assume", "matmul_efficiency=0.2"])
         #expect(worse.status == 1, "stdout: \(worse.stdout)")
@@ -144,9 +144,10 @@ struct ValidateModelCLITests {
         let dir = try temporaryDirectory()
         let bad = dir.appendingPathComponent("points.json")
         try """
-        {"schema_version": 1, "points": [{"id": "x1", "device": "h100", "split": "held-out",
-          "cases": [{"case": "gemm/bf16/M=64,N=64", "count": 1}], "published": {"value": 1, "unit": "TFLOP/s"},
-          "measured_dtype": "bf16", "source": "s", "date": "d", "conversion": "c"}]}
+        {"schema_version": 2, "points": [{"id": "x1", "device": "h100", "split": "held-out", "source_id": "s1",
+          "stack": "cublas", "cases": [{"case": "gemm/bf16/M=64,N=64", "count": 1}],
+          "published": {"value": 1, "unit": "TFLOP/s"}, "measured_dtype": "bf16", "source": "s", "date": "d",
+          "conversion_kind": "none", "conversion": "c"}]}
         """.write(to: bad, atomically: true, encoding: .utf8)
         let r = try bench.run(["validate-model", "--points", bad.path])
         #expect(r.status == 2)

@@ -43,7 +43,7 @@ struct ResultFileTests {
                 "mfu", "tokens_per_step", "bound", "perf_per_dollar", "catalog_version", "plugin_overhead_s", "model_s",
                 "model_error", "rounds", "host", "energy_j_per_unit", "energy_source", "instructions", "l1_misses",
                 "ll_misses",
-                "est_cycles",
+                "est_cycles", "interval_low_s", "interval_high_s",
             ])
         #expect(read.rows.map(\.fields) == rows.map(\.fields))
         #expect(read.rows == rows)

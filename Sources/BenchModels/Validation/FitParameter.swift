@@ -59,10 +59,12 @@ public struct FitParameter: Sendable {
         }
         for s in otherStacks {
             out.append(
-                stackFact(s, "matmul_efficiency", lower: 0.05, upper: 1, start: 0.8, \.matmulEfficiency, unit: "fraction"))
+                stackFact(
+                    s, "matmul_efficiency", lower: 0.05, upper: 1, start: 0.8, \.matmulEfficiency, unit: "fraction"))
             out.append(
                 stackFact(
-                    s, "launch_overhead_us", lower: 0.5, upper: 5000, start: launchStart, \.launchOverheadUs, unit: "us",
+                    s, "launch_overhead_us", lower: 0.5, upper: 5000, start: launchStart, \.launchOverheadUs,
+                    unit: "us",
                     lowerIsLimit: true))
         }
         return out
@@ -98,7 +100,9 @@ public struct FitParameter: Sendable {
 
     /// A fitted value as a catalog fact: its source says it was fitted, its note is set later.
     static func fitted(_ v: Double, unit: String, old: Fact?) -> Fact {
-        Fact(value: v, unit: unit, source: fitSource, date: "", note: old?.note, format: nil)
+        Fact(
+            value: v, unit: unit, source: fitSource, date: "the fit of the catalog's version", note: old?.note,
+            format: nil)
     }
 
     static let fitSource = "bench validate-model --fit"

@@ -16,7 +16,10 @@ import Foundation
 public struct ModelFit: Sendable {
     /// One device's fit.
     public struct DeviceFit: Sendable {
+        /// The first profile of the fit's group (``sharedFits``).
         public var profile: Profile
+        /// Every profile fitted together: one set of parameters for all of them.
+        public var profiles: [Profile]
         public var parameters: ModelParameters
         /// The fitted parameters with their values, in fit order.
         public var fitted: [(parameter: FitParameter, value: Double)]
@@ -33,16 +36,41 @@ public struct ModelFit: Sendable {
     static let priorWeight = 0.02
 
     /// Fits every profile with points in `points`, starting from `catalog`.
+    /// Profiles fitted as one: the H100 and H200 are the same GH100 die (same SMs, clocks and
+    /// tensor cores; the H200 has more and faster memory, which the catalog gives each), so
+    /// their kernel parameters are one set, fitted on both devices' points.
+    public static let sharedFits: [[String]] = [["h100", "h200"]]
+
+    /// The profiles fitted together with `id` (itself alone unless in ``sharedFits``).
+    static func group(of id: String) -> [Profile] {
+        let ids = sharedFits.first { $0.contains(id) } ?? [id]
+        return Profile.builtIn.filter { ids.contains($0.id) }
+    }
+
+    /// The fit groups, in profile order.
+    static var groups: [[Profile]] {
+        var seen = Set<String>()
+        var out: [[Profile]] = []
+        for p in Profile.builtIn where !seen.contains(p.id) {
+            let g = group(of: p.id)
+            g.forEach { seen.insert($0.id) }
+            out.append(g)
+        }
+        return out
+    }
+
     static func fit(points: [PointEvaluator.Prepared], catalog: Catalog) -> [DeviceFit] {
-        Profile.builtIn.compactMap { profile in
-            let mine = points.filter { $0.point.device == profile.id }
-            return fitDevice(profile, points: mine, catalog: catalog)
+        groups.compactMap { group in
+            let ids = group.map(\.id)
+            return fitDevice(group, points: points.filter { ids.contains($0.point.device) }, catalog: catalog)
         }
     }
 
-    /// Fits one profile on `points` (all of that device); `nil` when the catalog lacks it.
-    static func fitDevice(_ profile: Profile, points: [PointEvaluator.Prepared], catalog: Catalog) -> DeviceFit? {
-        guard let spec = catalog.device(named: profile.device), let base = spec.model else { return nil }
+    /// Fits a group of profiles on `points` (all of theirs); `nil` when the catalog lacks one.
+    static func fitDevice(_ group: [Profile], points: [PointEvaluator.Prepared], catalog: Catalog) -> DeviceFit? {
+        guard let profile = group.first, let spec = catalog.device(named: profile.device), let base = spec.model
+        else { return nil }
+        let byID = Dictionary(uniqueKeysWithValues: group.map { ($0.id, $0) })
         let defaultStack = base.defaultStack?.value
         var otherStacks: [String] = []
         for p in points {
@@ -63,7 +91,9 @@ public struct ModelFit: Sendable {
             var total = 0.0, weight = 0.0
             for (i, (p, w)) in zip(points, weights).enumerated() where steps == nil || isStepPoint[i] == steps {
                 let params = m.forStack(p.point.stack).resolved()
-                guard let model = PointEvaluator.model(profile: profile, catalog: catalog, parameters: params),
+                guard
+                    let model = PointEvaluator.model(
+                        profile: byID[p.point.device] ?? profile, catalog: catalog, parameters: params),
                     let t = try? PointEvaluator.modeledSeconds(p, on: model), t > 0
                 else { continue }
                 total += w * abs(log(t / p.publishedSeconds))
@@ -124,7 +154,7 @@ public struct ModelFit: Sendable {
         }
         let sources = sourceCount.keys.sorted()
         return DeviceFit(
-            profile: profile, parameters: params, fitted: fitted, atBound: atBound, sources: sources,
+            profile: profile, profiles: group, parameters: params, fitted: fitted, atBound: atBound, sources: sources,
             loss: loss(params))
     }
 
@@ -190,7 +220,9 @@ extension ModelFit {
     /// The fit of every device on the set's calibration sources, as a catalog: `catalog` with
     /// those devices' fitted parameters replaced (each fact's note names the sources and
     /// bounds). Throws when a parameter ends on a bound that is not a physical limit.
-    public static func fitCalibration(set: ValidationSet, catalog: Catalog) throws -> (catalog: Catalog, fits: [DeviceFit]) {
+    public static func fitCalibration(set: ValidationSet, catalog: Catalog) throws -> (
+        catalog: Catalog, fits: [DeviceFit]
+    ) {
         var prepared: [PointEvaluator.Prepared] = []
         for (i, p) in set.points.enumerated() where p.split == "calibration" {
             prepared.append(try PointEvaluator.prepare(p, at: i))
@@ -199,14 +231,20 @@ extension ModelFit {
         var fits: [DeviceFit] = []
         for var fit in Self.fit(points: prepared, catalog: catalog) {
             if let (p, bound) = fit.atBound.first {
-                throw FitError(device: fit.profile.id, parameter: p.label, bound: bound)
+                throw FitError(device: fit.profiles.map(\.id).joined(separator: "+"), parameter: p.label, bound: bound)
             }
             for (p, v) in fit.fitted {
                 p.set(&fit.parameters, v)
-                note(&fit.parameters, p, "fitted on the calibration sources \(fit.sources.joined(separator: ", ")); bounds [\(plainNumber(p.lower)), \(plainNumber(p.upper))]")
+                note(
+                    &fit.parameters, p,
+                    "fitted on the calibration sources \(fit.sources.joined(separator: ", ")); bounds [\(plainNumber(p.lower)), \(plainNumber(p.upper))]"
+                )
             }
-            if let i = result.devices.firstIndex(where: { $0.name == fit.profile.device }) {
-                result.devices[i].model = fit.parameters
+            // The group's devices differ only in what the fit leaves alone (memory): one set.
+            for member in fit.profiles {
+                if let i = result.devices.firstIndex(where: { $0.name == member.device }) {
+                    result.devices[i].model = fit.parameters
+                }
             }
             fits.append(fit)
         }

@@ -41,12 +41,14 @@ public struct ModelValidation: Sendable {
         sources = set.sources
         for (i, p) in set.points.enumerated() {
             guard let profile = Profile.builtIn.first(where: { $0.id == p.device }) else {
-                throw .invalid(path: "validation set", location: "points[\(i)] (\(p.id))", reason: "no model for \(p.device)")
+                throw .invalid(
+                    path: "validation set", location: "points[\(i)] (\(p.id))", reason: "no model for \(p.device)")
             }
             let prepared = try PointEvaluator.prepare(p, at: i)
             let params = catalog.device(named: profile.device)?.model?.forStack(p.stack).resolved()
             guard let model = PointEvaluator.model(profile: profile, catalog: catalog, parameters: params) else {
-                throw .invalid(path: "validation set", location: "points[\(i)] (\(p.id))", reason: "no model for \(p.device)")
+                throw .invalid(
+                    path: "validation set", location: "points[\(i)] (\(p.id))", reason: "no model for \(p.device)")
             }
             let seconds: Double
             do { seconds = try PointEvaluator.modeledSeconds(prepared, on: model) } catch {

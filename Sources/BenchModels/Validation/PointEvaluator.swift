@@ -22,7 +22,8 @@ struct PointEvaluator: Sendable {
             let c: KernelCase
             do { c = try KernelRegistry.builtIn.validatedCase(part.case) } catch {
                 throw .invalid(
-                    path: "validation set", location: "points[\(index)] (\(p.id))", reason: "case '\(part.case)': \(error)")
+                    path: "validation set", location: "points[\(index)] (\(p.id))",
+                    reason: "case '\(part.case)': \(error)")
             }
             let copies = part.batch ?? 1
             cases.append((c, part.count, copies))

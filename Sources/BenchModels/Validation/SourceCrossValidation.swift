@@ -31,17 +31,20 @@ public struct SourceCrossValidation: Sendable {
             let source = sources[i]
             let training = points.filter { $0.point.sourceId != source.id }
             var out: [Prediction] = []
-            for profile in Profile.builtIn where source.devices.contains(profile.id) {
-                let mine = training.filter { $0.point.device == profile.id }
-                guard let fit = ModelFit.fitDevice(profile, points: mine, catalog: catalog) else { continue }
-                for p in points where p.point.sourceId == source.id && p.point.device == profile.id {
+            for group in ModelFit.groups where group.contains(where: { source.devices.contains($0.id) }) {
+                let ids = group.map(\.id)
+                let mine = training.filter { ids.contains($0.point.device) }
+                guard let fit = ModelFit.fitDevice(group, points: mine, catalog: catalog) else { continue }
+                for p in points where p.point.sourceId == source.id && ids.contains(p.point.device) {
+                    guard let profile = group.first(where: { $0.id == p.point.device }) else { continue }
                     let params = fit.parameters.forStack(p.point.stack).resolved()
                     guard let model = PointEvaluator.model(profile: profile, catalog: catalog, parameters: params),
                         let t = try? PointEvaluator.modeledSeconds(p, on: model)
                     else { continue }
                     out.append(
                         Prediction(
-                            point: p.point, regime: p.regime, deviceClass: DeviceClass.of(kind: kinds[profile.id] ?? ""),
+                            point: p.point, regime: p.regime,
+                            deviceClass: DeviceClass.of(kind: kinds[profile.id] ?? ""),
                             error: p.publishedSeconds / t - 1))
                 }
             }
@@ -83,11 +86,21 @@ extension SourceCrossValidation {
         /// Median over predictions of the interval's half-width, (high − low) ÷ 2, relative.
         public var medianHalfWidth: Double
         public var predictions: Int
+        /// Per device class: predictions inside their interval, and predictions.
+        public var byClass: [DeviceClass: (inside: Int, total: Int)] = [:]
+        /// Per regime: predictions inside their interval, and predictions.
+        public var byRegime: [ModelRegime: (inside: Int, total: Int)] = [:]
+
+        public static func == (a: Self, b: Self) -> Bool {
+            (a.inside, a.medianHalfWidth, a.predictions) == (b.inside, b.medianHalfWidth, b.predictions)
+        }
     }
 
     public func coverage(kinds: [String: DeviceClass]) -> Coverage {
         var inside = 0, total = 0
         var widths: [Double] = []
+        var byClass: [DeviceClass: (inside: Int, total: Int)] = [:]
+        var byRegime: [ModelRegime: (inside: Int, total: Int)] = [:]
         let sources = Array(Set(predictions.map { $0.point.sourceId ?? "" })).sorted()
         for s in sources {
             let others = predictions.filter { $0.point.sourceId != s }
@@ -99,12 +112,19 @@ extension SourceCrossValidation {
                 else { continue }
                 total += 1
                 let ratio = 1 + p.error
-                if ratio >= iv.low && ratio <= iv.high { inside += 1 }
+                let hit = ratio >= iv.low && ratio <= iv.high
+                if hit { inside += 1 }
+                byClass[p.deviceClass, default: (0, 0)].total += 1
+                byRegime[p.regime, default: (0, 0)].total += 1
+                if hit {
+                    byClass[p.deviceClass, default: (0, 0)].inside += 1
+                    byRegime[p.regime, default: (0, 0)].inside += 1
+                }
                 widths.append((iv.high - iv.low) / 2)
             }
         }
         return Coverage(
             inside: total > 0 ? Double(inside) / Double(total) : 0, medianHalfWidth: medianAbs(widths) ?? 0,
-            predictions: total)
+            predictions: total, byClass: byClass, byRegime: byRegime)
     }
 }

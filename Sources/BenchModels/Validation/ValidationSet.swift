@@ -154,7 +154,9 @@ public struct ValidationPoint: Codable, Sendable, Equatable {
         public var count: Double
         public var batch: Int?
 
-        public init(case c: String, count: Double, batch: Int?) { (self.case, self.count, self.batch) = (c, count, batch) }
+        public init(case c: String, count: Double, batch: Int?) {
+            (self.case, self.count, self.batch) = (c, count, batch)
+        }
     }
 
     public struct Figure: Codable, Sendable, Equatable {

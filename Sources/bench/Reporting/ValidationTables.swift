@@ -42,7 +42,8 @@ enum ValidationTables {
         ]
         var devices = v.devices.map { d in
             [
-                d.device, "\(d.points)", "\(d.sources)", "\(d.heldOutPoints)", median(d.median), median(d.heldOutMedian),
+                d.device, "\(d.points)", "\(d.sources)", "\(d.heldOutPoints)", median(d.median),
+                median(d.heldOutMedian),
                 median(d.looMedian),
             ]
         }
@@ -51,7 +52,9 @@ enum ValidationTables {
             "\(v.results.filter { $0.point.split == "held-out" }.count)", median(v.median { _ in true }),
             median(v.heldOutMedian), median(v.looMedian()),
         ])
-        let sourceHeader = ["source", "role", "devices", "stacks", "points", "median |error|", "left-out median", "left-out signed"]
+        let sourceHeader = [
+            "source", "role", "devices", "stacks", "points", "median |error|", "left-out median", "left-out signed",
+        ]
         let sources = v.sourceSummaries.map { s in
             [
                 s.source.id, s.source.split, s.source.devices.joined(separator: " "),
@@ -60,12 +63,25 @@ enum ValidationTables {
             ]
         }
         let regimeHeader = ["class", "regime", "points", "sources", "left-out median |error|"]
-        let regimes = v.looTable().map { [$0.cls.rawValue, $0.regime.rawValue, "\($0.points)", "\($0.sources)", median($0.median)] }
+        let regimes = v.looTable().map {
+            [$0.cls.rawValue, $0.regime.rawValue, "\($0.points)", "\($0.sources)", median($0.median)]
+        }
         var headline: [String] = []
         if let m = v.looMedian() { headline.append("leave-one-source-out median |error| \(median(m))") }
         if let c = v.coverage {
             headline.append(
                 "80% intervals hold \(median(c.inside)) of \(c.predictions) left-out predictions, median half-width \(median(c.medianHalfWidth))"
+            )
+        }
+        if let c = v.coverage {
+            let classes = DeviceClass.allCases.compactMap { k in
+                c.byClass[k].map { "\(k.rawValue) \($0.inside)/\($0.total)" }
+            }
+            let regimes = ModelRegime.allCases.compactMap { k in
+                c.byRegime[k].map { "\(k.rawValue) \($0.inside)/\($0.total)" }
+            }
+            headline.append(
+                "  inside, per class: \(classes.joined(separator: ", ")); per regime: \(regimes.joined(separator: ", "))"
             )
         }
         if let m = v.heldOutMedian { headline.append("held-out median |error| \(median(m))") }
@@ -80,7 +96,8 @@ enum ValidationTables {
                     [
                         p.id, p.device, p.sourceId ?? "", p.stack ?? "", r.regime.rawValue, p.split,
                         ResultSchema.format(p.published.value), p.published.unit, "\(r.modeled)", "\(r.error)",
-                        r.looError.map { "\($0)" } ?? "", "\"\(p.source.replacingOccurrences(of: "\"", with: "\"\""))\"",
+                        r.looError.map { "\($0)" } ?? "",
+                        "\"\(p.source.replacingOccurrences(of: "\"", with: "\"\""))\"",
                     ].joined(separator: ",") + "\n"
             }
             return out
