@@ -14,7 +14,7 @@ public enum HTMLReport {
         body +=
             "<h1>bench report</h1>\n<p class=\"meta\">\(escapeHTML(input.sets.map(\.path).joined(separator: ", "))) · generated \(escapeHTML(generatedAt))</p>\n"
         body +=
-            "<p class=\"note\">Modeled rows (hollow squares, “modeled”) are computed from the catalog's specs and documented assumptions (docs/models.md), not measured. Measured rows are filled circles, with their 95% confidence interval as whiskers.</p>\n"
+            "<p class=\"note\">Modeled rows (hollow squares, “modeled”) are computed from the catalog's specs and documented assumptions (docs/models.md), not measured. Their whiskers span the model's 80% prediction interval, from its leave-one-source-out error on published measurements (docs/models.md#intervals). Measured rows are filled circles, with their 95% confidence interval as whiskers.</p>\n"
         let okCount = rows.filter { $0.status == .ok }.count
         if okCount == 0 {
             body +=

@@ -87,13 +87,14 @@ enum ReportData {
         return (points, unpriced)
     }
 
-    /// A measured row's throughput and cost ranges from its median's CI (both scale with the time).
+    /// A row's throughput and cost ranges (both scale with the time): a measured row's from its
+    /// median's 95% CI, a modeled row's from its 80% prediction interval.
     static func whiskers(_ r: ResultRow, throughput t: Double, cost c: Double) -> (
         ClosedRange<Double>, ClosedRange<Double>
     )? {
-        guard r.backendKind == .measured, let m = r.medianSeconds, m > 0, let lo = r.ciLowSeconds,
-            let hi = r.ciHighSeconds, lo > 0, hi >= lo
-        else { return nil }
+        let bounds =
+            r.backendKind == .measured ? (r.ciLowSeconds, r.ciHighSeconds) : (r.intervalLowSeconds, r.intervalHighSeconds)
+        guard let m = r.medianSeconds, m > 0, let lo = bounds.0, let hi = bounds.1, lo > 0, hi >= lo else { return nil }
         return (t * m / hi...t * m / lo, c * lo / m...c * hi / m)
     }
 

@@ -88,6 +88,26 @@ struct ReportTests {
         #expect(c.status == 0, "\(c.stdout)\(c.stderr)")
     }
 
+    @Test("modeled points carry whiskers spanning their 80% interval, and the run's CSV holds it")
+    func modeledIntervals() throws {
+        let dir = try temporaryDirectory()
+        let csv = dir.appendingPathComponent("m.csv").path
+        let r = try bench([
+            "run", "--suite", "matmul", "--quick", "--backend", "h100,trainium2", "--out", csv, "--report",
+        ])
+        #expect(r.status == 0, "stderr: \(r.stderr)")
+        let rows = try ResultReader.read(path: csv).rows.filter { $0.status == .ok }
+        #expect(!rows.isEmpty)
+        for row in rows {
+            let (lo, hi, m) = (try #require(row.intervalLowSeconds), try #require(row.intervalHighSeconds), try #require(row.medianSeconds))
+            #expect(lo < m && m < hi, "\(row.caseID) \(row.backend): \(lo) \(m) \(hi)")
+            #expect(row.notes.contains("80% interval from"))
+        }
+        let html = try String(contentsOfFile: dir.appendingPathComponent("m.html").path, encoding: .utf8)
+        #expect(html.components(separatedBy: "class=\"whisker\"").count - 1 >= rows.count, "one whisker pair per point")
+        #expect(html.contains("80% prediction interval"))
+    }
+
     @Test("bad input: one line and exit 2; no ok rows: a report that says so; markdown for CI summaries")
     func badInputAndMarkdown() throws {
         let dir = try temporaryDirectory()
