@@ -93,7 +93,8 @@ enum ReportData {
         ClosedRange<Double>, ClosedRange<Double>
     )? {
         let bounds =
-            r.backendKind == .measured ? (r.ciLowSeconds, r.ciHighSeconds) : (r.intervalLowSeconds, r.intervalHighSeconds)
+            r.backendKind == .measured
+            ? (r.ciLowSeconds, r.ciHighSeconds) : (r.intervalLowSeconds, r.intervalHighSeconds)
         guard let m = r.medianSeconds, m > 0, let lo = bounds.0, let hi = bounds.1, lo > 0, hi >= lo else { return nil }
         return (t * m / hi...t * m / lo, c * lo / m...c * hi / m)
     }

@@ -99,7 +99,10 @@ struct ReportTests {
         let rows = try ResultReader.read(path: csv).rows.filter { $0.status == .ok }
         #expect(!rows.isEmpty)
         for row in rows {
-            let (lo, hi, m) = (try #require(row.intervalLowSeconds), try #require(row.intervalHighSeconds), try #require(row.medianSeconds))
+            let (lo, hi, m) = (
+                try #require(row.intervalLowSeconds), try #require(row.intervalHighSeconds),
+                try #require(row.medianSeconds)
+            )
             #expect(lo < m && m < hi, "\(row.caseID) \(row.backend): \(lo) \(m) \(hi)")
             #expect(row.notes.contains("80% interval from"))
         }
