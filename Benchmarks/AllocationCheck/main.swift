@@ -17,6 +17,7 @@ let ids = [
     "attention_fwd_bwd/fp32/B=4,S=256,D=768,heads=12", "adamw_update/fp32/N=7087872",
     "rmsnorm_fwd_bwd/fp32/T=1024,D=4096", "swiglu_fwd_bwd/fp32/T=1024,H=14336",
     "rope_fwd_bwd/fp32/B=1,S=2048,D=4096,heads=32", "gqa_attention_fwd_bwd/fp32/B=1,S=512,D=4096,heads=32,kv_heads=8",
+    "llama_block_step/fp32/B=2,S=128,D=512,heads=8,kv_heads=2,H=1408,opt=adamw",
 ]
 var worst = 0
 print("| case | backend | threads | allocations per call (after 3 warm-up calls, over 10 calls) |")

@@ -175,7 +175,7 @@ public struct DeviceModel: Sendable {
             if flopTime >= byteTime { compute += flopTime } else { memory += byteTime }
             overhead += overheadSeconds
         }
-        let isStep = c.kernel == "mlp_step" || c.kernel == "transformer_block_step"
+        let isStep = ["mlp_step", "transformer_block_step", "llama_block_step"].contains(c.kernel)
         // A device with a step efficiency runs a training step as one compiled graph: one launch,
         // and its engines (matrix, vector, scalar, DMA) work concurrently, so the step takes as
         // long as its busiest engine.
@@ -196,7 +196,9 @@ public struct DeviceModel: Sendable {
         }
         if pieces.contains(where: { if case .fusedAttention = $0 { true } else { false } }) {
             notes += "; attention fused"
-        } else if c.kernel == "transformer_block_step" || c.kernel == "attention_fwd_bwd" {
+        } else if ["transformer_block_step", "llama_block_step", "attention_fwd_bwd", "gqa_attention_fwd_bwd"].contains(
+            c.kernel)
+        {
             notes += "; attention unfused"
         }
         if graph { notes += "; one compiled graph, engines overlapped, step efficiency \(fixed(stepEfficiency, 2))" }

@@ -66,6 +66,30 @@ enum Work: Equatable {
                     .stream(bytes: 4 * 3 * td * w, flops: 4 * td, engine: .vector),  // residuals, bias adds, loss
                     optimizer(12 * dd * dd + 13 * dd, s.optimizer),
                 ]
+        case "llama_block_step":
+            let s = LlamaBlockSpec().shape(c)
+            let (t, d, h) = (s.tokens, s.model, s.hidden)
+            let (td, th) = (Double(t * d), Double(t * h))
+            let projections: [Work] = [
+                .matmul(m: t, n: s.qkvWidth, k: d, count: 1), .matmul(m: t, n: d, k: d, count: 1),
+                .matmul(m: t, n: h, k: d, count: 1), .matmul(m: t, n: h, k: d, count: 1),
+                .matmul(m: t, n: d, k: h, count: 1),
+            ]
+            return withBackward(projections)
+                + attention(
+                    batch: s.batch, sequence: s.sequence, heads: s.heads, headDimension: s.headDimension, width: w,
+                    fusedAttention)
+                + [
+                    .stream(bytes: 2 * 2 * td * w, flops: 2 * 4 * td, engine: .vector),  // RMSNorm ×2 forward
+                    .stream(bytes: 2 * 4 * td * w, flops: 2 * 7 * td, engine: .vector),  // RMSNorm ×2 backward
+                    .stream(
+                        bytes: 2 * 2 * Double(t * (d + s.kvWidth)) * w, flops: 2 * 3 * Double(t * (d + s.kvWidth)),
+                        engine: .vector),  // RoPE on Q and K, forward and backward
+                    .stream(bytes: 3 * th * w, flops: 8 * th, engine: .scalar),  // SwiGLU forward (the sigmoid)
+                    .stream(bytes: 5 * th * w, flops: 12 * th, engine: .scalar),  // SwiGLU backward
+                    .stream(bytes: 4 * 3 * td * w, flops: 4 * td, engine: .vector),  // residuals, loss
+                    optimizer(Double(s.parameters), s.optimizer),
+                ]
         case "attention_fwd_bwd", "gqa_attention_fwd_bwd":
             // Grouped-query attention does the same per-head matmuls (shared K and V heads).
             let v = c.parameters.map { Int($0.value) ?? 0 }

@@ -76,7 +76,8 @@ extension StatelessOutputCase {
 public enum KernelReferences {
     static func all<T: NativeScalar>(_: T.Type) -> [any KernelReference.Type] {
         [
-            GEMMReference<T>.self, PreparedMLP<T>.self, PreparedTransformerBlock<T>.self, PreparedLayerNorm<T>.self,
+            GEMMReference<T>.self, PreparedMLP<T>.self, PreparedTransformerBlock<T>.self, PreparedLlamaBlock<T>.self,
+            PreparedLayerNorm<T>.self,
             PreparedSoftmaxCrossEntropy<T>.self, PreparedAttention<T>.self, PreparedAdamW<T>.self,
             PreparedRMSNorm<T>.self, PreparedSwiGLU<T>.self, PreparedRoPE<T>.self, PreparedGQAAttention<T>.self,
         ]

@@ -6,7 +6,8 @@ import Foundation
 public enum TrainingKernels {
     /// The kernels this module implements.
     public static let names: Set<String> = [
-        "mlp_step", "transformer_block_step", "layernorm_fwd_bwd", "softmax_xent_fwd_bwd", "attention_fwd_bwd",
+        "mlp_step", "transformer_block_step", "llama_block_step", "layernorm_fwd_bwd", "softmax_xent_fwd_bwd",
+        "attention_fwd_bwd",
         "adamw_update", "rmsnorm_fwd_bwd", "swiglu_fwd_bwd", "rope_fwd_bwd",
         "gqa_attention_fwd_bwd",
     ]
@@ -18,6 +19,7 @@ public enum TrainingKernels {
         switch kernelCase.kernel {
         case "mlp_step": return PreparedMLP<T>(kernelCase, engine: engine)
         case "transformer_block_step": return PreparedTransformerBlock<T>(kernelCase, engine: engine)
+        case "llama_block_step": return PreparedLlamaBlock<T>(kernelCase, engine: engine)
         case "layernorm_fwd_bwd": return PreparedLayerNorm<T>(kernelCase, threads: engine.threads)
         case "softmax_xent_fwd_bwd": return PreparedSoftmaxCrossEntropy<T>(kernelCase, threads: engine.threads)
         case "attention_fwd_bwd": return PreparedAttention<T>(kernelCase, engine: engine)

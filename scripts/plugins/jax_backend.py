@@ -76,12 +76,32 @@ def attention(case: plc.Case):
     return attn
 
 
+def llama_forward(case: plc.Case):
+    """``forward(params, x)``: the Llama-style block (pre-RMSNorm, RoPE + causal GQA, SwiGLU,
+    residuals, no biases), reusing the pieces' forwards."""
+    attn, _, _ = gqa_attention(case)
+
+    def rms(v, gamma):
+        return v * jax.lax.rsqrt(jnp.mean(v * v, axis=1, keepdims=True) + plc.RMS_EPS) * gamma
+
+    def forward(params, x):
+        g1, Wqkv, Wo, g2, Wg, Wu, Wd = params
+        r1 = x + attn(rms(x, g1) @ Wqkv) @ Wo
+        n2 = rms(r1, g2)
+        return r1 + (jax.nn.silu(n2 @ Wg) * (n2 @ Wu)) @ Wd
+
+    return forward
+
+
 def loss_function(case: plc.Case):
     """``loss(params, x, y) -> (loss, out)``: the forward pass and MSE loss, params in order."""
     attn = attention(case) if case.kernel == "transformer_block_step" else None
+    llama = llama_forward(case) if case.kernel == "llama_block_step" else None
 
     def loss(params, x, y):
-        if attn is None:
+        if llama is not None:
+            out = llama(params, x)
+        elif attn is None:
             W1, b1, W2, b2 = params
             out = gelu(x @ W1 + b1) @ W2 + b2
         else:
@@ -252,7 +272,7 @@ LLAMA_OPS = {"rmsnorm_fwd_bwd": rmsnorm, "swiglu_fwd_bwd": swiglu, "rope_fwd_bwd
 def make_model(case: plc.Case):
     """The model of any kernel bench's suites run."""
     dt, cid = case.np_dtype, case.id
-    if case.kernel in ("mlp_step", "transformer_block_step"):
+    if case.kernel in ("mlp_step", "transformer_block_step", "llama_block_step"):
         return TrainingModel(case)
     if case.kernel == "adamw_update":
         return AdamWModel(case)
@@ -333,7 +353,8 @@ def _version(dist: str) -> str:
 
 class JaxBackend(plc.Backend):
     backend_id = BACKEND_ID
-    kernels = ("gemm", "mlp_step", "transformer_block_step", "layernorm_fwd_bwd", "softmax_xent_fwd_bwd",
+    kernels = ("gemm", "mlp_step", "transformer_block_step", "llama_block_step", "layernorm_fwd_bwd",
+               "softmax_xent_fwd_bwd",
                "attention_fwd_bwd", "adamw_update", "rmsnorm_fwd_bwd", "swiglu_fwd_bwd", "rope_fwd_bwd",
                "gqa_attention_fwd_bwd")
     dtypes = ("fp32", "fp64")

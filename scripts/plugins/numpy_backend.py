@@ -314,6 +314,88 @@ class Block(TrainingStep):
         return self.update()
 
 
+class LlamaBlock(TrainingStep):
+    """``llama_block_step``: pre-RMSNorm, RoPE on Q and K, causal grouped-query attention
+    (query head h reads KV head h // (heads/kv_heads)), SwiGLU MLP, residuals, no biases;
+    the backward written out by hand."""
+
+    def __init__(self, case: plc.Case):
+        super().__init__(case)
+        self.kvd = case.kv_heads * case.dh
+        self.cos, self.sin = plc.rope_tables(case, case.np_dtype)
+        self.mask = np.triu(np.ones((case.S, case.S), dtype=bool), k=1)
+
+    @staticmethod
+    def rms(v, gamma):
+        rstd = 1.0 / np.sqrt(np.mean(v * v, axis=1, keepdims=True) + plc.RMS_EPS)
+        xhat = v * rstd
+        return xhat * gamma, xhat, rstd
+
+    @staticmethod
+    def rms_backward(dy, gamma, xhat, rstd):
+        """dx = rstd·(g − x̂·mean(g·x̂)), g = dy·γ; dγ = Σ dy·x̂."""
+        g = dy * gamma
+        return (g - xhat * np.mean(g * xhat, axis=1, keepdims=True)) * rstd, np.sum(dy * xhat, axis=0)
+
+    def rope(self, x, sign: float):
+        c, h = self.case, self.case.dh // 2
+        v = x.reshape(c.T, -1, c.dh)
+        x1, x2, s = v[..., :h], v[..., h:], sign * self.sin
+        return np.concatenate([x1 * self.cos - x2 * s, x2 * self.cos + x1 * s], axis=-1).reshape(c.T, -1)
+
+    def step(self) -> float:
+        c, p, g, x = self.case, self.params, self.grads, self.x
+        d, kvd, dh = c.D, self.kvd, c.dh
+        xn1, xh1, rs1 = self.rms(x, p["rms1.gamma"])
+        qkv = xn1 @ p["Wqkv"]
+        q, k, v = self.rope(qkv[:, :d], 1.0), self.rope(qkv[:, d:d + kvd], 1.0), qkv[:, d + kvd:]
+        attn, probs = np.empty((c.T, d), c.np_dtype), {}
+        scale, group = 1.0 / math.sqrt(dh), c.heads // c.kv_heads
+        for b in range(c.B):
+            rows = slice(b * c.S, (b + 1) * c.S)
+            for h in range(c.heads):
+                qc, kc = slice(h * dh, (h + 1) * dh), slice(h // group * dh, (h // group + 1) * dh)
+                s = q[rows, qc] @ k[rows, kc].T * scale
+                s[self.mask] = -np.inf
+                pr = np.exp(s - s.max(axis=1, keepdims=True))
+                pr /= pr.sum(axis=1, keepdims=True)
+                probs[b, h] = pr
+                attn[rows, qc] = pr @ v[rows, kc]
+        r1 = x + attn @ p["Wo"]
+        xn2, xh2, rs2 = self.rms(r1, p["rms2.gamma"])
+        a, u = xn2 @ p["Wgate"], xn2 @ p["Wup"]
+        sig = 1.0 / (1.0 + np.exp(-a))
+        silu = a * sig
+        act = silu * u
+        np.add(r1, act @ p["Wdown"], out=self.out)
+        self.loss_gradient()
+        dout = self.dout
+        g["dWdown"][...] = act.T @ dout
+        dact = dout @ p["Wdown"].T
+        du, da = dact * silu, dact * u * (sig + silu * (1.0 - sig))
+        g["dWgate"][...], g["dWup"][...] = xn2.T @ da, xn2.T @ du
+        dr1, g["drms2.gamma"][...] = self.rms_backward(da @ p["Wgate"].T + du @ p["Wup"].T, p["rms2.gamma"], xh2, rs2)
+        dr1 += dout                                                           # the residual
+        g["dWo"][...] = attn.T @ dr1
+        dattn = dr1 @ p["Wo"].T
+        dq, dk, dv = np.zeros_like(q), np.zeros_like(k), np.zeros_like(v)
+        for b in range(c.B):
+            rows = slice(b * c.S, (b + 1) * c.S)
+            for h in range(c.heads):
+                qc, kc = slice(h * dh, (h + 1) * dh), slice(h // group * dh, (h // group + 1) * dh)
+                pr, do = probs[b, h], dattn[rows, qc]
+                dv[rows, kc] += pr.T @ do
+                dp = do @ v[rows, kc].T
+                ds = pr * (dp - (dp * pr).sum(axis=1, keepdims=True)) * scale
+                dq[rows, qc] = ds @ k[rows, kc]
+                dk[rows, kc] += ds.T @ q[rows, qc]
+        dqkv = np.concatenate([self.rope(dq, -1.0), self.rope(dk, -1.0), dv], axis=1)
+        g["dWqkv"][...] = xn1.T @ dqkv
+        dx1, g["drms1.gamma"][...] = self.rms_backward(dqkv @ p["Wqkv"].T, p["rms1.gamma"], xh1, rs1)
+        np.add(dr1, dx1, out=self.dx)                                         # the residual
+        return self.update()
+
+
 class Gemm:
     """``C[M×N] = A[M×K]·B[K×N]``; C starts as NaN and is overwritten by every call."""
 
@@ -544,7 +626,8 @@ class GQAAttentionOp:
         return {"out": self.out, "dqkv": self.dqkv}
 
 
-MODELS = {"gemm": Gemm, "mlp_step": MLP, "transformer_block_step": Block, "layernorm_fwd_bwd": LayerNormOp,
+MODELS = {"gemm": Gemm, "mlp_step": MLP, "transformer_block_step": Block, "llama_block_step": LlamaBlock,
+          "layernorm_fwd_bwd": LayerNormOp,
           "softmax_xent_fwd_bwd": SoftmaxXent, "attention_fwd_bwd": AttentionOp, "adamw_update": AdamW,
           "rmsnorm_fwd_bwd": RMSNormOp, "swiglu_fwd_bwd": SwiGLUOp, "rope_fwd_bwd": RoPEOp,
           "gqa_attention_fwd_bwd": GQAAttentionOp}

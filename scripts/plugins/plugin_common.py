@@ -452,6 +452,7 @@ GELU_C, GELU_K, LN_EPS = math.sqrt(2.0 / math.pi), 0.044715, 1e-5
 SGD_LR, SGD_MOMENTUM = 0.01, 0.9
 ADAM_LR, ADAM_B1, ADAM_B2, ADAM_EPS, ADAM_WD = 0.001, 0.9, 0.999, 1e-8, 0.01
 BLOCK_PARAMETERS = ("ln1.gamma", "ln1.beta", "Wqkv", "bqkv", "Wo", "bo", "ln2.gamma", "ln2.beta", "W1", "b1", "W2", "b2")
+LLAMA_PARAMETERS = ("rms1.gamma", "Wqkv", "Wo", "rms2.gamma", "Wgate", "Wup", "Wdown")
 
 
 RMS_EPS = 1e-5  # Llama 2 and 3's rms_norm_eps
@@ -481,9 +482,10 @@ class Case:
         for k, v in params.items():
             if k != "opt":
                 setattr(self, k, int(v))
-        if kernel in ("transformer_block_step", "attention_fwd_bwd", "rope_fwd_bwd", "gqa_attention_fwd_bwd"):
+        if kernel in ("transformer_block_step", "attention_fwd_bwd", "rope_fwd_bwd", "gqa_attention_fwd_bwd",
+                      "llama_block_step"):
             self.T, self.dh = self.B * self.S, self.D // self.heads
-        if kernel == "gqa_attention_fwd_bwd":
+        if kernel in ("gqa_attention_fwd_bwd", "llama_block_step"):
             self.W = self.D + 2 * self.kv_heads * self.dh  # a packed qkv row: Q, K, V
 
     @staticmethod
@@ -511,6 +513,9 @@ class Case:
         d = self.D
         if self.kernel == "mlp_step":
             return {"W1": (d, self.H), "b1": (self.H,), "W2": (self.H, d), "b2": (d,)}
+        if self.kernel == "llama_block_step":
+            shapes = [(d,), (d, self.W), (d, d), (d,), (d, self.H), (d, self.H), (self.H, d)]
+            return dict(zip(LLAMA_PARAMETERS, shapes))
         shapes = [(d,), (d,), (d, 3 * d), (3 * d,), (d, d), (d,), (d,), (d,), (d, 4 * d), (4 * d,), (4 * d, d), (d,)]
         return dict(zip(BLOCK_PARAMETERS, shapes))
 
@@ -522,7 +527,10 @@ def initial_state(case: Case):
     import numpy as np
 
     dt, cid, d = case.np_dtype, case.id, case.D
-    fan_in = {"W1": d, "W2": case.H} if case.kernel == "mlp_step" else {"Wqkv": d, "Wo": d, "W1": d, "W2": 4 * d}
+    fan_in = {
+        "mlp_step": {"W1": d, "W2": getattr(case, "H", 0)},
+        "llama_block_step": {"Wqkv": d, "Wo": d, "Wgate": d, "Wup": d, "Wdown": getattr(case, "H", 0)},
+    }.get(case.kernel, {"Wqkv": d, "Wo": d, "W1": d, "W2": 4 * d})
     params = {}
     for name, shape in case.parameter_shapes.items():
         if name in fan_in:

@@ -76,8 +76,8 @@ public struct KernelRegistry: Sendable {
 
     /// The built-in kernels.
     public static let builtIn = KernelRegistry(specs: [
-        GEMMSpec(), MLPStepSpec(), TransformerBlockSpec(), LayerNormSpec(), SoftmaxCrossEntropySpec(), AttentionSpec(),
-        AdamWUpdateSpec(), RMSNormSpec(), SwiGLUSpec(), RoPESpec(), GQAAttentionSpec(),
+        GEMMSpec(), MLPStepSpec(), TransformerBlockSpec(), LlamaBlockSpec(), LayerNormSpec(), SoftmaxCrossEntropySpec(),
+        AttentionSpec(), AdamWUpdateSpec(), RMSNormSpec(), SwiGLUSpec(), RoPESpec(), GQAAttentionSpec(),
     ])
 
     /// The spec named `name`, or `nil`.

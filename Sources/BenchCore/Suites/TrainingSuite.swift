@@ -8,14 +8,15 @@
 ///   (GPT-2's 50304-entry padded vocabulary), `attention_fwd_bwd`, `adamw_update` (the
 ///   7.1 M parameters of a D=768 block).
 /// - Llama-style pieces: `rmsnorm_fwd_bwd`, `swiglu_fwd_bwd`, `rope_fwd_bwd`,
-///   `gqa_attention_fwd_bwd` at Llama-3-8B's widths (D=4096, FFN 14336, 32 heads of 128, 8 KV heads).
+///   `gqa_attention_fwd_bwd` at Llama-3-8B's widths (D=4096, FFN 14336, 32 heads of 128, 8 KV heads),
+///   and the whole `llama_block_step` at those widths.
 /// - `--quick`: the same kernels at tiny shapes.
 /// - `--preset ci`: the same kernels at shapes of ≥ 1 ms a call on 2 cores, for regression gates.
 public struct TrainingSuite: Suite {
     public init() {}
     public var name: String { "training" }
     public var summary: String {
-        "training steps (forward + backward + optimizer): 2-layer MLP and pre-LN transformer block (fp32)"
+        "training steps (forward + backward + optimizer): 2-layer MLP, pre-LN GPT-2 and Llama-style blocks (fp32)"
     }
 
     public func cases(_ preset: SuitePreset) -> [KernelCase] {
@@ -68,20 +69,32 @@ public struct TrainingSuite: Suite {
         /// Llama-3-8B's layer (D=4096, 32 heads of 128 with 8 KV heads, FFN 14336): the norm and
         /// gate at 1024 tokens, RoPE over a 2048-token sequence, attention over 512 tokens (its
         /// cost grows with S², and the suite's time is kept within a quarter of what it was).
+        /// The whole block: one Llama-3-8B layer at 128 tokens (its 218 M parameters and
+        /// AdamW state take 3.5 GB), and at 4096 in bf16 for the accelerators (modeled).
         static let full = [
             RMSNormSpec().kernelCase(.fp32, [1024, 4096]), SwiGLUSpec().kernelCase(.fp32, [1024, 14336]),
             RoPESpec().kernelCase(.fp32, [1, 2048, 4096, 32]),
             GQAAttentionSpec().kernelCase(.fp32, [1, 512, 4096, 32, 8]),
+            LlamaBlockSpec.kernelCase(
+                .fp32, b: 1, s: 128, d: 4096, heads: 32, kvHeads: 8, hidden: 14336, optimizer: .adamw),
+            LlamaBlockSpec.kernelCase(
+                .bf16, b: 1, s: 4096, d: 4096, heads: 32, kvHeads: 8, hidden: 14336, optimizer: .adamw),
         ]
         static let ci = [
             RMSNormSpec().kernelCase(.fp32, [2048, 768]), SwiGLUSpec().kernelCase(.fp32, [256, 4096]),
             RoPESpec().kernelCase(.fp32, [4, 512, 512, 8]),
             GQAAttentionSpec().kernelCase(.fp32, [1, 256, 256, 8, 2]),
+            LlamaBlockSpec.kernelCase(
+                .fp32, b: 2, s: 128, d: 256, heads: 8, kvHeads: 2, hidden: 768, optimizer: .adamw),
+            LlamaBlockSpec.kernelCase(
+                .bf16, b: 2, s: 128, d: 256, heads: 8, kvHeads: 2, hidden: 768, optimizer: .adamw),
         ]
         static let quick = [
             RMSNormSpec().kernelCase(.fp32, [32, 32]), SwiGLUSpec().kernelCase(.fp32, [32, 64]),
             RoPESpec().kernelCase(.fp32, [2, 16, 32, 4]),
             GQAAttentionSpec().kernelCase(.fp32, [2, 16, 32, 4, 2]),
+            LlamaBlockSpec.kernelCase(.fp32, b: 2, s: 16, d: 32, heads: 4, kvHeads: 2, hidden: 96, optimizer: .adamw),
+            LlamaBlockSpec.kernelCase(.bf16, b: 2, s: 16, d: 32, heads: 4, kvHeads: 2, hidden: 96, optimizer: .adamw),
         ]
     }
 }

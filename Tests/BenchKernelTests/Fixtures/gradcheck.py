@@ -6,8 +6,9 @@ the step dumps beside it that Tests/BenchKernelTests/PeerAgreementTests.swift co
     Tests/BenchKernelTests/Fixtures/gradcheck.py numpy --dump-step ID FILE      # one step of ID as JSON
 
 Checks: the generator against the documented example; then one step from the initial state
-of ``mlp_step/fp64/B=4,D=8,H=16`` and ``transformer_block_step/fp64/B=2,S=5,D=8,heads=2``,
-both optimizers: the loss against a plain fp64 forward pass written independently here (the
+of ``mlp_step/fp64/B=4,D=8,H=16``, ``transformer_block_step/fp64/B=2,S=5,D=8,heads=2`` and
+``llama_block_step/fp64/B=2,S=5,D=8,heads=2,kv_heads=1,H=12`` (its reference built from the
+plain Llama pieces below), both optimizers: the loss against a plain fp64 forward pass written independently here (the
 block one (sequence, head) at a time with an explicit mask; relative error <= 1e-12); every
 gradient (and dx) against central differences of that reference loss -- MLP: every entry,
 eps 1e-6, max|analytic - numeric| / max(|analytic|, |numeric|) over the tensor <= 1e-6;
@@ -51,6 +52,12 @@ def reference_loss(case: plc.Case, x, y, p: dict) -> float:
     """The documented forward pass and MSE loss, written plainly in float64."""
     if case.kernel == "mlp_step":
         out = gelu(x @ p["W1"] + p["b1"]) @ p["W2"] + p["b2"]
+    elif case.kernel == "llama_block_step":
+        rms = lambda v, g: v / np.sqrt((v * v).mean(axis=1, keepdims=True) + plc.RMS_EPS) * g  # noqa: E731
+        attn = gqa_ref(case, {"qkv": rms(x, p["rms1.gamma"]) @ p["Wqkv"]})
+        r1 = x + attn @ p["Wo"]
+        n2 = rms(r1, p["rms2.gamma"])
+        out = r1 + swiglu_ref(case, {"a": n2 @ p["Wgate"], "b": n2 @ p["Wup"]}) @ p["Wdown"]
     else:
         s, d, dh = case.S, case.D, case.dh
         qkv = layer_norm(x, p["ln1.gamma"], p["ln1.beta"]) @ p["Wqkv"] + p["bqkv"]
@@ -121,7 +128,8 @@ def check_all(module) -> bool:
     doc = plc.uniforms(plc.fnv1a64("gemm/fp32/M=2,N=2,K=2#A"), 2).tolist()
     report(doc == [-0.6421459913253784, 0.2956583499908447], "input generator", f"documented example gives {doc}")
     ids = [f"mlp_step/fp64/B=4,D=8,H=16,opt={o}" for o in ("sgd", "adamw")] + \
-          [f"transformer_block_step/fp64/B=2,S=5,D=8,heads=2,opt={o}" for o in ("sgd", "adamw")]
+          [f"transformer_block_step/fp64/B=2,S=5,D=8,heads=2,opt={o}" for o in ("sgd", "adamw")] + \
+          [f"llama_block_step/fp64/B=2,S=5,D=8,heads=2,kv_heads=1,H=12,opt={o}" for o in ("sgd", "adamw")]
     for case in map(plc.Case.parse, ids):
         x, y, params = plc.initial_state(case)
         loss, grads, updated = first_step(case)
