@@ -43,7 +43,7 @@ struct FleetTests {
                 "index 4 is not below the count 4"
             ),
             (["--shard", "auto"], ["JOB_COMPLETION_INDEX": "1"], "BENCH_SHARD_COUNT is not set"),
-            (["--shard", "40/50"], [:], "50 shards of 13 selected cases"),
+            (["--shard", "40/50"], [:], "50 shards of 15 selected cases"),
         ])
     func badShards(args: [String], environment: [String: String], message: String) throws {
         let out = try temporaryDirectory().appendingPathComponent("x.csv").path

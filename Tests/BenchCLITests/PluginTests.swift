@@ -121,7 +121,7 @@ struct PluginTests {
         let pluginRows = rows.filter { $0.backend.rawValue == id }
         #expect(
             Set(pluginRows.map(\.kernel)) == [
-                "mlp_step", "transformer_block_step", "layernorm_fwd_bwd", "softmax_xent_fwd_bwd",
+                "mlp_step", "transformer_block_step", "llama_block_step", "layernorm_fwd_bwd", "softmax_xent_fwd_bwd",
                 "attention_fwd_bwd", "adamw_update", "rmsnorm_fwd_bwd", "swiglu_fwd_bwd", "rope_fwd_bwd",
                 "gqa_attention_fwd_bwd",
             ])

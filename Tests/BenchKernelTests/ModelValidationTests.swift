@@ -15,13 +15,13 @@ struct ModelValidationTests {
 
     /// The held-out median when the model was last changed (docs/models.md): a change that makes
     /// it worse fails here, whatever the 10% target says.
-    static let recordedHeldOutMedian = 0.096
+    static let recordedHeldOutMedian = 0.099
 
     @Test(
-        "the shipped validation set has ≥ 160 sourced points from ≥ 35 sources on every device where one is published")
+        "the shipped validation set has ≥ 190 sourced points from ≥ 45 sources on every device where one is published")
     func coverage() throws {
-        #expect(set.points.count >= 160)
-        #expect(set.sources.count >= 35)
+        #expect(set.points.count >= 190)
+        #expect(set.sources.count >= 45)
         #expect(set.points.allSatisfy { $0.sourceId != nil && $0.stack != nil && $0.conversionKind != nil })
         let devices = Set(set.points.map(\.device))
         for id in ["h100", "h200", "a100", "b200", "trainium1", "trainium2", "graviton3", "graviton4"] {

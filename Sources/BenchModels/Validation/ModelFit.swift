@@ -7,7 +7,7 @@ import Foundation
 /// Loss: the mean |log(modeled time ÷ published time)| over the device's points, each point
 /// weighted 1 ÷ (its source's points on the device), so every source counts once however many
 /// rows its table has; kernel parameters see the single-kernel points, step parameters
-/// (attention, step efficiency) the step and multi-device points; plus 0.002 × |log(value ÷
+/// (attention, step efficiency) the step and multi-device points; plus 0.005 × |log(value ÷
 /// start)|, a weak pull that keeps a barely constrained parameter at its start. Optimiser: coordinate descent from fixed start values (never the
 /// catalog's previous fit, so fitting the fitted catalog gives the same numbers); per parameter a
 /// 17-point grid over its bounds, then 24 golden-section steps between the best grid point's
@@ -33,7 +33,7 @@ public struct ModelFit: Sendable {
     static let goldenSteps = 24
     static let maxSweeps = 12
     /// Weight of the pull towards a parameter's start value, per unit of |log(value ÷ start)|.
-    static let priorWeight = 0.02
+    static let priorWeight = 0.005
 
     /// Fits every profile with points in `points`, starting from `catalog`.
     /// Profiles fitted as one: the H100 and H200 are the same GH100 die (same SMs, clocks and
@@ -148,9 +148,18 @@ public struct ModelFit: Sendable {
             let v = round4(c.get(params) ?? c.start)
             c.set(&params, v)
             fitted.append((c, v))
+            // On a bound, and the loss still falls past it: the points want a value the bounds
+            // forbid (an efficiency above 1), so the model cannot reproduce them.
             let span = c.upper - c.lower
-            if abs(v - c.upper) <= 1e-3 * span { atBound.append((c, c.upper)) }
-            if !c.lowerIsLimit, abs(v - c.lower) <= 1e-3 * span { atBound.append((c, c.lower)) }
+            let f = objective(c)
+            func pastBound(_ bound: Double, _ step: Double) -> Bool {
+                guard abs(v - bound) <= 1e-3 * span else { return false }
+                var past = params
+                c.set(&past, bound + step)
+                return f(past) < f(params) - 1e-9
+            }
+            if pastBound(c.upper, 0.02 * span) { atBound.append((c, c.upper)) }
+            if !c.lowerIsLimit, pastBound(c.lower, -0.02 * span) { atBound.append((c, c.lower)) }
         }
         let sources = sourceCount.keys.sorted()
         return DeviceFit(
