@@ -90,8 +90,9 @@ public struct PriceBook: Sendable {
     /// per-device share; its price hint is already the price of what one row uses.
     func deviceQuote(_ backend: any DeviceBackend) -> PriceQuote? {
         let host = hostInstance.flatMap { catalog.instance(named: $0) }
+        // A host that holds the backend's device, one or several of them.
         let count: Int? = {
-            guard let name = backend.catalogDevice, let host, host.device == name, host.deviceCount > 1 else {
+            guard let name = backend.catalogDevice, let host, host.device == name, host.deviceCount >= 1 else {
                 return nil
             }
             return host.deviceCount
@@ -99,16 +100,22 @@ public struct PriceBook: Sendable {
         func share(_ usd: Double, _ how: String) -> PriceQuote {
             if let count {
                 let part = backend.deviceShare
+                let devices =
+                    count > 1
+                    ? " ÷ \(count) \(backend.catalogDevice ?? "") devices"
+                    : " (the host holds one \(backend.catalogDevice ?? ""))"
                 return PriceQuote(
                     usdPerHour: usd / Double(count) * part,
                     note:
-                        "price: \(how) ÷ \(count) \(backend.catalogDevice ?? "") devices\(part < 1 ? " × \(fixed(part, 3)) of one (the plugin's device_share)" : "") (catalog \(catalog.catalogVersion))"
+                        "price: \(how)\(devices)\(part < 1 ? " × \(fixed(part, 3)) of one (the plugin's device_share)" : "") (catalog \(catalog.catalogVersion))"
                 )
             }
             let why =
                 backend.catalogDevice == nil
                 ? "the plugin names no catalog_device"
-                : "the host instance does not hold \(backend.catalogDevice ?? "")"
+                : host == nil
+                    ? "no --host-instance says how many \(backend.catalogDevice ?? "") devices the host holds"
+                    : "the host instance does not hold \(backend.catalogDevice ?? "")"
             return PriceQuote(usdPerHour: usd, note: "price: the whole host, \(how) (\(why))")
         }
         if let hostPrice { return share(hostPrice, "host $\(hostPrice)/h (--host-price)") }

@@ -104,12 +104,18 @@ public enum BackendRegistry {
                 let log = "\(logStem).plugin-\(stem).log"
                 // A plugin that cannot start, or claims an id that is taken, does not stop the
                 // run: its rows become errors with the reason (UnavailableBackend).
-                func unavailable(_ reason: String) -> UnavailableBackend {
+                // Its rows carry the id it declared when that id is free (a gate keyed on the id
+                // sees them), else `plugin-<file stem>`.
+                func unavailable(_ reason: String, declared: BackendID? = nil) -> UnavailableBackend {
+                    let taken = { (id: BackendID) in
+                        chosen.contains(where: { $0.id == id }) || backends.contains(where: { $0.id == id })
+                    }
+                    if let declared, !taken(declared) {
+                        return UnavailableBackend(id: declared, device: "plugin \(path) (not run)", reason: reason)
+                    }
                     var id = BackendID(
                         "plugin-" + stem.lowercased().map { $0.isLetter || $0.isNumber ? String($0) : "-" }.joined())
-                    while chosen.contains(where: { $0.id == id }) || backends.contains(where: { $0.id == id }) {
-                        id = BackendID(id.rawValue + "-2")
-                    }
+                    while taken(id) { id = BackendID(id.rawValue + "-2") }
                     return UnavailableBackend(id: id, device: "plugin \(path) (not started)", reason: reason)
                 }
                 do {
@@ -128,8 +134,8 @@ public enum BackendRegistry {
                         p.shutdown()
                         chosen.append(
                             unavailable(
-                                "plugin:\(path) names catalog_device '\(device)', which the catalog does not have (devices: \(known.sorted().joined(separator: ", "))); its rows are not run (plugin log: \(log))"
-                            ))
+                                "plugin:\(path) names catalog_device '\(device)', which the catalog does not have (devices: \(known.sorted().joined(separator: ", "))); its rows are not run (plugin log: \(log))",
+                                declared: p.id))
                     } else {
                         add(p)
                     }

@@ -55,8 +55,24 @@ extension PreparedSoftmaxCrossEntropy: KernelReference {
     static func verificationEntries(_ c: KernelCase) -> [OutputEntry] {
         let (rows, vocabulary) = (c.integer("T") ?? 0, c.integer("V") ?? 0)
         return Set([0, rows - 1]).sorted().flatMap { r in
-            [OutputEntry("loss", 0, r)] + (0..<vocabulary).map { OutputEntry("dlogits", r, $0) }
+            [OutputEntry("loss", 0, r)] + columns(c, row: r).map { OutputEntry("dlogits", r, $0) }
         }
+    }
+
+    /// Most gradient columns a row's check reads: a plugin's verify request and reply stay far
+    /// under the protocol's 16 MiB line cap at any V (issue 29 #23: V = 2²⁰ asked for 44 MB).
+    static var columnLimit: Int { 16_384 }
+
+    /// The `dlogits` columns checked in row `r`: all of them up to ``columnLimit``, else
+    /// ``columnLimit`` evenly spaced ones plus the row's target and the last column.
+    static func columns(_ c: KernelCase, row r: Int) -> [Int] {
+        let vocabulary = c.integer("V") ?? 0
+        guard vocabulary > columnLimit else { return Array(0..<vocabulary) }
+        var tg = SplitMix64(seed: InputSeed.seed(caseID: c.id, operand: "targets"), skipping: r)
+        var picked = Set((0..<columnLimit).map { $0 * vocabulary / columnLimit })
+        picked.insert(target(tg.nextUniform(), vocabulary: vocabulary))
+        picked.insert(vocabulary - 1)
+        return picked.sorted()
     }
 
     /// Every call computes the same outputs: fp64 from the regenerated logits and targets,

@@ -96,6 +96,19 @@ struct HostilePluginTests {
         #expect(tf32Rows.filter { $0.dtype == .bf16 }.allSatisfy { $0.status == .ok })
     }
 
+    @Test("a prepared note over 512 characters is cut to 512, as documented; the row still runs")
+    func longNotes() throws {
+        let (r, rows, _) = try run("long-notes", backends: "plugin:\(Self.hostile)")
+        #expect(r.status == 0, "stderr: \(r.stderr)")
+        let mine = rows.filter { $0.backend.rawValue == "hostile" }
+        #expect(!mine.isEmpty)
+        for row in mine {
+            #expect(row.status == .ok, "\(row.notes)")
+            #expect(row.notes.contains("hostile says: " + String(repeating: "n", count: 512)), "\(row.notes)")
+            #expect(!row.notes.contains("TAIL") && !row.notes.contains(String(repeating: "n", count: 513)))
+        }
+    }
+
     @Test(
         "a plugin on part of a device (device_share) is priced and held to that part; its notes reach the row; compare sees a changed share"
     )
@@ -173,7 +186,12 @@ struct HostilePluginTests {
     func badHandshake(mode: String, reason: String) throws {
         let (r, rows, _) = try run(mode)
         #expect(r.status == 1, "stderr: \(r.stderr)")
-        let failed = rows.filter { $0.backend.rawValue.hasPrefix("plugin-hostile") }
+        // A plugin that started and declared its id keeps it (issue 29 #25: a gate keyed on
+        // the id must see these rows); one whose handshake failed is `plugin-<file stem>`.
+        let declared = mode.contains("h999")
+        let failed = rows.filter {
+            declared ? $0.backend == "hostile" : $0.backend.rawValue.hasPrefix("plugin-hostile")
+        }
         #expect(
             failed.count == 2 && failed.allSatisfy { $0.status == .error && $0.notes.contains(reason) },
             "\(rows.map(\.notes))")

@@ -102,6 +102,21 @@ struct PluginTests {
         "the NumPy reference plugin runs every training kernel (protocol version 2) beside cpu-blas, each row verified")
     func numpyPlugin() throws { try referencePlugin(file: "numpy_backend.py", id: "numpy") }
 
+    @Test("a verify request at V = 2^20 stays under the 16 MiB line cap: the NumPy plugin's row is verified")
+    func largeVocabularyVerifies() throws {
+        let dir = try temporaryDirectory()
+        let out = dir.appendingPathComponent("v.csv")
+        let plugin = Self.root.appendingPathComponent("scripts/plugins/numpy_backend.py").path
+        let r = try BenchBinary.locate().run([
+            "run", "--suite", "training", "--quick", "--case", "^softmax_xent", "--add-case",
+            "softmax_xent_fwd_bwd/fp32/T=2,V=1048576", "--backend", "plugin:\(plugin)", "--rounds", "1", "--out",
+            out.path,
+        ])
+        #expect(r.status == 0, "stderr: \(r.stderr)")
+        let row = try #require(try ResultReader.read(path: out.path).rows.first { $0.shape == "T=2,V=1048576" })
+        #expect(row.status == .ok && row.notes.contains("verified 327"), "\(row.notes)")
+    }
+
     @Test(
         "the JAX reference plugin runs every training kernel beside cpu-blas (skipped where jax cannot be installed)",
         .enabled(if: PluginTests.jaxInstalled, "jax is not installed for python3 (scripts/test installs jax[cpu])"))

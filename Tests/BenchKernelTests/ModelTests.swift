@@ -120,9 +120,11 @@ struct ModelTests {
         let dtypes: [DType] = [.fp32, .bf16]
         let catalogDevice: String?
         let priceHintUSDPerHour: Double?
-        init(_ catalogDevice: String?, hint: Double? = nil) {
+        let deviceShare: Double
+        init(_ catalogDevice: String?, hint: Double? = nil, share: Double = 1) {
             self.catalogDevice = catalogDevice
             priceHintUSDPerHour = hint
+            deviceShare = share
         }
         func unsupportedReason(for kernelCase: KernelCase) -> String? { nil }
         func prepare(_ kernelCase: KernelCase, threads: Int) throws -> any PreparedCase {
@@ -161,6 +163,17 @@ struct ModelTests {
         let elsewhere = try #require(try quote(FakeDevice("trainium2")))
         #expect(elsewhere.note.contains("does not hold trainium2"))
         #expect(try quote(FakeDevice(nil), host: nil) == nil)
+        // A single-device instance holds its device: priced per device, and the share applies
+        // (issue 29 #22: p5.4xlarge was priced as "the whole host, which does not hold h100").
+        let single = try #require(try quote(FakeDevice("h100"), host: "p5.4xlarge"))
+        #expect(
+            abs(single.usdPerHour - 6.88) < 1e-9 && single.note.contains("the host holds one h100"), "\(single.note)")
+        #expect(!single.note.contains("does not hold"))
+        let half = try #require(try quote(FakeDevice("h100", share: 0.5), host: "p5.4xlarge"))
+        #expect(abs(half.usdPerHour - 3.44) < 1e-9 && half.note.contains("0.500 of one"), "\(half.note)")
+        // --host-price alone: the host's devices are unknown, and the note says that, not "does not hold".
+        let unknown = try #require(try quote(FakeDevice("h100"), host: nil, hostPrice: 10))
+        #expect(unknown.usdPerHour == 10 && unknown.note.contains("no --host-instance says how many h100"))
     }
 
     static let badCatalogs: [(String, String)] = [

@@ -84,6 +84,15 @@ if __name__ == "__main__":
             sys.stdout.flush()
 
         good_gemm.send = send
+    elif mode == "long-notes":
+        plain_send = good_gemm.send
+
+        def send_long_notes(obj):
+            if obj.get("type") == "prepared":
+                obj = {**obj, "notes": "n" * 600 + "TAIL"}
+            plain_send(obj)
+
+        good_gemm.send = send_long_notes
     elif mode == "hang-prepare":
         original_send = good_gemm.send
 
