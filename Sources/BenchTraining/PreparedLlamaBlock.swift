@@ -42,9 +42,7 @@ extension PreparedLlamaBlock: TrainingStepReference {
     /// Every column of `out[T×D]` at positions 0, 1, 2, 7 and 36 (capped at S−1) of the last sequence.
     public static func verificationEntries(_ kernelCase: KernelCase) -> [OutputEntry] {
         let s = LlamaBlockSpec().shape(kernelCase)
-        let base = (s.batch - 1) * s.sequence
-        let positions = Set([0, 1, 2, 7, 36].map { min($0, s.sequence - 1) }).sorted()
-        return positions.flatMap { i in (0..<s.model).map { OutputEntry("out", base + i, $0) } }
+        return blockOutputEntries(batch: s.batch, sequence: s.sequence, model: s.model)
     }
 
     /// Checks values of the first forward pass's `out` against an fp64 recomputation from the

@@ -44,9 +44,7 @@ extension PreparedTransformerBlock: TrainingStepReference {
     /// Every column of `out[T×D]` at positions 0, 1, 2, 7 and 36 (capped at S−1) of the last sequence.
     public static func verificationEntries(_ kernelCase: KernelCase) -> [OutputEntry] {
         let s = TransformerBlockSpec().shape(kernelCase)
-        let base = (s.batch - 1) * s.sequence
-        let positions = Set([0, 1, 2, 7, 36].map { min($0, s.sequence - 1) }).sorted()
-        return positions.flatMap { i in (0..<s.model).map { OutputEntry("out", base + i, $0) } }
+        return blockOutputEntries(batch: s.batch, sequence: s.sequence, model: s.model)
     }
 
     /// Checks values of the first forward pass's `out` at `entries` (any rows) against an fp64
@@ -130,6 +128,15 @@ extension PreparedTransformerBlock: TrainingStepReference {
         }
         return tally.verification("first forward pass vs fp64, |out-ref| <= 64u*sqrt(4D)*max(1,|ref|)")
     }
+}
+
+/// Every column of a block's `out[T×D]` at positions 0, 1, 2, 7 and 36 (capped at S−1) of the
+/// last sequence: they depend only on positions ≤ 36, so an fp64 reference stays cheap, a broken
+/// causal mask shows at once, and row 36's 37 scores run the softmax's vector and tail paths.
+func blockOutputEntries(batch: Int, sequence: Int, model: Int) -> [OutputEntry] {
+    let base = (batch - 1) * sequence
+    let positions = Set([0, 1, 2, 7, 36].map { min($0, sequence - 1) }).sorted()
+    return positions.flatMap { i in (0..<model).map { OutputEntry("out", base + i, $0) } }
 }
 
 /// The check after later steps: the loss and sampled parameter values are finite.

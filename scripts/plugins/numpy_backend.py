@@ -314,6 +314,60 @@ class Block(TrainingStep):
         return self.update()
 
 
+class GroupedAttention:
+    """RoPE and causal grouped-query attention on a packed qkv (T×W, W = D + 2·D_kv), forward
+    and backward: query head h reads KV head h // (heads/kv_heads), and a group's dK and dV sum
+    over its query heads. Shared by ``gqa_attention_fwd_bwd`` and ``llama_block_step``."""
+
+    def __init__(self, case: plc.Case):
+        self.case, self.kvd = case, case.kv_heads * case.dh
+        self.cos, self.sin = plc.rope_tables(case, case.np_dtype)
+        self.mask = np.triu(np.ones((case.S, case.S), dtype=bool), k=1)
+        self.scale, self.group = 1.0 / math.sqrt(case.dh), case.heads // case.kv_heads
+
+    def rope(self, x, sign: float):
+        c, h = self.case, self.case.dh // 2
+        v = x.reshape(c.T, -1, c.dh)
+        x1, x2, s = v[..., :h], v[..., h:], sign * self.sin
+        return np.concatenate([x1 * self.cos - x2 * s, x2 * self.cos + x1 * s], axis=-1).reshape(c.T, -1)
+
+    def heads(self):
+        """(rows, query columns, KV columns) of every (sequence, query head)."""
+        c, dh = self.case, self.case.dh
+        for b in range(c.B):
+            for h in range(c.heads):
+                g = h // self.group
+                yield b, h, slice(b * c.S, (b + 1) * c.S), slice(h * dh, (h + 1) * dh), slice(g * dh, (g + 1) * dh)
+
+    def forward(self, qkv, out):
+        """out = attention(RoPE(qkv)); returns what the backward needs (q, k, v, P per head)."""
+        d, kvd = self.case.D, self.kvd
+        q, k, v = self.rope(qkv[:, :d], 1.0), self.rope(qkv[:, d:d + kvd], 1.0), qkv[:, d + kvd:]
+        probs = {}
+        for b, h, rows, qc, kc in self.heads():
+            s = q[rows, qc] @ k[rows, kc].T * self.scale
+            s[self.mask] = -np.inf
+            p = np.exp(s - s.max(axis=1, keepdims=True))
+            p /= p.sum(axis=1, keepdims=True)
+            probs[b, h] = p
+            out[rows, qc] = p @ v[rows, kc]
+        return q, k, v, probs
+
+    def backward(self, saved, dout, dqkv) -> None:
+        """dqkv from dO: dV = Pᵀ·dO, dS = P ⊙ (dP − rowsum(dP ⊙ P))/√dh, dQ, dK, then RoPE back."""
+        q, k, v, probs = saved
+        d, kvd = self.case.D, self.kvd
+        dq, dk, dv = np.zeros_like(q), np.zeros_like(k), np.zeros_like(v)
+        for b, h, rows, qc, kc in self.heads():
+            p, do = probs[b, h], dout[rows, qc]
+            dv[rows, kc] += p.T @ do
+            dp = do @ v[rows, kc].T
+            ds = p * (dp - (dp * p).sum(axis=1, keepdims=True)) * self.scale
+            dq[rows, qc] = ds @ k[rows, kc]
+            dk[rows, kc] += ds.T @ q[rows, qc]
+        dqkv[:, :d], dqkv[:, d:d + kvd], dqkv[:, d + kvd:] = self.rope(dq, -1.0), self.rope(dk, -1.0), dv
+
+
 class LlamaBlock(TrainingStep):
     """``llama_block_step``: pre-RMSNorm, RoPE on Q and K, causal grouped-query attention
     (query head h reads KV head h // (heads/kv_heads)), SwiGLU MLP, residuals, no biases;
@@ -321,9 +375,8 @@ class LlamaBlock(TrainingStep):
 
     def __init__(self, case: plc.Case):
         super().__init__(case)
-        self.kvd = case.kv_heads * case.dh
-        self.cos, self.sin = plc.rope_tables(case, case.np_dtype)
-        self.mask = np.triu(np.ones((case.S, case.S), dtype=bool), k=1)
+        self.attention = GroupedAttention(case)
+        self.attn, self.dqkv = np.empty((case.T, case.D), case.np_dtype), np.empty((case.T, case.W), case.np_dtype)
 
     @staticmethod
     def rms(v, gamma):
@@ -337,30 +390,10 @@ class LlamaBlock(TrainingStep):
         g = dy * gamma
         return (g - xhat * np.mean(g * xhat, axis=1, keepdims=True)) * rstd, np.sum(dy * xhat, axis=0)
 
-    def rope(self, x, sign: float):
-        c, h = self.case, self.case.dh // 2
-        v = x.reshape(c.T, -1, c.dh)
-        x1, x2, s = v[..., :h], v[..., h:], sign * self.sin
-        return np.concatenate([x1 * self.cos - x2 * s, x2 * self.cos + x1 * s], axis=-1).reshape(c.T, -1)
-
     def step(self) -> float:
-        c, p, g, x = self.case, self.params, self.grads, self.x
-        d, kvd, dh = c.D, self.kvd, c.dh
+        p, g, x, attn = self.params, self.grads, self.x, self.attn
         xn1, xh1, rs1 = self.rms(x, p["rms1.gamma"])
-        qkv = xn1 @ p["Wqkv"]
-        q, k, v = self.rope(qkv[:, :d], 1.0), self.rope(qkv[:, d:d + kvd], 1.0), qkv[:, d + kvd:]
-        attn, probs = np.empty((c.T, d), c.np_dtype), {}
-        scale, group = 1.0 / math.sqrt(dh), c.heads // c.kv_heads
-        for b in range(c.B):
-            rows = slice(b * c.S, (b + 1) * c.S)
-            for h in range(c.heads):
-                qc, kc = slice(h * dh, (h + 1) * dh), slice(h // group * dh, (h // group + 1) * dh)
-                s = q[rows, qc] @ k[rows, kc].T * scale
-                s[self.mask] = -np.inf
-                pr = np.exp(s - s.max(axis=1, keepdims=True))
-                pr /= pr.sum(axis=1, keepdims=True)
-                probs[b, h] = pr
-                attn[rows, qc] = pr @ v[rows, kc]
+        saved = self.attention.forward(xn1 @ p["Wqkv"], attn)
         r1 = x + attn @ p["Wo"]
         xn2, xh2, rs2 = self.rms(r1, p["rms2.gamma"])
         a, u = xn2 @ p["Wgate"], xn2 @ p["Wup"]
@@ -377,19 +410,8 @@ class LlamaBlock(TrainingStep):
         dr1, g["drms2.gamma"][...] = self.rms_backward(da @ p["Wgate"].T + du @ p["Wup"].T, p["rms2.gamma"], xh2, rs2)
         dr1 += dout                                                           # the residual
         g["dWo"][...] = attn.T @ dr1
-        dattn = dr1 @ p["Wo"].T
-        dq, dk, dv = np.zeros_like(q), np.zeros_like(k), np.zeros_like(v)
-        for b in range(c.B):
-            rows = slice(b * c.S, (b + 1) * c.S)
-            for h in range(c.heads):
-                qc, kc = slice(h * dh, (h + 1) * dh), slice(h // group * dh, (h // group + 1) * dh)
-                pr, do = probs[b, h], dattn[rows, qc]
-                dv[rows, kc] += pr.T @ do
-                dp = do @ v[rows, kc].T
-                ds = pr * (dp - (dp * pr).sum(axis=1, keepdims=True)) * scale
-                dq[rows, qc] = ds @ k[rows, kc]
-                dk[rows, kc] += ds.T @ q[rows, qc]
-        dqkv = np.concatenate([self.rope(dq, -1.0), self.rope(dk, -1.0), dv], axis=1)
+        dqkv = self.dqkv
+        self.attention.backward(saved, dr1 @ p["Wo"].T, dqkv)
         g["dWqkv"][...] = xn1.T @ dqkv
         dx1, g["drms1.gamma"][...] = self.rms_backward(dqkv @ p["Wqkv"].T, p["rms1.gamma"], xh1, rs1)
         np.add(dr1, dx1, out=self.dx)                                         # the residual
@@ -583,44 +605,17 @@ class RoPEOp:
 
 class GQAAttentionOp:
     """``gqa_attention_fwd_bwd``: RoPE on Q and K of qkv = uniform(``qkv``) (T×W, W = D + 2·D_kv),
-    causal grouped-query attention (query head h uses KV head h // (heads/kv_heads)), and its
-    backward from dO = uniform(``dout``) (T×D): a group's dK and dV sum over its query heads."""
+    causal grouped-query attention and its backward from dO = uniform(``dout``) (T×D)
+    (``GroupedAttention``)."""
 
     def __init__(self, case: plc.Case):
         dt, t, d = case.np_dtype, case.T, case.D
-        self.case, self.kvd = case, case.kv_heads * case.dh
         self.qkv, self.dout = plc.uniform(case.id, "qkv", (t, case.W), dt), plc.uniform(case.id, "dout", (t, d), dt)
-        self.cos, self.sin = plc.rope_tables(case, dt)
         self.out, self.dqkv = np.full((t, d), np.nan, dt), np.full((t, case.W), np.nan, dt)
-        self.mask = np.triu(np.ones((case.S, case.S), dtype=bool), k=1)
-
-    def rope(self, x, sign: float):
-        c, h = self.case, self.case.dh // 2
-        v = x.reshape(c.T, -1, c.dh)
-        x1, x2, s = v[..., :h], v[..., h:], sign * self.sin
-        return np.concatenate([x1 * self.cos - x2 * s, x2 * self.cos + x1 * s], axis=-1).reshape(c.T, -1)
+        self.attention = GroupedAttention(case)
 
     def step(self) -> None:
-        c, d, kvd, dh = self.case, self.case.D, self.kvd, self.case.dh
-        q, k, v = self.rope(self.qkv[:, :d], 1.0), self.rope(self.qkv[:, d:d + kvd], 1.0), self.qkv[:, d + kvd:]
-        dq, dk, dv = np.zeros_like(q), np.zeros_like(k), np.zeros_like(v)
-        scale, group = 1.0 / math.sqrt(dh), c.heads // c.kv_heads
-        for b in range(c.B):
-            rows = slice(b * c.S, (b + 1) * c.S)
-            for h in range(c.heads):
-                qc, kc = slice(h * dh, (h + 1) * dh), slice(h // group * dh, (h // group + 1) * dh)
-                s = q[rows, qc] @ k[rows, kc].T * scale
-                s[self.mask] = -np.inf
-                p = np.exp(s - s.max(axis=1, keepdims=True))
-                p /= p.sum(axis=1, keepdims=True)
-                self.out[rows, qc] = p @ v[rows, kc]
-                do = self.dout[rows, qc]
-                dv[rows, kc] += p.T @ do
-                dp = do @ v[rows, kc].T
-                ds = p * (dp - (dp * p).sum(axis=1, keepdims=True)) * scale
-                dq[rows, qc] = ds @ k[rows, kc]
-                dk[rows, kc] += ds.T @ q[rows, qc]
-        self.dqkv[:, :d], self.dqkv[:, d:d + kvd], self.dqkv[:, d + kvd:] = self.rope(dq, -1.0), self.rope(dk, -1.0), dv
+        self.attention.backward(self.attention.forward(self.qkv, self.out), self.dout, self.dqkv)
 
     def outputs(self) -> dict:
         return {"out": self.out, "dqkv": self.dqkv}
