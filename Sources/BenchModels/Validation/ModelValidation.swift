@@ -63,7 +63,7 @@ public struct ModelValidation: Sendable {
         let byID = Dictionary(uniqueKeysWithValues: cv.predictions.map { ($0.point.id, $0.error) })
         for i in results.indices { results[i].looError = byID[results[i].point.id] }
         crossValidation = cv
-        coverage = cv.coverage(kinds: [:])
+        coverage = cv.coverage()
     }
 
     /// Median |error| of the results that pass `filter`, or `nil` when none does.

@@ -96,7 +96,7 @@ extension SourceCrossValidation {
         }
     }
 
-    public func coverage(kinds: [String: DeviceClass]) -> Coverage {
+    public func coverage() -> Coverage {
         var inside = 0, total = 0
         var widths: [Double] = []
         var byClass: [DeviceClass: (inside: Int, total: Int)] = [:]
