@@ -155,6 +155,29 @@ struct ValidateModelCLITests {
         #expect(r.stderr.split(separator: "\n").count == 1)
     }
 
+    @Test("a source split across roles, a point without a stack, an unknown --assume stack: one line, exit 2")
+    func validateModelBadSources() throws {
+        let bench = try BenchBinary.locate()
+        let dir = try temporaryDirectory()
+        func point(_ id: String, _ split: String, stack: String = #", "stack": "cublas""#) -> String {
+            #"{"id": "\#(id)", "device": "h100", "split": "\#(split)", "source_id": "s1"\#(stack), "cases": [{"case": "gemm/bf16/M=64,N=64,K=64", "count": 1}], "published": {"value": 1, "unit": "TFLOP/s"}, "measured_dtype": "bf16", "source": "s", "date": "d", "conversion_kind": "none", "conversion": "c"}"#
+        }
+        for (name, points, message) in [
+            ("split", [point("a", "calibration"), point("b", "held-out")], "source 's1' is split across roles"),
+            ("nostack", [point("a", "calibration", stack: "")], "no stack"),
+        ] {
+            let file = dir.appendingPathComponent("\(name).json")
+            try #"{"schema_version": 2, "points": [\#(points.joined(separator: ", "))]}"#.write(
+                to: file, atomically: true, encoding: .utf8)
+            let r = try bench.run(["validate-model", "--points", file.path, "--no-cross-validation"])
+            #expect(r.status == 2 && r.stderr.contains(message), "\(r.stderr)")
+            #expect(r.stderr.split(separator: "\n").count == 1)
+        }
+        let r = try bench.run(["validate-model", "--assume", "stack=cudnn", "--no-cross-validation"])
+        #expect(r.status == 2 && r.stderr.contains("stack=cudnn is out of range"), "\(r.stderr)")
+        #expect(r.stderr.split(separator: "\n").count == 1)
+    }
+
     @Test("modeled rows carry energy per unit; measured rows say why there is none or read the fake RAPL tree")
     func energyColumns() throws {
         let bench = try BenchBinary.locate()
