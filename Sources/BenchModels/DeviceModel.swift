@@ -143,50 +143,11 @@ public struct DeviceModel: Sendable {
             return .failure(.missingPeak(device: device.name, dtype: c.dtype, known: known))
         }
         guard let bandwidth else { return .failure(.missingBandwidth(device: device.name)) }
-        let fp32 = peakFLOPS(.fp32) ?? peak
-        let width = Double(c.dtype.byteWidth ?? 4)
-        var compute = 0.0, memory = 0.0, overhead = 0.0, flops = 0.0, bytes = 0.0
-        // Per engine, for a compiled graph: matrix engine, vector, scalar, and all memory traffic.
-        var engines = (matrix: 0.0, vector: 0.0, scalar: 0.0, memory: 0.0)
-        var plans: [MatmulPlan] = []
         let pieces = Work.decompose(c, fusedAttention: fusedAttention).map { $0.batched(copies) }
-        for piece in pieces {
-            let flopTime: Double, byteTime: Double
-            switch piece {
-            case .matmul(let m, let n, let k, let batch):
-                guard let p = plan(m: m, n: n, k: k, count: batch, dtype: c.dtype) else { continue }
-                plans.append(p)
-                (flopTime, byteTime) = (p.computeSeconds, p.memorySeconds)
-                engines.matrix += flopTime
-                flops += 2 * Double(m) * Double(n) * Double(k) * Double(batch)
-                bytes += p.bytes
-            case .stream(let b, let f, let engine):
-                (flopTime, byteTime) = (f / elementwiseRate(engine, fallback: fp32), b / bandwidth)
-                if engine == .vector { engines.vector += flopTime } else { engines.scalar += flopTime }
-                (flops, bytes) = (flops + f, bytes + b)
-            case .fusedAttention(let heads, let seq, let dh, let backward):
-                let a = fusedAttention(heads: heads, sequence: seq, headDimension: dh, backward: backward, peak: peak)
-                let b = Double(heads) * Double(seq) * Double(dh) * width * (backward ? 8 : 4)
-                (flopTime, byteTime) = (a.seconds, b / bandwidth)
-                engines.matrix += flopTime
-                (flops, bytes) = (flops + a.flops, bytes + b)
-            }
-            engines.memory += byteTime
-            if flopTime >= byteTime { compute += flopTime } else { memory += byteTime }
-            overhead += overheadSeconds
-        }
         let isStep = ["mlp_step", "transformer_block_step", "llama_block_step"].contains(c.kernel)
-        // A device with a step efficiency runs a training step as one compiled graph: one launch,
-        // and its engines (matrix, vector, scalar, DMA) work concurrently, so the step takes as
-        // long as its busiest engine.
-        let graph = isStep && parameters?.stepEfficiency != nil
-        if graph {
-            overhead = overheadSeconds
-            let busiest = max(engines.matrix, engines.vector, engines.scalar)
-            (compute, memory) = busiest >= engines.memory ? (busiest, 0) : (0, engines.memory)
-        }
-        let stepFactor = isStep ? 1 / stepEfficiency : 1
-        let total = (compute + memory + overhead) * stepFactor
+        let t = timing(pieces, dtype: c.dtype, step: isStep)
+        let (compute, memory, overhead, total, graph, plans) = (t.compute, t.memory, t.overhead, t.seconds, t.graph, t.plans)
+        let (flops, bytes) = (t.flops, t.bytes)
         let bound: Bound =
             compute >= memory && compute >= overhead ? .compute : (memory >= overhead ? .memory : .overhead)
         var notes =
@@ -215,6 +176,71 @@ public struct DeviceModel: Sendable {
         let power = power(utilisation: utilisation)
         if let power { notes += "; power \(fixed(power, 0)) W (\(fixed(utilisation * 100, 0))% of the bounding peak)" }
         return .success(ModeledEstimate(seconds: total, bound: bound, peakFLOPS: peak, notes: notes, watts: power))
+    }
+
+    /// The modeled time of a list of pieces, as one kernel or (``step``) one training step.
+    public struct Timing: Sendable {
+        /// Time of the pieces bound by compute, by memory, and the launches.
+        public var compute = 0.0, memory = 0.0, overhead = 0.0
+        /// Hardware FLOPs and bytes moved.
+        public var flops = 0.0, bytes = 0.0
+        /// Whether the pieces ran as one compiled graph (engines overlapped, one launch).
+        public var graph = false
+        /// (compute + memory + overhead) ÷ the step efficiency for a step.
+        public var seconds = 0.0
+        var plans: [MatmulPlan] = []
+    }
+
+    /// Times `pieces` in `dtype` (matmuls in `dtype`; a fused attention at `attentionDType`'s
+    /// peak, the same by default). Each piece costs max(compute, memory) plus one launch; a
+    /// `step` on a device with a step efficiency runs as one compiled graph (one launch, the
+    /// busiest engine) and every step is divided by the step efficiency. Pieces whose dtype has
+    /// no peak are skipped: check ``peakFLOPS(_:)`` first.
+    public func timing(_ pieces: [Work], dtype: DType, attentionDType: DType? = nil, step: Bool) -> Timing {
+        var t = Timing()
+        guard let peak = peakFLOPS(dtype), let bandwidth else { return t }
+        let attentionPeak = attentionDType.flatMap { peakFLOPS($0) } ?? peak
+        let attentionWidth = Double((attentionDType ?? dtype).byteWidth ?? 4)
+        let fp32 = peakFLOPS(.fp32) ?? peak
+        // Per engine, for a compiled graph: matrix engine, vector, scalar, and all memory traffic.
+        var engines = (matrix: 0.0, vector: 0.0, scalar: 0.0, memory: 0.0)
+        for piece in pieces {
+            let flopTime: Double, byteTime: Double
+            switch piece {
+            case .matmul(let m, let n, let k, let batch):
+                guard let p = plan(m: m, n: n, k: k, count: batch, dtype: dtype) else { continue }
+                t.plans.append(p)
+                (flopTime, byteTime) = (p.computeSeconds, p.memorySeconds)
+                engines.matrix += flopTime
+                t.flops += 2 * Double(m) * Double(n) * Double(k) * Double(batch)
+                t.bytes += p.bytes
+            case .stream(let b, let f, let engine):
+                (flopTime, byteTime) = (f / elementwiseRate(engine, fallback: fp32), b / bandwidth)
+                if engine == .vector { engines.vector += flopTime } else { engines.scalar += flopTime }
+                (t.flops, t.bytes) = (t.flops + f, t.bytes + b)
+            case .fusedAttention(let heads, let seq, let dh, let backward):
+                let a = fusedAttention(
+                    heads: heads, sequence: seq, headDimension: dh, backward: backward, peak: attentionPeak)
+                let b = Double(heads) * Double(seq) * Double(dh) * attentionWidth * (backward ? 8 : 4)
+                (flopTime, byteTime) = (a.seconds, b / bandwidth)
+                engines.matrix += flopTime
+                (t.flops, t.bytes) = (t.flops + a.flops, t.bytes + b)
+            }
+            engines.memory += byteTime
+            if flopTime >= byteTime { t.compute += flopTime } else { t.memory += byteTime }
+            t.overhead += overheadSeconds
+        }
+        // A device with a step efficiency runs a training step as one compiled graph: one launch,
+        // and its engines (matrix, vector, scalar, DMA) work concurrently, so the step takes as
+        // long as its busiest engine.
+        t.graph = step && parameters?.stepEfficiency != nil
+        if t.graph {
+            t.overhead = overheadSeconds
+            let busiest = max(engines.matrix, engines.vector, engines.scalar)
+            (t.compute, t.memory) = busiest >= engines.memory ? (busiest, 0) : (0, engines.memory)
+        }
+        t.seconds = (t.compute + t.memory + t.overhead) * (step ? 1 / stepEfficiency : 1)
+        return t
     }
 
     /// The hardware FLOPs and time of one fused causal attention kernel: forward 4 and backward

@@ -1,7 +1,7 @@
 import BenchCore
 
 /// One piece of a kernel's work, as the performance model sees it.
-enum Work: Equatable {
+public enum Work: Equatable, Sendable {
     /// `count` independent matmuls `[m×k]·[k×n]`, each `2·m·n·k` FLOPs.
     case matmul(m: Int, n: Int, k: Int, count: Int)
     /// Element-wise work: `bytes` moved and `flops` of arithmetic on `engine`.
@@ -12,7 +12,7 @@ enum Work: Equatable {
     case fusedAttention(heads: Int, sequence: Int, headDimension: Int, backward: Bool)
 
     /// Which element-wise engine a pass runs on (the same CUDA cores on a GPU).
-    enum Engine: Equatable {
+    public enum Engine: Equatable, Sendable {
         /// Normalisations, reductions, residual adds, the optimizer (Neuron VectorEngine).
         case vector
         /// Activations and exponentials (Neuron ScalarEngine).
@@ -26,7 +26,7 @@ enum Work: Equatable {
     /// (`[m×n]·[n×k]` for the input gradient, `[k×m]·[m×n]` for the weight gradient);
     /// element-wise passes move their activations in the case's dtype and the optimizer
     /// moves fp32 parameters and state (mixed precision). Documented in `docs/models.md`.
-    static func decompose(_ c: KernelCase, fusedAttention: Bool = false) -> [Work] {
+    public static func decompose(_ c: KernelCase, fusedAttention: Bool = false) -> [Work] {
         let w = Double(c.dtype.byteWidth ?? 4)
         func optimizer(_ parameters: Double, _ opt: Optimizer) -> Work {
             let states = opt == .sgd ? 1.0 : 2.0
@@ -104,7 +104,7 @@ enum Work: Equatable {
     }
 
     /// The piece with `copies` independent copies done in the same launch.
-    func batched(_ copies: Int) -> Work {
+    public func batched(_ copies: Int) -> Work {
         guard copies > 1 else { return self }
         let c = Double(copies)
         switch self {
@@ -117,7 +117,7 @@ enum Work: Equatable {
     }
 
     /// Every forward matmul `[m×k]·[k×n]` followed by its two backward matmuls.
-    static func withBackward(_ forward: [Work]) -> [Work] {
+    public static func withBackward(_ forward: [Work]) -> [Work] {
         forward
             + forward.flatMap { f -> [Work] in
                 guard case .matmul(let m, let n, let k, let count) = f else { return [] }
@@ -128,7 +128,7 @@ enum Work: Equatable {
     /// Causal attention forward and backward: fused (two kernels), or unfused (per-head
     /// matmuls for scores and values with their backward, and the S×S probabilities streamed
     /// through memory by softmax forward and backward).
-    static func attention(
+    public static func attention(
         batch: Int, sequence seq: Int, heads: Int, headDimension dh: Int, width w: Double, _ fused: Bool
     )
         -> [Work]
