@@ -62,6 +62,13 @@ let package = Package(
             ]
         ),
 
+        // MARK: Whole training jobs projected from the kernel models (bench project)
+        .target(
+            name: "BenchProjection",
+            dependencies: ["BenchCore", "BenchModels", "BenchDataFile", "BenchResults"],
+            resources: [.copy("Resources/models.json"), .copy("Resources/jobs.json"), .copy("Resources/job-error.json")]
+        ),
+
         // MARK: Out-of-process plugins
         .target(name: "BenchPlugins", dependencies: ["BenchCore", "BenchTraining"]),
 
@@ -87,7 +94,7 @@ let package = Package(
             name: "bench",
             dependencies: [
                 "BenchCore", "BenchResults", "BenchComparison", "BenchRun", "BenchBLAS", "BenchSwiftKernels",
-                "BenchModels", "BenchPlugins", "BenchSession", "BenchReport",
+                "BenchModels", "BenchPlugins", "BenchSession", "BenchReport", "BenchProjection",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

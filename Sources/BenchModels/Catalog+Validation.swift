@@ -93,6 +93,18 @@ extension Catalog {
                     path: path, location: "\(at).vcpus",
                     reason: "must be a whole number in 1...\(Self.maxCount) (got \(v))")
             }
+            for (field, fact) in [
+                ("device_link_gb_per_s", inst.interconnect?.deviceLinkGbPerS),
+                ("network_gbps", inst.interconnect?.networkGbps),
+            ] {
+                guard let v = fact?.value else { continue }
+                guard v.isNormal, v > 0, v <= 1e6, ["GB/s", "GiB/s", "Gbit/s"].contains(fact?.unit ?? "") else {
+                    throw .invalid(
+                        path: path, location: "\(at).interconnect.\(field)",
+                        reason: "must be in (0, 1000000] with unit GB/s, GiB/s or Gbit/s (got \(v) \(fact?.unit ?? ""))"
+                    )
+                }
+            }
             for (basis, price) in inst.prices {
                 guard Self.pricingFallback.contains(basis) else {
                     throw .invalid(
@@ -142,6 +154,7 @@ extension DeviceSpec {
             throw .invalid(path: path, location: "\(at).idle_watts", reason: "must be below tdp_watts (\(tdp))")
         }
         try check(onChipSramMib, "on_chip_sram_mib", 0...C.maxSRAMMiB)
+        try check(parallelRanks, "parallel_ranks", 1...64, openBelow: false, whole: true)
         guard let m = model else { return }
         try check(m.launchOverheadUs, "model.launch_overhead_us", 0...C.maxOverheadUs, openBelow: false)
         try check(m.tileM, "model.tile_m", 1...Double(C.maxTile), openBelow: false, whole: true)

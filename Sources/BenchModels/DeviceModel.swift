@@ -146,7 +146,9 @@ public struct DeviceModel: Sendable {
         let pieces = Work.decompose(c, fusedAttention: fusedAttention).map { $0.batched(copies) }
         let isStep = ["mlp_step", "transformer_block_step", "llama_block_step"].contains(c.kernel)
         let t = timing(pieces, dtype: c.dtype, step: isStep)
-        let (compute, memory, overhead, total, graph, plans) = (t.compute, t.memory, t.overhead, t.seconds, t.graph, t.plans)
+        let (compute, memory, overhead, total, graph, plans) = (
+            t.compute, t.memory, t.overhead, t.seconds, t.graph, t.plans
+        )
         let (flops, bytes) = (t.flops, t.bytes)
         let bound: Bound =
             compute >= memory && compute >= overhead ? .compute : (memory >= overhead ? .memory : .overhead)

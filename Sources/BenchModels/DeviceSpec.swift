@@ -17,6 +17,8 @@ public struct DeviceSpec: Codable, Sendable, Equatable {
     /// Power at idle (W), sourced or a documented fraction of the TDP.
     public var idleWatts: Fact?
     public var onChipSramMib: Fact?
+    /// Ranks a training job runs per device (NeuronCores on Trainium; 1 when absent).
+    public var parallelRanks: Fact?
     public var model: ModelParameters?
     public var notes: String?
 
@@ -36,6 +38,7 @@ public struct DeviceSpec: Codable, Sendable, Equatable {
         case peakSparseTflops = "peak_sparse_tflops", memoryGb = "memory_gb", memoryBandwidthGbPerS =
             "memory_bandwidth_gb_per_s"
         case tdpWatts = "tdp_watts", idleWatts = "idle_watts", onChipSramMib = "on_chip_sram_mib", model, notes
+        case parallelRanks = "parallel_ranks"
     }
 
     /// Memory bandwidth in bytes per second, converting the catalog's unit.
@@ -60,8 +63,20 @@ public struct InstanceSpec: Codable, Sendable, Equatable {
     public var region: String
     public var prices: [String: Price]
     public var notes: String?
+    /// The links between devices and between instances (`bench project`'s communication).
+    public var interconnect: Interconnect?
+
+    public init(
+        name: String, device: String, deviceCount: Int, provider: String, region: String, prices: [String: Price],
+        interconnect: Interconnect? = nil
+    ) {
+        (self.name, self.device, self.deviceCount, self.provider, self.region) = (
+            name, device, deviceCount, provider, region
+        )
+        (self.prices, self.interconnect) = (prices, interconnect)
+    }
 
     enum CodingKeys: String, CodingKey {
-        case name, device, deviceCount = "device_count", vcpus, provider, region, prices, notes
+        case name, device, deviceCount = "device_count", vcpus, provider, region, prices, notes, interconnect
     }
 }

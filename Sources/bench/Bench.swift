@@ -17,7 +17,7 @@ struct Bench: ParsableCommand {
         version: BenchVersion.current,
         subcommands: [
             RunCommand.self, CompareCommand.self, MergeCommand.self, SummarizeCommand.self, CatalogCommand.self,
-            CalibrateCommand.self, ListCommand.self, ReportCommand.self, ValidateModelCommand.self,
+            CalibrateCommand.self, ListCommand.self, ReportCommand.self, ValidateModelCommand.self, ProjectCommand.self,
         ]
     )
 

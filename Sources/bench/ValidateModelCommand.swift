@@ -50,7 +50,29 @@ struct ValidateModelCommand: ParsableCommand {
     @Flag(name: .customLong("no-cross-validation"), help: "Skip the leave-one-source-out refits (faster).")
     var noCrossValidation = false
 
+    @Option(
+        help:
+            "kernel (default: the validation set's kernel and step points) or job (whole training jobs, bench project)."
+    )
+    var kind: String = "kernel"
+
+    @Option(
+        name: .customLong("intervals-out"),
+        help: ArgumentHelp(
+            "With --kind job: write the job intervals (job-error.json) from the leave-one-source-out errors to this directory.",
+            valueName: "DIR"))
+    var intervalsOut: String?
+
     func validate() throws {
+        guard ["kernel", "job"].contains(kind) else {
+            throw ValidationError("--kind takes kernel or job (got '\(kind)')")
+        }
+        if kind == "job" && (fit || fitOut != nil) {
+            throw ValidationError("--fit fits the kernel model: use it with --kind kernel")
+        }
+        if intervalsOut != nil && (kind != "job" || noCrossValidation) {
+            throw ValidationError("--intervals-out needs --kind job and the leave-one-source-out errors")
+        }
         guard ["text", "markdown", "csv"].contains(format) else {
             throw ValidationError("--format takes text, markdown or csv (got '\(format)')")
         }
@@ -70,6 +92,7 @@ struct ValidateModelCommand: ParsableCommand {
         } catch {
             throw UsageError("\(error)")
         }
+        if kind == "job" { return try runJobs(catalog: catalog) }
         let set: ValidationSet
         do {
             set = try points.map { path throws(ValidationSetError) in try ValidationSet.load(path: path) } ?? .shipped()

@@ -92,7 +92,7 @@ public struct ErrorTable: Codable, Sendable, Equatable {
 
     /// The `q` quantile of weighted values: each value sits at the middle of its weight's share
     /// of the cumulative weight, linear in between, clamped at the ends.
-    static func weightedQuantile(_ pairs: [(value: Double, weight: Double)], _ q: Double) -> Double {
+    public static func weightedQuantile(_ pairs: [(value: Double, weight: Double)], _ q: Double) -> Double {
         let sorted = pairs.sorted { $0.value < $1.value }
         guard let first = sorted.first, let last = sorted.last else { return 0 }
         let total = sorted.reduce(0) { $0 + $1.weight }
