@@ -65,7 +65,7 @@ extension ValidationSet {
 }
 
 /// FNV-1a, 64-bit, over the UTF-8 bytes (the same hash the case inputs use).
-func fnv1a64(_ text: String) -> UInt64 {
+public func fnv1a64(_ text: String) -> UInt64 {
     var h: UInt64 = 0xcbf2_9ce4_8422_2325
     for b in text.utf8 {
         h ^= UInt64(b)

@@ -66,7 +66,7 @@ public struct InstanceProjection: Sendable {
     public var computeSource: String = "modeled"
     /// 1-based rank by $/M tokens, and whether its interval overlaps the one before.
     public var rank: Int?
-    public var tiedWithPrevious = false
+    public var tied = false  // its cost interval overlaps its rank group's first row's
 
     /// Memory headroom per rank in bytes (capacity − need), when a layout was chosen.
     public var headroom: Double? {

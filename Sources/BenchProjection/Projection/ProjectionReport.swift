@@ -83,13 +83,13 @@ public struct ProjectionReport: Codable, Sendable, Equatable {
         var notes: [String] = []
         if let reason = p.reason { notes.append(reason) }
         if let n = p.priceNote { notes.append("price: \(n)") }
-        if p.tiedWithPrevious { notes.append("tied with the row above: their cost intervals overlap") }
+        if p.tied, let r = p.rank { notes.append("tied with rank \(r): the cost intervals overlap") }
         func scaled(_ v: Double?, _ f: Double?) -> Double? {
             guard let v, let f else { return nil }
             return v * f
         }
         let (low, high) = (p.interval?.low, p.interval?.high)
-        let rank: String = p.rank.map { "\($0)\(p.tiedWithPrevious ? "=" : "")" } ?? "-"
+        let rank: String = p.rank.map { "\($0)\(p.tied ? "=" : "")" } ?? "-"
         var row = Row(
             rank: rank, instance: p.instance, device: p.device, nodes: p.nodes, devices: p.devices,
             layout: p.layout?.description, stepSeconds: p.step?.seconds, computeSeconds: p.step?.compute,

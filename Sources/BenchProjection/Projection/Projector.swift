@@ -69,6 +69,7 @@ public struct Projector: Sendable {
             let perNode = inst.deviceCount * ranksPerDevice
             counts = [max(1, (l.ranks + perNode - 1) / perNode)]
         }
+        var first: InstanceProjection?
         var last = base
         for n in counts {
             let cluster = Cluster(instance: inst, device: device, nodes: n)
@@ -77,10 +78,17 @@ public struct Projector: Sendable {
             p.devices = cluster.devices
             p.ranks = cluster.ranks
             if p.layout != nil, r.maxDays.map({ (p.days ?? .infinity) <= $0 }) ?? true { return p }
-            if p.layout != nil, p.days != nil {
+            if p.layout != nil {
                 p.reason = "no node count up to \(counts.last ?? n) trains within --max-days \(plainNumber(r.maxDays))"
             }
+            first = first ?? p
             last = p
+            // Without a network, more nodes cannot help: say why one node was not enough.
+            if n > 1 && cluster.networkPerRank == nil, let one = first, let why = one.reason {
+                var p = one
+                p.reason = "\(why); and the catalog has no network bandwidth for \(inst.name) to add nodes"
+                return p
+            }
         }
         return last
     }
@@ -174,7 +182,7 @@ public struct Projector: Sendable {
     }
 
     /// Sorted by $ per million tokens (unpriced after, by speed; no layout last); an entry whose
-    /// cost interval overlaps the one before is tied with it.
+    /// cost interval overlaps that of its group's first entry shares its rank.
     static func ranked(_ items: [InstanceProjection]) -> [InstanceProjection] {
         var out = items.sorted { a, b in
             switch (a.usdPerMillionTokens, b.usdPerMillionTokens) {
@@ -185,15 +193,18 @@ public struct Projector: Sendable {
             }
         }
         var rank = 0
+        var leader: Int?
         for i in out.indices where out[i].layout != nil {
             rank += 1
             out[i].rank = rank
-            guard i > 0, let a = out[i - 1].usdPerMillionTokens, let b = out[i].usdPerMillionTokens,
-                let ia = out[i - 1].interval, let ib = out[i].interval, let prev = out[i - 1].rank
-            else { continue }
-            if b * ib.low <= a * ia.high {
-                out[i].tiedWithPrevious = true
-                out[i].rank = prev
+            // Tied with the first row of the current group when their cost intervals overlap.
+            if let l = leader, let a = out[l].usdPerMillionTokens, let b = out[i].usdPerMillionTokens,
+                let ia = out[l].interval, let ib = out[i].interval, b * ib.low <= a * ia.high
+            {
+                out[i].tied = true
+                out[i].rank = out[l].rank
+            } else {
+                leader = i
             }
         }
         return out

@@ -40,15 +40,15 @@ enum ProjectionTables {
             let parts = [x.computeSeconds, x.communicationSeconds, x.bubbleSeconds, x.optimizerSeconds].map { n($0, 3) }
             let range: (Double?, Double?) -> String = { lo, hi in
                 guard let lo, let hi else { return "" }
-                return " [\(fixed(lo, lo < 10 ? 2 : 1))–\(fixed(hi, hi < 10 ? 2 : 1))]"
+                return " [\(sig(lo))–\(sig(hi))]"
             }
             rows.append([
                 x.rank, "\(x.instance) ×\(x.nodes)", "\(x.devices)", x.layout ?? "—", n(x.stepSeconds, 3),
                 x.layout == nil ? "—" : parts.joined(separator: "/"), big(x.tokensPerSecond),
                 x.mfu.map { "\(fixed($0 * 100, 1))%" } ?? "—",
-                x.usdPerMillionTokens.map { fixed($0, 2) + range(x.usdPerMillionTokensLow, x.usdPerMillionTokensHigh) }
+                x.usdPerMillionTokens.map { sig($0) + range(x.usdPerMillionTokensLow, x.usdPerMillionTokensHigh) }
                     ?? "—",
-                x.days.map { fixed($0, $0 < 10 ? 2 : 1) + range(x.daysLow, x.daysHigh) } ?? "—",
+                x.days.map { sig($0) + range(x.daysLow, x.daysHigh) } ?? "—",
                 x.usdTotal.map { "$" + big($0) } ?? "—",
                 x.memoryNeededGiB.map { "\(fixed($0, 1)) of \(fixed(x.memoryCapacityGiB ?? 0, 1))" } ?? "—",
                 x.notes,
@@ -76,6 +76,13 @@ enum ProjectionTables {
         out +=
             "\nModeled projections (docs/project.md): ranked by $ per million tokens; rows whose 80% cost intervals overlap share a rank (=). The intervals are the job validation's leave-one-source-out errors (bench validate-model --kind job).\n"
         return out
+    }
+
+    /// Three significant digits (whole numbers from 1000 up).
+    static func sig(_ v: Double) -> String {
+        guard v.isFinite, v != 0 else { return fixed(v, 0) }
+        let digits = max(0, 2 - Int(floor(log10(abs(v)))))
+        return fixed(v, min(digits, 6))
     }
 
     static func csv(_ r: ProjectionReport) -> String {
