@@ -124,7 +124,7 @@ let package = Package(
         .testTarget(
             name: "BenchKernelTests",
             dependencies: ["BenchCore", "BenchRuntime", "BenchTraining", "BenchBLAS", "BenchSwiftKernels", "BenchDNNL", "BenchModels",
-                "BenchResults", "BenchSession", "BenchTestSupport",
+                "BenchResults", "BenchSession", "BenchTestSupport", "BenchProjection",
             ],
             exclude: ["Fixtures"]
         ),

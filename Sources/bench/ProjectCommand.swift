@@ -28,7 +28,7 @@ struct ProjectCommand: ParsableCommand {
     @Option(name: .customLong("model-config"), help: "A Hugging Face config.json instead of a preset.")
     var modelConfig: String?
 
-    @Option(help: "Tokens to train on (e.g. 1e12).")
+    @Option(parsing: .unconditional, help: "Tokens to train on (e.g. 1e12).")
     var tokens: String
 
     @Option(help: "Sequence length (default: the model's).")
@@ -110,7 +110,9 @@ struct ProjectCommand: ParsableCommand {
             throw ValidationError("--global-batch must be in 1...\(1 << 30) sequences (got \(g))")
         }
         if let d = maxDays, !(d.isFinite && d > 0) { throw ValidationError("--max-days must be a positive number") }
-        if backend != nil && from == nil { throw ValidationError("--backend needs --from") }
+        if backend != nil && from == nil && !printCases {
+            throw ValidationError("--backend needs --from or --print-cases")
+        }
         for (name, v) in [
             ("--host-memory-gib", hostMemoryGiB), ("--host-network-gbps", hostNetworkGbps), ("--host-price", hostPrice),
         ] {

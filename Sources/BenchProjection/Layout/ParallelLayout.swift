@@ -43,10 +43,6 @@ public struct ParallelLayout: Hashable, Sendable, CustomStringConvertible {
     /// `unevenStages`: a published run's layout whose last stage has fewer layers (Megatron's
     /// uneven pipelines) is accepted; a user's layout must divide the layers.
     public func problem(model m: ModelConfig, ranks: Int, sequence: Int, unevenStages: Bool = false) -> String? {
-        if tp * pp * dp * cp != ranks {
-            return
-                "tp × pp × dp × cp = \(tp)×\(pp)×\(dp)×\(cp) = \(tp * pp * dp * cp) is not the \(ranks) ranks of the devices"
-        }
         if m.heads % tp != 0 { return "tp=\(tp) does not divide the \(m.heads) heads" }
         if m.kvHeads % tp != 0 && tp % m.kvHeads != 0 {
             return "tp=\(tp) does not divide the \(m.kvHeads) KV heads (nor do they divide it, for replicated KV heads)"
@@ -58,6 +54,10 @@ public struct ParallelLayout: Hashable, Sendable, CustomStringConvertible {
             return "vp=\(vp) does not divide the \(m.layers / pp) layers of each of the \(pp) stages"
         }
         if sequence % cp != 0 { return "cp=\(cp) does not divide the sequence length \(sequence)" }
+        if tp * pp * dp * cp != ranks {
+            return
+                "tp × pp × dp × cp = \(tp)×\(pp)×\(dp)×\(cp) = \(tp * pp * dp * cp) is not the \(ranks) ranks of the devices"
+        }
         if !(0...3).contains(zero) { return "zero=\(zero) is not a ZeRO stage (0, 1, 2 or 3)" }
         return nil
     }
@@ -84,7 +84,8 @@ public struct ParallelLayout: Hashable, Sendable, CustomStringConvertible {
             return i
         }
         let tp = try int("tp", 1)!, pp = try int("pp", 1)!, cp = try int("cp", 1)!
-        guard let dp = try int("dp", ranks.map { $0 / max(1, tp * pp * cp) }), dp >= 1 else {
+        // Without ranks (a syntax check) dp defaults to 1.
+        guard let dp = try int("dp", ranks.map { $0 / max(1, tp * pp * cp) } ?? 1), dp >= 1 else {
             throw .badInput("--parallel '\(text)': tp × pp × cp = \(tp * pp * cp) is more than the \(ranks ?? 0) ranks")
         }
         let zero = try int("zero", 1)!, mb = try int("mb", 1)!, vp = try int("vp", 1)!

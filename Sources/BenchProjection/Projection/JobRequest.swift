@@ -64,6 +64,8 @@ public struct InstanceProjection: Sendable {
     public var reason: String?
     /// Where compute times came from: `modeled` or the measured backend's id.
     public var computeSource: String = "modeled"
+    /// Other notes for the row.
+    public var notes: [String] = []
     /// 1-based rank by $/M tokens, and whether its interval overlaps the one before.
     public var rank: Int?
     public var tied = false  // its cost interval overlaps its rank group's first row's

@@ -85,8 +85,9 @@ public enum MeasuredBlocks {
             )
         }
         let head = c.head.compactMap(median).reduce(0, +)
+        let device = rows.first { $0.caseID == c.block && $0.backend.rawValue == chosen }?.device ?? chosen
         return MeasuredTimes(
             block: median(c.block)!, head: head, optimizerPerParameter: median(c.optimizer)! / Double(optimizerProbe),
-            backend: chosen)
+            backend: chosen, microBatch: 1, device: device)
     }
 }

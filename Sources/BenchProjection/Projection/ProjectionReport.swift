@@ -83,6 +83,7 @@ public struct ProjectionReport: Codable, Sendable, Equatable {
         var notes: [String] = []
         if let reason = p.reason { notes.append(reason) }
         if let n = p.priceNote { notes.append("price: \(n)") }
+        notes += p.notes
         if p.tied, let r = p.rank { notes.append("tied with rank \(r): the cost intervals overlap") }
         func scaled(_ v: Double?, _ f: Double?) -> Double? {
             guard let v, let f else { return nil }

@@ -124,7 +124,7 @@ public struct Projector: Sendable {
         } else {
             layouts = LayoutSearch.candidates(
                 model: r.model, ranks: cluster.ranks, ranksPerNode: cluster.ranksPerNode, sequence: r.sequence
-            ).filter { measured == nil || ($0.tp == 1 && $0.cp == 1) }
+            ).filter { l in measured.map { l.tp == 1 && l.cp == 1 && l.microBatch == $0.microBatch } ?? true }
         }
         let stepModel = StepModel(
             model: r.model, cluster: cluster, deviceModel: deviceModel, dtype: r.dtype, assumptions: r.assumptions,
@@ -175,7 +175,12 @@ public struct Projector: Sendable {
         } else {
             p.priceNote = "no \(prices.basis) price for \(cluster.instance.name) in the catalog"
         }
-        if let e = errors?.interval(deviceClass: DeviceClass.of(kind: cluster.device.kind)) {
+        if let m = measured {
+            // The job intervals were measured for modeled compute; measured compute has none.
+            p.notes.append(
+                "compute measured by \(m.backend) on \(m.device); no interval (the job validation covers modeled compute)"
+            )
+        } else if let e = errors?.interval(deviceClass: DeviceClass.of(kind: cluster.device.kind)) {
             p.interval = (1 + e.low, 1 + e.high)
         }
         return p

@@ -27,6 +27,10 @@ public struct MeasuredTimes: Sendable, Equatable {
     public var head: Double
     public var optimizerPerParameter: Double
     public var backend: String
+    /// The micro-batch the block and head were measured at: the only one the search may use.
+    public var microBatch: Int
+    /// The device column of the measured rows.
+    public var device: String
 }
 
 /// Composes a step from the device model's kernels, the collectives and the layout.
@@ -50,8 +54,8 @@ public struct StepModel: Sendable {
 
     /// Per micro-batch on one rank: forward and backward of one block, the head stage's extra
     /// work, and the launches (one per micro-batch where the device runs a compiled graph).
-    struct Slot: Hashable { var tp: Int, cp: Int, microBatch: Int }
-    struct SlotTimes { var forward: Double, backward: Double, head: Double, launches: Double }
+    public struct Slot: Hashable, Sendable { var tp: Int, cp: Int, microBatch: Int }
+    public struct SlotTimes: Sendable { var forward: Double, backward: Double, head: Double, launches: Double }
 
     func slotTimes(_ s: Slot, sequence: Int) -> SlotTimes {
         let m = deviceModel
@@ -77,7 +81,9 @@ public struct StepModel: Sendable {
 
     /// The step of `layout` for a global batch of `sequences` sequences of `sequence` tokens,
     /// or `nil` when the layout's data-parallel width and micro-batch do not divide the batch.
-    func step(_ l: ParallelLayout, sequence: Int, sequences: Int, cache: inout [Slot: SlotTimes]) -> StepBreakdown? {
+    public func step(_ l: ParallelLayout, sequence: Int, sequences: Int, cache: inout [Slot: SlotTimes])
+        -> StepBreakdown?
+    {
         guard let mbs = l.microBatches(globalSequences: sequences) else { return nil }
         var out = StepBreakdown()
         out.microBatches = mbs
@@ -105,7 +111,12 @@ public struct StepModel: Sendable {
         let eff = a.commEfficiency
         let link = (cluster.linkPerRank ?? 0) * eff
         let net = (cluster.networkPerRank ?? 0) * eff
-        func bandwidth(groupSpan: Int) -> Double { groupSpan <= cluster.ranksPerNode ? link : min(link, net) }
+        // A group inside one node talks over the device link; across nodes, the slower of the
+        // link and each rank's share of the network.
+        func bandwidth(groupSpan: Int) -> Double {
+            if groupSpan <= cluster.ranksPerNode { return link }
+            return cluster.linkPerRank == nil ? net : min(link, net)
+        }
         let activationBytes = Double(tokens * model.hidden) * 2
         // Tensor parallel: 2 all-reduces forward and 2 backward per block (Megatron-LM), 2 more
         // when the forward is recomputed.

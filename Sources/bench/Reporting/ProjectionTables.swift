@@ -20,9 +20,9 @@ enum ProjectionTables {
 
     static func header(_ r: ProjectionReport) -> String {
         let m = r.model
-        let params = m.parameters / 1e9
+        let params = m.parameters >= 1e9 ? "\(sig(m.parameters / 1e9))B" : "\(sig(m.parameters / 1e6))M"
         return
-            "\(m.name): \(fixed(params, params < 10 ? 2 : 1))B parameters (\(m.layers) layers, D=\(m.hidden), \(m.heads)/\(m.kvHeads) heads, FFN \(m.ffn), vocab \(m.vocab)); \(plainNumber(r.tokens)) tokens at S=\(r.sequence), \(r.globalBatchSequences) sequences per step, \(r.dtype); catalog \(r.catalogVersion)\(r.assumptions.isEmpty ? "" : "; --assume \(r.assumptions.joined(separator: ", "))")"
+            "\(m.name): \(params) parameters (\(m.layers) layers, D=\(m.hidden), \(m.heads)/\(m.kvHeads) heads, FFN \(m.ffn), vocab \(m.vocab)); \(plainNumber(r.tokens)) tokens at S=\(r.sequence), \(r.globalBatchSequences) sequences per step, \(r.dtype); catalog \(r.catalogVersion)\(r.assumptions.isEmpty ? "" : "; --assume \(r.assumptions.joined(separator: ", "))")"
     }
 
     static func table(_ r: ProjectionReport, markdown: Bool) -> String {
@@ -74,7 +74,7 @@ enum ProjectionTables {
             for row in rows { out += line(row) + "\n" }
         }
         out +=
-            "\nModeled projections (docs/project.md): ranked by $ per million tokens; rows whose 80% cost intervals overlap share a rank (=). The intervals are the job validation's leave-one-source-out errors (bench validate-model --kind job).\n"
+            "\nProjections (docs/project.md), ranked by $ per million tokens; rows whose 80% cost intervals overlap share a rank (=). The intervals are the job validation's leave-one-source-out errors (bench validate-model --kind job), for modeled compute only.\n"
         return out
     }
 
