@@ -61,6 +61,8 @@ enum JobValidationTables {
         return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
     }
 
+    static func absPct(_ v: Double) -> String { v.isFinite ? fixed(v * 100, 1) + "%" : "—" }
+
     static func pct(_ v: Double?) -> String { v.map { (($0 >= 0 ? "+" : "") + fixed($0 * 100, 1)) + "%" } ?? "—" }
 
     static func render(_ v: JobValidation, format: String, catalogVersion: String) -> String {
@@ -105,23 +107,23 @@ enum JobValidationTables {
         out += "\n"
         let bySource = Dictionary(grouping: v.results, by: \.point.sourceId).sorted { $0.key < $1.key }
         out += table(
-            ["source", "split", "points", "median |error|", "left-out median |error|"],
+            ["source", "split", "points", "median abs. error", "left-out median abs. error"],
             bySource.map { s, rs in
                 [
-                    s, rs[0].point.split, "\(rs.count)", pct(median(rs.map(\.error))),
-                    pct(median(rs.compactMap(\.looError))),
+                    s, rs[0].point.split, "\(rs.count)", absPct(median(rs.map(\.error))),
+                    absPct(median(rs.compactMap(\.looError))),
                 ]
             })
         out += "\n"
         let byDevice = Dictionary(grouping: v.results, by: \.point.device).sorted { $0.key < $1.key }
         out += table(
-            ["device", "points", "sources", "left-out median |error|"],
+            ["device", "points", "sources", "left-out median abs. error"],
             byDevice.map { d, rs in
-                [d, "\(rs.count)", "\(Set(rs.map(\.point.sourceId)).count)", pct(median(rs.compactMap(\.looError)))]
+                [d, "\(rs.count)", "\(Set(rs.map(\.point.sourceId)).count)", absPct(median(rs.compactMap(\.looError)))]
             })
         if let m = medianLOO(v) {
             out +=
-                "\nleave-one-source-out median |error|: \(fixed(m * 100, 1))% (target ≤ \(fixed(target * 100, 0))%); held-out sources: \(pct(median(v.results.filter { $0.point.split == "held-out" }.compactMap(\.looError))))\n"
+                "\nleave-one-source-out median |error|: \(fixed(m * 100, 1))% (target ≤ \(fixed(target * 100, 0))%); held-out sources' points: \(absPct(median(v.results.filter { $0.point.split == "held-out" }.compactMap(\.looError))))\n"
         }
         return out
     }
