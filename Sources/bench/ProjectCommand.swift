@@ -167,6 +167,13 @@ struct ProjectCommand: ParsableCommand {
             assumptions: assume + modelAssumptions)
         let text = try ProjectionTables.render(report, format: format)
         if let out {
+            // Inputs are never outputs: the results file, its sidecar and the model config.
+            let clash =
+                OutputFile.collision(output: out, writesSidecar: false, inputs: from.map { [$0] } ?? [])
+                ?? modelConfig.flatMap { OutputFile.collision(output: out, writesSidecar: false, inputs: [$0]) }
+            if let clash {
+                throw UsageError("--out \(out) is an input (\(clash)); choose another file")
+            }
             do {
                 try OutputFile.checkReplaceable(out)
                 try OutputFile.write(Data(text.utf8), to: out)

@@ -117,5 +117,18 @@ struct ProjectCLITests {
         #expect(r.status == 0, "stderr: \(r.stderr)")
         let lines = r.stdout.split(separator: "\n")
         #expect(lines.count == 2 && lines[1].contains("host") && lines[1].contains("cpu-swift"))
+        // The results file's sidecar is an input: never an output.
+        let dir = try temporaryDirectory()
+        let csv = dir.appendingPathComponent("blocks.csv"), sidecar = dir.appendingPathComponent("blocks.json")
+        try FileManager.default.copyItem(atPath: blocks, toPath: csv.path)
+        try FileManager.default.copyItem(
+            atPath: Self.fixtures.appendingPathComponent("tiny-llama-blocks.json").path, toPath: sidecar.path)
+        let before = try Data(contentsOf: sidecar)
+        let clash = try BenchBinary.locate().run([
+            "project", "--model-config", tiny, "--tokens", "1e9", "--dtype", "fp32", "--from", csv.path, "--instances",
+            "host", "--out", sidecar.path,
+        ])
+        #expect(clash.status == 2 && clash.stderr.contains("is an input"))
+        #expect(try Data(contentsOf: sidecar) == before)
     }
 }
