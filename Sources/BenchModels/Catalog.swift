@@ -124,25 +124,45 @@ public struct Catalog: Codable, Sendable, Equatable {
     /// of a shipped device.
     public static func shipped(overlaidWith overlay: String?) throws(CatalogError) -> Catalog {
         var catalog = try shipped()
-        if let overlay { catalog = catalog.overlaid(with: try load(path: overlay, validating: false)) }
+        if let overlay {
+            let other = try load(path: overlay, validating: false)
+            guard other.schemaVersion == catalog.schemaVersion else {
+                throw .invalid(
+                    path: overlay, location: "schema_version",
+                    reason: "unknown schema_version \(other.schemaVersion) (this build reads \(catalog.schemaVersion))")
+            }
+            for (i, d) in other.devices.enumerated() where d.model == .empty {
+                throw .invalid(
+                    path: overlay, location: "devices[\(i)] (\(d.name)).model",
+                    reason:
+                        "an empty model sets nothing: give the modelling parameters (docs/catalog.md), or leave model out"
+                )
+            }
+            catalog = catalog.overlaid(with: other)
+        }
         try catalog.validate(path: overlay ?? "catalog")
         return catalog
     }
 
     /// Adds or replaces devices and instances (by name) from `other`, and takes its version.
+    /// Linear in both catalogs' sizes: names are looked up in a dictionary.
     public func overlaid(with other: Catalog) -> Catalog {
         var result = self
+        var deviceIndex = Dictionary(result.devices.enumerated().map { ($1.name, $0) }) { first, _ in first }
         for d in other.devices {
-            if let i = result.devices.firstIndex(where: { $0.name == d.name }) {
+            if let i = deviceIndex[d.name] {
                 result.devices[i] = d
             } else {
+                deviceIndex[d.name] = result.devices.count
                 result.devices.append(d)
             }
         }
+        var instanceIndex = Dictionary(result.instances.enumerated().map { ($1.name, $0) }) { first, _ in first }
         for inst in other.instances {
-            if let i = result.instances.firstIndex(where: { $0.name == inst.name }) {
+            if let i = instanceIndex[inst.name] {
                 result.instances[i] = inst
             } else {
+                instanceIndex[inst.name] = result.instances.count
                 result.instances.append(inst)
             }
         }

@@ -206,6 +206,7 @@ extension ResultMerger {
         samples.samplesSeconds = all.flatMap { $0 }
         samples.rounds = recA + recB
         samples.warmupCalls += b.samples?.warmupCalls ?? 0
+        if samples.callsPerSample == 0 { samples.callsPerSample = b.samples?.callsPerSample ?? 0 }
         return (row, samples)
     }
 

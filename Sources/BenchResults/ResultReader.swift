@@ -48,7 +48,11 @@ public enum ResultReader {
                     path: path, record: record, column: nil,
                     reason: "\(fields.count) fields where the header has \(header.count)")
             }
-            rows.append(try parse(fields, columns: columns, header: header, path: path, record: record))
+            let row = try parse(fields, columns: columns, header: header, path: path, record: record)
+            if let c = row.contradiction() {
+                throw .invalid(path: path, record: record, column: c.column, reason: c.reason)
+            }
+            rows.append(row)
         }
         // CSV.swift reports the end of the stream as `cannotReadFile`; anything else is real.
         if let error = reader.error, !Self.isEndOfStream(error) {
@@ -93,6 +97,7 @@ public enum ResultReader {
                     "unknown sidecar schema_version \(sidecar.schemaVersion) (this build reads \(Sidecar.currentSchemaVersion))"
             )
         }
+        if let p = sidecar.problem() { throw .invalid(path: path, record: 0, column: p.field, reason: p.reason) }
         return sidecar
     }
 

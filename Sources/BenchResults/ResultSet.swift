@@ -47,6 +47,12 @@ public struct ResultSet: Sendable {
                         path: sidecarPath, record: 0, column: "run_id",
                         reason: "the CSV has rows of run \(stranger), which the sidecar's merged_from does not list")
                 }
+            } else if runIDs.count > 1 {
+                throw .invalid(
+                    path: sidecarPath, record: 0, column: "run_id",
+                    reason:
+                        "the CSV has rows of \(runIDs.count) runs but the sidecar is one run's (\(s.runID)) and lists no merged_from: combine runs with bench merge"
+                )
             } else if !rows.isEmpty, !runIDs.contains(s.runID), runIDs.count == 1 {
                 throw .invalid(
                     path: sidecarPath, record: 0, column: "run_id",

@@ -26,7 +26,8 @@ struct ResultFileTests {
             makeRow(caseID: "gemm/fp64/M=8,N=8,K=8", status: .unsupported, median: nil, notes: "quote \" and\nnewline"),
         ]
         for r in rows {
-            try writer.append(r, samples: SidecarRow(key: r.key, status: r.status, samplesSeconds: [0.001, 0.002]))
+            try writer.append(
+                r, samples: SidecarRow(key: r.key, status: r.status, samplesSeconds: [0.001, 0.002], callsPerSample: 1))
         }
         #expect(FileManager.default.fileExists(atPath: writer.partial.path))
         try writer.finish { rows in

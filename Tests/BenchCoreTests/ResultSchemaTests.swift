@@ -52,7 +52,9 @@ struct ResultSchemaTests {
         row.energySource = .modeled
         let writer = try ResultWriter(destination: dir.appendingPathComponent("r.csv"))
         try writer.append(
-            row, samples: SidecarRow(key: row.key, status: .ok, samplesSeconds: Array(repeating: 0.001, count: 10)))
+            row,
+            samples: SidecarRow(
+                key: row.key, status: .ok, samplesSeconds: Array(repeating: 0.001, count: 10), callsPerSample: 1))
         try writer.finish { rows in
             Sidecar(
                 runID: row.runID, csvFile: "r.csv", suite: "training", startedAt: "a", finishedAt: "b",

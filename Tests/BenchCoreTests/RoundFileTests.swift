@@ -69,7 +69,8 @@ struct RoundFileTests {
             row.samples = 10
             row.rounds = csvRounds
             let samples = Array(repeating: 0.001, count: 10)
-            var side = SidecarRow(key: row.key, status: .ok, samplesSeconds: samples, stopReason: .budget)
+            var side = SidecarRow(
+                key: row.key, status: .ok, samplesSeconds: samples, callsPerSample: 1, stopReason: .budget)
             side.rounds = counts.map {
                 SidecarRound(samples: $0, callsPerSample: 1, warmupCalls: 1, stopReason: .budget)
             }
