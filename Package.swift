@@ -70,7 +70,7 @@ let package = Package(
         ),
 
         // MARK: Out-of-process plugins
-        .target(name: "BenchPlugins", dependencies: ["BenchCore", "BenchTraining"]),
+        .target(name: "BenchPlugins", dependencies: ["BenchCore", "BenchTraining", "CBenchSupport"]),
 
         // MARK: Backends
         .target(name: "BenchBLAS", dependencies: ["BenchCore", "BenchRuntime", "BenchTraining", "CBLAS"]),
@@ -94,7 +94,7 @@ let package = Package(
             name: "bench",
             dependencies: [
                 "BenchCore", "BenchResults", "BenchComparison", "BenchRun", "BenchBLAS", "BenchSwiftKernels",
-                "BenchModels", "BenchPlugins", "BenchSession", "BenchReport", "BenchProjection",
+                "BenchModels", "BenchPlugins", "BenchSession", "BenchReport", "BenchProjection", "CBenchSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -1,3 +1,4 @@
+import CBenchSupport
 import Foundation
 import Synchronization
 
@@ -49,30 +50,20 @@ final class PluginProcess {
         guard pipe(&toChild) == 0, pipe(&fromChild) == 0 else {
             throw .spawnFailed(path: path, reason: String(cString: strerror(errno)))
         }
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_adddup2(&actions, toChild[0], 0)
-        posix_spawn_file_actions_adddup2(&actions, fromChild[1], 1)
-        // O_NOFOLLOW: a planted link must not route the plugin's stderr into another file.
-        posix_spawn_file_actions_addopen(&actions, 2, logPath, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW, 0o644)
-        for fd in toChild + fromChild { posix_spawn_file_actions_addclose(&actions, fd) }
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        // Its own process group, so a timeout can kill the plugin and every child it started.
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP))
-        posix_spawnattr_setpgroup(&attributes, 0)
         let argv = ([path] + arguments).map { strdup($0) } + [nil]
         defer { for p in argv { free(p) } }
-        var child: pid_t = 0
-        let rc = posix_spawn(&child, path, &actions, &attributes, argv, environ)
+        // Forked by bench's spawner thread: its own process group, killed by the kernel if bench
+        // dies (even by SIGKILL), stderr appended to the log without following a link.
+        var error: Int32 = 0
+        let fds = toChild + fromChild
+        let child = bench_spawn_plugin(
+            path, argv, environ, toChild[0], fromChild[1], logPath, fds, Int32(fds.count), &error)
         close(toChild[0])
         close(fromChild[1])
-        guard rc == 0 else {
+        guard child > 0 else {
             close(toChild[1])
             close(fromChild[0])
-            throw .spawnFailed(path: path, reason: String(cString: strerror(rc)))
+            throw .spawnFailed(path: path, reason: String(cString: strerror(error)))
         }
         pid = child
         PluginProcesses.started(child)
@@ -156,10 +147,10 @@ final class PluginProcess {
     /// Kills the plugin's whole process group and reaps the plugin. Idempotent.
     func terminate() {
         if reaped { return }
-        kill(-pid, SIGKILL)
-        kill(pid, SIGKILL)
+        ProcessTree.killAll(under: pid)
         var status: Int32 = 0
         waitpid(pid, &status, 0)
+        ProcessTree.killAdoptedOrphans()
         reaped = true
         PluginProcesses.reaped(pid)
         close(input)
@@ -176,6 +167,7 @@ final class PluginProcess {
                 reaped = true
                 PluginProcesses.reaped(pid)
                 kill(-pid, SIGKILL)  // any children it left behind
+                ProcessTree.killAdoptedOrphans()
                 close(input)
                 close(output)
                 return
@@ -205,16 +197,17 @@ public enum PluginProcesses {
 
     static func started(_ pid: pid_t) { live.withLock { _ = $0.insert(pid) } }
     static func reaped(_ pid: pid_t) { live.withLock { _ = $0.remove(pid) } }
+    static func isLive(_ pid: pid_t) -> Bool { live.withLock { $0.contains(pid) } }
 
     /// Kills the process group of every live plugin (SIGKILL) and reaps what has exited.
     /// Safe to call from a signal-handling queue while another thread talks to a plugin.
     public static func killAll() {
         let pids = live.withLock { Array($0) }
         for pid in pids {
-            kill(-pid, SIGKILL)
-            kill(pid, SIGKILL)
+            ProcessTree.killAll(under: pid)
             var status: Int32 = 0
             _ = waitpid(pid, &status, 0)
         }
+        ProcessTree.killAdoptedOrphans()
     }
 }

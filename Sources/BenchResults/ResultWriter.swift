@@ -120,6 +120,13 @@ public final class ResultWriter: @unchecked Sendable {
         lock.unlock()
     }
 
+    /// Whether ``stopAccepting()`` was called: an interrupt is saving the files.
+    public var isStopped: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return !accepting
+    }
+
     /// Appends a finished row and remembers its raw samples for the sidecar (replacing the
     /// row's staged version, if any). Ignored after ``finish(_:)`` or ``stopAccepting()``.
     public func append(_ row: ResultRow, samples: SidecarRow) throws(ResultFileError) {

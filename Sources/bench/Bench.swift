@@ -2,6 +2,7 @@ import ArgumentParser
 import BenchComparison
 import BenchCore
 import BenchSession
+import CBenchSupport
 import Foundation
 
 /// The `bench` command line: thin commands over BenchCore.
@@ -26,6 +27,9 @@ struct Bench: ParsableCommand {
         signal(SIGPIPE, SIG_IGN)
         // A file-size limit (ulimit -f) must fail a write with a message, not kill bench.
         signal(SIGXFSZ, SIG_IGN)
+        // A plugin's child that detaches (setsid and a double fork) is re-parented to bench,
+        // not to init, so bench can still kill it (docs/reliability.md#plugins).
+        _ = bench_become_subreaper()
         // A parent may have blocked these signals (the mask is inherited across exec): unblock
         // them, or Ctrl-C and SIGTERM would stay pending forever.
         var unblock = sigset_t()

@@ -45,6 +45,59 @@ extension HostilePluginTests {
         #expect(try ResultSet(path: out.path).rows.contains { $0.backend == "h100" })
     }
 
+    @Test("kill -9 of bench while a plugin hangs in prepare: the kernel kills the plugin too (parent-death signal)")
+    func pluginDiesWithBench() throws {
+        let dir = try temporaryDirectory()
+        let p = try BenchBinary.locate().start([
+            "run", "--suite", "matmul", "--quick", "--dtype", "fp32", "--case", "M=64,", "--backend",
+            "plugin:\(Self.hostile)", "--plugin-arg", "hang-prepare", "--out", dir.appendingPathComponent("k.csv").path,
+        ])
+        var plugin: [Int32] = []
+        let deadline = Date().addingTimeInterval(20)
+        while plugin.isEmpty, Date() < deadline {
+            plugin = Self.processes(matching: "hostile.py hang-prepare").filter {
+                Self.parent(of: $0) == p.process.processIdentifier
+            }
+            if plugin.isEmpty { Thread.sleep(forTimeInterval: 0.05) }
+        }
+        #expect(!plugin.isEmpty)
+        kill(p.process.processIdentifier, SIGKILL)
+        p.process.waitUntilExit()
+        let gone = Date().addingTimeInterval(5)
+        while plugin.contains(where: { kill($0, 0) == 0 && Self.parent(of: $0) != nil }), Date() < gone {
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        #expect(!plugin.contains { Self.processes(matching: "hostile.py hang-prepare").contains($0) })
+    }
+
+    @Test(
+        "a plugin's child in a new session, and a double-forked daemon, are killed with the plugin at its timeout",
+        arguments: ["escape", "daemon"])
+    func detachedChildrenKilled(mode: String) throws {
+        let tag = "bench-test-\(mode)-\(UUID().uuidString)"
+        let dir = try temporaryDirectory()
+        let r = try BenchBinary.locate().run([
+            "run", "--suite", "matmul", "--quick", "--dtype", "fp32", "--case", "M=64,", "--backend",
+            "plugin:\(Self.hostile)", "--plugin-arg", "\(mode)=\(tag)", "--case-timeout", "2", "--out",
+            dir.appendingPathComponent("e.csv").path,
+        ])
+        #expect(r.status == 1, "stderr: \(r.stderr)")  // the case's row is an error: prepare timed out
+        let gone = Date().addingTimeInterval(5)
+        while !Self.processes(matching: tag).isEmpty, Date() < gone { Thread.sleep(forTimeInterval: 0.05) }
+        let left = Self.processes(matching: tag)
+        for pid in left { kill(pid, SIGKILL) }
+        #expect(left.isEmpty, "\(mode): \(left.count) process(es) outlived bench")
+    }
+
+    /// The parent pid of `pid`, or `nil` when it is gone.
+    static func parent(of pid: Int32) -> Int32? {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+            let close = stat.lastIndex(of: ")")
+        else { return nil }
+        let fields = stat[stat.index(after: close)...].split(separator: " ")
+        return fields.count > 1 ? Int32(fields[1]) : nil
+    }
+
     @Test(
         "fuzzed plugin replies (fixed seeds): never a crash, never exit 2 once running, every file readable, no non-finite number"
     )

@@ -78,8 +78,13 @@ public final class RunSession {
                     reporter.rowFinished(outcome)
                 })
         } catch {
+            while writer.isStopped { pause() }  // an interrupt ends the process (see below)
             throw .input("\(error)")
         }
+        // An interrupt that stopped the writer (and the plugins, so the last row may have
+        // failed) is saving the files and ends the process with 130: let it, rather than
+        // finish the run as if nothing happened.
+        while writer.isStopped { pause() }
         interrupt.cancel()
         for b in c.backends { b.shutdown() }
         // Rows finish out of case order (measured rows after their last round): report them in it.

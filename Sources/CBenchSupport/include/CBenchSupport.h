@@ -59,4 +59,18 @@ void bench_callgrind_dump_stats_at(const char *label);
 /// buffers alike and the simulated caches see the same addresses. 0 on success, -1 on failure.
 int bench_disable_aslr(void);
 
+#include <sys/types.h>
+
+/// Starts a plugin: `path` with `argv` and `envp`, stdin from `in_fd`, stdout to `out_fd`,
+/// stderr appended to `log_path` (opened without following a link), `close_fds` closed, in
+/// its own process group, killed (SIGKILL) by the kernel when bench dies. Forked by one
+/// long-lived thread, since the parent-death signal follows the forking thread. Returns the
+/// pid, or -1 with `*error` set (an exec failure included).
+pid_t bench_spawn_plugin(const char *path, char *const argv[], char *const envp[], int in_fd, int out_fd,
+                         const char *log_path, const int *close_fds, int nclose, int *error);
+
+/// Makes bench the reaper of its descendants' orphans (PR_SET_CHILD_SUBREAPER): a plugin's
+/// child that detaches (setsid, double fork) stays bench's to kill. 0 on success, -1 on failure.
+int bench_become_subreaper(void);
+
 #endif

@@ -13,6 +13,10 @@
   hang-again=PATH  answers every case's first prepare; on a case's second one (its round 2)
                  writes PATH and never answers (bench is then between rounds)
   hang-hello     never answers the handshake
+  escape=TAG     in prepare, starts a child in a new session (setsid) whose command line holds
+                 TAG, then never answers
+  daemon=TAG     in prepare, double-forks a daemon (new session, its parent gone) whose command
+                 line holds TAG, then never answers
   fuzz=SEED      damages replies at random (bytes flipped, cut, inserted; fixed seed)
   handshake=JSON adds (or replaces) these fields of the handshake, e.g.
                  handshake={"catalog_device": "h100", "price_hint_usd_per_hour": 6.5}
@@ -98,6 +102,30 @@ if __name__ == "__main__":
 
         def send(obj):
             if obj.get("type") == "prepared":
+                threading.Event().wait()  # never answers
+            original_send(obj)
+
+        good_gemm.send = send
+    elif mode.startswith("escape=") or mode.startswith("daemon="):
+        import subprocess
+
+        tag = mode.split("=", 1)[1]
+        sleeper = [sys.executable, "-c", "import time; time.sleep(300)", tag]
+        original_send = good_gemm.send
+
+        def send(obj):
+            if obj.get("type") == "prepared":
+                if mode.startswith("escape="):
+                    subprocess.Popen(sleeper, start_new_session=True, stdin=subprocess.DEVNULL,
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                elif os.fork() == 0:
+                    os.setsid()
+                    if os.fork() == 0:
+                        devnull = os.open(os.devnull, os.O_RDWR)
+                        for fd in (0, 1, 2):
+                            os.dup2(devnull, fd)
+                        os.execv(sleeper[0], sleeper)
+                    os._exit(0)
                 threading.Event().wait()  # never answers
             original_send(obj)
 
