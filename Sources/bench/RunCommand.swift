@@ -64,7 +64,10 @@ struct RunCommand: ParsableCommand {
         transform: SuitePreset.parse)
     var preset: SuitePreset?
 
-    @Option(help: "Output CSV path (default results/<suite>-<UTC timestamp>.csv); the sidecar goes beside it as .json.")
+    @Option(
+        help:
+            "Output CSV path (default results/<suite>-<UTC timestamp>.csv, results/ created if missing; another folder must exist); the sidecar goes beside it as .json."
+    )
     var out: String?
 
     @Flag(help: "A few small cases with a short budget, for smoke tests.")

@@ -54,7 +54,7 @@ struct HostPricingOptions: ParsableArguments {
 
     @Option(
         name: .customLong("host-price"), parsing: .unconditional,
-        help: "This machine's price in USD per hour, to price the measured backends.")
+        help: "This machine's price in USD per hour, to price the measured backends (not with --host-instance).")
     var hostPrice: Double?
 
     func validate() throws {
