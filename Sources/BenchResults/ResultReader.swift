@@ -44,6 +44,12 @@ public enum ResultReader {
             record += 1
             if fields == [""] { continue }  // a blank line
             guard fields.count == header.count else {
+                // Bytes that are not UTF-8 make the CSV reader split a record wrongly: say so.
+                if let offset = firstInvalidUTF8(path: path) {
+                    throw .invalid(
+                        path: path, record: record, column: nil,
+                        reason: "not UTF-8 text: an invalid byte at offset \(offset) (bench writes UTF-8)")
+                }
                 throw .invalid(
                     path: path, record: record, column: nil,
                     reason: "\(fields.count) fields where the header has \(header.count)")
@@ -59,6 +65,39 @@ public enum ResultReader {
             throw .invalid(path: path, record: record + 1, column: nil, reason: "unreadable data (\(error))")
         }
         return (header, rows)
+    }
+
+    /// The byte offset of the first byte that is not valid UTF-8, or `nil` (read in 1 MiB chunks).
+    static func firstInvalidUTF8(path: String) -> Int? {
+        guard let handle = FileHandle(forReadingAtPath: path) else { return nil }
+        defer { try? handle.close() }
+        var carry: [UInt8] = []
+        var base = 0
+        while true {
+            let chunk = (try? handle.read(upToCount: 1 << 20)) ?? nil
+            let bytes = carry + [UInt8](chunk ?? Data())
+            if bytes.isEmpty { return nil }
+            // Decode up to the last complete sequence; keep a cut sequence for the next chunk.
+            var end = bytes.count
+            if chunk != nil, !(chunk?.isEmpty ?? true) {
+                var back = 0
+                while back < 3, end - back - 1 >= 0, bytes[end - back - 1] & 0xC0 == 0x80 { back += 1 }
+                if end - back - 1 >= 0, bytes[end - back - 1] >= 0xC0 { end = end - back - 1 }
+            }
+            var iterator = bytes[..<end].makeIterator()
+            var decoder = UTF8()
+            var position = 0
+            loop: while true {
+                switch decoder.decode(&iterator) {
+                case .scalarValue(let v): position += UTF8.width(v)
+                case .emptyInput: break loop
+                case .error: return base + position
+                }
+            }
+            if chunk == nil || chunk!.isEmpty { return end < bytes.count ? base + end : nil }
+            carry = Array(bytes[end...])
+            base += end
+        }
     }
 
     static func isEndOfStream(_ error: any Error) -> Bool {

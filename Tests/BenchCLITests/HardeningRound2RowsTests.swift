@@ -86,6 +86,21 @@ struct HardeningRound2RowsTests {
         #expect(r.status == 2 && r.stderr.contains("rows of 2 runs"), "stderr: \(r.stderr)")
     }
 
+    @Test("bytes that are not UTF-8 are named as such, not as a wrong field count (item 21)")
+    func invalidUTF8() throws {
+        let dir = try editedCopyOfSame(replacing: "", with: "")
+        let url = dir.appendingPathComponent("same.csv")
+        var bytes = [UInt8](try Data(contentsOf: url))
+        let word = Array("fixture".utf8)
+        let at = try #require(bytes.indices.first { Array(bytes[$0..<min($0 + word.count, bytes.count)]) == word })
+        bytes.replaceSubrange(at..<(at + 1), with: [0xFF, 0x22, 0x2C])  // an invalid byte and a stray quote
+        try Data(bytes).write(to: url)
+        let r = try BenchBinary.locate().run(["summarize", url.path])
+        #expect(
+            r.status == 2 && r.stderr.contains("not UTF-8 text: an invalid byte at offset \(at)"), "stderr: \(r.stderr)"
+        )
+    }
+
     @Test("a catalog overlay of another schema version, or with an empty model, is refused")
     func overlays() throws {
         let dir = try temporaryDirectory()
