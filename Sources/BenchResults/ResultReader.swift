@@ -1,8 +1,7 @@
 import BenchCore
-import CSV
 import Foundation
 
-/// Reads results CSVs with the CSV library (RFC 4180: quoted fields, commas and
+/// Reads results CSVs (RFC 4180: quoted fields, commas and
 /// newlines inside quotes, CRLF), streaming record by record.
 public enum ResultReader {
     /// Reads and validates every row of the CSV at `path`.
@@ -11,16 +10,17 @@ public enum ResultReader {
     /// are read by name (a known column the file lacks reads as empty, an unknown one is ignored).
     public static func read(path: String) throws(ResultFileError) -> (columns: [String], rows: [ResultRow]) {
         try requireRegularFile(path)
-        guard let stream = InputStream(fileAtPath: path) else {
-            throw .cannotRead(path: path, reason: "no such file")
-        }
-        let reader: CSVReader
+        var reader: CSVRecords
+        var header: [String]
         do {
-            reader = try CSVReader(stream: stream, hasHeaderRow: true)
+            reader = try CSVRecords(path: path)
+            header = try reader.next() ?? []
         } catch {
-            throw .invalid(path: path, record: 1, column: nil, reason: "no header row (empty or unreadable file)")
+            throw csvFailure(error, path: path, record: 1)
         }
-        guard let header = reader.headerRow, !header.isEmpty, header != [""] else {
+        // A byte-order mark some editors add is not part of the first column's name.
+        if let first = header.first, first.hasPrefix("\u{FEFF}") { header[0] = String(first.dropFirst()) }
+        guard !header.isEmpty, header != [""] else {
             throw .invalid(path: path, record: 1, column: nil, reason: "no header row (empty file)")
         }
         let required = ResultSchema.columns.prefix(ResultSchema.requiredCount).map(\.name)
@@ -40,16 +40,13 @@ public enum ResultReader {
         let columns = header.map { ResultSchema.column(named: $0) }
         var rows: [ResultRow] = []
         var record = 1
-        while let fields = reader.next() {
+        while true {
+            let next: [String]?
+            do { next = try reader.next() } catch { throw csvFailure(error, path: path, record: record + 1) }
+            guard let fields = next else { break }
             record += 1
             if fields == [""] { continue }  // a blank line
             guard fields.count == header.count else {
-                // Bytes that are not UTF-8 make the CSV reader split a record wrongly: say so.
-                if let offset = firstInvalidUTF8(path: path) {
-                    throw .invalid(
-                        path: path, record: record, column: nil,
-                        reason: "not UTF-8 text: an invalid byte at offset \(offset) (bench writes UTF-8)")
-                }
                 throw .invalid(
                     path: path, record: record, column: nil,
                     reason: "\(fields.count) fields where the header has \(header.count)")
@@ -60,49 +57,24 @@ public enum ResultReader {
             }
             rows.append(row)
         }
-        // CSV.swift reports the end of the stream as `cannotReadFile`; anything else is real.
-        if let error = reader.error, !Self.isEndOfStream(error) {
-            throw .invalid(path: path, record: record + 1, column: nil, reason: "unreadable data (\(error))")
-        }
         return (header, rows)
     }
 
-    /// The byte offset of the first byte that is not valid UTF-8, or `nil` (read in 1 MiB chunks).
-    static func firstInvalidUTF8(path: String) -> Int? {
-        guard let handle = FileHandle(forReadingAtPath: path) else { return nil }
-        defer { try? handle.close() }
-        var carry: [UInt8] = []
-        var base = 0
-        while true {
-            let chunk = (try? handle.read(upToCount: 1 << 20)) ?? nil
-            let bytes = carry + [UInt8](chunk ?? Data())
-            if bytes.isEmpty { return nil }
-            // Decode up to the last complete sequence; keep a cut sequence for the next chunk.
-            var end = bytes.count
-            if chunk != nil, !(chunk?.isEmpty ?? true) {
-                var back = 0
-                while back < 3, end - back - 1 >= 0, bytes[end - back - 1] & 0xC0 == 0x80 { back += 1 }
-                if end - back - 1 >= 0, bytes[end - back - 1] >= 0xC0 { end = end - back - 1 }
-            }
-            var iterator = bytes[..<end].makeIterator()
-            var decoder = UTF8()
-            var position = 0
-            loop: while true {
-                switch decoder.decode(&iterator) {
-                case .scalarValue(let v): position += UTF8.width(v)
-                case .emptyInput: break loop
-                case .error: return base + position
-                }
-            }
-            if chunk == nil || chunk!.isEmpty { return end < bytes.count ? base + end : nil }
-            carry = Array(bytes[end...])
-            base += end
+    /// One line for a record the CSV reader could not split.
+    static func csvFailure(_ error: CSVRecords.Failure, path: String, record: Int) -> ResultFileError {
+        switch error {
+        case .notUTF8(let offset):
+            .invalid(
+                path: path, record: record, column: nil,
+                reason: "not UTF-8 text: an invalid byte at offset \(offset) (bench writes UTF-8)")
+        case .unterminatedQuote(let offset):
+            .invalid(path: path, record: record, column: nil, reason: "a quoted field from byte \(offset) never ends")
+        case .strayQuote(let offset):
+            .invalid(
+                path: path, record: record, column: nil,
+                reason: "a quote at byte \(offset) inside a field (quote the whole field, doubling inner quotes)")
+        case .unreadable(let reason): .cannotRead(path: path, reason: reason)
         }
-    }
-
-    static func isEndOfStream(_ error: any Error) -> Bool {
-        if case CSVError.cannotReadFile = error { return true }
-        return false
     }
 
     static func parse(

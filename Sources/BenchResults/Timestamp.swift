@@ -1,5 +1,6 @@
 import BenchCore
 import Foundation
+import Synchronization
 
 /// Timestamps in the formats results use.
 public enum Timestamp {
@@ -15,6 +16,20 @@ public enum Timestamp {
     /// `2026-11-26T01:16:51.5+01:00`), or `nil` for anything else, including impossible dates
     /// (`2026-13-45T99:99:99Z`).
     public static func parse(_ text: String) -> Date? {
+        // A file's rows share a few timestamps: parse each once (the regex costs ~100 µs).
+        if let hit = recent.withLock({ $0.first { $0.text == text } }) { return hit.date }
+        let date = parseUncached(text)
+        recent.withLock { memo in
+            if memo.count >= 16 { memo.removeFirst() }
+            memo.append((text, date))
+        }
+        return date
+    }
+
+    /// The last few timestamps parsed.
+    private static let recent = Mutex<[(text: String, date: Date?)]>([])
+
+    static func parseUncached(_ text: String) -> Date? {
         guard
             let m = text.wholeMatch(
                 of: /(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?(Z|([+-])(\d{2}):(\d{2}))/)

@@ -54,3 +54,37 @@ struct ReaderFuzzTests {
         #expect(rejected > 0)
     }
 }
+
+@Suite("The CSV record splitter")
+struct CSVRecordsTests {
+    @Test("quotes, doubled quotes, commas and newlines in fields, CRLF, across every chunk boundary")
+    func boundaries() throws {
+        let text = "a,\"b,\"\"c\"\"\nd\",e\r\n\"\",x,\"é ü\"\n\nlast,\"\",end"
+        let expected: [[String]] = [["a", "b,\"c\"\nd", "e"], ["", "x", "é ü"], [""], ["last", "", "end"]]
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("csv-\(UUID().uuidString).csv")
+        try Data(text.utf8).write(to: url)
+        for chunk in [1, 2, 3, 5, 7, 64] {
+            var reader = try CSVRecords(path: url.path, chunk: chunk)
+            var records: [[String]] = []
+            while let r = try reader.next() { records.append(r) }
+            #expect(records == expected, "chunk \(chunk)")
+        }
+    }
+
+    @Test("a stray quote, an unterminated one and bytes that are not UTF-8 are refused with their offset")
+    func refusals() throws {
+        for (bytes, failure) in [
+            (Array("ab\"c,d\n".utf8), CSVRecords.Failure.strayQuote(offset: 2)),
+            (Array("\"ab\"c,d\n".utf8), .strayQuote(offset: 4)),
+            (Array("x,\"abc\n".utf8), .unterminatedQuote(offset: 2)),
+            ([0x61, 0x2C, 0x62, 0xFF, 0x0A], .notUTF8(offset: 3)),
+        ] {
+            let url = FileManager.default.temporaryDirectory.appendingPathComponent("csv-\(UUID().uuidString).csv")
+            try Data(bytes).write(to: url)
+            for chunk in [1, 4, 1024] {
+                var reader = try CSVRecords(path: url.path, chunk: chunk)
+                #expect(throws: failure) { while try reader.next() != nil {} }
+            }
+        }
+    }
+}
