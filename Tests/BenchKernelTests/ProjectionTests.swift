@@ -249,5 +249,13 @@ struct ProjectionTests {
         let data = try JSONEncoder().encode(report)
         #expect(try ProjectionReport.read(json: data) == report)
         #expect(report.rows.count == 2 && report.rows.allSatisfy { $0.layout != nil })
+        // The CSV reads back to the same rows, notes with commas and quotes included.
+        var edited = report
+        edited.rows[0].notes = "=SUM(A1), a \"quoted\" note"
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("p-\(UUID().uuidString).csv")
+        try Data(edited.csv().utf8).write(to: url)
+        #expect(try ProjectionReport.rows(csvPath: url.path) == edited.rows)
+        try Data("rank,instance\n1,x\n".utf8).write(to: url)
+        #expect(throws: ProjectionError.self) { try ProjectionReport.rows(csvPath: url.path) }
     }
 }

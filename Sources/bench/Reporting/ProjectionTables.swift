@@ -13,7 +13,7 @@ enum ProjectionTables {
                 throw UsageError("the projection has a number JSON cannot hold")
             }
             return text + "\n"
-        case "csv": return csv(r)
+        case "csv": return r.csv()
         default: return table(r, markdown: format == "markdown")
         }
     }
@@ -83,28 +83,5 @@ enum ProjectionTables {
         guard v.isFinite, v != 0 else { return fixed(v, 0) }
         let digits = max(0, 2 - Int(floor(log10(abs(v)))))
         return fixed(v, min(digits, 6))
-    }
-
-    static func csv(_ r: ProjectionReport) -> String {
-        func q(_ s: String) -> String {
-            var t = s
-            if let f = t.first, "=+-@\t\r".contains(f) { t = "'" + t }  // no formula in a spreadsheet
-            return t.contains(where: { ",\"\n\r".contains($0) })
-                ? "\"" + t.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : t
-        }
-        func d(_ v: Double?) -> String { v.map { "\($0)" } ?? "" }
-        var out = ProjectionReport.Row.columns.joined(separator: ",") + "\n"
-        for x in r.rows {
-            let cells: [String] = [
-                q(x.rank), q(x.instance), q(x.device), "\(x.nodes)", "\(x.devices)", q(x.layout ?? ""),
-                d(x.stepSeconds),
-                d(x.computeSeconds), d(x.communicationSeconds), d(x.bubbleSeconds), d(x.optimizerSeconds),
-                d(x.tokensPerSecond), d(x.mfu), d(x.usdPerHour), d(x.usdPerMillionTokens), d(x.usdPerMillionTokensLow),
-                d(x.usdPerMillionTokensHigh), d(x.days), d(x.daysLow), d(x.daysHigh), d(x.usdTotal),
-                d(x.memoryNeededGiB), d(x.memoryCapacityGiB), q(x.computeSource), q(x.notes),
-            ]
-            out += cells.joined(separator: ",") + "\n"
-        }
-        return out
     }
 }
