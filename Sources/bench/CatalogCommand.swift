@@ -85,7 +85,10 @@ struct CatalogShowCommand: ParsableCommand {
                 [["key", "values", "what it changes"]] + ModelAssumptions.keys.map { [$0.name, $0.range, $0.meaning] },
                 rightAligned: []))
         var instances: [[String]] = [
-            ["instance", "device", "count", "vCPUs", "region", "USD/hour", "basis", "USD/hour per device"]
+            [
+                "instance", "device", "count", "vCPUs", "region", "USD/hour", "basis", "USD/hour per device",
+                "link GB/s", "network Gbit/s",
+            ]
         ]
         for inst in c.instances {
             let p = c.price(of: inst, basis: pricing)
@@ -93,10 +96,15 @@ struct CatalogShowCommand: ParsableCommand {
                 inst.name, inst.device, "\(inst.deviceCount)", inst.vcpus.map(String.init) ?? "-", inst.region,
                 p.map { fixed($0.price.usdPerHour, 4) } ?? "none", p?.basis ?? "-",
                 p.map { fixed($0.price.usdPerHour / Double(inst.deviceCount), 4) } ?? "-",
+                inst.interconnect?.deviceLinkBytesPerSecond.map { fixed(2 * $0 / 1e9, 0) } ?? "-",
+                inst.interconnect?.networkGbps.map { plainNumber($0.value) } ?? "-",
             ])
         }
         print("\ninstances (\(pricing) prices; another basis is used when \(pricing) has none):")
-        print(TextTable.render(instances, rightAligned: [2, 3, 5, 7]))
+        print(TextTable.render(instances, rightAligned: [2, 3, 5, 7, 8, 9]))
+        print(
+            "link: device to device (NVLink, NeuronLink), two-way per device in GB/s (GiB figures converted); network: the instance's EFA; bench project uses both (docs/project.md#communication)"
+        )
         if sources {
             print("\nsources:")
             for d in c.devices {
@@ -113,6 +121,12 @@ struct CatalogShowCommand: ParsableCommand {
             for inst in c.instances {
                 for (b, p) in inst.prices.sorted(by: { $0.key < $1.key }) {
                     print("  \(inst.name) \(b) $\(p.usdPerHour)/h: \(p.source) (\(p.date))")
+                }
+                let links = [
+                    ("link", inst.interconnect?.deviceLinkGbPerS), ("network", inst.interconnect?.networkGbps),
+                ]
+                for case let (name, f?) in links {
+                    print("  \(inst.name) \(name) \(plainNumber(f.value)) \(f.unit): \(f.source) (\(f.date))")
                 }
             }
         }

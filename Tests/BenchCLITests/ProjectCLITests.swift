@@ -39,6 +39,18 @@ struct ProjectCLITests {
         #expect(t.status == 0 && t.stdout.contains("p5.48xlarge ×2") && t.stdout.contains("$/M tokens (80%)"))
     }
 
+    @Test("bench catalog shows each instance's links, and --sources where they come from")
+    func catalogLinks() throws {
+        let r = try BenchBinary.locate().run(["catalog"])
+        #expect(r.status == 0)
+        let p5 = try #require(r.stdout.split(separator: "\n").first { $0.hasPrefix("p5.48xlarge ") })
+        #expect(p5.split(separator: " ").suffix(2) == ["900", "3200"])
+        let s = try BenchBinary.locate().run(["catalog", "--sources"])
+        #expect(
+            s.stdout.contains(
+                "p5.48xlarge network 3200 Gbit/s: https://docs.aws.amazon.com/ec2/latest/instancetypes/ac.html"))
+    }
+
     @Test("Bad input: one line naming the problem, exit 2, nothing written")
     func badInput() throws {
         let dir = try temporaryDirectory()
