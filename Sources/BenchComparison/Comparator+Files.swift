@@ -37,8 +37,8 @@ extension Comparator {
     ) throws(InputError) -> ComparisonReport {
         let base: ResultSet, cand: ResultSet
         do {
-            base = try ResultSet(path: baselinePath)
-            cand = candidatePath == baselinePath ? base : try ResultSet(path: candidatePath)
+            let sets = try ResultSet.load([baselinePath, candidatePath])
+            (base, cand) = (sets[0], sets[1])
         } catch {
             throw .file(error)
         }

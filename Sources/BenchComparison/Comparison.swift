@@ -113,12 +113,14 @@ public enum Comparator {
             candRows = candRows.filter { $0.host == pair.candidate }
         }
         let agnostic = options.backendPair != nil
+        // Positions, not copies of the rows: a fleet file's rows are hundreds of megabytes.
         let candIndex = Dictionary(
-            candRows.map { (pairKey($0, backendAgnostic: agnostic), $0) }, uniquingKeysWith: { a, _ in a })
+            candRows.indices.map { (pairKey(candRows[$0], backendAgnostic: agnostic), $0) },
+            uniquingKeysWith: { a, _ in a })
         let baseKeys = Set(baseRows.map { pairKey($0, backendAgnostic: agnostic) })
         var out: [RowComparison] = []
         for b in baseRows {
-            guard let c = candIndex[pairKey(b, backendAgnostic: agnostic)] else {
+            guard let c = candIndex[pairKey(b, backendAgnostic: agnostic)].map({ candRows[$0] }) else {
                 out.append(
                     RowComparison(
                         key: b.key, baselineBackend: b.backend, baseline: options.metric.value(in: b), candidate: nil,

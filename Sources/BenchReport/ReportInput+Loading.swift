@@ -27,8 +27,9 @@ extension ReportInput {
     {
         let catalog: Catalog
         do { catalog = try Catalog.load(overlay: catalogOverlay) } catch { throw .catalog(error) }
-        var sets: [ResultSet] = []
-        for path in files { sets.append(try withSidecar(read(path))) }
+        let sets: [ResultSet]
+        do { sets = try ResultSet.load(files) } catch { throw .file(error) }
+        for set in sets { _ = try withSidecar(set) }
         return ReportInput(sets: sets, baseline: try baseline.map(withSidecar), catalog: catalog)
     }
 

@@ -23,6 +23,9 @@ public struct CSVRecords {
     private var atEnd = false
     private let chunk: Int
 
+    /// The byte offset in the file of the next record.
+    public var offset: Int { base + position }
+
     /// Reads `path` `chunk` bytes at a time (small chunks only in tests of the boundaries).
     public init(path: String, chunk: Int = 1 << 20) throws(Failure) {
         guard let h = FileHandle(forReadingAtPath: path) else { throw .unreadable("no such file") }

@@ -104,7 +104,7 @@ public enum ResultMerger {
         var samples: [RowKey: SidecarRow] = [:]
         for set in sets {
             let sidecarRows = Dictionary(
-                (set.sidecar?.rows ?? []).map { ($0.key, $0) }, uniquingKeysWith: { a, _ in a })
+                set.sidecarRows.map { ($0.key, $0) }, uniquingKeysWith: { a, _ in a })
             for row in set.rows {
                 if let existing = origin[row.key] {
                     // Modeled rows do not depend on the host: shards of several hosts each

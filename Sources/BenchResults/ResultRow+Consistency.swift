@@ -42,27 +42,38 @@ extension ResultRow {
     }
 }
 
-extension Sidecar {
-    /// The first impossible number in the sidecar, as (field, reason), or `nil`: a negative
-    /// `calls_per_sample` (or none per sample where there are samples), negative or non-finite
-    /// cores, threads, memory, peaks or bandwidth in the environment.
+extension SidecarRow {
+    /// The first impossible number of the row, as (field, reason), or `nil`: a negative
+    /// `calls_per_sample` (or none per sample where there are samples), a round likewise, or
+    /// negative warm-up calls.
     public func problem() -> (field: String, reason: String)? {
-        for r in rows {
-            if r.callsPerSample < 0 || (r.callsPerSample == 0 && !r.samplesSeconds.isEmpty) {
-                return (
-                    "calls_per_sample",
-                    "\(r.key): \(r.callsPerSample) calls per sample for \(r.samplesSeconds.count) samples"
-                )
-            }
-            for round in r.rounds ?? []
-            where round.callsPerSample < 0 || (round.callsPerSample == 0 && round.samples > 0) {
-                return (
-                    "rounds.calls_per_sample",
-                    "\(r.key): a round of \(round.samples) samples at \(round.callsPerSample) calls per sample"
-                )
-            }
-            if r.warmupCalls < 0 { return ("warmup_calls", "\(r.key): \(r.warmupCalls) warm-up calls") }
+        if callsPerSample < 0 || (callsPerSample == 0 && !samplesSeconds.isEmpty) {
+            return (
+                "calls_per_sample", "\(key): \(callsPerSample) calls per sample for \(samplesSeconds.count) samples"
+            )
         }
+        for round in rounds ?? [] where round.callsPerSample < 0 || (round.callsPerSample == 0 && round.samples > 0) {
+            return (
+                "rounds.calls_per_sample",
+                "\(key): a round of \(round.samples) samples at \(round.callsPerSample) calls per sample"
+            )
+        }
+        if warmupCalls < 0 { return ("warmup_calls", "\(key): \(warmupCalls) warm-up calls") }
+        return nil
+    }
+}
+
+extension Sidecar {
+    /// The first impossible number in the sidecar, as (field, reason), or `nil`: a row's (see
+    /// ``SidecarRow/problem()``), or negative or non-finite cores, threads, memory, peaks or
+    /// bandwidth in the environment.
+    public func problem() -> (field: String, reason: String)? {
+        for r in rows { if let p = r.problem() { return p } }
+        return environmentProblem()
+    }
+
+    /// The first impossible number of the environments (``problem()`` less the rows).
+    func environmentProblem() -> (field: String, reason: String)? {
         for (name, env) in [("environment", environment)]
             + (hosts ?? [:]).sorted { $0.key < $1.key }.map { ("hosts.\($0.key)", $0.value) }
         {

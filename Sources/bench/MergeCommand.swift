@@ -48,10 +48,8 @@ struct MergeCommand: ParsableCommand {
         let lock: OutputLock
         do { lock = try OutputLock(destination: destination) } catch { throw UsageError("\(error)") }
         defer { lock.release() }
-        var sets: [ResultSet] = []
-        for f in files {
-            do { sets.append(try ResultSet(path: f)) } catch { throw UsageError("\(error)") }
-        }
+        let sets: [ResultSet]
+        do { sets = try ResultSet.load(files) } catch { throw UsageError("\(error)") }
         let count: Int
         do {
             let duplicates: ResultMerger.Duplicates =

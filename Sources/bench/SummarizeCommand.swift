@@ -63,10 +63,8 @@ struct SummarizeCommand: ParsableCommand {
     }
 
     func run() throws {
-        var sets: [ResultSet] = []
-        for f in files {
-            do { sets.append(try ResultSet(path: f)) } catch { throw UsageError("\(error)") }
-        }
+        let sets: [ResultSet]
+        do { sets = try ResultSet.load(files) } catch { throw UsageError("\(error)") }
         do {
             print(Self.render(try RoundSummary(sets, metric: metric, ratios: ratio), format: format))
         } catch {

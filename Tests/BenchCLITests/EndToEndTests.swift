@@ -150,7 +150,7 @@ struct EndToEndTests {
             #expect(set.rounds(for: row.key)?.count == 1)
             // The typed marker in the sidecar says the same.
             #expect(
-                set.sidecar?.rows.first { $0.key == row.key }?.cutShort == CutShort(roundsDone: 1, roundsPlanned: 3))
+                set.sidecarRow(for: row.key)?.cutShort == CutShort(roundsDone: 1, roundsPlanned: 3))
         }
         #expect(try #require(set.sidecar).interrupted)
     }

@@ -166,7 +166,7 @@ struct CountsTests {
         #expect(read.rows == [row])
         #expect(read.isCounted && !read.isTimed)
         #expect(read.sidecar?.counting == sidecar.counting)
-        #expect(read.sidecar?.rows.first?.counts == sidecarRow.counts)
+        #expect(read.sidecarRows.first?.counts == sidecarRow.counts)
     }
 
     /// The example on https://bencher.dev/docs/reference/bencher-metric-format (shape only).

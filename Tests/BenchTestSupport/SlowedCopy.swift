@@ -10,7 +10,7 @@ import Foundation
 public func writeSlowedCopy(of source: String, to destination: String, factor: Double) throws {
     let set = try ResultSet(path: source)
     guard let sidecar = set.sidecar else { throw SlowedCopyError(message: "\(source) has no sidecar") }
-    let samples = Dictionary(sidecar.rows.map { ($0.key, $0) }, uniquingKeysWith: { a, _ in a })
+    let samples = Dictionary(set.sidecarRows.map { ($0.key, $0) }, uniquingKeysWith: { a, _ in a })
     let writer = try ResultWriter(destination: URL(fileURLWithPath: destination), syncsEachRow: false)
     for var row in set.rows {
         guard var raw = samples[row.key] else { throw SlowedCopyError(message: "\(row.key) has no sidecar row") }

@@ -86,7 +86,7 @@ public final class CountingPool: RowCountingPool, @unchecked Sendable {
                 output: Self.tail(output))
         }
         guard let row = set.rows.first(where: { $0.caseID == caseID && $0.backend == backend }),
-            let sidecar = set.sidecar?.rows.first(where: { $0.key == row.key })
+            let sidecar = set.sidecarRow(for: row.key)
         else {
             throw CountingFailure.noRow(status: status, log: "", output: Self.tail(output))
         }

@@ -1,0 +1,97 @@
+import BenchCore
+import BenchResults
+import BenchTestSupport
+import Foundation
+import Testing
+
+@Suite("The sidecar read a batch of rows at a time")
+struct SidecarStreamTests {
+    /// A sidecar of `n` rows (samples, rounds, a verification on some, a string with brackets,
+    /// quotes and escapes in a key) as bench writes it.
+    func sidecar(rows n: Int) -> Sidecar {
+        var s = Sidecar(
+            runID: "r", csvFile: "x.csv", suite: "matmul", startedAt: "a", finishedAt: "b", interrupted: false,
+            environment: testEnvironment(), rows: [])
+        s.notes = ["a note with \"rows\": [1, 2] and a \\ backslash ]}"]
+        for i in 0..<n {
+            var r = SidecarRow(
+                key: RowKey(
+                    suite: "matmul", caseID: "gemm/fp32/M=\(i),N=1,K=1", backend: BackendID("cpu-{\"x\"]-\(i)"),
+                    threads: 2),
+                status: i % 3 == 0 ? .ok : .unsupported,
+                samplesSeconds: i % 3 == 0 ? [1e-3, 2e-3, Double(i) * 1e-6] : [], callsPerSample: i % 3 == 0 ? 4 : 0,
+                stopReason: i % 3 == 0 ? .budget : nil)
+            if i % 3 == 0 {
+                r.rounds = [
+                    SidecarRound(samples: 1, callsPerSample: 4, warmupCalls: 1, stopReason: .budget),
+                    SidecarRound(samples: 2, callsPerSample: 4, warmupCalls: 0, stopReason: .precision),
+                ]
+            }
+            s.rows.append(r)
+        }
+        return s
+    }
+
+    func write(_ text: String) throws -> String {
+        let path = try temporaryDirectory().appendingPathComponent("x.json").path
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    @Test(
+        "every row comes back in order, the rest of the document too, at any chunk and batch size",
+        arguments: [(1, 1), (7, 64), (1 << 22, 1 << 22)])
+    func roundTrip(chunk: Int, batch: Int) throws {
+        let s = sidecar(rows: 50)
+        let path = try write(String(decoding: try Sidecar.encoder.encode(s), as: UTF8.self))
+        var rows: [SidecarRow] = []
+        var indices: [Int] = []
+        let header = try ResultReader.streamSidecar(path: path, chunk: chunk, batchBytes: batch) { (i, r) in
+            indices.append(i)
+            rows.append(r)
+        }
+        #expect(rows == s.rows)
+        #expect(indices == Array(0..<50))
+        var expected = s
+        expected.rows = []
+        #expect(header == expected)
+        // Compact JSON (no whitespace) reads the same.
+        let compact = JSONEncoder()
+        compact.outputFormatting = [.sortedKeys]
+        let tight = try write(String(decoding: try compact.encode(s), as: UTF8.self))
+        #expect(try ResultReader.readSidecar(path: tight) == s)
+    }
+
+    @Test("bad documents: one line naming the problem, with the row's index in the whole file")
+    func refusals() throws {
+        let good = String(decoding: try Sidecar.encoder.encode(sidecar(rows: 40)), as: UTF8.self)
+        func refused(_ text: String, _ expected: String, batch: Int = 64) throws {
+            let path = try write(text)
+            #expect {
+                _ = try ResultReader.streamSidecar(path: path, chunk: 5, batchBytes: batch) { _, _ in }
+            } throws: { "\($0)".contains(expected) && !"\($0)".contains("\n") }
+        }
+        // Row 33's threads made a string: the index is counted over every batch before it.
+        var rows = good.components(separatedBy: "\"threads\" : 2")
+        #expect(rows.count == 41)
+        rows[33] += "\"threads\" : \"two\""
+        let broken =
+            rows[0...33].joined(separator: "\"threads\" : 2") + rows[34...].joined(separator: "\"threads\" : 2")
+        try refused(broken, "rows[33]")
+        try refused(good.replacingOccurrences(of: "\"rows\" : [", with: "\"rows\" : [ ,"), "not a valid sidecar")
+        try refused(
+            String(good.dropLast(2)), "the document ends before its last bracket closes")
+        try refused(
+            good.replacingOccurrences(of: "\"run_id\" : \"r\"", with: "\"run_id\" : \"r\", \"rows\" : []"),
+            "the key \"rows\" appears twice")
+        try refused(String(repeating: "[", count: 5000), "nested deeper than")
+        try refused("{\"rows\": [" + String(repeating: "{\"a\":", count: 100) + "1", "nested deeper than")
+        // A trailing comma after the last row, whether or not a batch was cut there.
+        let lastRow = try #require(good.range(of: "}\n  ],", options: .backwards))
+        let trailing = good.replacingCharacters(in: lastRow, with: "},\n  ],")
+        try refused(trailing, "not a valid sidecar")
+        try refused(trailing, "a comma after the last row", batch: 1)
+        try refused(
+            good.replacingOccurrences(of: "\"rows\" : [", with: "\"rows\" : 5, \"x\" : ["), "not a valid sidecar")
+    }
+}
