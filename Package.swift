@@ -15,7 +15,6 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
-        .package(url: "https://github.com/yaslab/CSV.swift", from: "2.5.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "5.0.0"),
     ],
     targets: [
@@ -41,7 +40,7 @@ let package = Package(
         // MARK: Results: rows, the schema, CSV and sidecar codecs, merge and summarize
         .target(
             name: "BenchResults",
-            dependencies: ["BenchCore", .product(name: "CSV", package: "CSV.swift")]
+            dependencies: ["BenchCore"]
         ),
 
         // MARK: Comparison of result files, thresholds, the price-performance ranking

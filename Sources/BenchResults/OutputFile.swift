@@ -71,20 +71,66 @@ public enum OutputFile {
     /// Writes `data` to `path` through a temporary file in the same directory and a rename, after
     /// ``checkReplaceable(_:)``: a crash leaves the old file or the new one, never half of one.
     public static func write(_ data: Data, to path: String) throws(ResultFileError) {
+        try write(to: path) { (out) throws(ResultFileError) in try out.write(data) }
+    }
+
+    /// Writes what `body` gives its ``ChunkedOutput`` to a temporary file beside `path`, then
+    /// renames it over `path`: a reader sees the old file or the whole new one, never a part,
+    /// and a file of hundreds of megabytes is never held whole in memory.
+    public static func write(
+        to path: String, _ body: (ChunkedOutput) throws(ResultFileError) -> Void
+    ) throws(ResultFileError) {
         try checkReplaceable(path)
         let url = URL(fileURLWithPath: path)
         let temp = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).\(getpid()).tmp")
         TemporaryFiles.register(temp.path)
         defer { TemporaryFiles.forget(temp.path) }
-        guard FileManager.default.createFile(atPath: temp.path, contents: data) else {
+        guard FileManager.default.createFile(atPath: temp.path, contents: nil),
+            let handle = FileHandle(forWritingAtPath: temp.path)
+        else {
             throw .cannotWrite(
                 path: path, reason: "cannot create \(temp.lastPathComponent): \(String(cString: strerror(errno)))")
+        }
+        let out = ChunkedOutput(handle: handle, path: path)
+        do throws(ResultFileError) {
+            try body(out)
+            try out.flush()
+            try? handle.close()
+        } catch {
+            try? handle.close()
+            unlink(temp.path)
+            throw error
         }
         if rename(temp.path, path) != 0 {
             let reason = String(cString: strerror(errno))
             unlink(temp.path)
             throw .cannotWrite(path: path, reason: reason)
         }
+    }
+}
+
+/// Bytes written to a file a megabyte at a time (``OutputFile/write(to:_:)``).
+public final class ChunkedOutput {
+    private let handle: FileHandle
+    private let path: String
+    private var buffer = Data()
+
+    init(handle: FileHandle, path: String) {
+        self.handle = handle
+        self.path = path
+    }
+
+    public func write(_ data: some DataProtocol) throws(ResultFileError) {
+        buffer.append(contentsOf: data)
+        if buffer.count >= 1 << 20 { try flush() }
+    }
+
+    func flush() throws(ResultFileError) {
+        guard !buffer.isEmpty else { return }
+        do { try handle.write(contentsOf: buffer) } catch {
+            throw .cannotWrite(path: path, reason: ResultWriter.reason(error))
+        }
+        buffer.removeAll(keepingCapacity: true)
     }
 }
 

@@ -84,6 +84,14 @@ public enum ResultMerger {
     public static func merge(_ sets: [ResultSet], duplicates: Duplicates) throws(ResultMerger.Error) -> (
         rows: [ResultRow], samples: [SidecarRow], sources: [MergedSource]
     ) {
+        let m = try mergeAligned(sets, duplicates: duplicates)
+        return (m.rows, m.sidecars.compactMap { $0 }, m.sources)
+    }
+
+    /// ``merge(_:duplicates:)`` with each row's sidecar row beside it (`nil` where it has none).
+    static func mergeAligned(_ sets: [ResultSet], duplicates: Duplicates) throws(ResultMerger.Error) -> (
+        rows: [ResultRow], sidecars: [SidecarRow?], sources: [MergedSource]
+    ) {
         var seen: [String: String] = [:]
         for set in sets {
             for id in Set(set.rows.map(\.runID) + [set.sidecar?.runID].compactMap { $0 }).sorted() where !id.isEmpty {
@@ -101,10 +109,9 @@ public enum ResultMerger {
         var runs: [RowKey: Int] = [:]
         var rows: [ResultRow] = []
         var origin: [RowKey: (index: Int, path: String)] = [:]
-        var samples: [RowKey: SidecarRow] = [:]
+        var sidecars: [SidecarRow?] = []
+        rows.reserveCapacity(sets.map(\.rows.count).reduce(0, +))
         for set in sets {
-            let sidecarRows = Dictionary(
-                set.sidecarRows.map { ($0.key, $0) }, uniquingKeysWith: { a, _ in a })
             for row in set.rows {
                 if let existing = origin[row.key] {
                     // Modeled rows do not depend on the host: shards of several hosts each
@@ -120,10 +127,10 @@ public enum ResultMerger {
                     if duplicates == .rounds {
                         runs[row.key, default: 1] += 1
                         let combined = try combine(
-                            (rows[existing.index], samples[row.key], existing.path),
-                            (row, sidecarRows[row.key], set.path))
+                            (rows[existing.index], sidecars[existing.index], existing.path),
+                            (row, set.sidecarRow(for: row.key), set.path))
                         rows[existing.index] = combined.row
-                        samples[row.key] = combined.samples
+                        sidecars[existing.index] = combined.samples
                         continue
                     }
                     guard duplicates == .latest else {
@@ -136,17 +143,17 @@ public enum ResultMerger {
                     if later >= current {
                         rows[existing.index] = row
                         origin[row.key] = (existing.index, set.path)
-                        samples[row.key] = sidecarRows[row.key]
+                        sidecars[existing.index] = set.sidecarRow(for: row.key)
                     }
                     continue
                 }
                 origin[row.key] = (rows.count, set.path)
                 rows.append(row)
-                samples[row.key] = sidecarRows[row.key]
+                sidecars.append(set.sidecarRow(for: row.key))
             }
         }
         for (key, n) in runs {
-            guard let i = rows.firstIndex(where: { $0.key == key }), rows[i].status == .ok,
+            guard let i = origin[key]?.index, rows[i].status == .ok,
                 rows[i].backendKind == .measured
             else { continue }
             rows[i].notes = "\(n) runs combined by bench merge --prefer rounds; " + rows[i].notes
@@ -158,7 +165,7 @@ public enum ResultMerger {
             return MergedSource(
                 csvFile: set.path, runID: runs.sorted().joined(separator: ","), environment: set.sidecar?.environment)
         }
-        return (rows, rows.compactMap { samples[$0.key] }, sources)
+        return (rows, sidecars, sources)
     }
 }
 
@@ -226,7 +233,7 @@ extension ResultMerger {
         lock: OutputLock? = nil
     ) throws -> Int {
         let notes = try checkFleets(sets, allowPartial: allowPartial)
-        let merged = try merge(sets, duplicates: duplicates)
+        let merged = try mergeAligned(sets, duplicates: duplicates)
         // One environment per host the measured rows ran on.
         var hosts: [String: HostEnvironment] = [:]
         for set in sets {
@@ -234,9 +241,8 @@ extension ResultMerger {
             for host in Set(set.rows.map(\.host)) where !host.isEmpty && hosts[host] == nil { hosts[host] = env }
         }
         let writer = try ResultWriter(destination: destination, syncsEachRow: false, lock: lock)
-        let samples = Dictionary(merged.samples.map { ($0.key, $0) }, uniquingKeysWith: { a, _ in a })
-        for row in merged.rows {
-            try writer.append(row, samples: samples[row.key] ?? SidecarRow(key: row.key, status: row.status))
+        for (row, sidecar) in zip(merged.rows, merged.sidecars) {
+            try writer.append(row, samples: sidecar ?? SidecarRow(key: row.key, status: row.status))
         }
         let environment = sets.first?.sidecar?.environment ?? HostEnvironment.unknown
         try writer.finish { rows in

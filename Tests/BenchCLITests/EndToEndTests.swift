@@ -144,7 +144,7 @@ struct EndToEndTests {
         let measured = MatmulSuite().cases(quick: true).filter { $0.dtype == .fp32 || $0.dtype == .fp64 }
         #expect(set.rows.count == measured.count * 3, "stderr: \(err)")
         for row in set.rows {
-            #expect(row.status == .ok)
+            #expect(row.status == .ok, "\(row.key): \(row.notes)")
             #expect(row.rounds == 1)
             #expect(row.notes.hasPrefix("interrupted after 1 of 3 rounds"))
             #expect(set.rounds(for: row.key)?.count == 1)

@@ -62,6 +62,16 @@ struct SidecarStreamTests {
         #expect(try ResultReader.readSidecar(path: tight) == s)
     }
 
+    @Test("written a batch of rows at a time, byte for byte the whole document's encoding", arguments: [0, 1, 2500])
+    func streamedEncoding(rows: Int) throws {
+        let s = sidecar(rows: rows)
+        let path = try temporaryDirectory().appendingPathComponent("w.json").path
+        try OutputFile.write(to: path) { (out) throws(ResultFileError) in try s.encode(to: out, path: path) }
+        let written = try Data(contentsOf: URL(fileURLWithPath: path))
+        #expect(written == (try Sidecar.encoder.encode(s)))
+        #expect(try ResultReader.readSidecar(path: path) == s)
+    }
+
     @Test("bad documents: one line naming the problem, with the row's index in the whole file")
     func refusals() throws {
         let good = String(decoding: try Sidecar.encoder.encode(sidecar(rows: 40)), as: UTF8.self)

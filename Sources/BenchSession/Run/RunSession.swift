@@ -55,7 +55,7 @@ public final class RunSession {
             }
             reporter.interrupted(
                 RunInterruption(
-                    signal: signal, savedRows: writer.finishedRows.count, destination: destination,
+                    signal: signal, savedRows: writer.appendedRowCount, destination: destination,
                     partial: writer.partial, saveError: saveError))
         }
         defer { interrupt.cancel() }
