@@ -7,7 +7,7 @@ import Foundation
 /// `bench report`: one self-contained HTML page (no network, no script) with inline SVG charts
 /// and, under every chart, a table with the same numbers (docs/report.md).
 public enum HTMLReport {
-    public static func render(_ input: ReportInput, generatedAt: String) -> String {
+    public static func render(_ input: ReportInput, generatedAt: String, limits: ReportLimits = .standard) -> String {
         let rows = input.rows
         let multiHost = Set(rows.map(\.host).filter { !$0.isEmpty }).count > 1
         var body = ""
@@ -20,14 +20,14 @@ public enum HTMLReport {
             body +=
                 "<p id=\"no-ok-rows\" class=\"warning\">These files have no <code>ok</code> rows: nothing to chart. Statuses: \(escapeHTML(Dictionary(grouping: rows, by: \.status.rawValue).map { "\($0.key) \($0.value.count)" }.sorted().joined(separator: ", ")))</p>\n"
         }
-        body += pricePerformance(rows, multiHost: multiHost)
-        body += roofline(rows, input: input)
+        body += pricePerformance(rows, multiHost: multiHost, limits: limits)
+        body += roofline(rows, input: input, limits: limits)
         if let baseline = input.baseline, let latest = input.chronological.last {
             body += comparison(
                 Comparator.compare(baseline, latest, options: ComparisonOptions()), baseline: baseline,
-                candidate: latest)
+                candidate: latest, limits: limits)
         }
-        if input.isHistory { body += history(input.chronological) }
+        if input.isHistory { body += history(input.chronological, limits: limits) }
         body += environment(input)
         return page(body)
     }
@@ -75,12 +75,13 @@ public enum HTMLReport {
         return "<td class=\"num\" data-value=\"\(x)\">\(escapeHTML(text ?? short(x)))</td>"
     }
 
-    static func pricePerformance(_ rows: [ResultRow], multiHost: Bool) -> String {
+    static func pricePerformance(_ rows: [ResultRow], multiHost: Bool, limits: ReportLimits) -> String {
         var s =
             "<h2 id=\"price-performance\">Price-performance</h2>\n<p>Throughput (x) against dollars per million units of work (y), both logarithmic, per case; lower right is better. The dashed line joins the Pareto frontier: points no other point beats on both.</p>\n"
         for (n, group) in ReportData.groups(rows).enumerated() {
-            let (points, unpriced) = ReportData.pricePoints(group.rows, multiHost: multiHost)
-            guard !points.isEmpty || !unpriced.isEmpty else { continue }
+            let (all, unpriced) = ReportData.pricePoints(group.rows, multiHost: multiHost)
+            guard !all.isEmpty || !unpriced.isEmpty else { continue }
+            let points = ReportData.shown(all, limit: limits.pointsPerCase)
             let unit = group.rows.first?.throughputUnit ?? "calls/s"
             let plot = points.map { p -> PlotPoint in
                 let w = ReportData.whiskers(p.row, throughput: p.throughput, cost: p.cost)
@@ -91,7 +92,7 @@ public enum HTMLReport {
                         "\(p.label) (\(p.row.backendKind.rawValue)): \(short(p.throughput)) \(unit), $\(short(p.cost)) per million units"
                 )
             }
-            let frontier = points.filter(\.onFrontier).sorted { $0.throughput < $1.throughput }.map {
+            let frontier = all.filter(\.onFrontier).sorted { $0.throughput < $1.throughput }.map {
                 ($0.throughput, $0.cost)
             }
             s += "<section id=\"case-\(n)\">\n<h3>\(escapeHTML(group.key))</h3>\n"
@@ -115,14 +116,20 @@ public enum HTMLReport {
                     "<tr class=\"price-row\" data-case=\"\(escapeHTML(p.row.caseID))\" data-backend=\"\(escapeHTML(p.row.backend.rawValue))\" data-host=\"\(escapeHTML(p.row.host))\"><td>\(escapeHTML(p.row.backend.rawValue))</td><td>\(escapeHTML(p.row.host))</td><td>\(escapeHTML(p.row.dtype.rawValue))</td><td>\(p.row.backendKind.rawValue)</td>\(num(p.throughput))\(num(p.cost))<td>\(p.onFrontier ? "yes" : "")</td><td>\(escapeHTML(p.row.device))</td>\(num(p.row.energyJPerUnit, p.row.energyJPerUnit.map { short($0) + (p.row.energySource == .modeled ? " (modeled)" : "") }))</tr>\n"
             }
             s += "</tbody></table>\n"
+            if points.count < all.count {
+                s +=
+                    "<p class=\"left-out\">\(points.count) of \(all.count) priced rows shown: the Pareto frontier\(all.filter(\.onFrontier).count > points.count ? " (thinned evenly)" : ""), then the cheapest and the fastest. The other \(all.count - points.count) are in the CSV (<code>bench summarize</code> lists every row).</p>\n"
+            }
             if !unpriced.isEmpty {
+                let listed = unpriced.prefix(limits.namesListed).map {
+                    escapeHTML(
+                        "\($0.backend)\($0.host.isEmpty ? "" : " @ \($0.host)") \($0.dtype) (\(short($0.throughput ?? 0)) \(unit))"
+                    )
+                }
+                let more = unpriced.count - listed.count
                 s +=
                     "<p class=\"unpriced\">Not priced, so not charted: "
-                    + unpriced.map {
-                        escapeHTML(
-                            "\($0.backend)\($0.host.isEmpty ? "" : " @ \($0.host)") \($0.dtype) (\(short($0.throughput ?? 0)) \(unit))"
-                        )
-                    }.joined(separator: "; ")
+                    + listed.joined(separator: "; ") + (more > 0 ? "; and \(more) more rows" : "")
                     + " — a measured row has a price only with <code>--host-instance NAME|auto</code> or <code>--host-price USD</code>.</p>\n"
             }
             s += "</section>\n"
@@ -130,17 +137,25 @@ public enum HTMLReport {
         return s
     }
 
-    static func roofline(_ rows: [ResultRow], input: ReportInput) -> String {
+    static func roofline(_ rows: [ResultRow], input: ReportInput, limits: ReportLimits) -> String {
         var s =
             "<h2 id=\"roofline\">Roofline</h2>\n<p>Arithmetic intensity (FLOPs per byte moved, x) against achieved TFLOP/s (y), per device: each kernel a point under the device's compute ceiling per dtype and its memory-bandwidth slope. A point far below both is overhead- or latency-bound.</p>\n"
         var devices: [(String, [ResultRow])] = []
+        var position: [String: Int] = [:]
         for r in rows where r.status == .ok && r.bytes > 0 && (r.tflops ?? 0) > 0 {
             let key = "\(r.backend)\(r.host.isEmpty ? "" : " @ \(r.host)")"
-            if let i = devices.firstIndex(where: { $0.0 == key }) {
+            if let i = position[key] {
                 devices[i].1.append(r)
             } else {
+                position[key] = devices.count
                 devices.append((key, [r]))
             }
+        }
+        if devices.count > limits.devices {
+            let left = devices[limits.devices...]
+            s +=
+                "<p class=\"left-out\">The first \(limits.devices) of \(devices.count) devices are drawn, in file order; the other \(left.count) (\(escapeHTML(left.prefix(limits.namesListed).map(\.0).joined(separator: ", ")))\(left.count > limits.namesListed ? ", …" : "")) are in the CSV.</p>\n"
+            devices = Array(devices.prefix(limits.devices))
         }
         for (n, (device, drows)) in devices.enumerated() {
             let first = drows[0]

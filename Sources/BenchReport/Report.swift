@@ -35,7 +35,11 @@ public struct ReportInput: Sendable {
     }
 
     /// The rows charted for price-performance and roofline.
-    var rows: [ResultRow] { isHistory ? (chronological.last?.rows ?? []) : sets.flatMap(\.rows) }
+    var rows: [ResultRow] {
+        if isHistory { return chronological.last?.rows ?? [] }
+        // One file's rows as they are: a copy of a fleet file's is hundreds of megabytes.
+        return sets.count == 1 ? sets[0].rows : sets.flatMap(\.rows)
+    }
 }
 
 /// One point of a case's price-performance chart: a backend (on a host) at one dtype.
@@ -77,13 +81,7 @@ enum ReportData {
             }
             points.append(PricePoint(row: r, label: label(r, multiHost: multiHost), throughput: t, cost: c))
         }
-        for i in points.indices {
-            let p = points[i]
-            points[i].onFrontier = !points.contains {
-                ($0.throughput >= p.throughput && $0.cost < p.cost)
-                    || ($0.throughput > p.throughput && $0.cost <= p.cost)
-            }
-        }
+        markFrontier(&points)
         return (points, unpriced)
     }
 
