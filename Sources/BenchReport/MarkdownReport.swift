@@ -34,9 +34,14 @@ public enum MarkdownReport {
             let report = Comparator.compare(baseline, latest, options: ComparisonOptions())
             let regressed = report.rows.filter { $0.verdict == .regressed }
             s += "\n**Regressions** against \(md(baseline.path)): \(regressed.isEmpty ? "none" : "")\n"
-            for r in regressed {
+            let limit = ReportLimits.standard.comparedRows
+            for r in regressed.sorted(by: { abs($0.relativeChange ?? 0) > abs($1.relativeChange ?? 0) }).prefix(limit) {
                 s +=
                     "- \(md(r.key.caseID)) on \(md(r.key.backend.rawValue)): \(r.relativeChange.map(fixedPercent) ?? "?") (\(md(r.evidence)))\n"
+            }
+            if regressed.count > limit {
+                s +=
+                    "- and \(regressed.count - limit) more (the largest \(limit) are listed; `bench compare` lists all)\n"
             }
         }
         return s + "\n_Modeled figures are computed from the catalog, not measured._\n"

@@ -42,6 +42,9 @@ public enum ResultReader {
         // rows: each distinct text is kept once (a third of a 400,000-row file's memory).
         let shared = columns.indices.filter { columns[$0].map { Self.sharedColumns.contains($0.name) } ?? false }
         var seen = [[String: String]](repeating: [:], count: columns.count)
+        var previous: [String] = []
+        let readers = columns.map { $0?.read }
+        let isText = columns.map { $0?.isText ?? false }
         var rows: [ResultRow] = []
         var record = 1
         while true {
@@ -56,8 +59,16 @@ public enum ResultReader {
                     reason: "\(fields.count) fields where the header has \(header.count)")
             }
             for i in shared {
-                if let known = seen[i][fields[i]] { fields[i] = known } else { seen[i][fields[i]] = fields[i] }
+                // Most repeats are the row before's (its run, time, suite, host): no hashing then.
+                if i < previous.count, fields[i] == previous[i] {
+                    fields[i] = previous[i]
+                } else if let known = seen[i][fields[i]] {
+                    fields[i] = known
+                } else {
+                    seen[i][fields[i]] = fields[i]
+                }
             }
+            previous = fields
             if rows.count == 1000 {
                 // Room for the rest at the first rows' length: a 400,000-row file's array grown
                 // by doubling holds up to half again its rows' size unused.
@@ -66,7 +77,7 @@ public enum ResultReader {
                     rows.reserveCapacity(Int(Double(st.st_size) / Double(reader.offset) * 1.02 * 1000) + 16)
                 }
             }
-            let row = try parse(fields, columns: columns, header: header, path: path, record: record)
+            let row = try parse(fields, readers: readers, isText: isText, header: header, path: path, record: record)
             if let c = row.contradiction() {
                 throw .invalid(path: path, record: record, column: c.column, reason: c.reason)
             }
@@ -99,13 +110,14 @@ public enum ResultReader {
     }
 
     static func parse(
-        _ fields: [String], columns: [ResultColumn?], header: [String], path: String, record: Int
+        _ fields: [String], readers: [ResultColumn.Reader?], isText: [Bool], header: [String], path: String,
+        record: Int
     ) throws(ResultFileError) -> ResultRow {
         var row = ResultRow()
-        for (i, column) in columns.enumerated() {
-            guard let column else { continue }
-            let text = column.isText ? CSVFormulaGuard.restored(fields[i]) : fields[i]
-            try column.read(&row, ResultField(text: text, path: path, record: record, column: header[i]))
+        for i in readers.indices {
+            guard let read = readers[i] else { continue }
+            let text = isText[i] ? CSVFormulaGuard.restored(fields[i]) : fields[i]
+            try read(&row, ResultField(text: text, path: path, record: record, column: header[i]))
         }
         return row
     }

@@ -21,29 +21,29 @@ public struct ResultRow: Sendable, Equatable {
     public var threads: Int
     public var status: RowStatus
     public var samples: Int
-    public var medianSeconds: Double?
-    public var p10Seconds: Double?
-    public var p90Seconds: Double?
-    public var ciLowSeconds: Double?
-    public var ciHighSeconds: Double?
+    @CompactDouble public var medianSeconds: Double? = nil
+    @CompactDouble public var p10Seconds: Double? = nil
+    @CompactDouble public var p90Seconds: Double? = nil
+    @CompactDouble public var ciLowSeconds: Double? = nil
+    @CompactDouble public var ciHighSeconds: Double? = nil
     /// FLOPs per call.
     public var flops: Double
     /// Compulsory bytes per call.
     public var bytes: Double
     /// Achieved 10¹² FLOP/s at the median time; higher is better.
-    public var tflops: Double?
+    @CompactDouble public var tflops: Double? = nil
     /// Units (see ``throughputUnit``) per second at the median time; higher is better.
-    public var throughput: Double?
+    @CompactDouble public var throughput: Double? = nil
     public var throughputUnit: String
-    public var priceUSDPerHour: Double?
-    public var usdPerPFLOP: Double?
-    public var usdPerMillionUnits: Double?
+    @CompactDouble public var priceUSDPerHour: Double? = nil
+    @CompactDouble public var usdPerPFLOP: Double? = nil
+    @CompactDouble public var usdPerMillionUnits: Double? = nil
     public var notes: String
 
     // Schema 1.1 (training suite)
     /// Model FLOPs utilisation: achieved FLOP/s ÷ the device's peak for the dtype (measured
     /// host peak for measured CPU rows, catalog peak for modeled rows), in [0, 1]; higher is better.
-    public var mfu: Double?
+    @CompactDouble public var mfu: Double? = nil
     /// Tokens per training step, for training kernels.
     public var tokensPerStep: Int?
 
@@ -51,18 +51,18 @@ public struct ResultRow: Sendable, Equatable {
     /// What limits a modeled row (or a host-model prediction).
     public var bound: Bound?
     /// Units per second per USD per hour (`throughput ÷ price`); higher is better.
-    public var perfPerDollar: Double?
+    @CompactDouble public var perfPerDollar: Double? = nil
     /// The catalog version a modeled row was computed from.
     public var catalogVersion: String?
 
     // Schema 1.3 (run pipeline)
     /// Plugin rows: wall time of the protocol's `run` exchanges beyond the plugin's own
     /// timed samples, in seconds per sample (outside the measured time).
-    public var pluginOverheadSeconds: Double?
+    @CompactDouble public var pluginOverheadSeconds: Double? = nil
     /// `--with-model`: the host model's predicted seconds per call for this measured row.
-    public var modelSeconds: Double?
+    @CompactDouble public var modelSeconds: Double? = nil
     /// `--with-model`: prediction error, `model_s ÷ median_s − 1` (signed; 0.1 = predicted 10% slower).
-    public var modelError: Double?
+    @CompactDouble public var modelError: Double? = nil
 
     // Schema 1.4 (rounds)
     /// Measured rows: the rounds the samples were taken in (`samples` counts all of them);
@@ -77,25 +77,25 @@ public struct ResultRow: Sendable, Equatable {
 
     // Schema 1.6 (energy)
     /// Joules per unit of work (the `throughput_unit`'s unit: a call, a token, a parameter).
-    public var energyJPerUnit: Double?
+    @CompactDouble public var energyJPerUnit: Double? = nil
     /// Where ``energyJPerUnit`` comes from; `nil` when there is none (the notes say why).
     public var energySource: EnergySource?
 
     // Schema 1.8 (modeled rows that know their error)
     /// Modeled rows: the 80% prediction interval of the time per call, from the model's
     /// leave-one-source-out residuals for the row's device class and regime (docs/models.md#intervals).
-    public var intervalLowSeconds: Double?
-    public var intervalHighSeconds: Double?
+    @CompactDouble public var intervalLowSeconds: Double? = nil
+    @CompactDouble public var intervalHighSeconds: Double? = nil
 
     // Schema 1.7 (counts: `bench run --measure counts`, under callgrind)
     /// Instructions per call; `nil` in timed runs. Lower is better, like the rest below.
-    public var instructions: Double?
+    @CompactDouble public var instructions: Double? = nil
     /// First-level cache misses per call (instruction and data), of the pinned simulated cache.
-    public var l1Misses: Double?
+    @CompactDouble public var l1Misses: Double? = nil
     /// Last-level cache misses per call (instruction and data), of the pinned simulated cache.
-    public var llMisses: Double?
+    @CompactDouble public var llMisses: Double? = nil
     /// Estimated cycles per call from the counts (``CallCounts/estimatedCycles``).
-    public var estimatedCycles: Double?
+    @CompactDouble public var estimatedCycles: Double? = nil
 
     /// Whether the row was counted (counts mode) rather than timed.
     public var isCounted: Bool { instructions != nil }
@@ -238,4 +238,38 @@ public enum EnergySource: String, Sendable, Equatable, CaseIterable {
     case modeled
     /// Read from the host's energy counters (powercap RAPL) around the measured calls.
     case measured
+}
+
+extension ResultRow {
+    /// The stored form of an optional number, for the reader and the writer: a key path to a
+    /// wrapped property goes through its getter and setter (a tenth of a big file's read).
+    static func stored(_ field: WritableKeyPath<ResultRow, Double?>) -> (
+        WritableKeyPath<ResultRow, CompactDouble> & Sendable
+    )? {
+        switch field {
+        case \ResultRow.medianSeconds: return \ResultRow._medianSeconds
+        case \ResultRow.p10Seconds: return \ResultRow._p10Seconds
+        case \ResultRow.p90Seconds: return \ResultRow._p90Seconds
+        case \ResultRow.ciLowSeconds: return \ResultRow._ciLowSeconds
+        case \ResultRow.ciHighSeconds: return \ResultRow._ciHighSeconds
+        case \ResultRow.tflops: return \ResultRow._tflops
+        case \ResultRow.throughput: return \ResultRow._throughput
+        case \ResultRow.priceUSDPerHour: return \ResultRow._priceUSDPerHour
+        case \ResultRow.usdPerPFLOP: return \ResultRow._usdPerPFLOP
+        case \ResultRow.usdPerMillionUnits: return \ResultRow._usdPerMillionUnits
+        case \ResultRow.mfu: return \ResultRow._mfu
+        case \ResultRow.perfPerDollar: return \ResultRow._perfPerDollar
+        case \ResultRow.pluginOverheadSeconds: return \ResultRow._pluginOverheadSeconds
+        case \ResultRow.modelSeconds: return \ResultRow._modelSeconds
+        case \ResultRow.modelError: return \ResultRow._modelError
+        case \ResultRow.energyJPerUnit: return \ResultRow._energyJPerUnit
+        case \ResultRow.intervalLowSeconds: return \ResultRow._intervalLowSeconds
+        case \ResultRow.intervalHighSeconds: return \ResultRow._intervalHighSeconds
+        case \ResultRow.instructions: return \ResultRow._instructions
+        case \ResultRow.l1Misses: return \ResultRow._l1Misses
+        case \ResultRow.llMisses: return \ResultRow._llMisses
+        case \ResultRow.estimatedCycles: return \ResultRow._estimatedCycles
+        default: return nil
+        }
+    }
 }

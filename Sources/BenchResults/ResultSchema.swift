@@ -151,7 +151,9 @@ public struct ResultColumn: Sendable {
     /// Whether the field is free text, which ``CSVFormulaGuard`` neutralises on write.
     public let isText: Bool
     let write: @Sendable (ResultRow) -> String
-    let read: @Sendable (inout ResultRow, ResultField) throws(ResultFileError) -> Void
+    let read: Reader
+    /// How a column's text goes into a row.
+    typealias Reader = @Sendable (inout ResultRow, ResultField) throws(ResultFileError) -> Void
 
     init(
         _ name: String, since: String, text: Bool = false, quoted: Bool = false,
@@ -170,9 +172,15 @@ public struct ResultColumn: Sendable {
     static func number(_ name: String, since: String, _ field: WritableKeyPath<ResultRow, Double?> & Sendable)
         -> ResultColumn
     {
-        ResultColumn(name, since: since, write: { ResultSchema.format($0[keyPath: field]) }) {
+        guard let stored = ResultRow.stored(field) else {
+            return ResultColumn(name, since: since, write: { ResultSchema.format($0[keyPath: field]) }) {
+                r, f throws(ResultFileError) in
+                r[keyPath: field] = try f.number()
+            }
+        }
+        return ResultColumn(name, since: since, write: { ResultSchema.format($0[keyPath: stored].wrappedValue) }) {
             r, f throws(ResultFileError) in
-            r[keyPath: field] = try f.number()
+            r[keyPath: stored].wrappedValue = try f.number()
         }
     }
 
