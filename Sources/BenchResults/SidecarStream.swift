@@ -33,6 +33,10 @@ struct SidecarStream {
 
     /// Scans the file, handing each row (in order, with its index) to `row`, and returns the
     /// document with its rows left out.
+    ///
+    /// A row's `samples_s` (tens of numbers on a measured row, most of a fleet sidecar's bytes)
+    /// is read here, number by number with the JSON grammar checked, and the decoder gets `[]`
+    /// in its place: `JSONDecoder`'s generic path took most of the time of such a file.
     func read(
         decoder: JSONDecoder, row: (Int, SidecarRow) throws(Failure) -> Void
     ) throws(Failure) -> Sidecar {
@@ -42,12 +46,16 @@ struct SidecarStream {
         var decoded = 0
         var depth = 0
         var inString = false, escaped = false
-        // Top-level keys: after `{` or `,` at depth 1 the next string is a key.
+        // Keys at depth 1 (the document's) and 3 (a row's): after `{` or `,` there, the next
+        // string is a key.
         var expectingKey = false, capturingKey = false
         var key: [UInt8] = [], lastKey: [UInt8] = []
         var awaitingValue = false
         var inRows = false, sawRows = false, cutAtComma = false
-        let rowsKey = Array("rows".utf8)
+        // The samples of each element of the batch, read by the scanner.
+        var samples: [[Double]?] = []
+        var inSamples = false, number: [CChar] = [], afterComma = false, needComma = false
+        let rowsKey = Array("rows".utf8), samplesKey = Array("samples_s".utf8)
 
         func flush(final: Bool) throws(Failure) {
             let body = batch.drop(while: { $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 })
@@ -60,17 +68,35 @@ struct SidecarStream {
             var text: [UInt8] = [0x5B]
             text.append(contentsOf: batch)
             text.append(0x5D)
-            let rows: [SidecarRow]
+            var rows: [SidecarRow]
             do {
                 rows = try decoder.decode([SidecarRow].self, from: Data(text))
             } catch {
                 throw .invalid(Self.describe(error, rowOffset: decoded))
             }
-            for r in rows {
-                try row(decoded, r)
+            guard rows.count == samples.count else {
+                throw .invalid("rows[\(decoded)…]: \(rows.count) rows where the scan found \(samples.count) objects")
+            }
+            for k in rows.indices {
+                if let xs = samples[k] { rows[k].samplesSeconds = xs }
+                try row(decoded, rows[k])
                 decoded += 1
             }
             batch.removeAll(keepingCapacity: true)
+            samples.removeAll(keepingCapacity: true)
+        }
+
+        /// The number just read in `samples_s`, checked against JSON's grammar.
+        func endNumber() throws(Failure) {
+            let at = "rows[\(decoded + samples.count - 1)].samples_s"
+            guard Self.isJSONNumber(number) else {
+                throw .invalid(
+                    "\(at): '\(String(decoding: number.map { UInt8(bitPattern: $0) }, as: UTF8.self))' is not a number")
+            }
+            number.append(0)
+            let value = number.withUnsafeBufferPointer { strtod($0.baseAddress!, nil) }
+            number.removeAll(keepingCapacity: true)
+            samples[samples.count - 1]?.append(value)
         }
 
         while true {
@@ -83,6 +109,41 @@ struct SidecarStream {
             let n = bytes.count
             while i < n {
                 let b = bytes[i]
+                if inSamples {
+                    let at = "rows[\(decoded + samples.count - 1)].samples_s"
+                    switch b {
+                    case 0x30...0x39, 0x2B, 0x2D, 0x2E, 0x45, 0x65:  // digits + - . E e
+                        if number.isEmpty, needComma { throw .invalid("\(at): two numbers without a comma") }
+                        guard number.count < 64 else { throw .invalid("\(at): a number of over 64 characters") }
+                        number.append(CChar(bitPattern: b))
+                        afterComma = false
+                    case 0x20, 0x0A, 0x0D, 0x09:
+                        if !number.isEmpty {
+                            try endNumber()
+                            needComma = true
+                        }
+                    case 0x2C:
+                        if !number.isEmpty {
+                            try endNumber()
+                        } else if !needComma {
+                            throw .invalid("\(at): an empty element")
+                        }
+                        needComma = false
+                        afterComma = true
+                    case 0x5D:
+                        if !number.isEmpty {
+                            try endNumber()
+                        } else if afterComma {
+                            throw .invalid("\(at): a comma after the last sample")
+                        }
+                        inSamples = false
+                        segment = i  // the `]` goes to the batch after the `[` written there
+                    default:
+                        throw .invalid("\(at): a sample that is not a number (byte \(b))")
+                    }
+                    i += 1
+                    continue
+                }
                 if inString {
                     if escaped {
                         escaped = false
@@ -101,14 +162,15 @@ struct SidecarStream {
                     i += 1
                     continue
                 }
+                let keyed = depth == 1 || (inRows && depth == 3)
                 switch b {
                 case 0x22:
                     inString = true
-                    if depth == 1, expectingKey {
+                    if keyed, expectingKey {
                         expectingKey = false
                         capturingKey = true
                         key.removeAll(keepingCapacity: true)
-                    } else if depth == 1 {
+                    } else if keyed {
                         awaitingValue = false
                     }
                 case 0x7B, 0x5B:  // { [
@@ -119,10 +181,30 @@ struct SidecarStream {
                         header.append(contentsOf: bytes[segment...i])
                         header.append(0x5D)
                         segment = i + 1
+                    } else if inRows, depth == 3, awaitingValue, b == 0x5B, lastKey == samplesKey {
+                        guard samples[samples.count - 1] == nil else {
+                            throw .invalid("rows[\(decoded + samples.count - 1)]: the key \"samples_s\" appears twice")
+                        }
+                        samples[samples.count - 1] = []
+                        batch.append(contentsOf: bytes[segment...i])
+                        segment = i + 1
+                        inSamples = true
+                        afterComma = false
+                        needComma = false
+                        awaitingValue = false
+                        i += 1
+                        continue
                     }
-                    if depth == 0, b == 0x7B { expectingKey = true }
+                    if inRows, depth == 2 {
+                        samples.append(nil)  // a row begins (or an element that is no row: the decoder says so)
+                    }
                     awaitingValue = false
                     depth += 1
+                    if (depth == 1 && b == 0x7B) || (inRows && depth == 3 && b == 0x7B) {
+                        expectingKey = true
+                    } else {
+                        expectingKey = false
+                    }
                     guard depth <= Self.maxDepth else {
                         throw .invalid("nested deeper than \(Self.maxDepth) levels (byte \(i)); not a sidecar")
                     }
@@ -136,6 +218,7 @@ struct SidecarStream {
                     }
                     depth -= 1
                     awaitingValue = false
+                    expectingKey = false
                     guard depth >= 0 else { throw .invalid("a closing bracket without its opening one (byte \(i))") }
                 case 0x2C:  // ,
                     if inRows, depth == 2 {
@@ -143,18 +226,19 @@ struct SidecarStream {
                         segment = i + 1
                         cutAtComma = true
                         if batch.count >= batchBytes { try flush(final: false) } else { batch.append(0x2C) }
-                    } else if depth == 1 {
+                    } else if keyed {
                         expectingKey = true
                         awaitingValue = false
                     }
                 case 0x20, 0x0A, 0x0D, 0x09, 0x3A:  // whitespace and `:` keep the state
                     break
                 default:
-                    if depth == 1 { awaitingValue = false }
+                    if keyed { awaitingValue = false }
                 }
                 i += 1
             }
-            if segment < n {
+            // Inside `samples_s` the bytes were read as numbers; none goes to the batch.
+            if segment < n, !inSamples {
                 if inRows {
                     batch.append(contentsOf: bytes[segment..<n])
                 } else {
@@ -162,12 +246,40 @@ struct SidecarStream {
                 }
             }
         }
-        if inRows || inString || depth != 0 { throw .invalid("the document ends before its last bracket closes") }
+        if inRows || inString || depth != 0 || inSamples {
+            throw .invalid("the document ends before its last bracket closes")
+        }
         do {
             return try decoder.decode(Sidecar.self, from: Data(header))
         } catch {
             throw .invalid(Self.describe(error, rowOffset: nil))
         }
+    }
+
+    /// Whether `text` is a JSON number: `-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?`.
+    static func isJSONNumber(_ text: [CChar]) -> Bool {
+        var i = 0
+        let n = text.count
+        func digit(_ k: Int) -> Bool { k < n && text[k] >= 0x30 && text[k] <= 0x39 }
+        if i < n, text[i] == 0x2D { i += 1 }
+        guard digit(i) else { return false }
+        if text[i] == 0x30 {
+            i += 1
+        } else {
+            while digit(i) { i += 1 }
+        }
+        if i < n, text[i] == 0x2E {
+            i += 1
+            guard digit(i) else { return false }
+            while digit(i) { i += 1 }
+        }
+        if i < n, text[i] == 0x45 || text[i] == 0x65 {
+            i += 1
+            if i < n, text[i] == 0x2B || text[i] == 0x2D { i += 1 }
+            guard digit(i) else { return false }
+            while digit(i) { i += 1 }
+        }
+        return i == n
     }
 
     /// A decoding error in one line, its path counted from the whole document's rows.

@@ -19,7 +19,8 @@ struct SidecarStreamTests {
                     suite: "matmul", caseID: "gemm/fp32/M=\(i),N=1,K=1", backend: BackendID("cpu-{\"x\"]-\(i)"),
                     threads: 2),
                 status: i % 3 == 0 ? .ok : .unsupported,
-                samplesSeconds: i % 3 == 0 ? [1e-3, 2e-3, Double(i) * 1e-6] : [], callsPerSample: i % 3 == 0 ? 4 : 0,
+                samplesSeconds: i % 3 == 0 ? [1e-3, 0.1 + Double(i) * 1.2345678901234567e-7, Double(i) * 1e-6] : [],
+                callsPerSample: i % 3 == 0 ? 4 : 0,
                 stopReason: i % 3 == 0 ? .budget : nil)
             if i % 3 == 0 {
                 r.rounds = [
@@ -103,5 +104,20 @@ struct SidecarStreamTests {
         try refused(trailing, "a comma after the last row", batch: 1)
         try refused(
             good.replacingOccurrences(of: "\"rows\" : [", with: "\"rows\" : 5, \"x\" : ["), "not a valid sidecar")
+        // The samples, read by the scanner: JSON numbers only, one comma between two.
+        let samples = try #require(good.range(of: "\"samples_s\" : ["))
+        for (bad, expected) in [
+            ("\"inf\", ", "rows[0].samples_s: a sample that is not a number"), ("1 2, ", "two numbers without a comma"),
+            ("1,, ", "an empty element"), (", ", "an empty element"), ("01, ", "'01' is not a number"),
+            ("1., ", "'1.' is not a number"), ("-, ", "'-' is not a number"), ("1e, ", "'1e' is not a number"),
+        ] {
+            try refused(good.replacingCharacters(in: samples, with: "\"samples_s\" : [" + bad), expected)
+        }
+        let last = try #require(good.range(of: "\"samples_s\" : [", options: .backwards))
+        let closing = try #require(good.range(of: "]", range: last.upperBound..<good.endIndex))
+        try refused(good.replacingCharacters(in: closing, with: ", ]"), "a comma after the last sample")
+        try refused(
+            good.replacingCharacters(in: samples, with: "\"samples_s\" : [], \"samples_s\" : ["),
+            "rows[0]: the key \"samples_s\" appears twice")
     }
 }
