@@ -86,6 +86,9 @@ struct SidecarStream {
             samples.removeAll(keepingCapacity: true)
         }
 
+        // The samples of the row being read, moved into `samples` when its array closes.
+        var current: [Double] = []
+
         /// The number just read in `samples_s`, checked against JSON's grammar.
         func endNumber() throws(Failure) {
             let at = "rows[\(decoded + samples.count - 1)].samples_s"
@@ -96,7 +99,7 @@ struct SidecarStream {
             number.append(0)
             let value = number.withUnsafeBufferPointer { strtod($0.baseAddress!, nil) }
             number.removeAll(keepingCapacity: true)
-            samples[samples.count - 1]?.append(value)
+            current.append(value)
         }
 
         while true {
@@ -110,7 +113,8 @@ struct SidecarStream {
             while i < n {
                 let b = bytes[i]
                 if inSamples {
-                    let at = "rows[\(decoded + samples.count - 1)].samples_s"
+                    // Where, for an error's line only (not built per byte).
+                    var at: String { "rows[\(decoded + samples.count - 1)].samples_s" }
                     switch b {
                     case 0x30...0x39, 0x2B, 0x2D, 0x2E, 0x45, 0x65:  // digits + - . E e
                         if number.isEmpty, needComma { throw .invalid("\(at): two numbers without a comma") }
@@ -137,6 +141,8 @@ struct SidecarStream {
                             throw .invalid("\(at): a comma after the last sample")
                         }
                         inSamples = false
+                        samples[samples.count - 1] = current
+                        current = []
                         segment = i  // the `]` goes to the batch after the `[` written there
                     default:
                         throw .invalid("\(at): a sample that is not a number (byte \(b))")
