@@ -16,7 +16,14 @@ public enum HostPeak {
     /// Independent accumulator chains per thread.
     public static let chainCount = 12
 
-    /// FLOP/s of `threads` cores together for `dtype` (fp32 or fp64), best of 3 runs of ≈ `seconds`/3.
+    /// How long one run of the loop takes (after calibration). Short, so that some runs fit
+    /// between two preemptions on a busy machine: a 50 ms run there was always shared with the
+    /// other tasks and read half the peak, while a kernel's sub-millisecond samples were not, and
+    /// a correct row then looked faster than "possible" (docs/performance.md, host peak).
+    public static let runSeconds = 0.002
+
+    /// FLOP/s of `threads` cores together for `dtype` (fp32 or fp64), the best of the runs
+    /// of ``runSeconds`` that fit in `seconds`.
     public static func measure(dtype: DType, threads: Int, seconds: Double = 0.15) -> Double {
         probe(dtype: dtype, threads: threads, seconds: seconds).best
     }
@@ -25,7 +32,8 @@ public enum HostPeak {
     /// their spread.
     public typealias Probe = PeakProbe
 
-    /// `runs` runs of ≈ `seconds`/3 each on `threads` cores (after calibrating the length).
+    /// Runs of ≈ ``runSeconds`` each on `threads` cores (after calibrating the length): as many
+    /// as fit in `seconds`, and at least `runs`.
     public static func probe(dtype: DType, threads: Int, seconds: Double = 0.15, runs: Int = 3) -> Probe {
         switch dtype {
         case .fp64: rates(Double.self, threads: threads, seconds: seconds, runs: runs)
@@ -35,17 +43,19 @@ public enum HostPeak {
 
     static func rates<T: NativeScalar>(_: T.Type, threads: Int, seconds: Double, runs: Int) -> Probe {
         // Calibrate the iteration count on short runs (the last one counts), then run the rest.
-        var iterations = 1 << 14
+        let length = min(runSeconds, seconds / Double(max(1, runs)))
+        var iterations = 1 << 10
         var rates: [Double] = []
-        for _ in 0..<16 {
+        for _ in 0..<20 {
             let (r, elapsed) = run(T.self, threads: threads, iterations: iterations)
-            if elapsed >= seconds / 3 {
+            if elapsed >= length {
                 rates.append(r)
                 break
             }
             iterations *= 2
         }
-        while rates.count < max(1, runs) { rates.append(run(T.self, threads: threads, iterations: iterations).rate) }
+        let count = max(1, runs, Int(seconds / max(length, 1e-6)))
+        while rates.count < count { rates.append(run(T.self, threads: threads, iterations: iterations).rate) }
         return Probe(rates: rates)
     }
 
