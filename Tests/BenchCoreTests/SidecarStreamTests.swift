@@ -73,6 +73,21 @@ struct SidecarStreamTests {
         #expect(try ResultReader.readSidecar(path: path) == s)
     }
 
+    @Test("samples written by hand as the encoder writes numbers: integers, exponents, extremes; non-finite left to it")
+    func sampleFormatting() throws {
+        var s = sidecar(rows: 3)
+        s.rows[0].samplesSeconds = [0, 1, 100, 1e15, 1e16, 1.2345678901234567e19, 5e-324, 1.7976931348623157e308]
+        s.rows[1].samplesSeconds = [0.1, 2.5e-7, 1e-5, 4.925328571428574e-05, 0.0001]
+        s.rows[2].samplesSeconds = [1, .infinity]
+        for k in s.rows.indices { s.rows[k].callsPerSample = 4 }
+        let path = try temporaryDirectory().appendingPathComponent("f.json").path
+        try OutputFile.write(to: path) { (out) throws(ResultFileError) in try s.encode(to: out, path: path) }
+        #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == (try Sidecar.encoder.encode(s)))
+        s.rows.removeLast()
+        try OutputFile.write(to: path) { (out) throws(ResultFileError) in try s.encode(to: out, path: path) }
+        #expect(try ResultReader.readSidecar(path: path) == s)
+    }
+
     @Test("bad documents: one line naming the problem, with the row's index in the whole file")
     func refusals() throws {
         let good = String(decoding: try Sidecar.encoder.encode(sidecar(rows: 40)), as: UTF8.self)
