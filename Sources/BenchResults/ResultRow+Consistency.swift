@@ -64,15 +64,9 @@ extension SidecarRow {
 }
 
 extension Sidecar {
-    /// The first impossible number in the sidecar, as (field, reason), or `nil`: a row's (see
-    /// ``SidecarRow/problem()``), or negative or non-finite cores, threads, memory, peaks or
-    /// bandwidth in the environment.
-    public func problem() -> (field: String, reason: String)? {
-        for r in rows { if let p = r.problem() { return p } }
-        return environmentProblem()
-    }
-
-    /// The first impossible number of the environments (``problem()`` less the rows).
+    /// The first impossible number of the environments, as (field, reason), or `nil`: negative or
+    /// non-finite cores, threads, memory, peaks or bandwidth (the rows are checked one by one as
+    /// they are read: ``SidecarRow/problem()``).
     func environmentProblem() -> (field: String, reason: String)? {
         for (name, env) in [("environment", environment)]
             + (hosts ?? [:]).sorted { $0.key < $1.key }.map { ("hosts.\($0.key)", $0.value) }
