@@ -227,6 +227,23 @@ struct HardeningInputTests {
         json["rows"] = rows
         try JSONSerialization.data(withJSONObject: json).write(to: URL(fileURLWithPath: sidecar))
         expectRefused(try bench(["compare", a, a]), "is not the CSV's median_s")
+        // The streamed reader's own refusals: a sample that is no JSON number, a second
+        // samples_s, the key rows twice.
+        let samplesKey = try #require(original.range(of: "\"samples_s\" : ["))
+        for (text, message) in [
+            (original.replacingCharacters(in: samplesKey, with: "\"samples_s\" : [01, "), "'01' is not a number"),
+            (
+                original.replacingCharacters(in: samplesKey, with: "\"samples_s\" : [], \"samples_s\" : ["),
+                "the key \"samples_s\" appears twice"
+            ),
+            (
+                original.replacingOccurrences(of: "\"run_id\" : ", with: "\"rows\" : [], \"run_id\" : "),
+                "the key \"rows\" appears twice"
+            ),
+        ] {
+            try text.write(toFile: sidecar, atomically: true, encoding: .utf8)
+            expectRefused(try bench(["compare", a, a]), message)
+        }
         try original.write(toFile: sidecar, atomically: true, encoding: .utf8)
         let t = dir.appendingPathComponent("t.csv").path
         #expect(try bench(["run", "--quick", "--suite", "training", "--backend", "h100", "--out", t]).status == 0)
