@@ -7,7 +7,8 @@ import Yams
 /// in the document.
 ///
 /// YAML is a superset of JSON, so one decoder (Yams) reads both. Yams parses recursively on
-/// the stack, so a document nested deeper than ``maximumDepth`` is refused before it is parsed.
+/// the stack, so a document nested deeper than ``maximumDepth``, or whose aliases expand past
+/// ``maximumNodes(forBytes:)``, is refused before it is parsed (see ``DocumentShape``).
 public enum DataFile {
     /// Why a file could not be read.
     public enum Failure: Error, Equatable, CustomStringConvertible {
@@ -24,9 +25,14 @@ public enum DataFile {
         }
     }
 
-    /// The deepest nesting of flow collections (`[`, `{`) bench parses; no bench file needs more
-    /// than a handful of levels.
+    /// The deepest nesting of collections (block or flow, aliases expanded) bench parses; no
+    /// bench file needs more than a handful of levels.
     public static let maximumDepth = 64
+
+    /// The most nodes a document may hold once its aliases are expanded: a million, or eight per
+    /// byte of the file, whichever is more. Without aliases a document holds fewer nodes than
+    /// bytes, so only an alias bomb reaches it.
+    public static func maximumNodes(forBytes bytes: Int) -> Int { max(1_000_000, 8 * bytes) }
 
     /// Decodes `T` from the JSON or YAML file at `path`.
     public static func decode<T: Decodable>(_: T.Type, path: String) -> Result<T, Failure> {
@@ -39,8 +45,15 @@ public enum DataFile {
 
     /// Decodes `T` from JSON or YAML text.
     public static func decode<T: Decodable>(_: T.Type, text: String) -> Result<T, Failure> {
-        if let line = flowDepthAbove(maximumDepth, in: text) {
+        let shape = DocumentShape(maximumDepth: maximumDepth, maximumNodes: maximumNodes(forBytes: text.utf8.count))
+        switch shape.excess(in: text) {
+        case .depth(let line)?:
             return .failure(.syntax("nested more than \(maximumDepth) levels deep (at line \(line))"))
+        case .nodes(let line)?:
+            return .failure(
+                .syntax(
+                    "aliases expand to more than \(shape.maximumNodes) nodes (at line \(line)); write the values out"))
+        case nil: break
         }
         func firstLine(_ e: Any) -> String { "\(e)".split(separator: "\n").first.map(String.init) ?? "\(e)" }
         do {
@@ -54,41 +67,6 @@ public enum DataFile {
         } catch {
             return .failure(.syntax(firstLine(error)))
         }
-    }
-
-    /// The line where flow collections first nest deeper than `limit`, or `nil`. Quoted
-    /// strings and comments are skipped, so brackets inside them do not count.
-    static func flowDepthAbove(_ limit: Int, in text: String) -> Int? {
-        var depth = 0, line = 1
-        var quote: UInt8? = nil
-        var comment = false
-        var previous: UInt8 = 0
-        for byte in text.utf8 {
-            defer { previous = byte }
-            if byte == UInt8(ascii: "\n") {
-                // Neither a JSON string nor a comment spans lines (a multi-line YAML quote is
-                // only skipped less, which never hides depth).
-                line += 1
-                comment = false
-                quote = nil
-                continue
-            }
-            if comment { continue }
-            if let q = quote {
-                if byte == q, !(q == UInt8(ascii: "\"") && previous == UInt8(ascii: "\\")) { quote = nil }
-                continue
-            }
-            switch byte {
-            case UInt8(ascii: "\""), UInt8(ascii: "'"): quote = byte
-            case UInt8(ascii: "#") where previous == UInt8(ascii: " ") || previous == 0: comment = true
-            case UInt8(ascii: "["), UInt8(ascii: "{"):
-                depth += 1
-                if depth > limit { return line }
-            case UInt8(ascii: "]"), UInt8(ascii: "}"): depth = max(0, depth - 1)
-            default: break
-            }
-        }
-        return nil
     }
 
     /// Where in the document a decoding error is, as `.a.b[2].c`.

@@ -97,21 +97,52 @@ struct BadInputTests {
         #expect(written.isEmpty, "files written: \(written)")
     }
 
+    /// Documents that crashed bench (5,000 nested flow or block collections overflow Yams's
+    /// recursion) or would decode 10⁹ nodes (a billion laughs), with the refusal each gets.
+    static let hostileDocuments: [(name: String, text: String, says: String)] = [
+        ("flow", String(repeating: "[", count: 5000) + String(repeating: "]", count: 5000), "nested more than 64"),
+        ("block list", String(repeating: "- ", count: 5000) + "x\n", "nested more than 64"),
+        (
+            "block map", (0..<5000).map { String(repeating: " ", count: $0) + "a:\n" }.joined() + "\n",
+            "nested more than 64"
+        ),
+        ("? keys", String(repeating: "? ", count: 5000) + "x\n", "nested more than 64"),
+        (
+            "billion laughs",
+            "l0: &l0 [lol,lol,lol,lol,lol,lol,lol,lol,lol]\n"
+                + (1...9).map {
+                    "l\($0): &l\($0) [" + Array(repeating: "*l\($0 - 1)", count: 9).joined(separator: ",") + "]\n"
+                }
+                .joined(),
+            "aliases expand to more than 1000000 nodes"
+        ),
+    ]
+
     @Test(
-        "a YAML or JSON file nested thousands deep is refused in one line before parsing (it once crashed the parser)",
+        "a YAML file nested thousands deep, flow or block, or an alias bomb, is refused in one line before parsing (nesting once crashed bench)",
         arguments: [
             ["run", "--backend", "modeled", "--catalog"], ["validate-model", "--points"], ["catalog", "--catalog"],
-        ])
-    func deepNesting(command: [String]) throws {
+            ["compare", "--thresholds"],
+        ], 0..<hostileDocuments.count)
+    func deepNesting(command: [String], document: Int) throws {
         let dir = try temporaryDirectory()
-        let file = dir.appendingPathComponent("deep.yaml")
-        try (String(repeating: "[", count: 5000) + String(repeating: "]", count: 5000)).write(
-            to: file, atomically: true, encoding: .utf8)
-        let out = command[0] == "run" ? ["--out", dir.appendingPathComponent("o.csv").path] : []
-        let r = try BenchBinary.locate().run(command + [file.path] + out)
-        #expect(r.status == 2, "\(r.stderr)")
-        #expect(r.stderr.contains("nested more than 64 levels deep"), "\(r.stderr)")
-        #expect(r.stderr.split(separator: "\n").count == 1, "\(r.stderr)")
+        let (name, text, says) = Self.hostileDocuments[document]
+        let file = dir.appendingPathComponent("hostile.yaml")
+        try text.write(to: file, atomically: true, encoding: .utf8)
+        let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent(
+            "Fixtures/compare")
+        let arguments: [String]
+        switch command[0] {
+        case "run": arguments = command + [file.path, "--out", dir.appendingPathComponent("o.csv").path]
+        case "compare":
+            let csv = fixtures.appendingPathComponent("baseline.csv").path
+            arguments = ["compare", csv, csv, "--thresholds", file.path]
+        default: arguments = command + [file.path]
+        }
+        let r = try BenchBinary.locate().run(arguments)
+        #expect(r.status == 2, "\(name): \(r.stderr)")
+        #expect(r.stderr.contains(says), "\(name): \(r.stderr)")
+        #expect(r.stderr.split(separator: "\n").count == 1, "\(name): \(r.stderr)")
     }
 
     @Test("an --out whose parent is a regular file is refused")
