@@ -123,7 +123,7 @@ let package = Package(
         .testTarget(
             name: "BenchKernelTests",
             dependencies: ["BenchCore", "BenchRuntime", "BenchTraining", "BenchBLAS", "BenchSwiftKernels", "BenchDNNL", "BenchModels",
-                "BenchResults", "BenchSession", "BenchTestSupport", "BenchProjection", "BenchReport",
+                "BenchResults", "BenchSession", "BenchTestSupport", "BenchProjection", "BenchReport", "BenchComparison",
             ],
             exclude: ["Fixtures"]
         ),
