@@ -68,8 +68,11 @@ struct Bench: ParsableCommand {
         }
     }
 
+    /// Writes the one line an error gets and exits: a newline inside the message (a value
+    /// quoted from a user's file may hold one) is written as `\n`.
     static func fail(_ message: String, code: Int32) -> Never {
-        StandardStreams.writeError("bench: error: \(StandardStreams.printable(message))\n")
+        let line = StandardStreams.printable(message).replacingOccurrences(of: "\n", with: "\\n")
+        StandardStreams.writeError("bench: error: \(line)\n")
         Foundation.exit(code)
     }
 

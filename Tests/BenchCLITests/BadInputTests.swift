@@ -145,6 +145,22 @@ struct BadInputTests {
         #expect(r.stderr.split(separator: "\n").count == 1, "\(name): \(r.stderr)")
     }
 
+    @Test("a value with a newline, quoted in an error, stays on the error's one line")
+    func newlineInQuotedValue() throws {
+        let dir = try temporaryDirectory()
+        let shipped = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("Sources/BenchModels/Resources/validation.json")
+        var text = try String(contentsOf: shipped, encoding: .utf8)
+        let unit = try #require(text.range(of: #""unit": "TFLOP/s""#))
+        text.replaceSubrange(unit, with: #""unit": "TFLOP/s\nM N K\n2048 512 512""#)
+        let file = dir.appendingPathComponent("points.json")
+        try text.write(to: file, atomically: true, encoding: .utf8)
+        let r = try BenchBinary.locate().run(["validate-model", "--points", file.path, "--no-cross-validation"])
+        #expect(r.status == 2, "\(r.stderr)")
+        #expect(r.stderr.split(separator: "\n").count == 1, "\(r.stderr)")
+        #expect(r.stderr.contains(#"unknown published unit 'TFLOP/s\nM N K\n2048 512 512'"#), "\(r.stderr)")
+    }
+
     @Test("an --out whose parent is a regular file is refused")
     func parentIsFile() throws {
         let bench = try BenchBinary.locate()

@@ -113,6 +113,7 @@ extension HostilePluginTests {
             #expect(FileManager.default.fileExists(atPath: dir.appendingPathComponent("h.json").path))
         }
         #expect(errorRows > 0)
+        if fuzzScale() > 1 { print("plugin reply fuzz: \(8 * fuzzScale()) runs, \(errorRows) error rows") }
     }
 
     /// Pids whose command line contains `text`.

@@ -52,6 +52,9 @@ struct ReaderFuzzTests {
         }
         #expect(accepted + rejected == iterations)
         #expect(rejected > 0)
+        if fuzzScale() > 1 {
+            print("result-file fuzz \(seedFile): \(iterations) tried, \(accepted) read, \(rejected) refused")
+        }
     }
 }
 
