@@ -37,14 +37,19 @@ public struct ComparisonOptions: Sendable {
         return threshold
     }
 
-    /// Parses `5%` or `0.05` into 0.05; `nil` for anything else or a negative value.
+    /// Parses `5%` or `0.05` into 0.05; `nil` for anything else or a value out of
+    /// ``isThreshold(_:)``'s range.
     public static func parseThreshold(_ text: String) -> Double? {
         let t = text.trimmingCharacters(in: .whitespaces)
         let value: Double?
         if t.hasSuffix("%") { value = Double(t.dropLast()).map { $0 / 100 } } else { value = Double(t) }
-        guard let v = value, v.isFinite, v >= 0 else { return nil }
+        guard let v = value, isThreshold(v) else { return nil }
         return v
     }
+
+    /// Zero, or a normal positive fraction up to 100 (10,000%): a subnormal one divides into
+    /// infinity later.
+    public static func isThreshold(_ v: Double) -> Bool { v == 0 || (v.isNormal && v > 0 && v <= 100) }
 }
 
 /// One entry of a `--thresholds` file: `{case: REGEX, metric: NAME, threshold: 5%}`.

@@ -36,7 +36,7 @@ public enum ThresholdFile {
             init(from decoder: any Decoder) throws {
                 let c = try decoder.singleValueContainer()
                 if let d = try? c.decode(Double.self) {
-                    fraction = d.isFinite && d >= 0 ? .success(d) : .failure(Invalid(text: "\(d)"))
+                    fraction = ComparisonOptions.isThreshold(d) ? .success(d) : .failure(Invalid(text: "\(d)"))
                 } else {
                     let text = try c.decode(String.self)
                     fraction =

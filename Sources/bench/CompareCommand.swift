@@ -74,7 +74,9 @@ struct CompareCommand: ParsableCommand {
     var allowCrossHost = false
 
     func validate() throws {
-        if !(alpha > 0 && alpha < 1) { throw ValidationError("--alpha must be between 0 and 1 (got \(alpha))") }
+        if !(alpha.isNormal && alpha > 0 && alpha < 1) {
+            throw ValidationError("--alpha must be between 0 and 1, and not subnormal (got \(alpha))")
+        }
         if let b = backends, b.split(separator: ",").count != 2 {
             throw ValidationError("--backends takes BASE_ID,CAND_ID (got '\(b)')")
         }

@@ -212,8 +212,10 @@ struct ProjectCommand: ParsableCommand {
         }
         if let s = seq { config.seq = s }
         if let p = config.problem { throw ProjectionError.badInput("model \(config.name): \(p)") }
-        guard let budget = Double(tokens), budget.isFinite, budget >= 1 else {
-            throw ProjectionError.badInput("--tokens must be a number of tokens ≥ 1 (got '\(tokens)')")
+        // 10¹⁶ is 600 times the largest published run (Llama 3: 15T tokens); past it the dollars
+        // and days stop being numbers a Double holds.
+        guard let budget = Double(tokens), budget >= 1, budget <= 1e16 else {
+            throw ProjectionError.badInput("--tokens must be a number of tokens from 1 to 1e16 (got '\(tokens)')")
         }
         let dt = DType(rawValue: dtype)
         guard [.bf16, .fp8, .fp32].contains(dt) else {

@@ -141,8 +141,8 @@ struct RunCommand: ParsableCommand {
         if quick, let preset, preset != .quick {
             throw ValidationError("--quick and --preset \(preset) ask for two case lists; give one")
         }
-        if let budget, !(budget > 0) || !budget.isFinite {
-            throw ValidationError("--budget must be a positive number of seconds (got \(budget))")
+        if let budget, !(budget.isNormal && budget > 0 && budget <= 86_400) {
+            throw ValidationError("--budget must be a positive number of seconds up to 86400, a day (got \(budget))")
         }
         if let minSamples, minSamples < 6 {
             throw ValidationError(
@@ -152,8 +152,9 @@ struct RunCommand: ParsableCommand {
             throw ValidationError(
                 "--min-samples \(minSamples) is above the sample cap of \(MeasurementPolicy.sampleCap)")
         }
-        if !(caseTimeout > 0) || !caseTimeout.isFinite {
-            throw ValidationError("--case-timeout must be a positive number of seconds (got \(caseTimeout))")
+        if !(caseTimeout.isNormal && caseTimeout > 0 && caseTimeout <= 604_800) {
+            throw ValidationError(
+                "--case-timeout must be a positive number of seconds up to 604800, a week (got \(caseTimeout))")
         }
         if let baseline, !FileManager.default.isReadableFile(atPath: baseline) {
             throw ValidationError("--baseline: '\(baseline)' does not exist or is not readable")
@@ -219,7 +220,10 @@ struct RunCommand: ParsableCommand {
         if checked.request.countedRow != nil { try runCountedRow(checked, cpu: cpu) }
         // Read the baseline before running anything, so a bad one fails fast (and once).
         let baselineSet = try baseline.map { path in
-            do { return try ResultSet(path: path) } catch { throw UsageError("--baseline: \(error)") }
+            let set: ResultSet
+            do { set = try ResultSet(path: path) } catch { throw UsageError("--baseline: \(error)") }
+            if set.rows.isEmpty { throw UsageError("--baseline: \(path): record 1: header only, no rows to compare") }
+            return set
         }
         try reexecForCoreTypeIfNeeded(cpuFlags: cpu.flags)
         checked.request.countingPool = try countingPool(for: checked.request)

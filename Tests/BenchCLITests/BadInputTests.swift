@@ -41,6 +41,18 @@ struct BadInputTests {
         (["run", "--host-price", "1e308"], "--host-price must be a positive number of USD per hour in"),
         (["run", "--host-price", "1e-320"], "--host-price must be a positive number of USD per hour in"),
         (["run", "--assume", "memory_efficiency=5e-324"], "memory_efficiency=5e-324 is out of range"),
+        // The same, found by scripts/hostile-probe: subnormal or unbounded times and thresholds.
+        (["run", "--budget", "5e-324"], "--budget must be a positive number of seconds up to 86400"),
+        (["run", "--budget", "1e308"], "--budget must be a positive number of seconds up to 86400"),
+        (["run", "--case-timeout", "1e-320"], "--case-timeout must be a positive number of seconds up to 604800"),
+        (["run", "--case-timeout", "1e308"], "--case-timeout must be a positive number of seconds up to 604800"),
+        (["run", "--baseline", "a.csv", "--threshold", "5e-324"], "'5e-324' is not a threshold like 5%"),
+        (["compare", "a.csv", "b.csv", "--threshold", "1e308"], "'1e308' is not a threshold like 5%"),
+        (["compare", "a.csv", "b.csv", "--alpha", "5e-324"], "--alpha must be between 0 and 1, and not subnormal"),
+        (
+            ["project", "--model", "gpt2-124m", "--instances", "p5.48xlarge", "--tokens", "1e308"],
+            "--tokens must be a number of tokens from 1 to 1e16"
+        ),
         (["run", "--pricing", "cheap"], "unknown basis 'cheap'"),
         (["run", "--host-price", "0"], "--host-price must be a positive number"),
         (["run", "--catalog", "/nonexistent/catalog.json"], "cannot read the file"),
@@ -50,7 +62,7 @@ struct BadInputTests {
         (["list", "--suite", "nosuch"], "unknown suite 'nosuch'"),
         // Negative numbers reach their own rule, not "Missing value".
         (["run", "--threads", "-1"], "--threads must be at least 1 (got -1)"),
-        (["run", "--budget", "-1"], "--budget must be a positive number of seconds (got -1.0)"),
+        (["run", "--budget", "-1"], "--budget must be a positive number of seconds up to 86400, a day (got -1.0)"),
         (
             ["run", "--host-price", "-1"],
             "--host-price must be a positive number of USD per hour in [0.000001, 10000] (got -1.0)"

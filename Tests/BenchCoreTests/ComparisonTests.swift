@@ -103,6 +103,11 @@ struct ComparisonVerdictTests {
         #expect(ComparisonOptions.parseThreshold("0.05") == 0.05)
         #expect(ComparisonOptions.parseThreshold("-1%") == nil)
         #expect(ComparisonOptions.parseThreshold("fast") == nil)
+        #expect(ComparisonOptions.parseThreshold("0") == 0)
+        #expect(ComparisonOptions.parseThreshold("10000%") == 100)
+        for subnormalOrHuge in ["5e-324", "1e-320", "10001%", "1e308", "nan", "inf"] {
+            #expect(ComparisonOptions.parseThreshold(subnormalOrHuge) == nil, "\(subnormalOrHuge)")
+        }
     }
 
     @Test("higher-is-better metrics see the same slowdown as a regression")

@@ -73,4 +73,7 @@ pid_t bench_spawn_plugin(const char *path, char *const argv[], char *const envp[
 /// child that detaches (setsid, double fork) stays bench's to kill. 0 on success, -1 on failure.
 int bench_become_subreaper(void);
 
+/// Whether standard output's stdio stream has its error flag set (a write to it failed).
+int bench_stdout_error(void);
+
 #endif

@@ -21,7 +21,7 @@ struct Threshold: ExpressibleByArgument, Sendable {
 
     static func parse(_ text: String) throws -> Threshold {
         guard let t = Threshold(argument: text) else {
-            throw ValidationError("'\(text)' is not a threshold like 5% or 0.05 (zero or more, finite)")
+            throw ValidationError("'\(text)' is not a threshold like 5% or 0.05 (zero, or from 1e-300 up to 10000%)")
         }
         return t
     }

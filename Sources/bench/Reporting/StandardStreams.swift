@@ -1,5 +1,6 @@
 import BenchResults
 import BenchSession
+import CBenchSupport
 import Foundation
 
 /// Standard error and output as bench writes them: never a trap, whatever they are.
@@ -37,10 +38,13 @@ enum StandardStreams {
     }
 
     /// Flushes standard output (what `print` wrote; with every other stdio stream); the reason
-    /// when it could not be written.
+    /// when it, or any of it written earlier, could not be written.
     static func flushOutput() -> String? {
         errno = 0
         if fflush(nil) != 0 { return String(cString: strerror(errno == 0 ? EIO : errno)) }
+        // Output longer than stdio's buffer was written (and failed) before the end: the
+        // stream's error flag is all that is left of it.
+        if bench_stdout_error() != 0 { return "a write failed" }
         return nil
     }
 }
