@@ -32,15 +32,7 @@ struct CatalogFuzzTests {
         for i in 0..<(120 * fuzzScale()) {
             var mutated = text
             if i % 4 == 3 {
-                // Byte damage: truncate or flip.
-                var bytes = [UInt8](mutated.utf8)
-                let at = Int(rng.next() % UInt64(bytes.count))
-                if rng.next() % 2 == 0 {
-                    bytes = Array(bytes.prefix(at))
-                } else {
-                    bytes[at] ^= UInt8(truncatingIfNeeded: rng.next() | 1)
-                }
-                mutated = String(decoding: bytes, as: UTF8.self)
+                mutated = byteDamaged(mutated, &rng)
             } else {
                 // Replace up to three numbers, highest position first so earlier ranges stay valid.
                 let picked = (0..<(1 + Int(rng.next() % 3))).map { _ in

@@ -105,15 +105,8 @@ struct YAMLReaderFuzzTests {
         guard values.count >= 2 else { return text }
         let value = pick(values)
         switch rng.next() % 8 {
-        case 0:  // byte damage
-            var bytes = [UInt8](text.utf8)
-            let at = Int(rng.next() % UInt64(bytes.count))
-            if rng.next() % 2 == 0 {
-                bytes = Array(bytes.prefix(at))
-            } else {
-                bytes[at] ^= UInt8(truncatingIfNeeded: rng.next() | 1)
-            }
-            return String(decoding: bytes, as: UTF8.self)
+        case 0:
+            return byteDamaged(text, &rng)
         case 1:  // flow nesting in place of a value
             let n = pick([1, 8, 63, 64, 65, 3000, 8000])
             return ns.replacingCharacters(

@@ -122,6 +122,19 @@ public func testEnvironment() -> HostEnvironment {
 
 /// How many times the fuzz tests' default iteration count to run: `BENCH_FUZZ_SCALE=N` (1…1000)
 /// runs a longer search on demand; CI runs the default (1), well under a minute.
+/// `text` with one byte damaged at a random place: cut there, or flipped.
+public func byteDamaged(_ text: String, _ rng: inout SplitMix64) -> String {
+    var bytes = [UInt8](text.utf8)
+    guard !bytes.isEmpty else { return text }
+    let at = Int(rng.next() % UInt64(bytes.count))
+    if rng.next() % 2 == 0 {
+        bytes = Array(bytes.prefix(at))
+    } else {
+        bytes[at] ^= UInt8(truncatingIfNeeded: rng.next() | 1)
+    }
+    return String(decoding: bytes, as: UTF8.self)
+}
+
 public func fuzzScale() -> Int {
     guard let text = ProcessInfo.processInfo.environment["BENCH_FUZZ_SCALE"], let n = Int(text) else { return 1 }
     return min(max(n, 1), 1000)
