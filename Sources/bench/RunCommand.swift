@@ -219,12 +219,7 @@ struct RunCommand: ParsableCommand {
         }
         if checked.request.countedRow != nil { try runCountedRow(checked, cpu: cpu) }
         // Read the baseline before running anything, so a bad one fails fast (and once).
-        let baselineSet = try baseline.map { path in
-            let set: ResultSet
-            do { set = try ResultSet(path: path) } catch { throw UsageError("--baseline: \(error)") }
-            if set.rows.isEmpty { throw UsageError("--baseline: \(path): record 1: header only, no rows to compare") }
-            return set
-        }
+        let baselineSet = try baseline.map(Self.readBaseline)
         try reexecForCoreTypeIfNeeded(cpuFlags: cpu.flags)
         checked.request.countingPool = try countingPool(for: checked.request)
         defer { checked.request.countingPool?.finish() }
@@ -256,20 +251,6 @@ struct RunCommand: ParsableCommand {
     /// Where `--report` writes the page: beside the CSV, as `<name>.html`.
     static func reportPath(for destination: URL) -> URL {
         destination.deletingPathExtension().appendingPathExtension("html")
-    }
-
-    /// `--baseline`: compare's table and exit status for this run against the baseline.
-    func compare(_ summary: RunSummary, against baseline: ResultSet) throws -> Int32 {
-        var options = ComparisonOptions()
-        if let threshold {
-            options.threshold = threshold.fraction
-            options.thresholdChosen = true
-        }
-        let candidate: ResultSet
-        do { candidate = try ResultSet(path: summary.destination.path) } catch { throw UsageError("\(error)") }
-        let report = try Comparator.compare(baseline: baseline, candidate: candidate, options: options)
-        print(ReportFormat.table.render(report, color: isatty(STDOUT_FILENO) == 1))
-        return Comparator.exitStatus(report, strict: false, failOnModelChange: failOnModelChange)
     }
 
     /// Re-executes bench with `OPENBLAS_CORETYPE` set: OpenBLAS reads it when it
