@@ -101,15 +101,17 @@ public struct SidecarRow: Codable, Sendable, Equatable {
 
     /// The samples of each round (split by ``rounds``), or `nil` without round records or
     /// when their counts do not add up to the samples.
-    public var roundSamples: [[Double]]? {
-        guard let rounds, rounds.map(\.samples).reduce(0, +) == samplesSeconds.count else {
-            return nil
-        }
+    public var roundSamples: [[Double]]? { Self.split(samplesSeconds[...], by: rounds) }
+
+    /// `samples` cut into `rounds`, in order, or `nil` without round records or when their
+    /// counts do not add up to the samples.
+    static func split(_ samples: ArraySlice<Double>, by rounds: [SidecarRound]?) -> [[Double]]? {
+        guard let rounds, rounds.map(\.samples).reduce(0, +) == samples.count else { return nil }
         var out: [[Double]] = []
-        var start = 0
+        var at = samples.startIndex
         for r in rounds {
-            out.append(Array(samplesSeconds[start..<start + r.samples]))
-            start += r.samples
+            out.append(Array(samples[at..<at + r.samples]))
+            at += r.samples
         }
         return out
     }

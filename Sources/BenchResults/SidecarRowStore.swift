@@ -77,18 +77,7 @@ struct SidecarRowStore: Sendable {
 
     /// The samples of each round of CSV row `index` (split by its round records), or `nil`
     /// without round records or when their counts do not add up to the samples.
-    func rounds(_ index: Int) -> [[Double]]? {
-        guard let rounds = roundRecords(index) else { return nil }
-        let xs = samples(index)
-        guard rounds.map(\.samples).reduce(0, +) == xs.count else { return nil }
-        var out: [[Double]] = []
-        var at = xs.startIndex
-        for r in rounds {
-            out.append(Array(xs[at..<at + r.samples]))
-            at += r.samples
-        }
-        return out
-    }
+    func rounds(_ index: Int) -> [[Double]]? { SidecarRow.split(samples(index), by: roundRecords(index)) }
 
     /// The round records of CSV row `index`, or `nil`.
     func roundRecords(_ index: Int) -> [SidecarRound]? {
