@@ -40,9 +40,9 @@ struct DocumentShape {
     /// The first excess in `text`, or `nil` when it fits (or when it is not valid YAML: the
     /// parser that follows reports that, and it stops at the same place, no deeper).
     func excess(in text: String) -> Excess? {
-        var bytes = Array(text.utf8)
-        if bytes.isEmpty { bytes = [0x0A] }
-        return bytes.withUnsafeBufferPointer { buffer -> Excess? in
+        if text.isEmpty { return nil }
+        var text = text  // `withUTF8` reads a native string's bytes in place, without a copy
+        return text.withUTF8 { buffer -> Excess? in
             var parser = yaml_parser_t()
             guard yaml_parser_initialize(&parser) != 0 else { return nil }
             defer { yaml_parser_delete(&parser) }
