@@ -27,6 +27,9 @@ let package = Package(
         .target(name: "CBenchSupport"),
         // oneDNN through dlopen: its headers are optional at build time, the library at run time.
         .target(name: "CBenchDNNL"),
+        // Code for ISA extensions beyond the build's, chosen at run time from the CPU's flags:
+        // cpu-swift's bf16 GEMM (AMX, avx512_bf16) and the peak probes of the widest ISA.
+        .target(name: "CBenchWideISA"),
 
         // MARK: Compute runtime (worker pool, parallel loops, aligned buffers, vector math)
         .target(name: "BenchRuntime", dependencies: ["CBenchSupport"]),
@@ -73,7 +76,9 @@ let package = Package(
 
         // MARK: Backends
         .target(name: "BenchBLAS", dependencies: ["BenchCore", "BenchRuntime", "BenchTraining", "CBLAS"]),
-        .target(name: "BenchSwiftKernels", dependencies: ["BenchCore", "BenchRuntime", "BenchTraining", "CBenchSupport"]),
+        .target(
+            name: "BenchSwiftKernels",
+            dependencies: ["BenchCore", "BenchRuntime", "BenchTraining", "CBenchSupport", "CBenchWideISA"]),
         .target(name: "BenchDNNL", dependencies: ["BenchCore", "BenchRuntime", "BenchTraining", "CBenchDNNL"]),
 
         // MARK: The run pipeline (configuration, session, reporters, backend registry, fleets)

@@ -7,7 +7,7 @@ import BenchSwiftKernels
 import CAllocationCounter
 import Foundation
 
-let cpu = HostProbe.cpuInfo().model
+let (cpu, flags) = HostProbe.cpuInfo()
 let threads = Int(CommandLine.arguments.dropFirst().first ?? "") ?? ProcessInfo.processInfo.activeProcessorCount
 let ids = [
     "gemm/fp32/M=1024,N=1024,K=1024", "gemm/fp64/M=512,N=512,K=512",
@@ -19,27 +19,31 @@ let ids = [
     "rope_fwd_bwd/fp32/B=1,S=2048,D=4096,heads=32", "gqa_attention_fwd_bwd/fp32/B=1,S=512,D=4096,heads=32,kv_heads=8",
     "llama_block_step/fp32/B=2,S=128,D=512,heads=8,kv_heads=2,H=1408,opt=adamw",
 ]
+// cpu-swift's bf16 GEMM on each bf16 path this CPU has (AMX, avx512_bf16); none elsewhere.
+let bf16 = BF16Path.available(cpuFlags: flags).map { path in
+    ("gemm/bf16/M=1024,N=1024,K=1024", SwiftBackend(cpuModel: cpu, cpuFlags: flags, bf16Kernel: path.rawValue))
+}
 var worst = 0
 print("| case | backend | threads | allocations per call (after 3 warm-up calls, over 10 calls) |")
 print("|---|---|---|---|")
-for id in ids {
+let pairs = ids.flatMap { id in [(id, BLASBackend(cpuModel: cpu) as any Backend), (id, SwiftBackend(cpuModel: cpu))] }
+for (id, backend) in pairs + bf16.map({ ($0.0, $0.1 as any Backend) }) {
     let kc = try KernelRegistry.builtIn.validatedCase(id)
-    for backend in [BLASBackend(cpuModel: cpu) as any Backend, SwiftBackend(cpuModel: cpu)] {
-        let prepared = try backend.prepare(kc, threads: threads)
-        for _ in 0..<3 { try prepared.run() }
-        bench_count_allocations(1)
-        for _ in 0..<10 { try prepared.run() }
-        bench_count_allocations(0)
-        let perCall = Double(bench_allocations()) / 10
-        // cpu-blas GEMM rows time OpenBLAS's own threading, which mallocs its job array at
-        // every multi-threaded call (Debian's build is for 64 threads, above level3_thread.c's
-        // on-stack limit): reported, but not ours to fix. The training steps split matmuls
-        // over the harness's pool instead and must allocate nothing.
-        let openBLASOwn = backend.id == .cpuBLAS && kc.kernel == "gemm" && threads > 1
-        if !openBLASOwn { worst = max(worst, bench_allocations()) }
-        print(
-            "| `\(id)` | \(backend.id) | \(threads) | \(perCall)\(openBLASOwn && perCall > 0 ? " (inside OpenBLAS's threading)" : "") |"
-        )
-    }
+    let prepared = try backend.prepare(kc, threads: threads)
+    for _ in 0..<3 { try prepared.run() }
+    bench_count_allocations(1)
+    for _ in 0..<10 { try prepared.run() }
+    bench_count_allocations(0)
+    let perCall = Double(bench_allocations()) / 10
+    // cpu-blas GEMM rows time OpenBLAS's own threading, which mallocs its job array at
+    // every multi-threaded call (Debian's build is for 64 threads, above level3_thread.c's
+    // on-stack limit): reported, but not ours to fix. The training steps split matmuls
+    // over the harness's pool instead and must allocate nothing.
+    let openBLASOwn = backend.id == .cpuBLAS && kc.kernel == "gemm" && threads > 1
+    if !openBLASOwn { worst = max(worst, bench_allocations()) }
+    let label = (prepared.preparedNotes.map { " (\($0))" } ?? "")
+    print(
+        "| `\(id)` | \(backend.id)\(label) | \(threads) | \(perCall)\(openBLASOwn && perCall > 0 ? " (inside OpenBLAS's threading)" : "") |"
+    )
 }
 exit(worst == 0 ? 0 : 1)

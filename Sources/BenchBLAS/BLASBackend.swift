@@ -20,6 +20,11 @@ public final class BLASBackend: Backend {
         if kernelCase.kernel != "gemm" && !TrainingKernels.names.contains(kernelCase.kernel) {
             return "cpu-blas does not implement \(kernelCase.kernel)"
         }
+        if kernelCase.dtype == .bf16 {
+            return OpenBLAS.hasBF16GEMM
+                ? "cpu-blas does not call OpenBLAS's cblas_sbgemm yet; cpu-swift and cpu-onednn run bf16"
+                : "this OpenBLAS (\(OpenBLAS.config)) has no bf16 GEMM (no cblas_sbgemm: it was built without BUILD_BFLOAT16); cpu-swift and cpu-onednn run bf16"
+        }
         return dtypeUnsupportedReason(for: kernelCase)
     }
 

@@ -11,6 +11,10 @@ public enum OpenBLAS {
         openblas_get_config().map { String(cString: $0) }?.trimmingCharacters(in: .whitespaces) ?? "unknown"
     }
 
+    /// Whether the loaded OpenBLAS exports a bf16 GEMM (`cblas_sbgemm`, built with
+    /// `BUILD_BFLOAT16=1`; Debian's 0.3.21 is not).
+    public static var hasBF16GEMM: Bool { dlsym(UnsafeMutableRawPointer(bitPattern: 0), "cblas_sbgemm") != nil }
+
     /// Sets OpenBLAS's worker count (process-wide).
     public static func setThreads(_ n: Int) { openblas_set_num_threads(Int32(n)) }
 

@@ -74,14 +74,8 @@ final class PreparedDNNLGEMM: PreparedCase {
         problem = GEMMProblem<Float>(kernelCase)
         self.threads = threads
         let bf16 = kernelCase.dtype == .bf16
-        func bits(_ source: AlignedBuffer<Float>) -> AlignedBuffer<UInt16> {
-            let out = AlignedBuffer<UInt16>(count: source.pointer.count, repeating: 0)
-            for i in 0..<source.pointer.count {
-                out.base[i] = UInt16(truncatingIfNeeded: GEMMCheck.roundedToBF16(source.base[i]).bitPattern >> 16)
-            }
-            return out
-        }
-        (a16, b16) = bf16 ? (bits(problem.a), bits(problem.b)) : (nil, nil)
+        let operands = bf16 ? problem.bf16Operands() : nil
+        (a16, b16) = (operands?.a, operands?.b)
         let a: UnsafeRawPointer = a16.map { UnsafeRawPointer($0.base) } ?? UnsafeRawPointer(problem.a.base)
         let b: UnsafeRawPointer = b16.map { UnsafeRawPointer($0.base) } ?? UnsafeRawPointer(problem.b.base)
         var why = [CChar](repeating: 0, count: 512)

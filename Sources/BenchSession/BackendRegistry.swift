@@ -11,11 +11,15 @@ public enum BackendRegistry {
     /// Every built-in backend, in display order: the measured CPU backends, then the
     /// modeled profiles of the catalog.
     /// - Parameter cpuFlags: the host's CPU flags, as already read (cpu-onednn's bf16 check).
-    public static func all(cpuModel: String, cpuFlags: [String], catalog: Catalog?) throws(SessionError)
-        -> [any Backend]
-    {
+    public static func all(
+        cpuModel: String, cpuFlags: [String], catalog: Catalog?,
+        environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws(SessionError) -> [any Backend] {
+        let swift = SwiftBackend(cpuModel: cpuModel, cpuFlags: cpuFlags, bf16Kernel: environment["BENCH_BF16_KERNEL"])
+        // A name that is no bf16 kernel is a typo, not a CPU without it.
+        if case .failure(let why) = swift.bf16, case .unknown = why { throw .input(why.description) }
         var backends: [any Backend] = [
-            BLASBackend(cpuModel: cpuModel), SwiftBackend(cpuModel: cpuModel),
+            BLASBackend(cpuModel: cpuModel), swift,
             DNNLBackend(cpuModel: cpuModel, cpuFlags: cpuFlags),
         ]
         if let catalog {

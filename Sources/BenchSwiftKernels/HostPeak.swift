@@ -1,5 +1,6 @@
 import BenchCore
 import BenchRuntime
+import CBenchWideISA
 import Dispatch
 
 /// Measures the host's peak FLOP/s with a register-only FMA loop.
@@ -10,8 +11,10 @@ import Dispatch
 /// NEON), enough to cover the FMA latency × pipes of current cores (4 cycles × 2 pipes
 /// needs 8), with no memory traffic: the chains and the two operands take 14 of the 16
 /// registers of AVX2, so nothing spills (checked in the generated assembly,
-/// docs/performance.md). It is compiled with the same ISA flags as the kernels, so it is the
-/// peak *they* can reach.
+/// docs/performance.md). It is compiled with the same ISA flags as the kernels. On a CPU
+/// wider than the build (a portable build on an AVX-512 CPU), the same loop in C for the CPU's
+/// widest ISA runs instead (``widerISA(cpuFlags:)``): OpenBLAS and oneDNN choose kernels for the
+/// CPU, so the machine's peak is what every row is held to. bf16 has its own probes (``BF16Path``).
 public enum HostPeak {
     /// Independent accumulator chains per thread.
     public static let chainCount = 12
@@ -33,21 +36,59 @@ public enum HostPeak {
     public typealias Probe = PeakProbe
 
     /// Runs of ≈ ``runSeconds`` each on `threads` cores (after calibrating the length): as many
-    /// as fit in `seconds`, and at least `runs`.
-    public static func probe(dtype: DType, threads: Int, seconds: Double = 0.15, runs: Int = 3) -> Probe {
+    /// as fit in `seconds`, and at least `runs`. bf16 probes each bf16 path of the CPU
+    /// (``BF16Path``: AMX tiles and `vdpbf16ps`) and keeps the fastest, since MFU is the share
+    /// of what the machine can do; with no bf16 path its probe is empty (best 0).
+    public static func probe(
+        dtype: DType, threads: Int, seconds: Double = 0.15, runs: Int = 3, cpuFlags: [String] = []
+    ) -> Probe {
+        let fp64: Int32 = dtype == .fp64 ? 1 : 0
+        if dtype != .bf16, let wide = widerISA(cpuFlags: cpuFlags) {
+            return rates(threads: threads, seconds: seconds, runs: runs) { bench_fma_peak_run(wide, fp64, Int64($0)) }
+        }
         switch dtype {
-        case .fp64: rates(Double.self, threads: threads, seconds: seconds, runs: runs)
-        default: rates(Float.self, threads: threads, seconds: seconds, runs: runs)
+        case .fp64:
+            return rates(threads: threads, seconds: seconds, runs: runs) { Double(fmaChains(Double.self, $0)) }
+        case .bf16:
+            let probes = BF16Path.available(cpuFlags: cpuFlags).map { path in
+                rates(threads: threads, seconds: seconds, runs: runs) { bench_bf16_peak_run(path.code, Int64($0)) }
+            }
+            return probes.max { $0.best < $1.best } ?? Probe(rates: [])
+        default:
+            return rates(threads: threads, seconds: seconds, runs: runs) { Double(fmaChains(Float.self, $0)) }
         }
     }
 
-    static func rates<T: NativeScalar>(_: T.Type, threads: Int, seconds: Double, runs: Int) -> Probe {
+    /// The CPU's widest FMA ISA when it is wider than this build's (a portable or AVX2 build on an
+    /// AVX-512 CPU): OpenBLAS and oneDNN pick their kernels for the CPU, not for bench's build, so
+    /// the peak their rows are held to is the CPU's. `nil` when the build's own loop is as wide.
+    static func widerISA(cpuFlags: [String]) -> Int32? {
+        #if arch(x86_64)
+            if Valgrind.isRunning { return nil }
+            let flags = Set(cpuFlags), build = HostProbe.compiledISA
+            if build != "avx512", flags.isSuperset(of: ["avx512f"]) { return Int32(BENCH_WIDE_AVX512) }
+            if build != "avx512", build != "avx2", flags.isSuperset(of: ["avx2", "fma"]) {
+                return Int32(BENCH_WIDE_AVX2)
+            }
+        #endif
+        return nil
+    }
+
+    /// The FLOPs of `iterations` rounds of ``chains(_:iterations:seed:)``.
+    private static func fmaChains<T: NativeScalar>(_: T.Type, _ iterations: Int) -> Double {
+        let sink = chains(T.self, iterations: iterations, seed: T(1e-3))
+        if sink == 42 { print("") }  // keeps the result alive; never true
+        return Double(iterations) * Double(chainCount) * Double(T.Vector.scalarCount) * 2
+    }
+
+    /// `work(iterations)` runs one participant's register-only loop and returns its FLOPs.
+    static func rates(threads: Int, seconds: Double, runs: Int, work: @escaping @Sendable (Int) -> Double) -> Probe {
         // Calibrate the iteration count on short runs (the last one counts), then run the rest.
         let length = min(runSeconds, seconds / Double(max(1, runs)))
         var iterations = 1 << 10
         var rates: [Double] = []
         for _ in 0..<20 {
-            let (r, elapsed) = run(T.self, threads: threads, iterations: iterations)
+            let (r, elapsed) = run(threads: threads, iterations: iterations, work: work)
             if elapsed >= length {
                 rates.append(r)
                 break
@@ -55,22 +96,21 @@ public enum HostPeak {
             iterations *= 2
         }
         let count = max(1, runs, Int(seconds / max(length, 1e-6)))
-        while rates.count < count { rates.append(run(T.self, threads: threads, iterations: iterations).rate) }
+        while rates.count < count { rates.append(run(threads: threads, iterations: iterations, work: work).rate) }
         return Probe(rates: rates)
     }
 
-    static func run<T: NativeScalar>(_: T.Type, threads: Int, iterations: Int) -> (rate: Double, elapsed: Double) {
+    static func run(threads: Int, iterations: Int, work: @escaping @Sendable (Int) -> Double) -> (
+        rate: Double, elapsed: Double
+    ) {
         let clock = ContinuousClock()
         let start = clock.now
-        let body: @Sendable (Int) -> Void = { t in
-            let sink = chains(T.self, iterations: iterations, seed: T(t + 1) * T(1e-3))
-            if sink == 42 { print("") }  // keeps the result alive; never true
-        }
-        WorkerPool.shared.run(participants: threads, body)
+        let flops = UnsafeMutableBufferPointer<Double>.allocate(capacity: threads)
+        defer { flops.deallocate() }
+        WorkerPool.shared.run(participants: threads) { t in flops[t] = work(iterations) }
         let d = clock.now - start
         let elapsed = Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
-        let flops = Double(iterations) * Double(chainCount) * Double(T.Vector.scalarCount) * 2 * Double(threads)
-        return (flops / elapsed, elapsed)
+        return (flops.reduce(0, +) / elapsed, elapsed)
     }
 
     @inline(never)

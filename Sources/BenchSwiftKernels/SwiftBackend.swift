@@ -2,23 +2,40 @@ import BenchCore
 import BenchRuntime
 import BenchTraining
 
-/// The `cpu-swift` backend: the native Swift kernels, no BLAS.
+/// The `cpu-swift` backend: the native Swift kernels, no BLAS; its bf16 GEMM runs the CPU's
+/// bf16 instructions (``BF16GEMMKernel``).
 public final class SwiftBackend: Backend {
     public let id = BackendID.cpuSwift
     public let kind = BackendKind.measured
     public let device: String
-    public let dtypes: [DType] = [.fp32, .fp64]
+    public let dtypes: [DType] = [.fp32, .fp64, .bf16]
+    /// The bf16 path this host runs, or why there is none.
+    public let bf16: Result<BF16Path, BF16PathError>
 
-    /// - Parameter cpuModel: the host CPU, for the `device` column.
-    public init(cpuModel: String) {
+    /// - Parameters:
+    ///   - cpuModel: the host CPU, for the `device` column.
+    ///   - cpuFlags: the host's CPU flags (the bf16 GEMM needs `amx_bf16` or `avx512_bf16`).
+    ///   - bf16Kernel: the bf16 path asked for (`BENCH_BF16_KERNEL`), or `nil` for the widest.
+    public init(cpuModel: String, cpuFlags: [String] = [], bf16Kernel: String? = nil) {
         device = "\(cpuModel) (native Swift \(NativeKernels.variant))"
+        bf16 = BF16Path.select(cpuFlags: cpuFlags, requested: bf16Kernel)
     }
 
     public func unsupportedReason(for kernelCase: KernelCase) -> String? {
-        if kernelCase.kernel != "gemm" && !TrainingKernels.names.contains(kernelCase.kernel) {
+        let training = TrainingKernels.names.contains(kernelCase.kernel)
+        if kernelCase.kernel != "gemm" && !training {
             return "cpu-swift does not implement \(kernelCase.kernel)"
         }
-        return dtypeUnsupportedReason(for: kernelCase)
+        guard kernelCase.dtype == .bf16 else { return dtypeUnsupportedReason(for: kernelCase) }
+        if training {
+            return
+                "cpu-swift runs bf16 GEMMs; its bf16 training steps (bf16 matmuls, fp32 master weights) are not built yet"
+        }
+        if Valgrind.isRunning {
+            return "valgrind cannot execute AMX or avx512_bf16; counts cover cpu-swift's fp32 and fp64 kernels"
+        }
+        if case .failure(let why) = bf16 { return why.description }
+        return nil
     }
 
     public func prepare(_ kernelCase: KernelCase, threads: Int) throws -> any PreparedCase {
@@ -29,7 +46,9 @@ public final class SwiftBackend: Backend {
             default: throw BackendError.failed("\(id) has no \(kernelCase.dtype)")
             }
         }
+        if let why = unsupportedReason(for: kernelCase) { throw BackendError.failed(why) }
         switch kernelCase.dtype {
+        case .bf16: return try PreparedBF16GEMM(kernelCase, path: bf16.get(), threads: threads)
         case .fp32: return Self.prepareGEMM(Float.self, kernelCase, threads: threads)
         case .fp64: return Self.prepareGEMM(Double.self, kernelCase, threads: threads)
         default: throw BackendError.failed("cpu-swift has no \(kernelCase.dtype)")

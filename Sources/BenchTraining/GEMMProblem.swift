@@ -61,6 +61,21 @@ public final class GEMMProblem<T: GEMMScalar> {
     }
 }
 
+extension GEMMProblem where T == Float {
+    /// A and B as bf16 bit patterns, rounded to nearest even from the fp32 inputs (what a bf16
+    /// case's backend multiplies; ``check(entries:values:)`` rounds the same way).
+    public func bf16Operands() -> (a: AlignedBuffer<UInt16>, b: AlignedBuffer<UInt16>) {
+        func bits(_ source: AlignedBuffer<Float>) -> AlignedBuffer<UInt16> {
+            let out = AlignedBuffer<UInt16>(count: source.count, repeating: 0)
+            for i in 0..<source.count {
+                out.base[i] = UInt16(truncatingIfNeeded: GEMMCheck.roundedToBF16(source.base[i]).bitPattern >> 16)
+            }
+            return out
+        }
+        return (bits(a), bits(b))
+    }
+}
+
 /// A prepared GEMM case: a problem plus the backend's compute function.
 public final class PreparedGEMM<T: GEMMScalar>: PreparedCase {
     public let problem: GEMMProblem<T>

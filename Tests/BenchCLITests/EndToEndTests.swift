@@ -23,14 +23,20 @@ struct EndToEndTests {
         #expect(rows.count == quickCases.count * 2)
         #expect(Set(rows.map(\.backend)) == ["cpu-blas", "cpu-swift"])
         #expect(Set(rows.map(\.runID)).count == 1)
+        // cpu-swift's bf16 GEMM runs where the CPU has bf16 instructions (AMX or avx512_bf16).
+        let flags = Set(HostProbe.cpuInfo().flags)
+        let hostBF16 = flags.contains("amx_bf16") || flags.contains("avx512_bf16")
         for row in rows {
             #expect(row.threads == 2)
             #expect(row.throughputUnit == "calls/s")
             #expect(row.priceUSDPerHour == nil)
-            if row.dtype == "bf16" || row.dtype == "fp8" {
-                // The CPU backends have no bf16/fp8 kernels: unsupported, with the reason.
+            if row.dtype == "fp8" || (row.dtype == "bf16" && (row.backend == "cpu-blas" || !hostBF16)) {
+                // Unsupported, with the reason: OpenBLAS has no bf16 GEMM, no CPU kernel has fp8.
                 #expect(row.status == .unsupported)
-                #expect(row.notes.contains("has no \(row.dtype)"))
+                let why =
+                    row.dtype == "fp8"
+                    ? "has no fp8" : row.backend == "cpu-blas" ? "has no bf16 GEMM" : "neither avx512_bf16 nor AMX"
+                #expect(row.notes.contains(why), "\(row.notes)")
                 continue
             }
             #expect(row.status == .ok, "\(row.caseID) \(row.backend): \(row.notes)")
@@ -50,8 +56,10 @@ struct EndToEndTests {
         #expect(!sidecar.environment.cpuModel.isEmpty)
         #expect(sidecar.environment.blas?.library == "OpenBLAS")
         // The probe at the run's threads (what MFU uses) and at 1 thread, per dtype, with spreads.
-        #expect(sidecar.environment.peak.filter { $0.threads == 2 }.map(\.dtype).sorted() == ["fp32", "fp64"])
-        #expect(sidecar.environment.peak.filter { $0.threads == 1 }.map(\.dtype).sorted() == ["fp32", "fp64"])
+        // bf16 too where the CPU has bf16 instructions: cpu-swift's bf16 rows take their MFU from it.
+        let probed: [DType] = hostBF16 ? [.bf16, .fp32, .fp64] : [.fp32, .fp64]
+        #expect(sidecar.environment.peak.filter { $0.threads == 2 }.map(\.dtype).sorted() == probed)
+        #expect(sidecar.environment.peak.filter { $0.threads == 1 }.map(\.dtype).sorted() == probed)
         // Every start-up probe carries its spread; only a peak raised by a re-probe during the run
         // (a busy host can slow the start-up probe) carries none, and only at the run's threads.
         for entry in sidecar.environment.peak {

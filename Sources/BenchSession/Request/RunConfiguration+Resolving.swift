@@ -20,10 +20,11 @@ extension RunConfiguration {
         requestedBLASCoreType = request.requestedBLASCoreType
         predictors = checked.hostModels.mapValues { $0 as any TimePredictor }
         probes = HostProbes(
-            peak: { HostPeak.probe(dtype: $0, threads: $1) },
+            peak: { HostPeak.probe(dtype: $0, threads: $1, cpuFlags: cpu.flags) },
             bandwidth: { StreamBandwidth.measure(threads: $0, elements: 1 << 22, repeats: 3) })
         fastestDeviceFLOPS = catalog.fastestDenseFLOPS
-        let allBackends = try BackendRegistry.all(cpuModel: cpu.model, cpuFlags: cpu.flags, catalog: catalog)
+        let allBackends = try BackendRegistry.all(
+            cpuModel: cpu.model, cpuFlags: cpu.flags, catalog: catalog, environment: request.environment)
         backends = try BackendRegistry.select(
             request.countingBackends, from: allBackends, pluginArguments: request.pluginArguments,
             logStem: destination.deletingPathExtension().path, caseTimeout: request.caseTimeoutSeconds,

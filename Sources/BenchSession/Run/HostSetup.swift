@@ -39,11 +39,14 @@ struct HostSetup {
             !blas.warning.isEmpty && usesBLAS && c.countingRecord == nil ? "WARNING: \(blas.warning)" : nil
         if let blasWarning { warnings.append(blasWarning) }
         let noise = NoiseMonitor.start()
-        // The host peak only matters for measured backends, which run fp32 and fp64. The peak at
-        // the run's thread count is what MFU uses; the 1-thread probe goes into the sidecar
-        // beside it (with each probe's spread), so scaling can be read off every run.
+        // The host peak only matters for measured backends, which run fp32 and fp64, and bf16
+        // where the CPU has bf16 instructions. The peak at the run's thread count is what MFU
+        // uses; the 1-thread probe goes into the sidecar beside it (with each probe's spread), so
+        // scaling can be read off every run.
+        let hostDTypes: Set<DType> =
+            BF16Path.available(cpuFlags: c.cpu.flags).isEmpty ? [.fp32, .fp64] : [.fp32, .fp64, .bf16]
         let measuredDTypes =
-            c.backends.contains { $0.kind == .measured } ? Set(c.cases.map(\.dtype)).intersection([.fp32, .fp64]) : []
+            c.backends.contains { $0.kind == .measured } ? Set(c.cases.map(\.dtype)).intersection(hostDTypes) : []
         var peaks: [DType: Double] = [:]
         var spreads: [DType: Double] = [:]
         var entries: [PeakEntry] = []
