@@ -50,12 +50,27 @@ public enum HostPeak {
         case .fp64:
             return rates(threads: threads, seconds: seconds, runs: runs) { Double(fmaChains(Double.self, $0)) }
         case .bf16:
-            let probes = BF16Path.available(cpuFlags: cpuFlags).map { path in
-                rates(threads: threads, seconds: seconds, runs: runs) { bench_bf16_peak_run(path.code, Int64($0)) }
+            let probes = BF16Path.available(cpuFlags: cpuFlags).map {
+                probe(bf16: $0, threads: threads, seconds: seconds, runs: runs)
             }
             return probes.max { $0.best < $1.best } ?? Probe(rates: [])
         default:
             return rates(threads: threads, seconds: seconds, runs: runs) { Double(fmaChains(Float.self, $0)) }
+        }
+    }
+
+    /// One bf16 path's register-only loop (`vdpbf16ps` chains, or AMX `tdpbf16ps` on six tiles);
+    /// the path must be available (``BF16Path/available(cpuFlags:)``).
+    public static func probe(bf16 path: BF16Path, threads: Int, seconds: Double = 0.15, runs: Int = 3) -> Probe {
+        rates(threads: threads, seconds: seconds, runs: runs) { bench_bf16_peak_run(path.code, Int64($0)) }
+    }
+
+    /// The ISA the fp32 and fp64 probes run on this CPU: the build's, or the CPU's wider one.
+    public static func probedISA(cpuFlags: [String]) -> String {
+        switch widerISA(cpuFlags: cpuFlags) {
+        case Int32(BENCH_WIDE_AVX512): "avx512 (a C loop: this build is \(HostProbe.compiledISA))"
+        case Int32(BENCH_WIDE_AVX2): "avx2 (a C loop: this build is \(HostProbe.compiledISA))"
+        default: HostProbe.compiledISA
         }
     }
 

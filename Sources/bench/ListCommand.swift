@@ -67,18 +67,25 @@ struct ListCommand: ParsableCommand {
             "native kernels: \(NativeKernels.variant) (compiled ISA \(HostProbe.compiledISA), CPU ISA \(cpuISA); variants this CPU runs: \(runnable.joined(separator: ", ")))"
         )
         print(
-            "peak probe: \(HostPeak.chainCount) FMA chains of \(Float.Vector.scalarCount) fp32 / \(Double.Vector.scalarCount) fp64 lanes per thread, \(nativeVectorRegisters) vector registers"
+            "peak probe: \(HostPeak.chainCount) FMA chains per thread on \(HostPeak.probedISA(cpuFlags: cpu.flags)); the build's kernels: \(Float.Vector.scalarCount) fp32 / \(Double.Vector.scalarCount) fp64 lanes, \(nativeVectorRegisters) vector registers"
         )
         let all = ProcessInfo.processInfo.activeProcessorCount
         let t = threads.threads ?? all
         print("host: \(cpu.model), \(all) logical cores")
         for n in Set([1, t]).sorted() {
-            let f32 = HostPeak.probe(dtype: .fp32, threads: n), f64 = HostPeak.probe(dtype: .fp64, threads: n)
+            let f32 = HostPeak.probe(dtype: .fp32, threads: n, cpuFlags: cpu.flags)
+            let f64 = HostPeak.probe(dtype: .fp64, threads: n, cpuFlags: cpu.flags)
             func text(_ p: HostPeak.Probe) -> String {
                 "\(fixed(p.best / 1e9, 1)) GFLOP/s (spread \(fixed(p.spread * 100, 1))%)"
             }
             print(
                 "host peak (measured FMA loop, \(n) thread\(n == 1 ? "" : "s")): fp32 \(text(f32)), fp64 \(text(f64))")
+            let bf16 = BF16Path.available(cpuFlags: cpu.flags).map {
+                "\($0.rawValue) \(text(HostPeak.probe(bf16: $0, threads: n)))"
+            }
+            if !bf16.isEmpty {
+                print("host bf16 peak (measured, \(n) thread\(n == 1 ? "" : "s")): \(bf16.joined(separator: ", "))")
+            }
         }
     }
 
