@@ -32,16 +32,14 @@ extension GEMMKernel {
         // The C rows are a matrix row apart: start fetching them now, so the update at the end
         // does not wait on memory (the k loop hides the latency). Measured on AVX2 (Zen 3);
         // the AVX-512 path stays as it was measured until it is re-measured there.
-        #if !(arch(x86_64) && BENCH_AVX512)
-            if accumulate {
-                var r = 0
-                while r < mr {
-                    bench_prefetch_write(c + r * ldc)
-                    bench_prefetch_write(c + r * ldc + nr - 1)
-                    r += 1
-                }
+        if accumulate {
+            var r = 0
+            while r < mr {
+                bench_prefetch_write(c + r * ldc)
+                bench_prefetch_write(c + r * ldc + nr - 1)
+                r += 1
             }
-        #endif
+        }
         var c0_0 = T.Vector(), c0_1 = T.Vector()
         var c1_0 = T.Vector(), c1_1 = T.Vector()
         var c2_0 = T.Vector(), c2_1 = T.Vector()
@@ -58,6 +56,7 @@ extension GEMMKernel {
         var bp = UnsafeRawPointer(b)
         let stride = nr * MemoryLayout<T>.stride
         for _ in 0..<kc {
+            bench_prefetch_read(ap + 12 * 8)
             let b0 = bp.loadUnaligned(as: T.Vector.self)
             let b1 = bp.loadUnaligned(fromByteOffset: w * MemoryLayout<T>.stride, as: T.Vector.self)
             let a0 = T.Vector(repeating: ap[0])

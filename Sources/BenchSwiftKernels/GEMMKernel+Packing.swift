@@ -66,6 +66,28 @@ extension GEMMKernel {
                     for r in 0..<valid { out[r] = alpha * src[r] }
                     for r in valid..<mr { out[r] = 0 }
                 }
+            } else if valid == mr && alpha == 1 && mr == 12 {
+                // The common case, 12 rows: contiguous writes, 12 read streams.
+                let r0 = a + (row + s * mr) * lda + col
+                let r1 = r0 + lda, r2 = r1 + lda, r3 = r2 + lda, r4 = r3 + lda, r5 = r4 + lda
+                let r6 = r5 + lda, r7 = r6 + lda, r8 = r7 + lda, r9 = r8 + lda, r10 = r9 + lda, r11 = r10 + lda
+                var out = base
+                var p = 0
+                // 4 × 4 transposes: 4 columns of 4 rows become 4 groups of 4 contiguous values.
+                while p + 4 <= cols {
+                    Self.transpose4(r0 + p, r1 + p, r2 + p, r3 + p, into: out)
+                    Self.transpose4(r4 + p, r5 + p, r6 + p, r7 + p, into: out + 4)
+                    Self.transpose4(r8 + p, r9 + p, r10 + p, r11 + p, into: out + 8)
+                    out += 48
+                    p += 4
+                }
+                while p < cols {
+                    out[0] = r0[p]; out[1] = r1[p]; out[2] = r2[p]; out[3] = r3[p]
+                    out[4] = r4[p]; out[5] = r5[p]; out[6] = r6[p]; out[7] = r7[p]
+                    out[8] = r8[p]; out[9] = r9[p]; out[10] = r10[p]; out[11] = r11[p]
+                    out += 12
+                    p += 1
+                }
             } else {
                 for r in 0..<mr {
                     var out = base + r
@@ -85,5 +107,22 @@ extension GEMMKernel {
             }
             s += 1
         }
+    }
+
+    /// Writes 4 values of 4 rows (`q0`…`q3`) as 4 groups of 4, a packed A sliver's stride (12) apart.
+    @inline(__always)
+    static func transpose4(
+        _ q0: UnsafePointer<T>, _ q1: UnsafePointer<T>, _ q2: UnsafePointer<T>, _ q3: UnsafePointer<T>,
+        into o: UnsafeMutablePointer<T>
+    ) {
+        let v0 = UnsafeRawPointer(q0).loadUnaligned(as: SIMD4<T>.self)
+        let v1 = UnsafeRawPointer(q1).loadUnaligned(as: SIMD4<T>.self)
+        let v2 = UnsafeRawPointer(q2).loadUnaligned(as: SIMD4<T>.self)
+        let v3 = UnsafeRawPointer(q3).loadUnaligned(as: SIMD4<T>.self)
+        let raw = UnsafeMutableRawPointer(o), step = 12 * MemoryLayout<T>.stride
+        raw.storeBytes(of: SIMD4(v0[0], v1[0], v2[0], v3[0]), as: SIMD4<T>.self)
+        raw.storeBytes(of: SIMD4(v0[1], v1[1], v2[1], v3[1]), toByteOffset: step, as: SIMD4<T>.self)
+        raw.storeBytes(of: SIMD4(v0[2], v1[2], v2[2], v3[2]), toByteOffset: 2 * step, as: SIMD4<T>.self)
+        raw.storeBytes(of: SIMD4(v0[3], v1[3], v2[3], v3[3]), toByteOffset: 3 * step, as: SIMD4<T>.self)
     }
 }

@@ -1,6 +1,20 @@
 import BenchCore
 import BenchRuntime
 
+/// The B panel's width for `elementBytes`-wide values and `kc` rows: half of this CPU's L2
+/// (read once), at least 512 and at most 2048 columns, a multiple of 64.
+func gemmPanelColumns(elementBytes: Int, kc: Int) -> Int {
+    let l2 = HostProbe.l2CacheBytes ?? (1 << 20)
+    return min(2048, max(512, l2 / 2 / (kc * elementBytes) / 64 * 64))
+}
+
+/// The A block's rows for `elementBytes`-wide values and `kc` columns (a multiple of 12, so of
+/// every `mr`).
+func gemmRowBlock(elementBytes: Int, kc: Int) -> Int {
+    guard let l2 = HostProbe.l2CacheBytes, l2 >= 2 << 20 else { return 144 }
+    return min(432, max(144, l2 / 5 / (kc * elementBytes) / 12 * 12))
+}
+
 /// A packed, cache-blocked, multi-threaded GEMM over row-major matrices,
 /// `C[m×n] = α·op(A)·op(B) + β·C` with `op(X)` = `X` or `Xᵀ`, in the style of
 /// Goto & van de Geijn (2008).
@@ -13,9 +27,10 @@ import BenchRuntime
 ///
 /// Blocking (elements): `kc` = 256 so a packed B sliver (`kc × nr`, 32 KiB)
 /// stays in L1 (48 KiB per core here); `mc` = 144 so a packed A block
-/// (`mc × kc`, 144–288 KiB) stays in L2 (1 MiB per core); `nc` = 512 so the B
-/// panel (512 KiB–1 MiB) stays in L2 beside it. Measured: `nc` = 2048 (panel in L3)
-/// gave 0.83× OpenBLAS at N=2048, `nc` = 512 gives 0.90× (docs/performance.md). The workspace depends only on these
+/// (`mc × kc`, 144–288 KiB) stays in L2; `nc` so the B panel takes half the L2 beside it
+/// (``gemmPanelColumns(elementBytes:kc:)``: 512 fp32 columns with a 1 MiB L2, 1024 with 2 MiB).
+/// Measured: `nc` = 2048 (panel in L3 with a 1 MiB L2) gave 0.83× OpenBLAS at N=2048, `nc` = 512
+/// 0.90×; on a 2 MiB L2, 1024 rather than 512 gave +4% (docs/performance.md). The workspace depends only on these
 /// blocks, not on the shape, so one kernel serves every matmul of a training
 /// step; it is allocated in `init` and ``multiply(transA:transB:m:n:k:alpha:a:lda:b:ldb:beta:c:ldc:)``
 /// allocates nothing.
@@ -32,8 +47,12 @@ public final class GEMMKernel<T: NativeScalar> {
     /// Columns of the micro-kernel tile: two vectors.
     static var nr: Int { 2 * T.Vector.scalarCount }
     static var kcMax: Int { 256 }
-    static var mcMax: Int { 144 }
-    static var ncMax: Int { 512 }
+    /// Rows of a packed A block: 144 (the measured block on 1 MiB L2s), and with an L2 of 2 MiB
+    /// or more a fifth of it (408 fp32 rows with 2 MiB): +2% at N=2048 (docs/performance.md).
+    static var mcMax: Int { gemmRowBlock(elementBytes: MemoryLayout<T>.stride, kc: kcMax) }
+    /// Columns of the B panel: the panel (`kc × nc`) takes at most half the L2 cache, and at
+    /// least 512 columns (1024 fp32 columns with a 2 MiB L2; 512 with 1 MiB, and for fp64).
+    static var ncMax: Int { gemmPanelColumns(elementBytes: MemoryLayout<T>.stride, kc: kcMax) }
 
     public let threads: Int
     private let packedB: AlignedBuffer<T>

@@ -25,6 +25,23 @@ public enum HostProbe {
         return (model, flags)
     }
 
+    /// The size of the first CPU's level-2 data (or unified) cache, from
+    /// `/sys/devices/system/cpu/cpu0/cache` (`nil` where Linux does not say).
+    public static let l2CacheBytes: Int? = {
+        let root = "/sys/devices/system/cpu/cpu0/cache"
+        for i in 0..<8 {
+            func read(_ name: String) -> String? {
+                (try? String(contentsOfFile: "\(root)/index\(i)/\(name)", encoding: .utf8))?
+                    .trimmingCharacters(in: .whitespacesAndNewlines)
+            }
+            guard let level = read("level") else { break }
+            guard level == "2", read("type") != "Instruction", let size = read("size") else { continue }
+            let scale = size.hasSuffix("K") ? 1024 : size.hasSuffix("M") ? 1 << 20 : 1
+            return Int(size.trimmingCharacters(in: CharacterSet(charactersIn: "KM"))).map { $0 * scale }
+        }
+        return nil
+    }()
+
     /// The ISA ladder (`Sources/CBenchSupport/include/bench_isa_ladder.def`, the same file
     /// `scripts/lib/isa.sh` reads): every kernel variant, widest first, with its architecture
     /// and the cpuinfo flags a CPU needs to run it.

@@ -29,6 +29,9 @@ int bench_can_run_build(const char *cpu_flags);
 /// apart, so the hardware prefetchers do not see them coming.
 static inline void bench_prefetch_write(const void *p) { __builtin_prefetch(p, 1, 3); }
 
+/// Asks the CPU to fetch the cache line holding `p` for reading into L1 (a hint).
+static inline void bench_prefetch_read(const void *p) { __builtin_prefetch(p, 0, 3); }
+
 /// A spin-wait hint to the CPU (x86 `pause`, ARM `yield`), for busy-waiting workers.
 static inline void bench_cpu_relax(void) {
 #if defined(__x86_64__) || defined(__i386__)
