@@ -11,7 +11,23 @@ extension GEMMKernel {
     ) {
         let nr = Self.nr, w = T.Vector.scalarCount
         let valid = min(nr, n - col)
-        if transposed {
+        if transposed && valid == nr {
+            // op(B)[p, j] = B[j, p]: 4 × 4 transposes of 4 stored rows j along 4 values of p.
+            var p = 0
+            while p + 4 <= rows {
+                var j = 0
+                while j < nr {
+                    let src = b + (col + j) * ldb + row + p
+                    Self.transpose4(src, src + ldb, src + 2 * ldb, src + 3 * ldb, into: dst + p * nr + j, stride: nr)
+                    j += 4
+                }
+                p += 4
+            }
+            while p < rows {
+                for j in 0..<nr { dst[p * nr + j] = b[(col + j) * ldb + row + p] }
+                p += 1
+            }
+        } else if transposed {
             // op(B)[p, j] = B[j, p]: read each stored row j along p.
             for j in 0..<nr {
                 var out = dst + j
@@ -109,17 +125,18 @@ extension GEMMKernel {
         }
     }
 
-    /// Writes 4 values of 4 rows (`q0`…`q3`) as 4 groups of 4, a packed A sliver's stride (12) apart.
+    /// Writes 4 values of 4 rows (`q0`…`q3`) as 4 groups of 4, `stride` values apart (12 in a
+    /// packed A sliver, `nr` in a B sliver).
     @inline(__always)
     static func transpose4(
         _ q0: UnsafePointer<T>, _ q1: UnsafePointer<T>, _ q2: UnsafePointer<T>, _ q3: UnsafePointer<T>,
-        into o: UnsafeMutablePointer<T>
+        into o: UnsafeMutablePointer<T>, stride: Int = 12
     ) {
         let v0 = UnsafeRawPointer(q0).loadUnaligned(as: SIMD4<T>.self)
         let v1 = UnsafeRawPointer(q1).loadUnaligned(as: SIMD4<T>.self)
         let v2 = UnsafeRawPointer(q2).loadUnaligned(as: SIMD4<T>.self)
         let v3 = UnsafeRawPointer(q3).loadUnaligned(as: SIMD4<T>.self)
-        let raw = UnsafeMutableRawPointer(o), step = 12 * MemoryLayout<T>.stride
+        let raw = UnsafeMutableRawPointer(o), step = stride * MemoryLayout<T>.stride
         raw.storeBytes(of: SIMD4(v0[0], v1[0], v2[0], v3[0]), as: SIMD4<T>.self)
         raw.storeBytes(of: SIMD4(v0[1], v1[1], v2[1], v3[1]), toByteOffset: step, as: SIMD4<T>.self)
         raw.storeBytes(of: SIMD4(v0[2], v1[2], v2[2], v3[2]), toByteOffset: 2 * step, as: SIMD4<T>.self)
