@@ -55,7 +55,9 @@ public final class GEMMKernel<T: NativeScalar> {
     static var ncMax: Int { gemmPanelColumns(elementBytes: MemoryLayout<T>.stride, kc: kcMax) }
 
     public let threads: Int
-    private let packedB: AlignedBuffer<T>
+    /// One B panel per thread: the row split shares the first, the column split gives each
+    /// thread its own.
+    private let packedBs: [AlignedBuffer<T>]
     private let packedA: [AlignedBuffer<T>]
     private let tiles: [AlignedBuffer<T>]
     /// The shape of the convenience `multiply(a:b:c:)`, or zeros.
@@ -75,7 +77,7 @@ public final class GEMMKernel<T: NativeScalar> {
         self.k = k
         self.threads = threads
         let mr = Self.mr, nr = Self.nr
-        packedB = AlignedBuffer(count: Self.kcMax * Self.ncMax, repeating: 0)
+        packedBs = (0..<threads).map { _ in AlignedBuffer(count: Self.kcMax * Self.ncMax, repeating: 0) }
         let aCount = (Self.mcMax + mr) * Self.kcMax
         packedA = (0..<threads).map { _ in AlignedBuffer(count: aCount, repeating: 0) }
         tiles = (0..<threads).map { _ in AlignedBuffer(count: mr * nr, repeating: 0) }
@@ -109,6 +111,13 @@ public final class GEMMKernel<T: NativeScalar> {
             return
         }
         let nr = Self.nr
+        if threads > 1 && n >= threads * Self.columnSplitMinimum {
+            parallel(
+                ColumnSplit(
+                    kernel: self, transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda,
+                    b: b, ldb: ldb, beta: beta, c: c, ldc: ldc))
+            return
+        }
         let mc = Self.rowBlock(m: m, threads: threads)
         var jc = 0
         while jc < n {
@@ -160,6 +169,54 @@ public final class GEMMKernel<T: NativeScalar> {
         }
     }
 
+    /// Columns of C each thread needs before the threads split C's columns (each with its own
+    /// B panel, in its own L2, and no barrier) rather than its rows (one shared panel).
+    static var columnSplitMinimum: Int { 256 }
+
+    /// Participant `t` computes C's columns `t`·n/threads…, single-threaded, with its own
+    /// workspace (the columns are cut at sliver boundaries).
+    private struct ColumnSplit: ParallelBody {
+        unowned(unsafe) let kernel: GEMMKernel
+        let transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: T
+        let a: UnsafePointer<T>, lda: Int, b: UnsafePointer<T>, ldb: Int, beta: T
+        let c: UnsafeMutablePointer<T>, ldc: Int
+
+        func callAsFunction(part t: Int) {
+            let nr = GEMMKernel.nr, slivers = (n + nr - 1) / nr, threads = kernel.threads
+            let c0 = min(n, slivers * t / threads * nr), c1 = min(n, slivers * (t + 1) / threads * nr)
+            let mc = GEMMKernel.rowBlock(m: m, threads: 1)
+            let panel = kernel.packedBs[t].base, aBlock = kernel.packedA[t].base, tile = kernel.tiles[t].base
+            var jc = c0
+            while jc < c1 {
+                let ncCur = min(GEMMKernel.ncMax, c1 - jc)
+                let panelSlivers = (ncCur + nr - 1) / nr
+                var pc = 0
+                while pc < k {
+                    let kcCur = min(GEMMKernel.kcMax, k - pc)
+                    for s in 0..<panelSlivers {
+                        kernel.packB(
+                            b, ldb: ldb, transposed: transB, n: n, row: pc, rows: kcCur, col: jc + s * nr,
+                            into: panel + s * nr * kcCur)
+                    }
+                    let accumulate = pc > 0 || beta != 0
+                    var i0 = 0
+                    while i0 < m {
+                        let mcCur = min(mc, m - i0)
+                        kernel.packA(
+                            a, lda: lda, transposed: transA, alpha: alpha, row: i0, rows: mcCur, col: pc, cols: kcCur,
+                            into: aBlock)
+                        kernel.macroKernel(
+                            aBlock: aBlock, rows: mcCur, kc: kcCur, sliverRange: 0..<panelSlivers, ncCur: ncCur,
+                            c: c + i0 * ldc + jc, ldc: ldc, tile: tile, accumulate: accumulate, bPanel: panel)
+                        i0 += mc
+                    }
+                    pc += kcCur
+                }
+                jc += ncCur
+            }
+        }
+    }
+
     /// Participant `t` packs slivers `t`, `t + threads`, … of the op(B) panel at (`row`, `col`).
     private struct PackPanel: ParallelBody {
         unowned(unsafe) let kernel: GEMMKernel
@@ -171,7 +228,7 @@ public final class GEMMKernel<T: NativeScalar> {
             while s < slivers {
                 kernel.packB(
                     b, ldb: ldb, transposed: transposed, n: n, row: row, rows: rows, col: col + s * nr,
-                    into: kernel.packedB.base + s * nr * rows)
+                    into: kernel.packedBs[0].base + s * nr * rows)
                 s += kernel.threads
             }
         }
@@ -204,7 +261,8 @@ public final class GEMMKernel<T: NativeScalar> {
                 if s0 < s1 {
                     kernel.macroKernel(
                         aBlock: aBlock, rows: mcCur, kc: kc, sliverRange: s0..<s1, ncCur: ncCur,
-                        c: c + i0 * ldc + jc, ldc: ldc, tile: tile, accumulate: accumulate)
+                        c: c + i0 * ldc + jc, ldc: ldc, tile: tile, accumulate: accumulate,
+                        bPanel: kernel.packedBs[0].base)
                 }
                 item += kernel.threads
             }
@@ -214,10 +272,11 @@ public final class GEMMKernel<T: NativeScalar> {
     /// Multiplies a packed A block by the packed B slivers in `sliverRange` into C.
     private func macroKernel(
         aBlock: UnsafePointer<T>, rows: Int, kc: Int, sliverRange: Range<Int>, ncCur: Int,
-        c: UnsafeMutablePointer<T>, ldc: Int, tile: UnsafeMutablePointer<T>, accumulate: Bool
+        c: UnsafeMutablePointer<T>, ldc: Int, tile: UnsafeMutablePointer<T>, accumulate: Bool,
+        bPanel: UnsafeMutablePointer<T>
     ) {
         let mr = Self.mr, nr = Self.nr
-        let bPanel = UnsafePointer(packedB.base)
+        let bPanel = UnsafePointer(bPanel)
         #if BENCH_TEST_EXTRA_WORK
             // Test-only (scripts/perf-compare-counts): fp32 computes 1 tile in 50 a second time,
             // into the scratch tile, so the native fp32 GEMM does about 2% more work.

@@ -11,7 +11,8 @@ struct NativeGEMMTests {
     static let shapes: [(Int, Int, Int)] = [
         (1, 1, 1), (1, 7, 3), (5, 1, 9), (12, 32, 1), (13, 33, 17), (37, 101, 53),
         (144, 64, 256), (145, 65, 257), (97, 31, 300), (24, 48, 520), (300, 40, 33),
-        (40, 1100, 70),  // several 512-wide N panels, the last one partial
+        (40, 1100, 70),  // several N panels, the last one partial; 2 threads split the columns
+        (26, 700, 45),  // the column split with an edge sliver
     ]
 
     @Test("cpu-swift fp32 matches an fp64 reference on every entry", arguments: shapes, [1, 2])
@@ -91,7 +92,8 @@ struct TransposedGEMMTests {
     func transposes(trans: (Bool, Bool), beta: Double) {
         // m < n: the BLAS engine splits C's columns over its 2 threads (n = 9: a 1-column
         // second slab); m > n: its rows.
-        for shape in [(29, 45, 300), (3, 9, 2000), (61, 23, 150)] {
+        // n = 530 (≥ 2 × 256): the native kernel splits C's columns between its threads.
+        for shape in [(29, 45, 300), (3, 9, 2000), (61, 23, 150), (20, 530, 70)] {
             for engine in [GEMMKernel<Double>(threads: 2) as any MatrixEngine<Double>, BLASEngine<Double>(threads: 2)] {
                 check(engine, shape: shape, trans: trans, beta: beta)
             }
