@@ -20,10 +20,12 @@ func gemmRowBlock(elementBytes: Int, kc: Int) -> Int {
 /// Goto & van de Geijn (2008).
 ///
 /// Loop nest: `jc` over N in steps of `nc` → `pc` over K in steps of `kc`
-/// (pack the op(B) panel, shared by all threads) → work items of (`ic` block of
-/// `mc` rows × range of `nr`-wide slivers), spread over the threads (each
-/// packs its own α·op(A) block) → the `mr` × 2W register micro-kernel (12 × 2W on AVX-512
-/// and NEON, 6 × 2W on AVX2 and SSE2: see `nativeVectorRegisters`).
+/// (pack the op(B) panel) → `ic` blocks of `mc` rows (pack α·op(A)) → the `mr` × 2W register
+/// micro-kernel (12 × 2W on AVX-512 and NEON, 6 × 2W on AVX2 and SSE2: see
+/// `nativeVectorRegisters`). On several threads, with at least ``columnSplitMinimum`` columns a
+/// thread, each thread runs the whole nest on its own columns (`GEMMKernel+ColumnSplit.swift`);
+/// narrower products share one panel and spread work items (an `ic` block × a range of
+/// `nr`-wide slivers) over the threads.
 ///
 /// Blocking (elements): `kc` = 256 so a packed B sliver (`kc × nr`, 32 KiB)
 /// stays in L1 (48 KiB per core here); `mc` = 144 so a packed A block
@@ -57,9 +59,9 @@ public final class GEMMKernel<T: NativeScalar> {
     public let threads: Int
     /// One B panel per thread: the row split shares the first, the column split gives each
     /// thread its own.
-    private let packedBs: [AlignedBuffer<T>]
-    private let packedA: [AlignedBuffer<T>]
-    private let tiles: [AlignedBuffer<T>]
+    let packedBs: [AlignedBuffer<T>]
+    let packedA: [AlignedBuffer<T>]
+    let tiles: [AlignedBuffer<T>]
     /// The shape of the convenience `multiply(a:b:c:)`, or zeros.
     public let m: Int, n: Int, k: Int
 
@@ -159,61 +161,13 @@ public final class GEMMKernel<T: NativeScalar> {
 
     /// Runs `body(part: t)` for t in 0..<threads, on the calling thread when single-threaded.
     @inline(__always)
-    private func parallel<Body: ParallelBody>(_ body: Body) {
+    func parallel<Body: ParallelBody>(_ body: Body) {
         if threads == 1 {
             body(part: 0)
         } else {
             // The workers only touch disjoint parts of C and their own workspace,
             // and run returns after all of them.
             WorkerPool.shared.run(participants: threads, body)
-        }
-    }
-
-    /// Columns of C each thread needs before the threads split C's columns (each with its own
-    /// B panel, in its own L2, and no barrier) rather than its rows (one shared panel).
-    static var columnSplitMinimum: Int { 256 }
-
-    /// Participant `t` computes C's columns `t`·n/threads…, single-threaded, with its own
-    /// workspace (the columns are cut at sliver boundaries).
-    private struct ColumnSplit: ParallelBody {
-        unowned(unsafe) let kernel: GEMMKernel
-        let transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: T
-        let a: UnsafePointer<T>, lda: Int, b: UnsafePointer<T>, ldb: Int, beta: T
-        let c: UnsafeMutablePointer<T>, ldc: Int
-
-        func callAsFunction(part t: Int) {
-            let nr = GEMMKernel.nr, slivers = (n + nr - 1) / nr, threads = kernel.threads
-            let c0 = min(n, slivers * t / threads * nr), c1 = min(n, slivers * (t + 1) / threads * nr)
-            let mc = GEMMKernel.rowBlock(m: m, threads: 1)
-            let panel = kernel.packedBs[t].base, aBlock = kernel.packedA[t].base, tile = kernel.tiles[t].base
-            var jc = c0
-            while jc < c1 {
-                let ncCur = min(GEMMKernel.ncMax, c1 - jc)
-                let panelSlivers = (ncCur + nr - 1) / nr
-                var pc = 0
-                while pc < k {
-                    let kcCur = min(GEMMKernel.kcMax, k - pc)
-                    for s in 0..<panelSlivers {
-                        kernel.packB(
-                            b, ldb: ldb, transposed: transB, n: n, row: pc, rows: kcCur, col: jc + s * nr,
-                            into: panel + s * nr * kcCur)
-                    }
-                    let accumulate = pc > 0 || beta != 0
-                    var i0 = 0
-                    while i0 < m {
-                        let mcCur = min(mc, m - i0)
-                        kernel.packA(
-                            a, lda: lda, transposed: transA, alpha: alpha, row: i0, rows: mcCur, col: pc, cols: kcCur,
-                            into: aBlock)
-                        kernel.macroKernel(
-                            aBlock: aBlock, rows: mcCur, kc: kcCur, sliverRange: 0..<panelSlivers, ncCur: ncCur,
-                            c: c + i0 * ldc + jc, ldc: ldc, tile: tile, accumulate: accumulate, bPanel: panel)
-                        i0 += mc
-                    }
-                    pc += kcCur
-                }
-                jc += ncCur
-            }
         }
     }
 
@@ -270,7 +224,7 @@ public final class GEMMKernel<T: NativeScalar> {
     }
 
     /// Multiplies a packed A block by the packed B slivers in `sliverRange` into C.
-    private func macroKernel(
+    func macroKernel(
         aBlock: UnsafePointer<T>, rows: Int, kc: Int, sliverRange: Range<Int>, ncCur: Int,
         c: UnsafeMutablePointer<T>, ldc: Int, tile: UnsafeMutablePointer<T>, accumulate: Bool,
         bPanel: UnsafeMutablePointer<T>
