@@ -19,9 +19,11 @@ let ids = [
     "rope_fwd_bwd/fp32/B=1,S=2048,D=4096,heads=32", "gqa_attention_fwd_bwd/fp32/B=1,S=512,D=4096,heads=32,kv_heads=8",
     "llama_block_step/fp32/B=2,S=128,D=512,heads=8,kv_heads=2,H=1408,opt=adamw",
 ]
-// cpu-swift's bf16 GEMM on each bf16 path this CPU has (AMX, avx512_bf16); none elsewhere.
-let bf16 = BF16Path.available(cpuFlags: flags).map { path in
-    ("gemm/bf16/M=1024,N=1024,K=1024", SwiftBackend(cpuModel: cpu, cpuFlags: flags, bf16Kernel: path.rawValue))
+// cpu-swift's bf16 GEMM and bf16 mlp_step on each bf16 path this CPU has (AMX, avx512_bf16).
+let bf16 = BF16Path.available(cpuFlags: flags).flatMap { path in
+    ["gemm/bf16/M=1024,N=1024,K=1024", "mlp_step/bf16/B=512,D=1024,H=4096,opt=sgd"].map {
+        ($0, SwiftBackend(cpuModel: cpu, cpuFlags: flags, bf16Kernel: path.rawValue))
+    }
 }
 var worst = 0
 print("| case | backend | threads | allocations per call (after 3 warm-up calls, over 10 calls) |")

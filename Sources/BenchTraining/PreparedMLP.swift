@@ -57,6 +57,7 @@ extension PreparedMLP: TrainingStepReference {
     @_specialize(where T == Float)
     @_specialize(where T == Double)
     public static func checkFirstForward(_ id: KernelCase, entries: [OutputEntry], values: [Double]) -> Verification {
+        if id.dtype == .bf16 { return checkFirstForwardBF16(id, entries: entries, values: values) }
         let s = MLPStepSpec().shape(id)
         let (b, d, h) = (s.b, s.d, s.h)
         if let mismatch = Verification.countMismatch(entries, values) { return mismatch }

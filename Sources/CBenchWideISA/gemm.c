@@ -9,72 +9,11 @@
 
 #if defined(__x86_64__)
 
-static inline uint32_t pair(uint16_t lo, uint16_t hi) { return (uint32_t)lo | ((uint32_t)hi << 16); }
-
-/// AVX-512 layout: per `mr`-row sliver, per pair, `mr` words (one broadcast each).
-static void pack_a_avx512(const uint16_t *a, int64_t lda, int64_t row, int64_t rows, int64_t col, int64_t cols,
-                          int64_t pairs, int64_t mr, uint32_t *out) {
-    for (int64_t s = 0; s * mr < rows; ++s) {
-        uint32_t *dst = out + s * mr * pairs;
-        for (int64_t i = 0; i < mr; ++i) {
-            int64_t r = s * mr + i;
-            if (r >= rows) {
-                for (int64_t p = 0; p < pairs; ++p) dst[p * mr + i] = 0;
-                continue;
-            }
-            const uint16_t *src = a + (row + r) * lda + col;
-            int64_t full = cols / 2;
-            for (int64_t p = 0; p < full; ++p) dst[p * mr + i] = pair(src[2 * p], src[2 * p + 1]);
-            for (int64_t p = full; p < pairs; ++p) dst[p * mr + i] = 2 * p < cols ? pair(src[2 * p], 0) : 0;
-        }
-    }
-}
-
-/// AMX layout: rows of `pairs` words, padded to a multiple of `mr` rows with zeros.
-static void pack_a_amx(const uint16_t *a, int64_t lda, int64_t row, int64_t rows, int64_t col, int64_t cols,
-                       int64_t pairs, int64_t mr, uint32_t *out) {
-    int64_t padded = (rows + mr - 1) / mr * mr;
-    for (int64_t r = 0; r < padded; ++r) {
-        uint32_t *dst = out + r * pairs;
-        if (r >= rows) {
-            memset(dst, 0, (size_t)pairs * 4);
-            continue;
-        }
-        memcpy(dst, a + (row + r) * lda + col, (size_t)cols * 2);
-        // The odd last value's partner, then the padding pairs, are zeros.
-        memset((uint16_t *)dst + cols, 0, (size_t)(pairs * 2 - cols) * 2);
-    }
-}
-
-/// B panel: per 32-column sliver, per pair of K rows, 32 words (B[2p][j], B[2p+1][j]); columns
-/// past `cols` and pairs past the block are zeros.
-static void pack_b(const uint16_t *b, int64_t ldb, int64_t row, int64_t rows, int64_t col, int64_t cols,
-                   int64_t pairs, uint32_t *out) {
-    for (int64_t s = 0; s * BENCH_BF16_NR < cols; ++s) {
-        uint32_t *dst = out + s * pairs * BENCH_BF16_NR;
-        int64_t c0 = col + s * BENCH_BF16_NR, w = cols - s * BENCH_BF16_NR;
-        if (w > BENCH_BF16_NR) w = BENCH_BF16_NR;
-        for (int64_t p = 0; p < pairs; ++p) {
-            uint32_t *d = dst + p * BENCH_BF16_NR;
-            const uint16_t *lo = 2 * p < rows ? b + (row + 2 * p) * ldb + c0 : 0;
-            const uint16_t *hi = 2 * p + 1 < rows ? b + (row + 2 * p + 1) * ldb + c0 : 0;
-            if (lo && hi && w == BENCH_BF16_NR) {
-                for (int j = 0; j < BENCH_BF16_NR; ++j) d[j] = pair(lo[j], hi[j]);
-                continue;
-            }
-            for (int64_t j = 0; j < BENCH_BF16_NR; ++j) {
-                uint16_t l = lo && j < w ? lo[j] : 0, h = hi && j < w ? hi[j] : 0;
-                d[j] = pair(l, h);
-            }
-        }
-    }
-}
-
 static const bench_bf16_path paths[2] = {
     {.mr = 12, .kc = 256, .mc = 144, .nc = 512, .pair_granule = 1, .micro = bench_bf16_micro_avx512,
-     .pack_a = pack_a_avx512},
+     .pack_a = bench_bf16_pack_a_avx512},
     {.mr = 32, .kc = 512, .mc = 128, .nc = 512, .pair_granule = 16, .micro = bench_bf16_micro_amx,
-     .pack_a = pack_a_amx},
+     .pack_a = bench_bf16_pack_a_amx},
 };
 
 static int64_t max_pairs(const bench_bf16_path *p) { return p->kc / 2; }
@@ -90,13 +29,13 @@ int bench_bf16_columns_per_sliver(int path) {
     return BENCH_BF16_NR;
 }
 
-void bench_bf16_gemm_part(int path, int64_t m, int64_t n, int64_t k, const uint16_t *a, int64_t lda,
-                          const uint16_t *b, int64_t ldb, float *c, int64_t ldc, int64_t col_begin,
-                          int64_t col_end, void *workspace) {
-    (void)n;
+/// C[:, col_begin:col_end] (+)= op(A)·op(B): the driver behind both entry points.
+static void gemm_part(int path, int64_t m, int64_t k, bench_bf16_operand a, bench_bf16_operand b, int add_to_c,
+                      float *c, int64_t ldc, int64_t col_begin, int64_t col_end, void *workspace) {
     if (m <= 0 || col_begin >= col_end) return;
     if (k <= 0) {
-        for (int64_t i = 0; i < m; ++i) memset(c + i * ldc + col_begin, 0, (size_t)(col_end - col_begin) * 4);
+        if (!add_to_c)
+            for (int64_t i = 0; i < m; ++i) memset(c + i * ldc + col_begin, 0, (size_t)(col_end - col_begin) * 4);
         return;
     }
     const bench_bf16_path *P = &paths[path == BENCH_BF16_AMX];
@@ -109,11 +48,11 @@ void bench_bf16_gemm_part(int path, int64_t m, int64_t n, int64_t k, const uint1
         for (int64_t pc = 0; pc < k; pc += P->kc) {
             int64_t kc = k - pc < P->kc ? k - pc : P->kc;
             int64_t pairs = ((kc + 1) / 2 + P->pair_granule - 1) / P->pair_granule * P->pair_granule;
-            pack_b(b, ldb, pc, kc, jc, nc, pairs, packed_b);
-            int accumulate = pc > 0;
+            bench_bf16_pack_b(b, pc, kc, jc, nc, pairs, packed_b);
+            int accumulate = pc > 0 || add_to_c;
             for (int64_t ic = 0; ic < m; ic += P->mc) {
                 int64_t mc = m - ic < P->mc ? m - ic : P->mc;
-                P->pack_a(a, lda, ic, mc, pc, kc, pairs, P->mr, packed_a);
+                P->pack_a(a, ic, mc, pc, kc, pairs, P->mr, packed_a);
                 for (int64_t s = 0; s * BENCH_BF16_NR < nc; ++s) {
                     int64_t cols = nc - s * BENCH_BF16_NR < BENCH_BF16_NR ? nc - s * BENCH_BF16_NR : BENCH_BF16_NR;
                     const uint32_t *bs = packed_b + s * pairs * BENCH_BF16_NR;
@@ -139,6 +78,23 @@ void bench_bf16_gemm_part(int path, int64_t m, int64_t n, int64_t k, const uint1
     if (path == BENCH_BF16_AMX) bench_bf16_amx_release();
 }
 
+void bench_bf16_gemm_part(int path, int64_t m, int64_t n, int64_t k, const uint16_t *a, int64_t lda,
+                          const uint16_t *b, int64_t ldb, float *c, int64_t ldc, int64_t col_begin,
+                          int64_t col_end, void *workspace) {
+    (void)n;
+    bench_bf16_operand oa = {a, lda, 1, 0, 1}, ob = {b, ldb, 1, 0, 1};
+    gemm_part(path, m, k, oa, ob, 0, c, ldc, col_begin, col_end, workspace);
+}
+
+void bench_bf16_gemm_part_f32(int path, int trans_a, int trans_b, int64_t m, int64_t n, int64_t k, float alpha,
+                              const float *a, int64_t lda, const float *b, int64_t ldb, int add_to_c, float *c,
+                              int64_t ldc, int64_t col_begin, int64_t col_end, void *workspace) {
+    (void)n;
+    bench_bf16_operand oa = {a, trans_a ? 1 : lda, trans_a ? lda : 1, 1, alpha};
+    bench_bf16_operand ob = {b, trans_b ? 1 : ldb, trans_b ? ldb : 1, 1, 1};
+    gemm_part(path, m, k, oa, ob, add_to_c, c, ldc, col_begin, col_end, workspace);
+}
+
 #else
 
 size_t bench_bf16_workspace_bytes(int path) {
@@ -154,6 +110,12 @@ void bench_bf16_gemm_part(int path, int64_t m, int64_t n, int64_t k, const uint1
                           int64_t col_end, void *workspace) {
     (void)path, (void)m, (void)n, (void)k, (void)a, (void)lda, (void)b, (void)ldb, (void)c, (void)ldc;
     (void)col_begin, (void)col_end, (void)workspace;
+}
+void bench_bf16_gemm_part_f32(int path, int trans_a, int trans_b, int64_t m, int64_t n, int64_t k, float alpha,
+                              const float *a, int64_t lda, const float *b, int64_t ldb, int add_to_c, float *c,
+                              int64_t ldc, int64_t col_begin, int64_t col_end, void *workspace) {
+    (void)path, (void)trans_a, (void)trans_b, (void)m, (void)n, (void)k, (void)alpha, (void)a, (void)lda, (void)b;
+    (void)ldb, (void)add_to_c, (void)c, (void)ldc, (void)col_begin, (void)col_end, (void)workspace;
 }
 
 #endif

@@ -33,6 +33,14 @@ void bench_bf16_gemm_part(int path, int64_t m, int64_t n, int64_t k, const uint1
                           const uint16_t *b, int64_t ldb, float *c, int64_t ldc, int64_t col_begin,
                           int64_t col_end, void *workspace);
 
+/// The same product over fp32 operands, each rounded to bf16 (nearest even) as it is packed:
+/// C[m×n] (+)= op(α·A)·op(B) with fp32 accumulation, op(X) = Xᵀ when `trans_x` (X then stored
+/// transposed, row-major, stride ldx). α scales A before rounding. `add_to_c` adds to C (β = 1)
+/// instead of overwriting it (β = 0). The bf16 matmuls of a mixed-precision training step.
+void bench_bf16_gemm_part_f32(int path, int trans_a, int trans_b, int64_t m, int64_t n, int64_t k, float alpha,
+                              const float *a, int64_t lda, const float *b, int64_t ldb, int add_to_c, float *c,
+                              int64_t ldc, int64_t col_begin, int64_t col_end, void *workspace);
+
 /// The column granule of `path`'s micro-kernel (32 on both): split columns in multiples of it.
 int bench_bf16_columns_per_sliver(int path);
 
