@@ -22,14 +22,16 @@ let ids = [
 // cpu-swift's bf16 GEMM and bf16 mlp_step on each bf16 path this CPU has (AMX, avx512_bf16).
 let bf16 = BF16Path.available(cpuFlags: flags).flatMap { path in
     ["gemm/bf16/M=1024,N=1024,K=1024", "mlp_step/bf16/B=512,D=1024,H=4096,opt=sgd"].map {
-        ($0, SwiftBackend(cpuModel: cpu, cpuFlags: flags, bf16Kernel: path.rawValue))
+        ($0, SwiftBackend(cpuModel: cpu, cpuFlags: flags, bf16Kernel: path.rawValue), " (\(path.kernelDescription))")
     }
 }
 var worst = 0
 print("| case | backend | threads | allocations per call (after 3 warm-up calls, over 10 calls) |")
 print("|---|---|---|---|")
-let pairs = ids.flatMap { id in [(id, BLASBackend(cpuModel: cpu) as any Backend), (id, SwiftBackend(cpuModel: cpu))] }
-for (id, backend) in pairs + bf16.map({ ($0.0, $0.1 as any Backend) }) {
+let pairs = ids.flatMap { id in
+    [(id, BLASBackend(cpuModel: cpu) as any Backend, ""), (id, SwiftBackend(cpuModel: cpu), "")]
+}
+for (id, backend, label) in pairs + bf16.map({ ($0.0, $0.1 as any Backend, $0.2) }) {
     let kc = try KernelRegistry.builtIn.validatedCase(id)
     let prepared = try backend.prepare(kc, threads: threads)
     for _ in 0..<3 { try prepared.run() }
@@ -43,7 +45,6 @@ for (id, backend) in pairs + bf16.map({ ($0.0, $0.1 as any Backend) }) {
     // over the harness's pool instead and must allocate nothing.
     let openBLASOwn = backend.id == .cpuBLAS && kc.kernel == "gemm" && threads > 1
     if !openBLASOwn { worst = max(worst, bench_allocations()) }
-    let label = (prepared.preparedNotes.map { " (\($0))" } ?? "")
     print(
         "| `\(id)` | \(backend.id)\(label) | \(threads) | \(perCall)\(openBLASOwn && perCall > 0 ? " (inside OpenBLAS's threading)" : "") |"
     )
