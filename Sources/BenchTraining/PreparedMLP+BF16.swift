@@ -1,6 +1,4 @@
 import BenchCore
-import BenchRuntime
-import Foundation
 
 extension PreparedMLP {
     /// The bf16 rule for the first forward pass of a mixed-precision `mlp_step` (every matmul's
@@ -16,30 +14,22 @@ extension PreparedMLP {
     /// `|out − ref| ≤ 8u(√H·S₁ + S₁) + Σ_ambiguous step_j·|W2_jk|`, with `S₁ = Σ|r_j·W2_jk|`.
     /// An fp32 engine (no rounding) fails it by a wide margin (tested).
     static func checkFirstForwardBF16(_ id: KernelCase, entries: [OutputEntry], values: [Double]) -> Verification {
-        let s = MLPStepSpec().shape(id)
-        let (b, d, h) = (s.b, s.d, s.h)
         if let mismatch = Verification.countMismatch(entries, values) { return mismatch }
-        let w1 = AlignedBuffer<Float>(count: d * h, repeating: 0), w2 = AlignedBuffer<Float>(count: h * d, repeating: 0)
-        let x = AlignedBuffer<Float>(count: b * d, repeating: 0), y = AlignedBuffer<Float>(count: b * d, repeating: 0)
-        MLPStep<Float>.initialize(id, x: x.pointer, y: y.pointer, w1: w1.pointer, w2: w2.pointer, d: d, h: h)
+        let state = MLPInitialState<Float>(id)
+        let (d, h, w2) = (state.d, state.h, state.w2)
         func bf16(_ v: Float) -> Double { Double(GEMMCheck.roundedToBF16(v)) }
         let u = 0x1p-24
         var tally = ErrorTally()
+        var sums = [Double](repeating: 0, count: h), mags = [Double](repeating: 0, count: h)
         var act = [Double](repeating: 0, count: h), step = [Double](repeating: 0, count: h)
         var currentRow = -1
         for (entry, got) in zip(entries, values) {
             let (r, k) = (entry.row, entry.column)
             if r != currentRow {
+                state.preActivations(row: r, value: bf16, sums: &sums, magnitudes: &mags)
                 for j in 0..<h {
-                    var sum = 0.0, m = 0.0
-                    for i in 0..<d {
-                        let t = bf16(x.base[r * d + i]) * bf16(w1.base[i * h + j])
-                        sum += t
-                        m += abs(t)
-                    }
-                    let a =
-                        0.5 * sum * (1 + Foundation.tanh(Elementwise.geluScale * (sum + 0.044715 * sum * sum * sum)))
-                    let e = 8 * u * (1.2 * Double(d).squareRoot() * m + abs(sum) + abs(a))
+                    let a = MLPInitialState<Float>.gelu(sums[j])
+                    let e = 8 * u * (1.2 * Double(d).squareRoot() * mags[j] + abs(sums[j]) + abs(a))
                     let lo = bf16(Float(a - e)), hi = bf16(Float(a + e))
                     (act[j], step[j]) = lo == hi ? (lo, 0) : (bf16(Float(a)), hi - lo)
                 }

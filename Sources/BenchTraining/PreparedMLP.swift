@@ -58,12 +58,9 @@ extension PreparedMLP: TrainingStepReference {
     @_specialize(where T == Double)
     public static func checkFirstForward(_ id: KernelCase, entries: [OutputEntry], values: [Double]) -> Verification {
         if id.dtype == .bf16 { return checkFirstForwardBF16(id, entries: entries, values: values) }
-        let s = MLPStepSpec().shape(id)
-        let (b, d, h) = (s.b, s.d, s.h)
         if let mismatch = Verification.countMismatch(entries, values) { return mismatch }
-        let w1 = AlignedBuffer<T>(count: d * h, repeating: 0), w2 = AlignedBuffer<T>(count: h * d, repeating: 0)
-        let x = AlignedBuffer<T>(count: b * d, repeating: 0), y = AlignedBuffer<T>(count: b * d, repeating: 0)
-        MLPStep<T>.initialize(id, x: x.pointer, y: y.pointer, w1: w1.pointer, w2: w2.pointer, d: d, h: h)
+        let state = MLPInitialState<T>(id)
+        let (d, h, w2) = (state.d, state.h, state.w2)
         let u = T.dtype.unitRoundoff ?? 1e-16
         var tally = ErrorTally()
         var act = [Double](repeating: 0, count: h), mag = [Double](repeating: 0, count: h)
@@ -71,17 +68,8 @@ extension PreparedMLP: TrainingStepReference {
         for (entry, got) in zip(entries, values) {
             let (r, k) = (entry.row, entry.column)
             if r != currentRow {
-                for j in 0..<h {
-                    var sum = 0.0, m = 0.0
-                    for i in 0..<d {
-                        let t = Double(x.base[r * d + i]) * Double(w1.base[i * h + j])
-                        sum += t
-                        m += abs(t)
-                    }
-                    act[j] =
-                        0.5 * sum * (1 + Foundation.tanh(Elementwise.geluScale * (sum + 0.044715 * sum * sum * sum)))
-                    mag[j] = m
-                }
+                state.preActivations(row: r, value: { Double($0) }, sums: &act, magnitudes: &mag)
+                for j in 0..<h { act[j] = MLPInitialState<T>.gelu(act[j]) }
                 currentRow = r
             }
             var ref = 0.0, s1 = 0.0, s2 = 0.0
@@ -95,5 +83,41 @@ extension PreparedMLP: TrainingStepReference {
             tally.check("out[\(r),\(k)]", got: got, reference: ref, bound: bound)
         }
         return tally.verification("first forward pass vs fp64, |out-ref| <= 8u(sqrt(H)S1 + 1.2 sqrt(D)S2 + S1)")
+    }
+}
+
+/// An `mlp_step` case's initial `x`, `W1` and `W2`, regenerated for its fp64 references.
+struct MLPInitialState<S: NativeScalar> {
+    let d: Int, h: Int
+    let x: AlignedBuffer<S>, w1: AlignedBuffer<S>, w2: AlignedBuffer<S>
+
+    init(_ id: KernelCase) {
+        let s = MLPStepSpec().shape(id)
+        (d, h) = (s.d, s.h)
+        w1 = AlignedBuffer(count: s.d * s.h, repeating: 0)
+        w2 = AlignedBuffer(count: s.h * s.d, repeating: 0)
+        x = AlignedBuffer(count: s.b * s.d, repeating: 0)
+        let y = AlignedBuffer<S>(count: s.b * s.d, repeating: 0)
+        MLPStep<S>.initialize(id, x: x.pointer, y: y.pointer, w1: w1.pointer, w2: w2.pointer, d: s.d, h: s.h)
+    }
+
+    /// Row `r`'s first-layer sums `Σᵢ xᵢ·W1ᵢⱼ` and magnitudes `Σᵢ|xᵢ·W1ᵢⱼ|` in fp64, every stored
+    /// input read through `value` (the identity, or rounding to bf16).
+    func preActivations(row r: Int, value: (S) -> Double, sums: inout [Double], magnitudes: inout [Double]) {
+        for j in 0..<h {
+            var sum = 0.0, m = 0.0
+            for i in 0..<d {
+                let t = value(x.base[r * d + i]) * value(w1.base[i * h + j])
+                sum += t
+                m += abs(t)
+            }
+            sums[j] = sum
+            magnitudes[j] = m
+        }
+    }
+
+    /// The tanh form of GELU in fp64, as `Elementwise.biasGELU` computes it in the dtype.
+    static func gelu(_ u: Double) -> Double {
+        0.5 * u * (1 + Foundation.tanh(Elementwise.geluScale * (u + 0.044715 * u * u * u)))
     }
 }

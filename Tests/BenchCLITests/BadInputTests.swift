@@ -109,6 +109,20 @@ struct BadInputTests {
         #expect(written.isEmpty, "files written: \(written)")
     }
 
+    @Test("a BENCH_BF16_KERNEL that names no bf16 kernel is one line and exit 2, before any case")
+    func unknownBF16Kernel() throws {
+        let bench = try BenchBinary.locate()
+        let dir = try temporaryDirectory()
+        let out = dir.appendingPathComponent("r.csv")
+        let r = try bench.run(
+            ["run", "--quick", "--backend", "cpu-swift", "--out", out.path], in: dir,
+            environment: ["BENCH_BF16_KERNEL": "amx2"])
+        #expect(r.status == 2, "stderr: \(r.stderr)")
+        #expect(r.stderr.split(separator: "\n").count == 1, "\(r.stderr)")
+        #expect(r.stderr.contains("BENCH_BF16_KERNEL='amx2' names no bf16 kernel (expected amx or avx512_bf16)"))
+        #expect(!FileManager.default.fileExists(atPath: out.path))
+    }
+
     /// Documents that crashed bench (5,000 nested flow or block collections overflow Yams's
     /// recursion) or would decode 10⁹ nodes (a billion laughs), with the refusal each gets.
     static let hostileDocuments: [(name: String, text: String, says: String)] = [
