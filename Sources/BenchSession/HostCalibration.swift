@@ -36,7 +36,9 @@ public struct HostCalibration: Sendable {
         func probePeaks() {
             for dtype in [DType.fp32, .fp64] {
                 peaks[dtype] = max(
-                    peaks[dtype] ?? 0, HostPeak.measure(dtype: dtype, threads: threads, seconds: quick ? 0.1 : 0.5))
+                    peaks[dtype] ?? 0,
+                    HostPeak.measure(
+                        dtype: dtype, threads: threads, seconds: quick ? 0.1 : 0.5, cpuFlags: cpu.flags))
             }
         }
         probePeaks()

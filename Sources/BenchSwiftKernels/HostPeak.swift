@@ -27,8 +27,8 @@ public enum HostPeak {
 
     /// FLOP/s of `threads` cores together for `dtype` (fp32 or fp64), the best of the runs
     /// of ``runSeconds`` that fit in `seconds`.
-    public static func measure(dtype: DType, threads: Int, seconds: Double = 0.15) -> Double {
-        probe(dtype: dtype, threads: threads, seconds: seconds).best
+    public static func measure(dtype: DType, threads: Int, seconds: Double = 0.15, cpuFlags: [String] = []) -> Double {
+        probe(dtype: dtype, threads: threads, seconds: seconds, cpuFlags: cpuFlags).best
     }
 
     /// A probe's runs: their best, which is the peak (a disturbed run can only read low), and
