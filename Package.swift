@@ -110,6 +110,10 @@ let package = Package(
             dependencies: ["BenchCore", "BenchBLAS", "BenchSwiftKernels", "BenchTraining", "CAllocationCounter"],
             path: "Benchmarks/AllocationCheck"
         ),
+        .executableTarget(
+            name: "bench-step-gemms", dependencies: ["BenchBLAS", "BenchCore", "BenchRuntime", "BenchSwiftKernels", "BenchTraining"],
+            path: "Benchmarks/StepGEMMs"
+        ),
         .executableTarget(name: "bench-fixture", dependencies: ["BenchTestSupport"], path: "Benchmarks/FixtureTool"),
 
         // MARK: Tests

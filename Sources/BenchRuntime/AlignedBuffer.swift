@@ -7,8 +7,15 @@ public final class AlignedBuffer<Element> {
     public init(count: Int, repeating value: Element) {
         let raw = UnsafeMutableRawPointer.allocate(
             byteCount: max(1, count) * MemoryLayout<Element>.stride, alignment: 64)
+        // Zeros of a plain type are written with memset: the generic element-by-element
+        // initialize goes through a value witness per element when this is not specialized
+        // (a Llama-3-8B layer's 872 M parameter and optimizer values took seconds that way).
+        if _isPOD(Element.self) && withUnsafeBytes(of: value, { $0.allSatisfy { $0 == 0 } }) {
+            raw.initializeMemory(as: UInt8.self, repeating: 0, count: count * MemoryLayout<Element>.stride)
+        } else {
+            raw.bindMemory(to: Element.self, capacity: max(1, count)).initialize(repeating: value, count: count)
+        }
         let typed = raw.bindMemory(to: Element.self, capacity: max(1, count))
-        typed.initialize(repeating: value, count: count)
         pointer = UnsafeMutableBufferPointer(start: typed, count: count)
     }
 

@@ -111,15 +111,7 @@ extension Elementwise {
         }
     }
 
-    /// `c[i] += r[i]` (a residual connection without a bias).
-    @_specialize(where T == Float)
-    @_specialize(where T == Double)
-    static func addResidual<T: NativeScalar>(
-        _ c: UnsafeMutablePointer<T>, _ r: UnsafePointer<T>, count: Int, threads: Int
-    ) {
-        parallelRanges(count, threads: threads, minimumPerThread: 65536, AddResidual(c: c, r: r))
-    }
-
+    /// `c += r` element by element (``TileEpilogue/residual(_:)``).
     struct AddResidual<T: NativeScalar>: RangeBody {
         let c: UnsafeMutablePointer<T>, r: UnsafePointer<T>
         func callAsFunction(_ range: Range<Int>) {

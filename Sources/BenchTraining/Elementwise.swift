@@ -8,32 +8,8 @@ enum Elementwise {
     /// √(2/π), the GELU tanh-approximation constant.
     static let geluScale = 0.797_884_560_802_865_4
 
-    /// `h[r, :] += bias; a[r, :] = gelu(h[r, :])` for every row: one pass over h.
-    ///
+    /// `h[r, :] += bias; a[r, :] = gelu(h[r, :])` over rows (``TileEpilogue/biasGELU(bias:activation:)``).
     /// fp32 runs 16 lanes at a time with ``VectorMath/tanh(_:)``; fp64 uses libm.
-    @_specialize(where T == Float)
-    @_specialize(where T == Double)
-    static func biasGELU<T: NativeScalar>(
-        _ h: UnsafeMutablePointer<T>, _ a: UnsafeMutablePointer<T>, bias: UnsafePointer<T>, rows: Int, cols: Int,
-        threads: Int
-    ) {
-        if T.self == Float.self {
-            let hf = UnsafeMutableRawPointer(h).assumingMemoryBound(to: Float.self)
-            let af = UnsafeMutableRawPointer(a).assumingMemoryBound(to: Float.self)
-            let bf = UnsafeRawPointer(bias).assumingMemoryBound(to: Float.self)
-            parallelRanges(rows, threads: threads, BiasGELUFloat(h: hf, a: af, bias: bf, cols: cols))
-            return
-        }
-        parallelRanges(rows, threads: threads, BiasGELU(h: h, a: a, bias: bias, cols: cols))
-    }
-
-    struct BiasGELUFloat: RangeBody {
-        let h: UnsafeMutablePointer<Float>, a: UnsafeMutablePointer<Float>, bias: UnsafePointer<Float>, cols: Int
-        func callAsFunction(_ range: Range<Int>) {
-            for r in range { biasGELURow(h + r * cols, a + r * cols, bias, cols) }
-        }
-    }
-
     struct BiasGELU<T: NativeScalar>: RangeBody {
         let h: UnsafeMutablePointer<T>, a: UnsafeMutablePointer<T>, bias: UnsafePointer<T>, cols: Int
         func callAsFunction(_ range: Range<Int>) {
@@ -71,23 +47,9 @@ enum Elementwise {
         }
     }
 
-    /// `d[i] *= gelu′(h[i])` in place: turns ∂L/∂a into ∂L/∂h.
+    /// `d[i] *= gelu′(h[i])` in place: turns ∂L/∂a into ∂L/∂h (``TileEpilogue/geluBackward(h:)``).
     ///
     /// gelu′(u) = ½(1 + t) + ½·u·(1 − t²)·√(2/π)·(1 + 3·0.044715·u²), t = tanh(√(2/π)(u + 0.044715u³)).
-    @_specialize(where T == Float)
-    @_specialize(where T == Double)
-    static func geluBackward<T: NativeScalar>(
-        _ d: UnsafeMutablePointer<T>, h: UnsafePointer<T>, count: Int, threads: Int
-    ) {
-        if T.self == Float.self {
-            let df = UnsafeMutableRawPointer(d).assumingMemoryBound(to: Float.self)
-            let hf = UnsafeRawPointer(h).assumingMemoryBound(to: Float.self)
-            parallelRanges(count, threads: threads, minimumPerThread: 4096, GELUBackwardFloat(d: df, h: hf))
-            return
-        }
-        parallelRanges(count, threads: threads, minimumPerThread: 4096, GELUBackward(d: d, h: h))
-    }
-
     struct GELUBackwardFloat: RangeBody {
         let d: UnsafeMutablePointer<Float>, h: UnsafePointer<Float>
         func callAsFunction(_ range: Range<Int>) {

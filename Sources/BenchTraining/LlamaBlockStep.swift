@@ -115,6 +115,16 @@ public final class LlamaBlockStep<T: NativeScalar> {
             ldb: transB ? k : n, beta: beta, c: c, ldc: n)
     }
 
+    /// `C[m×n] = A·B`, then `epilogue` on C (fused into the tiles where the engine can).
+    func gemm(
+        _ a: UnsafeMutablePointer<T>, _ b: UnsafeMutablePointer<T>, _ c: UnsafeMutablePointer<T>,
+        m: Int, n: Int, k: Int, transB: Bool = false, then epilogue: TileEpilogue<T>
+    ) {
+        engine.multiply(
+            transA: false, transB: transB, m: m, n: n, k: k, a: a, lda: k, b: b, ldb: transB ? k : n, c: c, ldc: n,
+            epilogue: epilogue)
+    }
+
     /// The forward pass from ``x`` to ``output``.
     public func forward() {
         let (t, d, w, h, th) = (shape.tokens, shape.model, shape.qkvWidth, shape.hidden, engine.threads)
@@ -123,15 +133,15 @@ public final class LlamaBlockStep<T: NativeScalar> {
         gemm(xn1.base, wqkv.value.base, qkv.base, m: t, n: w, k: d)
         rotate(from: qkv.base, to: rotated.base, inverse: false)
         attentionOp.forward(engine: engine, qkv: rotated.base, probabilities: probabilities.base, out: attention.base)
-        gemm(attention.base, wo.value.base, r1.base, m: t, n: d, k: d)
-        Elementwise.addResidual(r1.base, x.base, count: t * d, threads: th)
+        // The residual adds and the SwiGLU gate run on each tile of C where the engine fuses them.
+        gemm(attention.base, wo.value.base, r1.base, m: t, n: d, k: d, then: .residual(x.base))
         Normalization.rmsNormForward(
             r1.base, gamma: rms2Gamma.value.base, y: xn2.base, rstd: rstd2.base, rows: t, cols: d, threads: th)
         gemm(xn2.base, wGate.value.base, gate.base, m: t, n: h, k: d)
-        gemm(xn2.base, wUp.value.base, up.base, m: t, n: h, k: d)
-        Elementwise.swiGLUForward(a: gate.base, b: up.base, y: activation.base, rows: t, cols: h, threads: th)
-        gemm(activation.base, wDown.value.base, output.base, m: t, n: d, k: h)
-        Elementwise.addResidual(output.base, r1.base, count: t * d, threads: th)
+        gemm(
+            xn2.base, wUp.value.base, up.base, m: t, n: h, k: d,
+            then: .swiGLU(gate: gate.base, activation: activation.base))
+        gemm(activation.base, wDown.value.base, output.base, m: t, n: d, k: h, then: .residual(r1.base))
     }
 
     /// RoPE on the Q and K parts of packed rows (V copied), or its transpose (the backward).
@@ -148,10 +158,10 @@ public final class LlamaBlockStep<T: NativeScalar> {
         let dout = outputGradient.base
         // MLP: out = r1 + swiglu(xn2·Wgate, xn2·Wup)·Wdown
         gemm(activation.base, dout, wDown.gradient.base, m: h, n: d, k: t, transA: true)
-        gemm(dout, wDown.value.base, activationGradient.base, m: t, n: h, k: d, transB: true)
-        Elementwise.swiGLUBackward(
-            a: gate.base, b: up.base, dy: activationGradient.base, da: gateGradient.base, db: upGradient.base,
-            rows: t, cols: h, threads: th)
+        gemm(
+            dout, wDown.value.base, activationGradient.base, m: t, n: h, k: d, transB: true,
+            then: .swiGLUBackward(
+                gate: gate.base, up: up.base, gateGradient: gateGradient.base, upGradient: upGradient.base))
         gemm(xn2.base, gateGradient.base, wGate.gradient.base, m: d, n: h, k: t, transA: true)
         gemm(xn2.base, upGradient.base, wUp.gradient.base, m: d, n: h, k: t, transA: true)
         gemm(gateGradient.base, wGate.value.base, xn2Gradient.base, m: t, n: d, k: h, transB: true)

@@ -78,11 +78,10 @@ public final class MLPStep<T: NativeScalar> {
     /// Forward and backward only: fills ``loss`` and every gradient.
     public func forwardBackward() {
         let t = engine.threads
-        // h = x·W1 + b1; a = gelu(h)
+        // h = x·W1 + b1; a = gelu(h) (fused into the matmul's tiles where the engine can)
         engine.multiply(
-            transA: false, transB: false, m: b, n: h, k: d, alpha: 1, a: x.base, lda: d,
-            b: w1.value.base, ldb: h, beta: 0, c: hidden.base, ldc: h)
-        Elementwise.biasGELU(hidden.base, activation.base, bias: b1.value.base, rows: b, cols: h, threads: t)
+            transA: false, transB: false, m: b, n: h, k: d, a: x.base, lda: d, b: w1.value.base, ldb: h,
+            c: hidden.base, ldc: h, epilogue: .biasGELU(bias: b1.value.base, activation: activation.base))
         // out = a·W2 + b2; loss = Σ(out − y)²/(B·D); dout = 2(out − y)/(B·D)
         engine.multiply(
             transA: false, transB: false, m: b, n: d, k: h, alpha: 1, a: activation.base, lda: h,
@@ -98,9 +97,8 @@ public final class MLPStep<T: NativeScalar> {
             b: outputGradient.base, ldb: d, beta: 0, c: w2.gradient.base, ldc: d)
         Elementwise.columnSums(outputGradient.base, rows: b, cols: d, into: b2.gradient.base, threads: t)
         engine.multiply(
-            transA: false, transB: true, m: b, n: h, k: d, alpha: 1, a: outputGradient.base, lda: d,
-            b: w2.value.base, ldb: d, beta: 0, c: hiddenGradient.base, ldc: h)
-        Elementwise.geluBackward(hiddenGradient.base, h: hidden.base, count: b * h, threads: t)
+            transA: false, transB: true, m: b, n: h, k: d, a: outputGradient.base, lda: d, b: w2.value.base, ldb: d,
+            c: hiddenGradient.base, ldc: h, epilogue: .geluBackward(h: hidden.base))
         // dW1 = xᵀ·dh; db1 = Σ_rows dh; dx = dh·W1ᵀ
         engine.multiply(
             transA: true, transB: false, m: d, n: h, k: b, alpha: 1, a: x.base, lda: d,

@@ -110,26 +110,23 @@ public final class TransformerBlockStep<T: NativeScalar> {
         Normalization.layerNormForward(
             x.base, gamma: ln1Gamma.value.base, beta: ln1Beta.value.base, y: x1.base,
             mean: mean1.base, rstd: rstd1.base, rows: t, cols: d, threads: th)
+        // The bias, GELU and residual adds run on each tile of C where the engine fuses them.
         engine.multiply(
-            transA: false, transB: false, m: t, n: 3 * d, k: d, alpha: 1, a: x1.base, lda: d,
-            b: wqkv.value.base, ldb: 3 * d, beta: 0, c: qkv.base, ldc: 3 * d)
-        Elementwise.addBias(qkv.base, bias: bqkv.value.base, residual: nil, rows: t, cols: 3 * d, threads: th)
+            transA: false, transB: false, m: t, n: 3 * d, k: d, a: x1.base, lda: d, b: wqkv.value.base, ldb: 3 * d,
+            c: qkv.base, ldc: 3 * d, epilogue: .bias(bqkv.value.base, residual: nil))
         attentionOp.forward(engine: engine, qkv: qkv.base, probabilities: probabilities.base, out: attention.base)
         engine.multiply(
-            transA: false, transB: false, m: t, n: d, k: d, alpha: 1, a: attention.base, lda: d,
-            b: wo.value.base, ldb: d, beta: 0, c: r1.base, ldc: d)
-        Elementwise.addBias(r1.base, bias: bo.value.base, residual: x.base, rows: t, cols: d, threads: th)
+            transA: false, transB: false, m: t, n: d, k: d, a: attention.base, lda: d, b: wo.value.base, ldb: d,
+            c: r1.base, ldc: d, epilogue: .bias(bo.value.base, residual: x.base))
         Normalization.layerNormForward(
             r1.base, gamma: ln2Gamma.value.base, beta: ln2Beta.value.base, y: x2.base,
             mean: mean2.base, rstd: rstd2.base, rows: t, cols: d, threads: th)
         engine.multiply(
-            transA: false, transB: false, m: t, n: 4 * d, k: d, alpha: 1, a: x2.base, lda: d,
-            b: w1.value.base, ldb: 4 * d, beta: 0, c: hidden.base, ldc: 4 * d)
-        Elementwise.biasGELU(hidden.base, activation.base, bias: b1.value.base, rows: t, cols: 4 * d, threads: th)
+            transA: false, transB: false, m: t, n: 4 * d, k: d, a: x2.base, lda: d, b: w1.value.base, ldb: 4 * d,
+            c: hidden.base, ldc: 4 * d, epilogue: .biasGELU(bias: b1.value.base, activation: activation.base))
         engine.multiply(
-            transA: false, transB: false, m: t, n: d, k: 4 * d, alpha: 1, a: activation.base, lda: 4 * d,
-            b: w2.value.base, ldb: d, beta: 0, c: output.base, ldc: d)
-        Elementwise.addBias(output.base, bias: b2.value.base, residual: r1.base, rows: t, cols: d, threads: th)
+            transA: false, transB: false, m: t, n: d, k: 4 * d, a: activation.base, lda: 4 * d, b: w2.value.base,
+            ldb: d, c: output.base, ldc: d, epilogue: .bias(b2.value.base, residual: r1.base))
     }
 
     var attentionOp: CausalAttention<T> {
@@ -146,9 +143,8 @@ public final class TransformerBlockStep<T: NativeScalar> {
             b: dout, ldb: d, beta: 0, c: w2.gradient.base, ldc: d)
         Elementwise.columnSums(dout, rows: t, cols: d, into: b2.gradient.base, threads: th)
         engine.multiply(
-            transA: false, transB: true, m: t, n: 4 * d, k: d, alpha: 1, a: dout, lda: d,
-            b: w2.value.base, ldb: d, beta: 0, c: hiddenGradient.base, ldc: 4 * d)
-        Elementwise.geluBackward(hiddenGradient.base, h: hidden.base, count: t * 4 * d, threads: th)
+            transA: false, transB: true, m: t, n: 4 * d, k: d, a: dout, lda: d, b: w2.value.base, ldb: d,
+            c: hiddenGradient.base, ldc: 4 * d, epilogue: .geluBackward(h: hidden.base))
         engine.multiply(
             transA: true, transB: false, m: d, n: 4 * d, k: t, alpha: 1, a: x2.base, lda: d,
             b: hiddenGradient.base, ldb: 4 * d, beta: 0, c: w1.gradient.base, ldc: 4 * d)

@@ -25,6 +25,23 @@ public enum HostProbe {
         return (model, flags)
     }
 
+    /// The first CPU's `vendor_id` and `cpu family` from `/proc/cpuinfo` (`nil` where Linux
+    /// does not give them, as on arm64): AMD family 0x19 is Zen 3 and 4, 0x1A Zen 5.
+    public static let cpuFamily: (vendor: String, family: Int)? = {
+        guard let text = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8) else { return nil }
+        var vendor: String?, family: Int?
+        for line in text.split(separator: "\n") {
+            let parts = line.split(separator: ":", maxSplits: 1)
+            guard parts.count == 2 else { continue }
+            let key = parts[0].trimmingCharacters(in: .whitespaces)
+            let value = parts[1].trimmingCharacters(in: .whitespaces)
+            if key == "vendor_id", vendor == nil { vendor = value }
+            if key == "cpu family", family == nil { family = Int(value) }
+            if let vendor, let family { return (vendor, family) }
+        }
+        return nil
+    }()
+
     /// The size of the first CPU's level-2 data (or unified) cache, from
     /// `/sys/devices/system/cpu/cpu0/cache` (`nil` where Linux does not say).
     public static let l2CacheBytes: Int? = {
