@@ -1,5 +1,4 @@
 import BenchRuntime
-import BenchTraining
 
 /// The multi-threaded GEMM's column split: each thread computes its own columns of C from start
 /// to end, with its own B panel (kept in its own L2) and no barrier between packing and the
@@ -16,8 +15,6 @@ extension GEMMKernel {
         let transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: T
         let a: UnsafePointer<T>, lda: Int, b: UnsafePointer<T>, ldb: Int, beta: T
         let c: UnsafeMutablePointer<T>, ldc: Int
-        /// Applied to each finished tile (on the last k block only).
-        let epilogue: TileEpilogue<T>?
 
         func callAsFunction(part t: Int) {
             let nr = GEMMKernel.nr, slivers = (n + nr - 1) / nr, threads = kernel.threads
@@ -45,8 +42,7 @@ extension GEMMKernel {
                             into: aBlock)
                         kernel.macroKernel(
                             aBlock: aBlock, rows: mcCur, kc: kcCur, sliverRange: 0..<panelSlivers, ncCur: ncCur,
-                            c: c, ldc: ldc, origin: (i0, jc), tile: tile, accumulate: accumulate, bPanel: panel,
-                            epilogue: pc + kcCur == k ? epilogue : nil)
+                            c: c + i0 * ldc + jc, ldc: ldc, tile: tile, accumulate: accumulate, bPanel: panel)
                         i0 += mc
                     }
                     pc += kcCur

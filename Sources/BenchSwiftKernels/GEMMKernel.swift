@@ -1,12 +1,11 @@
 import BenchCore
 import BenchRuntime
-import BenchTraining
 
 /// The B panel's width for `elementBytes`-wide values and `kc` rows: half of this CPU's L2
 /// (read once), at least 512 and at most 2048 columns, a multiple of 64. On AMD Zen 5 (family
-/// 0x1A) a 2 MiB panel (2048 fp32 columns) that lives in L3: A is packed once per panel, so a
-/// wider panel packs it less often, and Zen 5 streams the panel's slivers from L3 fast enough.
-/// Measured there (1 MiB L2) on the mlp_step's six matmuls: 0.965× rather than 0.926× OpenBLAS
+/// 0x1A), 2048 fp32 columns (a 2 MiB panel, in L3): A is packed once per panel, so a wider panel
+/// packs it less often, and Zen 5 streams the panel's slivers from L3 fast enough. Measured there
+/// (1 MiB L2) on the mlp_step's six matmuls: 0.968× rather than 0.926× OpenBLAS
 /// (docs/performance.md). fp64 keeps 512 columns: 1024 lost 8% at N=2048. On a Zen 4 a
 /// 2048-column fp32 panel had been slower (0.83×).
 func gemmPanelColumns(elementBytes: Int, kc: Int) -> Int {
@@ -63,7 +62,7 @@ public final class GEMMKernel<T: NativeScalar> {
     static var mcMax: Int { gemmRowBlock(elementBytes: MemoryLayout<T>.stride, kc: kcMax) }
     /// Columns of the B panel: the panel (`kc × nc`) takes at most half the L2 cache, and at
     /// least 512 columns (1024 fp32 columns with a 2 MiB L2; 512 with 1 MiB, and for fp64), and
-    /// 2 MiB on Zen 5 (2048 fp32 columns).
+    /// 2048 fp32 columns on Zen 5.
     static var ncMax: Int { gemmPanelColumns(elementBytes: MemoryLayout<T>.stride, kc: kcMax) }
 
     public let threads: Int
@@ -114,31 +113,6 @@ public final class GEMMKernel<T: NativeScalar> {
         a: UnsafePointer<T>, lda: Int, b: UnsafePointer<T>, ldb: Int,
         beta: T, c: UnsafeMutablePointer<T>, ldc: Int
     ) {
-        multiply(
-            transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb,
-            beta: beta, c: c, ldc: ldc, fused: nil)
-    }
-
-    /// `C = op(A)·op(B)`, then `epilogue` applied to each tile of C as its last k block is
-    /// finished, while the tile is in L1 (the fused form of the training steps' element-wise work).
-    @_specialize(where T == Float)
-    @_specialize(where T == Double)
-    public func multiply(
-        transA: Bool, transB: Bool, m: Int, n: Int, k: Int, a: UnsafePointer<T>, lda: Int,
-        b: UnsafePointer<T>, ldb: Int, c: UnsafeMutablePointer<T>, ldc: Int, epilogue: TileEpilogue<T>
-    ) {
-        multiply(
-            transA: transA, transB: transB, m: m, n: n, k: k, alpha: 1, a: a, lda: lda, b: b, ldb: ldb,
-            beta: 0, c: c, ldc: ldc, fused: epilogue)
-        if k == 0 { epilogue.applyAll(c, m: m, n: n, ldc: ldc, threads: threads) }
-    }
-
-    @inline(__always)
-    func multiply(
-        transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: T,
-        a: UnsafePointer<T>, lda: Int, b: UnsafePointer<T>, ldb: Int,
-        beta: T, c: UnsafeMutablePointer<T>, ldc: Int, fused epilogue: TileEpilogue<T>?
-    ) {
         guard m > 0, n > 0 else { return }
         if beta != 0 && beta != 1 {
             for i in 0..<m { for j in 0..<n { c[i * ldc + j] *= beta } }
@@ -152,7 +126,7 @@ public final class GEMMKernel<T: NativeScalar> {
             parallel(
                 ColumnSplit(
                     kernel: self, transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda,
-                    b: b, ldb: ldb, beta: beta, c: c, ldc: ldc, epilogue: epilogue))
+                    b: b, ldb: ldb, beta: beta, c: c, ldc: ldc))
             return
         }
         let mc = Self.rowBlock(m: m, threads: threads)
@@ -175,7 +149,7 @@ public final class GEMMKernel<T: NativeScalar> {
                     Sweep(
                         kernel: self, a: a, lda: lda, transposed: transA, alpha: alpha, m: m, mc: mc, pc: pc,
                         kc: kcCur, jc: jc, ncCur: ncCur, slivers: slivers, chunks: chunks, items: items,
-                        c: c, ldc: ldc, accumulate: accumulate, epilogue: pc + kcCur == k ? epilogue : nil))
+                        c: c, ldc: ldc, accumulate: accumulate))
                 pc += kcCur
             }
             jc += ncCur
@@ -230,8 +204,6 @@ public final class GEMMKernel<T: NativeScalar> {
         let a: UnsafePointer<T>, lda: Int, transposed: Bool, alpha: T
         let m: Int, mc: Int, pc: Int, kc: Int, jc: Int, ncCur: Int, slivers: Int, chunks: Int, items: Int
         let c: UnsafeMutablePointer<T>, ldc: Int, accumulate: Bool
-        /// Applied to each finished tile (on the last k block only).
-        let epilogue: TileEpilogue<T>?
 
         func callAsFunction(part t: Int) {
             var packedBlock = -1
@@ -252,23 +224,21 @@ public final class GEMMKernel<T: NativeScalar> {
                 if s0 < s1 {
                     kernel.macroKernel(
                         aBlock: aBlock, rows: mcCur, kc: kc, sliverRange: s0..<s1, ncCur: ncCur,
-                        c: c, ldc: ldc, origin: (i0, jc), tile: tile, accumulate: accumulate,
-                        bPanel: kernel.packedBs[0].base, epilogue: epilogue)
+                        c: c + i0 * ldc + jc, ldc: ldc, tile: tile, accumulate: accumulate,
+                        bPanel: kernel.packedBs[0].base)
                 }
                 item += kernel.threads
             }
         }
     }
 
-    /// Multiplies a packed A block by the packed B slivers in `sliverRange` into C's block at
-    /// `origin` (row, column), then applies `epilogue` to each tile it finished.
+    /// Multiplies a packed A block by the packed B slivers in `sliverRange` into C.
     func macroKernel(
         aBlock: UnsafePointer<T>, rows: Int, kc: Int, sliverRange: Range<Int>, ncCur: Int,
-        c cMatrix: UnsafeMutablePointer<T>, ldc: Int, origin: (row: Int, column: Int), tile: UnsafeMutablePointer<T>,
-        accumulate: Bool, bPanel: UnsafeMutablePointer<T>, epilogue: TileEpilogue<T>?
+        c: UnsafeMutablePointer<T>, ldc: Int, tile: UnsafeMutablePointer<T>, accumulate: Bool,
+        bPanel: UnsafeMutablePointer<T>
     ) {
         let mr = Self.mr, nr = Self.nr
-        let c = cMatrix + origin.row * ldc + origin.column
         let bPanel = UnsafePointer(bPanel)
         #if BENCH_TEST_EXTRA_WORK
             // Test-only (scripts/perf-compare-counts): fp32 computes 1 tile in 50 a second time,
@@ -302,8 +272,6 @@ public final class GEMMKernel<T: NativeScalar> {
                         }
                     }
                 }
-                epilogue?.apply(
-                    cMatrix, ldc: ldc, row: origin.row + i, column: origin.column + s * nr, rows: rowsHere, cols: cols)
                 i += mr
             }
         }

@@ -111,7 +111,7 @@ extension Elementwise {
         }
     }
 
-    /// `c += r` element by element (``TileEpilogue/residual(_:)``).
+    /// `c += r` element by element (``MatmulEpilogue/residual(_:)``).
     struct AddResidual<T: NativeScalar>: RangeBody {
         let c: UnsafeMutablePointer<T>, r: UnsafePointer<T>
         func callAsFunction(_ range: Range<Int>) {

@@ -8,7 +8,7 @@ enum Elementwise {
     /// √(2/π), the GELU tanh-approximation constant.
     static let geluScale = 0.797_884_560_802_865_4
 
-    /// `h[r, :] += bias; a[r, :] = gelu(h[r, :])` over rows (``TileEpilogue/biasGELU(bias:activation:)``).
+    /// `h[r, :] += bias; a[r, :] = gelu(h[r, :])` over rows (``MatmulEpilogue/biasGELU(bias:activation:)``).
     /// fp32 runs 16 lanes at a time with ``VectorMath/tanh(_:)``; fp64 uses libm.
     struct BiasGELU<T: NativeScalar>: RangeBody {
         let h: UnsafeMutablePointer<T>, a: UnsafeMutablePointer<T>, bias: UnsafePointer<T>, cols: Int
@@ -47,7 +47,7 @@ enum Elementwise {
         }
     }
 
-    /// `d[i] *= gelu′(h[i])` in place: turns ∂L/∂a into ∂L/∂h (``TileEpilogue/geluBackward(h:)``).
+    /// `d[i] *= gelu′(h[i])` in place: turns ∂L/∂a into ∂L/∂h (``MatmulEpilogue/geluBackward(h:)``).
     ///
     /// gelu′(u) = ½(1 + t) + ½·u·(1 − t²)·√(2/π)·(1 + 3·0.044715·u²), t = tanh(√(2/π)(u + 0.044715u³)).
     struct GELUBackwardFloat: RangeBody {

@@ -115,10 +115,10 @@ public final class LlamaBlockStep<T: NativeScalar> {
             ldb: transB ? k : n, beta: beta, c: c, ldc: n)
     }
 
-    /// `C[m×n] = A·B`, then `epilogue` on C (fused into the tiles where the engine can).
+    /// `C[m×n] = A·B`, then `epilogue` on C.
     func gemm(
         _ a: UnsafeMutablePointer<T>, _ b: UnsafeMutablePointer<T>, _ c: UnsafeMutablePointer<T>,
-        m: Int, n: Int, k: Int, transB: Bool = false, then epilogue: TileEpilogue<T>
+        m: Int, n: Int, k: Int, transB: Bool = false, then epilogue: MatmulEpilogue<T>
     ) {
         engine.multiply(
             transA: false, transB: transB, m: m, n: n, k: k, a: a, lda: k, b: b, ldb: transB ? k : n, c: c, ldc: n,
@@ -133,7 +133,6 @@ public final class LlamaBlockStep<T: NativeScalar> {
         gemm(xn1.base, wqkv.value.base, qkv.base, m: t, n: w, k: d)
         rotate(from: qkv.base, to: rotated.base, inverse: false)
         attentionOp.forward(engine: engine, qkv: rotated.base, probabilities: probabilities.base, out: attention.base)
-        // The residual adds and the SwiGLU gate run on each tile of C where the engine fuses them.
         gemm(attention.base, wo.value.base, r1.base, m: t, n: d, k: d, then: .residual(x.base))
         Normalization.rmsNormForward(
             r1.base, gamma: rms2Gamma.value.base, y: xn2.base, rstd: rstd2.base, rows: t, cols: d, threads: th)

@@ -78,7 +78,7 @@ public final class MLPStep<T: NativeScalar> {
     /// Forward and backward only: fills ``loss`` and every gradient.
     public func forwardBackward() {
         let t = engine.threads
-        // h = x·W1 + b1; a = gelu(h) (fused into the matmul's tiles where the engine can)
+        // h = x·W1 + b1; a = gelu(h)
         engine.multiply(
             transA: false, transB: false, m: b, n: h, k: d, a: x.base, lda: d, b: w1.value.base, ldb: h,
             c: hidden.base, ldc: h, epilogue: .biasGELU(bias: b1.value.base, activation: activation.base))

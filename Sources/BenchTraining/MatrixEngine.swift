@@ -11,13 +11,6 @@ public protocol MatrixEngine<Scalar>: AnyObject {
         transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Scalar,
         a: UnsafePointer<Scalar>, lda: Int, b: UnsafePointer<Scalar>, ldb: Int,
         beta: Scalar, c: UnsafeMutablePointer<Scalar>, ldc: Int)
-    /// `C = op(A)·op(B)` (α = 1, β = 0), then `epilogue` on C. The default (TileEpilogue.swift)
-    /// runs the epilogue in one pass after the matmul; the native GEMM applies it to each tile of
-    /// C as the tile is finished, while it is in cache.
-    func multiply(
-        transA: Bool, transB: Bool, m: Int, n: Int, k: Int, a: UnsafePointer<Scalar>, lda: Int,
-        b: UnsafePointer<Scalar>, ldb: Int, c: UnsafeMutablePointer<Scalar>, ldc: Int,
-        epilogue: TileEpilogue<Scalar>)
     /// Worker threads the engine uses (also used for the element-wise work).
     var threads: Int { get }
 }

@@ -110,7 +110,6 @@ public final class TransformerBlockStep<T: NativeScalar> {
         Normalization.layerNormForward(
             x.base, gamma: ln1Gamma.value.base, beta: ln1Beta.value.base, y: x1.base,
             mean: mean1.base, rstd: rstd1.base, rows: t, cols: d, threads: th)
-        // The bias, GELU and residual adds run on each tile of C where the engine fuses them.
         engine.multiply(
             transA: false, transB: false, m: t, n: 3 * d, k: d, a: x1.base, lda: d, b: wqkv.value.base, ldb: 3 * d,
             c: qkv.base, ldc: 3 * d, epilogue: .bias(bqkv.value.base, residual: nil))

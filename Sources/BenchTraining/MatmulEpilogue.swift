@@ -2,14 +2,17 @@ import BenchCore
 import BenchRuntime
 
 /// The element-wise work that follows a matmul in a training step, `C = op(A)·op(B)` then
-/// `epilogue(C)`. A fusing engine (the native GEMM) applies it to each finished tile of C while
-/// the tile is still in L1; any other engine applies it in one pass after the matmul
-/// (``MatrixEngine/multiply(transA:transB:m:n:k:a:lda:b:ldb:c:ldc:epilogue:)``). Both run the
-/// same per-element code, so the results are identical.
+/// `epilogue(C)`, in one pass over C after the matmul, its rows split over the engine's threads
+/// (``MatrixEngine/multiply(transA:transB:m:n:k:a:lda:b:ldb:c:ldc:epilogue:)``).
+///
+/// Applying it inside the native GEMM instead, to each tile of C as the tile was finished (or to
+/// each column of tiles), was measured 1.5–2.5% slower per step on Zen 5 than this separate
+/// pass: the epilogue's other operands evicted the packed panels the micro-kernel streams from
+/// L1 (docs/performance.md). So every engine runs it this way.
 ///
 /// Every other operand has C's layout: row-major with C's row stride, element `(i, j)` at
 /// `i·ldc + j`; a bias has one value per column.
-public enum TileEpilogue<T: NativeScalar> {
+public enum MatmulEpilogue<T: NativeScalar> {
     /// `C += bias (+ residual)`.
     case bias(UnsafePointer<T>, residual: UnsafePointer<T>?)
     /// `C += residual`.
@@ -25,13 +28,6 @@ public enum TileEpilogue<T: NativeScalar> {
         gate: UnsafePointer<T>, up: UnsafePointer<T>, gateGradient: UnsafeMutablePointer<T>,
         upGradient: UnsafeMutablePointer<T>)
 
-    /// Applies the epilogue to `rows × cols` elements of C starting at element `(row, column)`.
-    @_specialize(exported:true,where T == Float)
-    @_specialize(exported:true,where T == Double)
-    public func apply(_ c: UnsafeMutablePointer<T>, ldc: Int, row: Int, column: Int, rows: Int, cols: Int) {
-        for r in row..<(row + rows) { segment(c, offset: r * ldc + column, column: column, count: cols) }
-    }
-
     /// Applies the epilogue to all of C (`m × n`, row stride `ldc`), its rows split over `threads`.
     /// Specialised so the pool's dispatch is concrete (a generic one allocates a context a call).
     @_specialize(where T == Float)
@@ -41,27 +37,28 @@ public enum TileEpilogue<T: NativeScalar> {
     }
 
     struct WholeRows: RangeBody {
-        let epilogue: TileEpilogue, c: UnsafeMutablePointer<T>, n: Int, ldc: Int
+        let epilogue: MatmulEpilogue, c: UnsafeMutablePointer<T>, n: Int, ldc: Int
         func callAsFunction(_ range: Range<Int>) {
-            for r in range { epilogue.segment(c, offset: r * ldc, column: 0, count: n) }
+            for r in range { epilogue.row(c, offset: r * ldc, count: n) }
         }
     }
 
-    /// `count` contiguous elements of one row at linear `offset`, the first in column `column`.
+    /// The first `count` elements of the row of C (and of every other operand) that starts at
+    /// element `o`.
     @inline(__always)
-    func segment(_ c: UnsafeMutablePointer<T>, offset o: Int, column: Int, count: Int) {
+    func row(_ c: UnsafeMutablePointer<T>, offset o: Int, count: Int) {
         let one = 0..<1
         switch self {
         case .bias(let bias, let residual):
-            Elementwise.AddBias(c: c + o, bias: bias + column, residual: residual.map { $0 + o }, cols: count)(one)
+            Elementwise.AddBias(c: c + o, bias: bias, residual: residual.map { $0 + o }, cols: count)(one)
         case .residual(let residual):
             Elementwise.AddResidual(c: c + o, r: residual + o)(0..<count)
         case .biasGELU(let bias, let activation):
             if T.self == Float.self {
                 Elementwise.biasGELURow(
-                    Self.float(c + o), Self.float(activation + o), Self.float(bias + column), count)
+                    Self.float(c + o), Self.float(activation + o), Self.float(bias), count)
             } else {
-                Elementwise.BiasGELU(h: c + o, a: activation + o, bias: bias + column, cols: count)(one)
+                Elementwise.BiasGELU(h: c + o, a: activation + o, bias: bias, cols: count)(one)
             }
         case .geluBackward(let h):
             if T.self == Float.self {
@@ -89,12 +86,11 @@ public enum TileEpilogue<T: NativeScalar> {
 }
 
 extension MatrixEngine {
-    /// `C = op(A)·op(B)` (α = 1, β = 0), then `epilogue` on C: one pass after the matmul. The
-    /// native GEMM overrides this to apply the epilogue tile by tile, as each tile is finished.
+    /// `C = op(A)·op(B)` (α = 1, β = 0), then `epilogue` on C in one pass.
     public func multiply(
         transA: Bool, transB: Bool, m: Int, n: Int, k: Int, a: UnsafePointer<Scalar>, lda: Int,
         b: UnsafePointer<Scalar>, ldb: Int, c: UnsafeMutablePointer<Scalar>, ldc: Int,
-        epilogue: TileEpilogue<Scalar>
+        epilogue: MatmulEpilogue<Scalar>
     ) {
         multiply(
             transA: transA, transB: transB, m: m, n: n, k: k, alpha: 1, a: a, lda: lda, b: b, ldb: ldb, beta: 0,
