@@ -6,8 +6,8 @@ import BenchRuntime
 /// 0x1A), 2048 fp32 columns (a 2 MiB panel, in L3): A is packed once per panel, so a wider panel
 /// packs it less often, and Zen 5 streams the panel's slivers from L3 fast enough. Measured there
 /// (1 MiB L2) on the mlp_step's six matmuls: 0.968× rather than 0.926× OpenBLAS
-/// (docs/performance.md). fp64 keeps 512 columns: 1024 lost 8% at N=2048. On a Zen 4 a
-/// 2048-column fp32 panel had been slower (0.83×).
+/// (docs/performance.md). fp64 keeps 512 columns: 1024 lost 8% at N=2048. On the AVX-512 host
+/// of the first GEMM measurements (2026-11-26) a 2048-column panel had been slower (0.83×).
 func gemmPanelColumns(elementBytes: Int, kc: Int) -> Int {
     if elementBytes == 4, let cpu = HostProbe.cpuFamily, cpu.vendor == "AuthenticAMD", cpu.family >= 0x1A {
         return 2048

@@ -1,0 +1,22 @@
+import BenchRuntime
+import Testing
+
+@Suite("AlignedBuffer")
+struct AlignedBufferTests {
+    /// Zeros of a plain type take the memset path; every other value the element-by-element one.
+    @Test("fills every element with the value given, 64-byte aligned")
+    func fills() {
+        for count in [0, 1, 17, 4099] {
+            let zeros = AlignedBuffer<Float>(count: count, repeating: 0)
+            #expect(zeros.pointer.allSatisfy { $0 == 0 && $0.sign == .plus })
+            #expect(Int(bitPattern: zeros.base) % 64 == 0)
+            let negativeZeros = AlignedBuffer<Float>(count: count, repeating: -0.0)
+            #expect(negativeZeros.pointer.allSatisfy { $0 == 0 && $0.sign == .minus })
+            let nans = AlignedBuffer<Double>(count: count, repeating: .nan)
+            #expect(nans.pointer.allSatisfy { $0.isNaN })
+            let ones = AlignedBuffer<Int32>(count: count, repeating: 1)
+            #expect(ones.pointer.allSatisfy { $0 == 1 })
+            #expect(zeros.count == count && nans.count == count)
+        }
+    }
+}
