@@ -98,18 +98,26 @@ public enum HostPeak {
 
     /// `work(iterations)` runs one participant's register-only loop and returns its FLOPs.
     static func rates(threads: Int, seconds: Double, runs: Int, work: @escaping @Sendable (Int) -> Double) -> Probe {
-        // Calibrate the iteration count on short runs (the last one counts), then run the rest.
+        // Calibrate the iteration count on the calling thread alone (each participant runs the
+        // same loop), at the pace of its fastest run, then time the runs on `threads` cores. On a
+        // loaded machine, calibrating whole runs stopped at a few microseconds of work: waking the
+        // pool's worker took longer than a run is meant to last, and every later run measured
+        // mostly that wake-up (a 2-thread fp32 peak of 13 GFLOP/s against 446 on a Zen 5 beside
+        // three busy processes, so correct GEMM rows became `error` rows).
         let length = min(runSeconds, seconds / Double(max(1, runs)))
         var iterations = 1 << 10
-        var rates: [Double] = []
-        for _ in 0..<20 {
-            let (r, elapsed) = run(threads: threads, iterations: iterations, work: work)
-            if elapsed >= length {
-                rates.append(r)
-                break
-            }
+        var fastest = Double.infinity  // seconds per iteration
+        let clock = ContinuousClock()
+        for _ in 0..<30 {
+            let start = clock.now
+            _ = work(iterations)
+            let d = clock.now - start
+            fastest = min(
+                fastest, (Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18) / Double(iterations))
+            if Double(iterations) * fastest >= length { break }
             iterations *= 2
         }
+        var rates: [Double] = []
         let count = max(1, runs, Int(seconds / max(length, 1e-6)))
         while rates.count < count { rates.append(run(threads: threads, iterations: iterations, work: work).rate) }
         return Probe(rates: rates)
