@@ -111,9 +111,7 @@ public enum HostPeak {
         for _ in 0..<30 {
             let start = clock.now
             _ = work(iterations)
-            let d = clock.now - start
-            fastest = min(
-                fastest, (Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18) / Double(iterations))
+            fastest = min(fastest, elapsedSeconds(clock.now - start) / Double(iterations))
             if Double(iterations) * fastest >= length { break }
             iterations *= 2
         }
@@ -131,9 +129,12 @@ public enum HostPeak {
         let flops = UnsafeMutableBufferPointer<Double>.allocate(capacity: threads)
         defer { flops.deallocate() }
         WorkerPool.shared.run(participants: threads) { t in flops[t] = work(iterations) }
-        let d = clock.now - start
-        let elapsed = Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
+        let elapsed = elapsedSeconds(clock.now - start)
         return (flops.reduce(0, +) / elapsed, elapsed)
+    }
+
+    static func elapsedSeconds(_ d: Duration) -> Double {
+        Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
     }
 
     @inline(never)

@@ -8,39 +8,38 @@ public enum HostProbe {
 
     /// The CPU's `model name` and `flags` from `/proc/cpuinfo` (empty when unreadable).
     public static func cpuInfo() -> CPUInfo {
-        guard let text = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8) else { return ("unknown", []) }
-        var model = "unknown"
-        var flags: [String] = []
-        for line in text.split(separator: "\n") {
-            let parts = line.split(separator: ":", maxSplits: 1)
-            guard parts.count == 2 else { continue }
-            let key = parts[0].trimmingCharacters(in: .whitespaces)
-            let value = parts[1].trimmingCharacters(in: .whitespaces)
-            if key == "model name", model == "unknown" { model = value }
-            if (key == "flags" || key == "Features"), flags.isEmpty {
-                flags = value.split(separator: " ").map(String.init)
-            }
-            if model != "unknown", !flags.isEmpty { break }
-        }
-        return (model, flags)
+        let fields = cpuinfoFields(
+            ["model name", "flags", "Features"],
+            enough: { $0["model name"] != nil && ($0["flags"] ?? $0["Features"]) != nil })
+        let flags = fields["flags"] ?? fields["Features"]
+        return (fields["model name"] ?? "unknown", flags.map { $0.split(separator: " ").map(String.init) } ?? [])
     }
 
     /// The first CPU's `vendor_id` and `cpu family` from `/proc/cpuinfo` (`nil` where Linux
     /// does not give them, as on arm64): AMD family 0x19 is Zen 3 and 4, 0x1A Zen 5.
     public static let cpuFamily: (vendor: String, family: Int)? = {
-        guard let text = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8) else { return nil }
-        var vendor: String?, family: Int?
+        let fields = cpuinfoFields(["vendor_id", "cpu family"], enough: { $0.count == 2 })
+        guard let vendor = fields["vendor_id"], let family = fields["cpu family"].flatMap({ Int($0) }) else {
+            return nil
+        }
+        return (vendor, family)
+    }()
+
+    /// The first value of each of `keys` in `/proc/cpuinfo` (the first CPU's), reading until
+    /// `enough` says the fields found suffice; empty when the file is unreadable.
+    static func cpuinfoFields(_ keys: Set<String>, enough: ([String: String]) -> Bool) -> [String: String] {
+        guard let text = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8) else { return [:] }
+        var fields: [String: String] = [:]
         for line in text.split(separator: "\n") {
             let parts = line.split(separator: ":", maxSplits: 1)
             guard parts.count == 2 else { continue }
             let key = parts[0].trimmingCharacters(in: .whitespaces)
-            let value = parts[1].trimmingCharacters(in: .whitespaces)
-            if key == "vendor_id", vendor == nil { vendor = value }
-            if key == "cpu family", family == nil { family = Int(value) }
-            if let vendor, let family { return (vendor, family) }
+            guard keys.contains(key), fields[key] == nil else { continue }
+            fields[key] = parts[1].trimmingCharacters(in: .whitespaces)
+            if enough(fields) { break }
         }
-        return nil
-    }()
+        return fields
+    }
 
     /// The size of the first CPU's level-2 data (or unified) cache, from
     /// `/sys/devices/system/cpu/cpu0/cache` (`nil` where Linux does not say).
