@@ -5,6 +5,7 @@ import BenchModels
 import BenchPlugins
 import Foundation
 import BenchSwiftKernels
+import BenchTraining
 
 /// The backends of this build, registered explicitly in one place.
 public enum BackendRegistry {
@@ -15,7 +16,16 @@ public enum BackendRegistry {
         cpuModel: String, cpuFlags: [String], catalog: Catalog?,
         environment: [String: String] = ProcessInfo.processInfo.environment
     ) throws(SessionError) -> [any Backend] {
-        let swift = SwiftBackend(cpuModel: cpuModel, cpuFlags: cpuFlags, bf16Kernel: environment["BENCH_BF16_KERNEL"])
+        var attention = AttentionAlgorithm.flash
+        if let name = environment["BENCH_ATTENTION"], !name.isEmpty {
+            guard let chosen = AttentionAlgorithm(rawValue: name) else {
+                let names = AttentionAlgorithm.allCases.map(\.rawValue).joined(separator: " or ")
+                throw .input("BENCH_ATTENTION='\(name)' names no attention algorithm (expected \(names))")
+            }
+            attention = chosen
+        }
+        let swift = SwiftBackend(
+            cpuModel: cpuModel, cpuFlags: cpuFlags, bf16Kernel: environment["BENCH_BF16_KERNEL"], attention: attention)
         // A name that is no bf16 kernel is a typo, not a CPU without it.
         if case .failure(let why) = swift.bf16, case .unknown = why { throw .input(why.description) }
         var backends: [any Backend] = [

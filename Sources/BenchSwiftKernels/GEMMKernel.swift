@@ -1,5 +1,6 @@
 import BenchCore
 import BenchRuntime
+import BenchTraining
 
 /// The B panel's width for `elementBytes`-wide values and `kc` rows: half of this CPU's L2
 /// (read once), at least 512 and at most 2048 columns, a multiple of 64. On AMD Zen 5 (family
@@ -66,6 +67,9 @@ public final class GEMMKernel<T: NativeScalar> {
     static var ncMax: Int { gemmPanelColumns(elementBytes: MemoryLayout<T>.stride, kc: kcMax) }
 
     public let threads: Int
+    /// How training kernels on this engine run causal attention: cpu-swift's flash kernel unless
+    /// asked for the materialised path (`BENCH_ATTENTION=materialized`, for comparisons).
+    public let attentionAlgorithm: AttentionAlgorithm
     /// One B panel per thread: the row split shares the first, the column split gives each
     /// thread its own.
     let packedBs: [AlignedBuffer<T>]
@@ -75,18 +79,19 @@ public final class GEMMKernel<T: NativeScalar> {
     public let m: Int, n: Int, k: Int
 
     /// A kernel for any shape, with `threads` workers.
-    public convenience init(threads: Int) {
-        self.init(m: 0, n: 0, k: 0, threads: threads)
+    public convenience init(threads: Int, attention: AttentionAlgorithm = .flash) {
+        self.init(m: 0, n: 0, k: 0, threads: threads, attention: attention)
     }
 
     /// A kernel for `C[m×n] = A[m×k]·B[k×n]` (see ``multiply(a:b:c:)``), with `threads` workers.
-    public init(m: Int, n: Int, k: Int, threads: Int) {
+    public init(m: Int, n: Int, k: Int, threads: Int, attention: AttentionAlgorithm = .flash) {
         precondition(
             m >= 0 && n >= 0 && k >= 0 && threads > 0, "GEMM dimensions must be non-negative, threads positive")
         self.m = m
         self.n = n
         self.k = k
         self.threads = threads
+        attentionAlgorithm = attention
         let mr = Self.mr, nr = Self.nr
         packedBs = (0..<threads).map { _ in AlignedBuffer(count: Self.kcMax * Self.ncMax, repeating: 0) }
         let aCount = (Self.mcMax + mr) * Self.kcMax

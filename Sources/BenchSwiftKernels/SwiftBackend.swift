@@ -11,13 +11,20 @@ public final class SwiftBackend: Backend {
     public let dtypes: [DType] = [.fp32, .fp64, .bf16]
     /// The bf16 path this host runs, or why there is none.
     public let bf16: Result<BF16Path, BF16PathError>
+    /// How the fp32 and fp64 training kernels run causal attention (`BENCH_ATTENTION`).
+    public let attention: AttentionAlgorithm
 
     /// - Parameters:
     ///   - cpuModel: the host CPU, for the `device` column.
     ///   - cpuFlags: the host's CPU flags (the bf16 GEMM needs `amx_bf16` or `avx512_bf16`).
     ///   - bf16Kernel: the bf16 path asked for (`BENCH_BF16_KERNEL`), or `nil` for the widest.
-    public init(cpuModel: String, cpuFlags: [String] = [], bf16Kernel: String? = nil) {
+    ///   - attention: `.flash` (cpu-swift's tiled kernel), or `.materialized` (the S×S
+    ///     probabilities with the native GEMM, as cpu-blas runs it with OpenBLAS) to compare the two.
+    public init(
+        cpuModel: String, cpuFlags: [String] = [], bf16Kernel: String? = nil, attention: AttentionAlgorithm = .flash
+    ) {
         device = "\(cpuModel) (native Swift \(NativeKernels.variant))"
+        self.attention = attention
         bf16 = BF16Path.select(cpuFlags: cpuFlags, requested: bf16Kernel)
     }
 
@@ -46,8 +53,12 @@ public final class SwiftBackend: Backend {
                 if let why = unsupportedReason(for: kernelCase) { throw BackendError.failed(why) }
                 return try TrainingKernels.prepare(
                     kernelCase, engine: BF16MatrixEngine(path: bf16.get(), threads: threads))
-            case .fp32: return try TrainingKernels.prepare(kernelCase, engine: GEMMKernel<Float>(threads: threads))
-            case .fp64: return try TrainingKernels.prepare(kernelCase, engine: GEMMKernel<Double>(threads: threads))
+            case .fp32:
+                return try TrainingKernels.prepare(
+                    kernelCase, engine: GEMMKernel<Float>(threads: threads, attention: attention))
+            case .fp64:
+                return try TrainingKernels.prepare(
+                    kernelCase, engine: GEMMKernel<Double>(threads: threads, attention: attention))
             default: throw BackendError.failed("\(id) has no \(kernelCase.dtype)")
             }
         }

@@ -12,7 +12,7 @@ public final class LlamaBlockStep<T: NativeScalar> {
     public let kernelCase: KernelCase
     public let shape: LlamaBlockSpec.Shape
     let engine: any MatrixEngine<T>
-    let attentionOp: CausalAttention<T>
+    let attentionPass: AttentionPass<T>
     let rope: RotaryEmbedding<T>
 
     let rms1Gamma: ParameterTensor<T>, wqkv: ParameterTensor<T>, wo: ParameterTensor<T>
@@ -21,7 +21,7 @@ public final class LlamaBlockStep<T: NativeScalar> {
     /// Block input x[T×D] and MSE target y[T×D].
     public let x: AlignedBuffer<T>, y: AlignedBuffer<T>
     let xn1: AlignedBuffer<T>, rstd1: AlignedBuffer<T>, qkv: AlignedBuffer<T>, rotated: AlignedBuffer<T>
-    let probabilities: AlignedBuffer<T>, attention: AlignedBuffer<T>, r1: AlignedBuffer<T>
+    let attention: AlignedBuffer<T>, r1: AlignedBuffer<T>
     let xn2: AlignedBuffer<T>, rstd2: AlignedBuffer<T>, gate: AlignedBuffer<T>, up: AlignedBuffer<T>
     let activation: AlignedBuffer<T>
     /// Block output out[T×D].
@@ -30,7 +30,7 @@ public final class LlamaBlockStep<T: NativeScalar> {
     public let outputGradient: AlignedBuffer<T>
     let activationGradient: AlignedBuffer<T>, gateGradient: AlignedBuffer<T>, upGradient: AlignedBuffer<T>
     let xn2Gradient: AlignedBuffer<T>, r1Gradient: AlignedBuffer<T>, attentionGradient: AlignedBuffer<T>
-    let rotatedGradient: AlignedBuffer<T>, qkvGradient: AlignedBuffer<T>, scoreGradient: AlignedBuffer<T>
+    let rotatedGradient: AlignedBuffer<T>, qkvGradient: AlignedBuffer<T>
     let xn1Gradient: AlignedBuffer<T>
     /// ∂L/∂x.
     public let inputGradient: AlignedBuffer<T>
@@ -44,8 +44,9 @@ public final class LlamaBlockStep<T: NativeScalar> {
         let s = LlamaBlockSpec().shape(kernelCase)
         shape = s
         self.engine = engine
-        attentionOp = CausalAttention(
-            batch: s.batch, sequence: s.sequence, model: s.model, heads: s.heads, kvHeads: s.kvHeads)
+        attentionPass = AttentionPass(
+            CausalAttention(batch: s.batch, sequence: s.sequence, model: s.model, heads: s.heads, kvHeads: s.kvHeads),
+            engine: engine)
         rope = RotaryEmbedding(seq: s.sequence, heads: s.heads, headDim: s.headDimension, base: RoPESpec.base)
         let (t, d, w, h) = (s.tokens, s.model, s.qkvWidth, s.hidden)
         func param(_ n: Int) -> ParameterTensor<T> { ParameterTensor(count: n, optimizer: s.optimizer) }
@@ -57,14 +58,12 @@ public final class LlamaBlockStep<T: NativeScalar> {
         )
         (rstd1, rstd2) = (buffer(t), buffer(t))
         (qkv, rotated) = (buffer(t * w), buffer(t * w))
-        probabilities = buffer(s.batch * s.heads * s.sequence * s.sequence)
         (gate, up, activation) = (buffer(t * h), buffer(t * h), buffer(t * h))
         output = AlignedBuffer(count: t * d, repeating: .nan)
         (outputGradient, xn2Gradient, r1Gradient, attentionGradient, xn1Gradient, inputGradient) =
             (buffer(t * d), buffer(t * d), buffer(t * d), buffer(t * d), buffer(t * d), buffer(t * d))
         (activationGradient, gateGradient, upGradient) = (buffer(t * h), buffer(t * h), buffer(t * h))
         (rotatedGradient, qkvGradient) = (buffer(t * w), buffer(t * w))
-        scoreGradient = buffer(s.sequence * s.sequence)
         rowLoss = AlignedBuffer(count: t, repeating: 0)
         Self.initialize(
             kernelCase, x: x.pointer, y: y.pointer, gammas: [rms1Gamma.value.pointer, rms2Gamma.value.pointer],
@@ -132,7 +131,7 @@ public final class LlamaBlockStep<T: NativeScalar> {
             x.base, gamma: rms1Gamma.value.base, y: xn1.base, rstd: rstd1.base, rows: t, cols: d, threads: th)
         gemm(xn1.base, wqkv.value.base, qkv.base, m: t, n: w, k: d)
         rotate(from: qkv.base, to: rotated.base, inverse: false)
-        attentionOp.forward(engine: engine, qkv: rotated.base, probabilities: probabilities.base, out: attention.base)
+        attentionPass.forward(qkv: rotated.base, out: attention.base)
         gemm(attention.base, wo.value.base, r1.base, m: t, n: d, k: d, then: .residual(x.base))
         Normalization.rmsNormForward(
             r1.base, gamma: rms2Gamma.value.base, y: xn2.base, rstd: rstd2.base, rows: t, cols: d, threads: th)
@@ -173,9 +172,9 @@ public final class LlamaBlockStep<T: NativeScalar> {
         // r1 = x + attention·Wo
         gemm(attention.base, r1Gradient.base, wo.gradient.base, m: d, n: d, k: t, transA: true)
         gemm(r1Gradient.base, wo.value.base, attentionGradient.base, m: t, n: d, k: d, transB: true)
-        attentionOp.backward(
-            engine: engine, qkv: rotated.base, probabilities: probabilities.base, outGradient: attentionGradient.base,
-            qkvGradient: rotatedGradient.base, scratch: scoreGradient.base)
+        attentionPass.backward(
+            qkv: rotated.base, out: attention.base, outGradient: attentionGradient.base,
+            qkvGradient: rotatedGradient.base)
         rotate(from: rotatedGradient.base, to: qkvGradient.base, inverse: true)
         // qkv = xn1·Wqkv
         gemm(xn1.base, qkvGradient.base, wqkv.gradient.base, m: d, n: w, k: t, transA: true)

@@ -13,4 +13,11 @@ public protocol MatrixEngine<Scalar>: AnyObject {
         beta: Scalar, c: UnsafeMutablePointer<Scalar>, ldc: Int)
     /// Worker threads the engine uses (also used for the element-wise work).
     var threads: Int { get }
+    /// How the training kernels run causal attention on this engine (``AttentionPass``).
+    var attentionAlgorithm: AttentionAlgorithm { get }
+}
+
+extension MatrixEngine {
+    /// Materialised probabilities with the matmuls on the engine, unless the engine says otherwise.
+    public var attentionAlgorithm: AttentionAlgorithm { .materialized }
 }

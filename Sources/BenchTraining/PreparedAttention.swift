@@ -6,15 +6,14 @@ import Foundation
 final class PreparedAttention<T: NativeScalar>: StatelessOutputCase {
     let kernelCase: KernelCase
     let op: CausalAttention<T>
-    let engine: any MatrixEngine<T>
+    let pass: AttentionPass<T>
     let qkv: AlignedBuffer<T>, outGradient: AlignedBuffer<T>, out: AlignedBuffer<T>, qkvGradient: AlignedBuffer<T>
-    let probabilities: AlignedBuffer<T>, scratch: AlignedBuffer<T>
 
     init(_ c: KernelCase, engine: any MatrixEngine<T>) {
         let (b, s, d, h) = (c.integer("B") ?? 0, c.integer("S") ?? 0, c.integer("D") ?? 0, c.integer("heads") ?? 1)
         op = CausalAttention(batch: b, sequence: s, model: d, heads: h)
+        pass = AttentionPass(op, engine: engine)
         kernelCase = c
-        self.engine = engine
         let t = b * s
         qkv = AlignedBuffer(count: t * 3 * d, repeating: 0)
         qkv.pointer.fillUniform(seed: InputSeed.seed(caseID: c.id, operand: "qkv"))
@@ -22,15 +21,11 @@ final class PreparedAttention<T: NativeScalar>: StatelessOutputCase {
         outGradient.pointer.fillUniform(seed: InputSeed.seed(caseID: c.id, operand: "dout"))
         out = AlignedBuffer(count: t * d, repeating: .nan)
         qkvGradient = AlignedBuffer(count: t * 3 * d, repeating: .nan)
-        probabilities = AlignedBuffer(count: b * h * s * s, repeating: 0)
-        scratch = AlignedBuffer(count: s * s, repeating: 0)
     }
 
     func run() throws {
-        op.forward(engine: engine, qkv: qkv.base, probabilities: probabilities.base, out: out.base)
-        op.backward(
-            engine: engine, qkv: qkv.base, probabilities: probabilities.base, outGradient: outGradient.base,
-            qkvGradient: qkvGradient.base, scratch: scratch.base)
+        pass.forward(qkv: qkv.base, out: out.base)
+        pass.backward(qkv: qkv.base, out: out.base, outGradient: outGradient.base, qkvGradient: qkvGradient.base)
     }
 }
 

@@ -8,16 +8,17 @@ import Foundation
 final class PreparedGQAAttention<T: NativeScalar>: StatelessOutputCase {
     let kernelCase: KernelCase
     let op: CausalAttention<T>
+    let pass: AttentionPass<T>
     let rope: RotaryEmbedding<T>
     let engine: any MatrixEngine<T>
     let qkv: AlignedBuffer<T>, rotated: AlignedBuffer<T>, outGradient: AlignedBuffer<T>, out: AlignedBuffer<T>
     let rotatedGradient: AlignedBuffer<T>, qkvGradient: AlignedBuffer<T>
-    let probabilities: AlignedBuffer<T>, scratch: AlignedBuffer<T>
 
     init(_ c: KernelCase, engine: any MatrixEngine<T>) {
         let v = ["B", "S", "D", "heads", "kv_heads"].map { c.integer($0) ?? 1 }
         let (b, s, d, h, kv) = (v[0], v[1], v[2], v[3], v[4])
         op = CausalAttention(batch: b, sequence: s, model: d, heads: h, kvHeads: kv)
+        pass = AttentionPass(op, engine: engine)
         rope = RotaryEmbedding(seq: s, heads: h, headDim: d / h, base: RoPESpec.base)
         kernelCase = c
         self.engine = engine
@@ -30,8 +31,6 @@ final class PreparedGQAAttention<T: NativeScalar>: StatelessOutputCase {
         rotatedGradient = AlignedBuffer(count: t * w, repeating: .nan)
         out = AlignedBuffer(count: t * d, repeating: .nan)
         qkvGradient = AlignedBuffer(count: t * w, repeating: .nan)
-        probabilities = AlignedBuffer(count: b * h * s * s, repeating: 0)
-        scratch = AlignedBuffer(count: s * s, repeating: 0)
     }
 
     func run() throws {
@@ -42,10 +41,9 @@ final class PreparedGQAAttention<T: NativeScalar>: StatelessOutputCase {
             qkv.base + d, rotated.base + d, tokens: t, inverse: false, threads: threads, heads: op.kvHeads,
             rowStride: w)
         for r in 0..<t { (rotated.base + r * w + d + dkv).update(from: qkv.base + r * w + d + dkv, count: dkv) }
-        op.forward(engine: engine, qkv: rotated.base, probabilities: probabilities.base, out: out.base)
-        op.backward(
-            engine: engine, qkv: rotated.base, probabilities: probabilities.base, outGradient: outGradient.base,
-            qkvGradient: rotatedGradient.base, scratch: scratch.base)
+        pass.forward(qkv: rotated.base, out: out.base)
+        pass.backward(
+            qkv: rotated.base, out: out.base, outGradient: outGradient.base, qkvGradient: rotatedGradient.base)
         rope.apply(
             rotatedGradient.base, qkvGradient.base, tokens: t, inverse: true, threads: threads, heads: op.heads,
             rowStride: w)

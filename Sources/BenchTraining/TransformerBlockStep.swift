@@ -12,6 +12,7 @@ public final class TransformerBlockStep<T: NativeScalar> {
     public let batch: Int, sequence: Int, model: Int, heads: Int, headDimension: Int, tokens: Int
     public let optimizer: Optimizer
     let engine: any MatrixEngine<T>
+    let attentionPass: AttentionPass<T>
 
     let ln1Gamma: ParameterTensor<T>, ln1Beta: ParameterTensor<T>
     let wqkv: ParameterTensor<T>, bqkv: ParameterTensor<T>, wo: ParameterTensor<T>, bo: ParameterTensor<T>
@@ -21,7 +22,7 @@ public final class TransformerBlockStep<T: NativeScalar> {
     /// Block input x[T×D] and MSE target y[T×D].
     public let x: AlignedBuffer<T>, y: AlignedBuffer<T>
     let x1: AlignedBuffer<T>, mean1: AlignedBuffer<T>, rstd1: AlignedBuffer<T>
-    let qkv: AlignedBuffer<T>, probabilities: AlignedBuffer<T>, attention: AlignedBuffer<T>, r1: AlignedBuffer<T>
+    let qkv: AlignedBuffer<T>, attention: AlignedBuffer<T>, r1: AlignedBuffer<T>
     let x2: AlignedBuffer<T>, mean2: AlignedBuffer<T>, rstd2: AlignedBuffer<T>
     let hidden: AlignedBuffer<T>, activation: AlignedBuffer<T>
     /// Block output out[T×D].
@@ -29,7 +30,7 @@ public final class TransformerBlockStep<T: NativeScalar> {
     /// ∂L/∂out, set by the loss or by a caller of ``backward()``.
     public let outputGradient: AlignedBuffer<T>
     let hiddenGradient: AlignedBuffer<T>, x2Gradient: AlignedBuffer<T>, r1Gradient: AlignedBuffer<T>
-    let attentionGradient: AlignedBuffer<T>, qkvGradient: AlignedBuffer<T>, scoreGradient: AlignedBuffer<T>
+    let attentionGradient: AlignedBuffer<T>, qkvGradient: AlignedBuffer<T>
     let x1Gradient: AlignedBuffer<T>
     /// ∂L/∂x.
     public let inputGradient: AlignedBuffer<T>
@@ -44,6 +45,8 @@ public final class TransformerBlockStep<T: NativeScalar> {
         (batch, sequence, model, heads, headDimension, tokens, optimizer) =
             (s.batch, s.sequence, s.model, s.heads, s.headDimension, s.tokens, s.optimizer)
         self.engine = engine
+        attentionPass = AttentionPass(
+            CausalAttention(batch: batch, sequence: sequence, model: model, heads: heads), engine: engine)
         let (t, d) = (tokens, model)
         func param(_ n: Int) -> ParameterTensor<T> { ParameterTensor(count: n, optimizer: s.optimizer) }
         (ln1Gamma, ln1Beta, ln2Gamma, ln2Beta) = (param(d), param(d), param(d), param(d))
@@ -55,14 +58,12 @@ public final class TransformerBlockStep<T: NativeScalar> {
         )
         (mean1, rstd1, mean2, rstd2) = (buffer(t), buffer(t), buffer(t), buffer(t))
         qkv = buffer(t * 3 * d)
-        probabilities = buffer(batch * heads * sequence * sequence)
         (hidden, activation) = (buffer(t * 4 * d), buffer(t * 4 * d))
         output = AlignedBuffer(count: t * d, repeating: .nan)
         (outputGradient, x2Gradient, r1Gradient, attentionGradient, x1Gradient, inputGradient) =
             (buffer(t * d), buffer(t * d), buffer(t * d), buffer(t * d), buffer(t * d), buffer(t * d))
         hiddenGradient = buffer(t * 4 * d)
         qkvGradient = buffer(t * 3 * d)
-        scoreGradient = buffer(sequence * sequence)
         rowLoss = AlignedBuffer(count: t, repeating: 0)
         Self.initialize(
             kernelCase, x: x.pointer, y: y.pointer, ln1Gamma: ln1Gamma.value.pointer,
@@ -113,7 +114,7 @@ public final class TransformerBlockStep<T: NativeScalar> {
         engine.multiply(
             transA: false, transB: false, m: t, n: 3 * d, k: d, a: x1.base, lda: d, b: wqkv.value.base, ldb: 3 * d,
             c: qkv.base, ldc: 3 * d, epilogue: .bias(bqkv.value.base, residual: nil))
-        attentionOp.forward(engine: engine, qkv: qkv.base, probabilities: probabilities.base, out: attention.base)
+        attentionPass.forward(qkv: qkv.base, out: attention.base)
         engine.multiply(
             transA: false, transB: false, m: t, n: d, k: d, a: attention.base, lda: d, b: wo.value.base, ldb: d,
             c: r1.base, ldc: d, epilogue: .bias(bo.value.base, residual: x.base))
@@ -126,10 +127,6 @@ public final class TransformerBlockStep<T: NativeScalar> {
         engine.multiply(
             transA: false, transB: false, m: t, n: d, k: 4 * d, a: activation.base, lda: 4 * d, b: w2.value.base,
             ldb: d, c: output.base, ldc: d, epilogue: .bias(b2.value.base, residual: r1.base))
-    }
-
-    var attentionOp: CausalAttention<T> {
-        CausalAttention(batch: batch, sequence: sequence, model: model, heads: heads)
     }
 
     /// The backward pass from ``outputGradient``: every parameter gradient and ``inputGradient``.
@@ -165,9 +162,8 @@ public final class TransformerBlockStep<T: NativeScalar> {
         engine.multiply(
             transA: false, transB: true, m: t, n: d, k: d, alpha: 1, a: r1Gradient.base, lda: d,
             b: wo.value.base, ldb: d, beta: 0, c: attentionGradient.base, ldc: d)
-        attentionOp.backward(
-            engine: engine, qkv: qkv.base, probabilities: probabilities.base, outGradient: attentionGradient.base,
-            qkvGradient: qkvGradient.base, scratch: scoreGradient.base)
+        attentionPass.backward(
+            qkv: qkv.base, out: attention.base, outGradient: attentionGradient.base, qkvGradient: qkvGradient.base)
         // qkv = x1·Wqkv + bqkv
         engine.multiply(
             transA: true, transB: false, m: d, n: 3 * d, k: t, alpha: 1, a: x1.base, lda: d,

@@ -1,0 +1,111 @@
+import BenchCore
+import BenchRuntime
+
+/// Causal attention computed tile by tile, never holding more than one `Br × Bc` tile of the
+/// `S×S` scores (Dao et al., FlashAttention-2, 2023): the forward pass keeps a running row
+/// maximum and sum (online softmax) and stores only each row's log-sum-exp `L = m + log ℓ`; the
+/// backward pass recomputes `P = exp(QKᵀ/√dₕ − L)` tile by tile. Key tiles entirely above the
+/// diagonal are skipped, so about half of the causal scores are never computed.
+///
+/// The same packed `qkv` layout and results as ``CausalAttention``'s materialised path. Work
+/// items are (batch, KV head) pairs: one item owns its group's K and V (transposed once into
+/// its thread's workspace) and sums the group's dK and dV without sharing them with another
+/// thread. Every buffer is allocated in `init`; the passes allocate nothing.
+final class FlashAttention<T: NativeScalar> {
+    /// Query rows of a tile (a multiple of the tile product's 6 rows).
+    static var queryBlock: Int { 48 }
+    /// Key columns of a tile (a multiple of 2 vectors on every ISA).
+    static var keyBlock: Int { 64 }
+
+    let shape: CausalAttention<T>
+    let threads: Int
+    /// `L[b, h, i]`, the log-sum-exp of score row `i` (scaled), kept from forward for backward.
+    let logSumExp: AlignedBuffer<T>
+    let workspaces: [Workspace]
+
+    /// One thread's tiles and its work item's transposed K and V and dK, dV accumulators.
+    final class Workspace {
+        let kt: AlignedBuffer<T>, vt: AlignedBuffer<T>, dk: AlignedBuffer<T>, dv: AlignedBuffer<T>
+        let scores: AlignedBuffer<T>, dp: AlignedBuffer<T>, acc: AlignedBuffer<T>
+        let rowMax: AlignedBuffer<T>, rowSum: AlignedBuffer<T>, rowD: AlignedBuffer<T>
+
+        init(sequence s: Int, headDimension dh: Int) {
+            let (br, bc) = (FlashAttention.queryBlock, FlashAttention.keyBlock)
+            func buffer(_ n: Int) -> AlignedBuffer<T> { AlignedBuffer(count: n, repeating: 0) }
+            (kt, vt, dk, dv) = (buffer(dh * s), buffer(dh * s), buffer(s * dh), buffer(s * dh))
+            (scores, dp, acc) = (buffer(br * bc), buffer(br * bc), buffer(br * dh))
+            (rowMax, rowSum, rowD) = (buffer(br), buffer(br), buffer(br))
+        }
+    }
+
+    init(shape: CausalAttention<T>, threads: Int) {
+        self.shape = shape
+        let items = shape.batch * shape.kvHeads
+        self.threads = max(1, min(threads, items))
+        logSumExp = AlignedBuffer(count: shape.batch * shape.heads * shape.sequence, repeating: 0)
+        workspaces = (0..<self.threads).map { _ in
+            Workspace(sequence: shape.sequence, headDimension: shape.headDimension)
+        }
+    }
+
+    var items: Int { shape.batch * shape.kvHeads }
+
+    /// `out[T×D]` = causal softmax(QKᵀ/√dₕ)·V per head, and ``logSumExp``.
+    func forward(qkv: UnsafePointer<T>, out: UnsafeMutablePointer<T>) {
+        WorkerPool.shared.run(participants: threads, Pass(attention: self, qkv: qkv, out: out, backward: nil))
+    }
+
+    /// `dqkv` (every column: dQ, and each group's dK and dV summed over its query heads) from
+    /// the forward pass's `qkv`, its output `out` and ``logSumExp``, and `dO`.
+    func backward(
+        qkv: UnsafePointer<T>, out: UnsafePointer<T>, outGradient: UnsafePointer<T>,
+        qkvGradient: UnsafeMutablePointer<T>
+    ) {
+        WorkerPool.shared.run(
+            participants: threads,
+            Pass(
+                attention: self, qkv: qkv, out: UnsafeMutablePointer(mutating: out),
+                backward: (outGradient, qkvGradient)))
+    }
+
+    /// Participant `part` runs work items `part, part + threads, …` with its own workspace.
+    struct Pass: ParallelBody {
+        let attention: FlashAttention
+        let qkv: UnsafePointer<T>, out: UnsafeMutablePointer<T>
+        let backward: (outGradient: UnsafePointer<T>, qkvGradient: UnsafeMutablePointer<T>)?
+
+        func callAsFunction(part: Int) {
+            let workspace = attention.workspaces[part]
+            var item = part
+            while item < attention.items {
+                let (b, g) = (item / attention.shape.kvHeads, item % attention.shape.kvHeads)
+                if let backward {
+                    attention.backwardItem(
+                        batch: b, group: g, qkv: qkv, out: out, outGradient: backward.outGradient,
+                        qkvGradient: backward.qkvGradient, workspace: workspace)
+                } else {
+                    attention.forwardItem(batch: b, group: g, qkv: qkv, out: out, workspace: workspace)
+                }
+                item += attention.threads
+            }
+        }
+    }
+
+    /// `dst[x·S + r] = src[r·stride + x]` for `r < S`, `x < dₕ`: a K or V head (`S × dₕ`, row
+    /// stride `stride`) transposed into `dₕ × S`, the layout the score tiles read.
+    @inline(__always)
+    func transpose(_ src: UnsafePointer<T>, stride: Int, into dst: UnsafeMutablePointer<T>) {
+        let (s, dh) = (shape.sequence, shape.headDimension)
+        for r in 0..<s {
+            let row = src + r * stride
+            for x in 0..<dh { dst[x * s + r] = row[x] }
+        }
+    }
+
+    /// Scales `row[0..<valid]` by `scale` and zeroes `row[valid..<count]` (the masked columns).
+    @inline(__always)
+    static func scaleAndMask(_ row: UnsafeMutablePointer<T>, valid: Int, count: Int, scale: T) {
+        for c in 0..<valid { row[c] *= scale }
+        if valid < count { (row + valid).update(repeating: 0, count: count - valid) }
+    }
+}
