@@ -16,14 +16,22 @@ struct TrainingOpTests {
         "rmsnorm_fwd_bwd/DT/T=7,D=33", "swiglu_fwd_bwd/DT/T=5,H=37", "rope_fwd_bwd/DT/B=2,S=11,D=12,heads=3",
         "gqa_attention_fwd_bwd/DT/B=2,S=11,D=16,heads=4,kv_heads=2",
         "gqa_attention_fwd_bwd/DT/B=1,S=100,D=16,heads=2,kv_heads=1",
+        // Head dimension 48: the flash kernel's 2-vector and (fp32 on AVX-512) 1-vector column
+        // paths, where dh = 4 and 8 above take the scalar one; S=113 ends in partial query (48)
+        // and key (64) tiles.
+        "gqa_attention_fwd_bwd/DT/B=2,S=113,D=96,heads=2,kv_heads=1",
     ]
 
     @Test(
-        "every training kernel verifies after its first and its fifth call on both backends",
+        "every training kernel verifies after its first and its fifth call on both backends (cpu-swift with flash and with materialised attention)",
         arguments: ids, ["fp32", "fp64"])
     func verifies(template: String, dtype: String) throws {
         let kc = try KernelRegistry.builtIn.validatedCase(template.replacingOccurrences(of: "DT", with: dtype))
-        for backend in [BLASBackend(cpuModel: "test") as any Backend, SwiftBackend(cpuModel: "test")] {
+        let backends: [any Backend] = [
+            BLASBackend(cpuModel: "test"), SwiftBackend(cpuModel: "test"),
+            SwiftBackend(cpuModel: "test", attention: .materialized),
+        ]
+        for backend in backends {
             #expect(backend.unsupportedReason(for: kc) == nil)
             let prepared = try backend.prepare(kc, threads: 2)
             try prepared.run()

@@ -1,0 +1,47 @@
+import BenchBLAS
+import BenchCore
+import BenchSession
+import BenchSwiftKernels
+import BenchTraining
+import Testing
+
+/// cpu-swift's flash attention against the materialised path on the same native GEMM.
+@Suite("Attention algorithms")
+struct AttentionAlgorithmTests {
+    /// fp64 leaves only the summation order between the two: the online softmax rescales
+    /// partial sums tile by tile, the materialised path sums whole rows.
+    @Test("flash and materialised attention agree in fp64 on the Llama block's loss, gradients and inputs' gradient")
+    func agree() throws {
+        let kc = LlamaBlockSpec.kernelCase(.fp64, b: 2, s: 70, d: 96, heads: 4, kvHeads: 2, hidden: 64, optimizer: .sgd)
+        let flash = LlamaBlockStep<Double>(kc, engine: GEMMKernel<Double>(threads: 2, attention: .flash))
+        let materialized = LlamaBlockStep<Double>(kc, engine: GEMMKernel<Double>(threads: 2, attention: .materialized))
+        for _ in 0..<2 {
+            flash.step()
+            materialized.step()
+            #expect(abs(flash.loss - materialized.loss) <= 1e-12 * materialized.loss)
+        }
+        for name in LlamaBlockStep<Double>.parameterNames {
+            let a = try #require(flash.parameter(name)), b = try #require(materialized.parameter(name))
+            let scale = b.gradient.map { abs($0) }.max() ?? 1
+            let worst = zip(a.gradient, b.gradient).map { abs($0 - $1) }.max() ?? 0
+            #expect(worst <= 1e-11 * scale, "\(name): gradients differ by \(worst) (scale \(scale))")
+        }
+        let dx = zip(flash.inputGradient.pointer, materialized.inputGradient.pointer).map { abs($0 - $1) }.max() ?? 0
+        #expect(dx <= 1e-11, "dx differs by \(dx)")
+    }
+
+    @Test("BENCH_ATTENTION picks cpu-swift's algorithm; a name that is none is refused in one line")
+    func environment() throws {
+        let chosen = try BackendRegistry.all(
+            cpuModel: "test", cpuFlags: [], catalog: nil, environment: ["BENCH_ATTENTION": "materialized"])
+        #expect(chosen.compactMap { $0 as? SwiftBackend }.first?.attention == .materialized)
+        let plain = try BackendRegistry.all(cpuModel: "test", cpuFlags: [], catalog: nil, environment: [:])
+        #expect(plain.compactMap { $0 as? SwiftBackend }.first?.attention == .flash)
+        #expect {
+            _ = try BackendRegistry.all(
+                cpuModel: "test", cpuFlags: [], catalog: nil, environment: ["BENCH_ATTENTION": "paged"])
+        } throws: { error in
+            "\(error)" == "BENCH_ATTENTION='paged' names no attention algorithm (expected materialized or flash)"
+        }
+    }
+}
