@@ -45,6 +45,28 @@ public enum VectorMath {
         return r
     }
 
+    /// The largest lane, by halving: three lane-wise maxima and one compare (the standard
+    /// library's `max()` is an out-of-line loop over the lanes; it took 5% of flash attention).
+    @inlinable @inline(__always)
+    public static func largestLane(_ v: SIMD16<Float>) -> Float {
+        var eight = v.lowHalf
+        let high = v.highHalf
+        for i in 0..<8 { eight[i] = eight[i] > high[i] ? eight[i] : high[i] }
+        var four = eight.lowHalf
+        for i in 0..<4 { four[i] = four[i] > eight.highHalf[i] ? four[i] : eight.highHalf[i] }
+        let a = four[0] > four[2] ? four[0] : four[2], b = four[1] > four[3] ? four[1] : four[3]
+        return a > b ? a : b
+    }
+
+    /// The sum of the lanes, by halving (pairwise: lanes `i` and `i + 8`, then `i + 4`, …).
+    @inlinable @inline(__always)
+    public static func laneSum(_ v: SIMD16<Float>) -> Float {
+        let eight = v.lowHalf + v.highHalf
+        let four = eight.lowHalf + eight.highHalf
+        let two = four.lowHalf + four.highHalf
+        return two[0] + two[1]
+    }
+
     @inlinable @inline(__always)
     public static func tanh(_ z: SIMD16<Float>) -> SIMD16<Float> {
         let e = exp(z + z)

@@ -20,8 +20,8 @@ extension FlashAttention {
         let k = row + shape.model + g * dh, v = k + dkv
         let (kt, vt, dk, dv) = (ws.kt.base, ws.vt.base, ws.dk.base, ws.dv.base)
         let (p, dp, acc, rowD) = (ws.scores.base, ws.dp.base, ws.acc.base, ws.rowD.base)
-        transpose(k, stride: w, into: kt)
-        transpose(v, stride: w, into: vt)
+        transposeTiles(k, stride: w, into: kt)
+        transposeTiles(v, stride: w, into: vt)
         dk.update(repeating: 0, count: s * dh)
         dv.update(repeating: 0, count: s * dh)
         for h in g * group..<(g + 1) * group {
@@ -32,17 +32,15 @@ extension FlashAttention {
             while i0 < s {
                 let rows = min(br, s - i0), last = i0 + rows - 1
                 for r in 0..<rows {
-                    let (dr, or) = (dO + (i0 + r) * d, o + (i0 + r) * d)
-                    var sum = T.zero
-                    for x in 0..<dh { sum += dr[x] * or[x] }
-                    rowD[r] = sum
+                    rowD[r] = Self.dot(dO + (i0 + r) * d, o + (i0 + r) * d, count: dh)
                 }
                 acc.update(repeating: 0, count: rows * dh)
                 var j0 = 0
                 while j0 <= last {
                     let nc = min(bc, last + 1 - j0)
                     AttentionTile.multiply(
-                        m: rows, n: nc, k: dh, a: q + i0 * w, rowStride: w, columnStride: 1, b: kt + j0, ldb: s,
+                        m: rows, n: nc, k: dh, a: q + i0 * w, rowStride: w, columnStride: 1, b: tile(kt, at: j0),
+                        ldb: bc,
                         c: p, ldc: bc, accumulate: false)
                     for r in 0..<rows {
                         let pr = p + r * bc
@@ -51,7 +49,8 @@ extension FlashAttention {
                         if valid > 0 { _ = Elementwise.exponentiate(pr, count: valid, shift: lse[i0 + r]) }
                     }
                     AttentionTile.multiply(
-                        m: rows, n: nc, k: dh, a: dO + i0 * d, rowStride: d, columnStride: 1, b: vt + j0, ldb: s,
+                        m: rows, n: nc, k: dh, a: dO + i0 * d, rowStride: d, columnStride: 1, b: tile(vt, at: j0),
+                        ldb: bc,
                         c: dp, ldc: bc, accumulate: false)
                     AttentionTile.multiply(
                         m: nc, n: dh, k: rows, a: p, rowStride: 1, columnStride: bc, b: dO + i0 * d, ldb: d,

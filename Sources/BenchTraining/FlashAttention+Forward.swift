@@ -18,7 +18,7 @@ extension FlashAttention {
         let k = row + shape.model + g * dh, v = k + shape.kvHeads * dh
         let (kt, scores, acc) = (ws.kt.base, ws.scores.base, ws.acc.base)
         let (rowMax, rowSum) = (ws.rowMax.base, ws.rowSum.base)
-        transpose(k, stride: w, into: kt)
+        transposeTiles(k, stride: w, into: kt)
         for h in g * group..<(g + 1) * group {
             let q = row + h * dh
             let o = out + b * s * d + h * dh
@@ -33,7 +33,8 @@ extension FlashAttention {
                 while j0 <= last {
                     let nc = min(bc, last + 1 - j0)
                     AttentionTile.multiply(
-                        m: rows, n: nc, k: dh, a: q + i0 * w, rowStride: w, columnStride: 1, b: kt + j0, ldb: s,
+                        m: rows, n: nc, k: dh, a: q + i0 * w, rowStride: w, columnStride: 1, b: tile(kt, at: j0),
+                        ldb: bc,
                         c: scores, ldc: bc, accumulate: false)
                     for r in 0..<rows {
                         let sr = scores + r * bc

@@ -53,7 +53,13 @@ bench_can_run_isa() {
 # Sets BENCH_FLAGS for the ISA named in $1.
 bench_flags_for() {
     case "$1" in
-        avx512) BENCH_FLAGS=(-Xswiftc -target-cpu -Xswiftc skylake-avx512 -Xcc -march=skylake-avx512 -Xswiftc -DBENCH_FMA -Xswiftc -DBENCH_AVX512) ;;
+        # skylake-avx512 prefers 256-bit vectors, and LLVM then splits Swift's SIMD16<Float>
+        # arithmetic outside the GEMM tiles (exp, tanh) into four 128-bit pieces; asking for
+        # 512-bit vectors keeps them whole (measured: flash attention 1.3x faster, see
+        # docs/performance.md).
+        avx512) BENCH_FLAGS=(-Xswiftc -target-cpu -Xswiftc skylake-avx512 -Xcc -march=skylake-avx512
+            -Xcc -mprefer-vector-width=512 -Xswiftc -Xcc -Xswiftc -mprefer-vector-width=512
+            -Xswiftc -DBENCH_FMA -Xswiftc -DBENCH_AVX512) ;;
         avx2) BENCH_FLAGS=(-Xswiftc -target-cpu -Xswiftc haswell -Xcc -march=haswell -Xswiftc -DBENCH_FMA -Xswiftc -DBENCH_AVX2) ;;
         # FMA is part of the AArch64 base ISA. Neoverse V1 (Graviton3) and V2 (Graviton4) get
         # their own tuning when /proc/cpuinfo names them (CPU part 0xd40 / 0xd4f).
