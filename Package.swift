@@ -107,7 +107,9 @@ let package = Package(
         .target(name: "CAllocationCounter", path: "Benchmarks/CAllocationCounter"),
         .executableTarget(
             name: "bench-alloc-check",
-            dependencies: ["BenchCore", "BenchBLAS", "BenchSwiftKernels", "BenchTraining", "CAllocationCounter"],
+            dependencies: [
+                "BenchCore", "BenchBLAS", "BenchDNNL", "BenchSwiftKernels", "BenchTraining", "CAllocationCounter",
+            ],
             path: "Benchmarks/AllocationCheck"
         ),
         .executableTarget(

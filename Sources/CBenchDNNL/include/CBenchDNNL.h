@@ -37,6 +37,20 @@ const char *bench_dnnl_matmul_impl(const bench_dnnl_matmul *mm);
 int bench_dnnl_matmul_run(bench_dnnl_matmul *mm);
 void bench_dnnl_matmul_destroy(bench_dnnl_matmul *mm);
 
+/// A matmul primitive for one shape of a training step's matmuls, on buffers given at each run:
+/// `C = alpha·op(A)·op(B) + beta·C` (C fp32, row stride `ldc`), A and B bf16 bit patterns
+/// (`bf16 != 0`) or fp32, stored densely as given: A `m×k`, or `k×m` when `trans_a`; B `k×n`,
+/// or `n×k` when `trans_b`. `beta` is a sum post-op (0: none). NULL with the reason in `why`.
+bench_dnnl_matmul *bench_dnnl_matmul_strided_create(int64_t m, int64_t n, int64_t k, int trans_a, int trans_b,
+                                                    int64_t ldc, int bf16, float alpha, float beta, char *why,
+                                                    size_t why_size);
+/// Runs a strided primitive on these buffers and waits. 0 on success, else oneDNN's status.
+int bench_dnnl_matmul_run_on(bench_dnnl_matmul *mm, const void *a, const void *b, float *c);
+
+/// `dst[r·cols + c] = bf16(src[r·ld + c])` for `r < rows`, `c < cols`: fp32 rounded to the nearest
+/// bf16, ties to even (NaN stays a quiet NaN). Needs no oneDNN.
+void bench_round_bf16(const float *src, int64_t rows, int64_t cols, int64_t ld, uint16_t *dst);
+
 #ifdef __cplusplus
 }
 #endif
