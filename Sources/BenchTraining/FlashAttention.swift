@@ -51,13 +51,18 @@ final class FlashAttention<T: NativeScalar> {
 
     var items: Int { shape.batch * shape.kvHeads }
 
-    /// `out[T×D]` = causal softmax(QKᵀ/√dₕ)·V per head, and ``logSumExp``.
+    /// `out[T×D]` = causal softmax(QKᵀ/√dₕ)·V per head, and ``logSumExp``. (Specialised, so
+    /// the worker pool gets a concrete body: a generic one costs a heap box per call.)
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     func forward(qkv: UnsafePointer<T>, out: UnsafeMutablePointer<T>) {
         WorkerPool.shared.run(participants: threads, Pass(attention: self, qkv: qkv, out: out, backward: nil))
     }
 
     /// `dqkv` (every column: dQ, and each group's dK and dV summed over its query heads) from
     /// the forward pass's `qkv`, its output `out` and ``logSumExp``, and `dO`.
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     func backward(
         qkv: UnsafePointer<T>, out: UnsafePointer<T>, outGradient: UnsafePointer<T>,
         qkvGradient: UnsafeMutablePointer<T>
