@@ -53,7 +53,7 @@ let package = Package(
         .target(name: "BenchRun", dependencies: ["BenchCore", "BenchResults"]),
 
         // MARK: Training kernels (matmuls through a MatrixEngine) and the kernels' buffers
-        .target(name: "BenchTraining", dependencies: ["BenchCore", "BenchRuntime"]),
+        .target(name: "BenchTraining", dependencies: ["BenchCore", "BenchRuntime", "CBenchSupport"]),
 
         // MARK: Modeled backends and the price catalog
         .target(

@@ -62,6 +62,7 @@ void bench_callgrind_dump_stats_at(const char *label);
 /// buffers alike and the simulated caches see the same addresses. 0 on success, -1 on failure.
 int bench_disable_aslr(void);
 
+#include <stdint.h>
 #include <sys/types.h>
 
 /// Starts a plugin: `path` with `argv` and `envp`, stdin from `in_fd`, stdout to `out_fd`,
@@ -78,5 +79,15 @@ int bench_become_subreaper(void);
 
 /// Whether standard output's stdio stream has its error flag set (a write to it failed).
 int bench_stdout_error(void);
+
+/// AdamW on `n` values of one tensor (`docs/training-kernels.md`): `m ← β₁m + (1−β₁)g`,
+/// `v ← β₂v + (1−β₂)g²`, `w ← w − (step·m/(√(v·inv_c2) + ε) + decay·w)`, operation by operation
+/// as the scalar Swift code did (no contraction into FMAs), 16 values at a time. In C because
+/// Swift's vector `squareRoot()` is a `sqrtf` call per lane.
+void bench_adamw_f32(float *w, const float *g, float *m, float *v, int64_t n, float b1, float b2, float one_minus_b1,
+                     float one_minus_b2, float step, float inv_c2, float eps, float decay);
+/// The same in fp64, 8 values at a time.
+void bench_adamw_f64(double *w, const double *g, double *m, double *v, int64_t n, double b1, double b2,
+                     double one_minus_b1, double one_minus_b2, double step, double inv_c2, double eps, double decay);
 
 #endif
