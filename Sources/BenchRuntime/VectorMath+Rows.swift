@@ -7,10 +7,15 @@ extension VectorMath {
         UnsafeRawPointer(p).loadUnaligned(as: SIMD16<Float>.self)
     }
 
-    /// The largest of `r[0..<count]` (`count` ≥ 16): four 16-lane running maxima (a scalar
+    /// The largest of `r[0..<count]` (`count` ≥ 1): four 16-lane running maxima (a scalar
     /// `max` chain is latency-bound and does not vectorise), then single vectors, then the tail
     /// copied into a vector padded with the running maxima.
     public static func rowMaximum(_ r: UnsafePointer<Float>, count: Int) -> Float {
+        if count < 16 {
+            var mx = r[0]
+            for j in 1..<max(count, 1) { mx = r[j] > mx ? r[j] : mx }
+            return mx
+        }
         var m0 = load(r), m1 = m0, m2 = m0, m3 = m0
         var j = 0
         while j + 64 <= count {
@@ -53,9 +58,10 @@ extension VectorMath {
         let rest = count - j
         if rest > 0 {
             // The last count mod 16 values as one vector (short causal rows are mostly tail),
-            // padded with −∞: exp clamps it to e^−87.3 ≈ 1e−38 per padding lane, which cannot
-            // change the sum (at least 1: the callers shift by the row maximum). Built lane by
-            // lane: a byte copy into the vector also split the loop above into 2-lane pieces.
+            // padded with −∞: exp clamps it to e^−87.3 ≈ 1e−38 per padding lane, negligible
+            // beside a row's total (at least 1 where the shift is the row's maximum; flash
+            // attention's tiles add theirs into such a total). Built lane by lane: a byte copy
+            // into the vector also split the loop above into 2-lane pieces.
             var tail = SIMD16<Float>(repeating: -.infinity)
             for i in 0..<rest { tail[i] = r[j + i] }
             let e = exp(tail - m)

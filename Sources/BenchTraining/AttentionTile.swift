@@ -5,7 +5,7 @@ import BenchRuntime
 /// `A(i, p) = a[i·rowStride + p·columnStride]` (so a tile or its transpose, read in place),
 /// B is `k×n` row-major with row stride `ldb`, and C row-major with row stride `ldc`.
 ///
-/// The tiles are small (at most 64 on a side, `k` ≤ 128) and already in L1, so nothing is packed:
+/// The tiles are small (48 or 64 rows, 64 or `dₕ` columns, `k` ≤ 64 or `dₕ`) and in L1 or L2, so nothing is packed:
 /// 6 rows × 2 vectors of C stay in 12 registers while `k` runs (12 accumulators, 2 B vectors and
 /// a broadcast fit AVX2's 16 registers as well as AVX-512's 32), then 6 rows × 1 vector, then a
 /// scalar tail. A short last row group repeats its last row rather than branching in the `k`

@@ -38,15 +38,10 @@ extension FlashAttention {
                 var j0 = 0
                 while j0 <= last {
                     let nc = min(bc, last + 1 - j0)
-                    AttentionTile.multiply(
-                        m: rows, n: nc, k: dh, a: q + i0 * w, rowStride: w, columnStride: 1, b: tile(kt, at: j0),
-                        ldb: bc,
-                        c: p, ldc: bc, accumulate: false)
-                    for r in 0..<rows {
-                        let pr = p + r * bc
-                        let valid = min(nc, i0 + r - j0 + 1)
-                        Self.scaleAndMask(pr, valid: max(valid, 0), count: nc, scale: scale)
-                        if valid > 0 { _ = Elementwise.exponentiate(pr, count: valid, shift: lse[i0 + r]) }
+                    scoreTile(q: q, i0: i0, rows: rows, j0: j0, nc: nc, kt: kt, into: p)
+                    for r in 0..<rows where Self.valid(row: r, i0: i0, j0: j0, nc: nc) > 0 {
+                        _ = Elementwise.exponentiate(
+                            p + r * bc, count: Self.valid(row: r, i0: i0, j0: j0, nc: nc), shift: lse[i0 + r])
                     }
                     AttentionTile.multiply(
                         m: rows, n: nc, k: dh, a: dO + i0 * d, rowStride: d, columnStride: 1, b: tile(vt, at: j0),

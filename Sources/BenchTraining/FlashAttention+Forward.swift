@@ -13,7 +13,6 @@ extension FlashAttention {
         let (s, d, dh, w) = (shape.sequence, shape.model, shape.headDimension, shape.rowWidth)
         let (br, bc) = (Self.queryBlock, Self.keyBlock)
         let group = shape.heads / shape.kvHeads
-        let scale = T(1 / Double(dh).squareRoot())
         let row = qkv + b * s * w
         let k = row + shape.model + g * dh, v = k + shape.kvHeads * dh
         let (kt, scores, acc) = (ws.kt.base, ws.scores.base, ws.acc.base)
@@ -32,14 +31,10 @@ extension FlashAttention {
                 var j0 = 0
                 while j0 <= last {
                     let nc = min(bc, last + 1 - j0)
-                    AttentionTile.multiply(
-                        m: rows, n: nc, k: dh, a: q + i0 * w, rowStride: w, columnStride: 1, b: tile(kt, at: j0),
-                        ldb: bc,
-                        c: scores, ldc: bc, accumulate: false)
+                    scoreTile(q: q, i0: i0, rows: rows, j0: j0, nc: nc, kt: kt, into: scores)
                     for r in 0..<rows {
                         let sr = scores + r * bc
-                        let valid = min(nc, i0 + r - j0 + 1)
-                        Self.scaleAndMask(sr, valid: max(valid, 0), count: nc, scale: scale)
+                        let valid = Self.valid(row: r, i0: i0, j0: j0, nc: nc)
                         guard valid > 0 else { continue }
                         let newMax = Swift.max(rowMax[r], Elementwise.maximum(sr, count: valid))
                         let correction = T.exponential(rowMax[r] - newMax)

@@ -8,9 +8,10 @@ import BenchRuntime
 /// diagonal are skipped, so about half of the causal scores are never computed.
 ///
 /// The same packed `qkv` layout and results as ``CausalAttention``'s materialised path. Work
-/// items are (batch, KV head) pairs: one item owns its group's K and V (transposed once into
-/// its thread's workspace) and sums the group's dK and dV without sharing them with another
-/// thread. Every buffer is allocated in `init`; the passes allocate nothing.
+/// items are (batch, KV head) pairs: one item owns its group's K (transposed once into its
+/// thread's workspace; V too in backward) and sums the group's dK and dV without sharing them
+/// with another thread, so at most `batch·kvHeads` threads work. Every buffer is allocated in
+/// `init`; the passes allocate nothing.
 final class FlashAttention<T: NativeScalar> {
     /// Query rows of a tile (a multiple of the tile product's 6 rows).
     static var queryBlock: Int { 48 }
@@ -138,10 +139,27 @@ final class FlashAttention<T: NativeScalar> {
         return sum
     }
 
-    /// Scales `row[0..<valid]` by `scale` and zeroes `row[valid..<count]` (the masked columns).
+    /// The score tile `S = Q_i·K_jᵀ/√dₕ` of query rows `i0..<i0+rows` (row stride `w` from `q`)
+    /// and keys `j0..<j0+nc` (from the transposed tiles `kt`) into `out` (row stride `Bc`), with
+    /// the masked entries (key past the query) zeroed: row `r` has ``valid(row:i0:j0:nc:)`` entries.
     @inline(__always)
-    static func scaleAndMask(_ row: UnsafeMutablePointer<T>, valid: Int, count: Int, scale: T) {
-        for c in 0..<valid { row[c] *= scale }
-        if valid < count { (row + valid).update(repeating: 0, count: count - valid) }
+    func scoreTile(
+        q: UnsafePointer<T>, i0: Int, rows: Int, j0: Int, nc: Int, kt: UnsafeMutablePointer<T>,
+        into out: UnsafeMutablePointer<T>
+    ) {
+        let (dh, w, bc) = (shape.headDimension, shape.rowWidth, Self.keyBlock)
+        let scale = T(1 / Double(dh).squareRoot())
+        AttentionTile.multiply(
+            m: rows, n: nc, k: dh, a: q + i0 * w, rowStride: w, columnStride: 1, b: tile(kt, at: j0), ldb: bc,
+            c: out, ldc: bc, accumulate: false)
+        for r in 0..<rows {
+            let row = out + r * bc, valid = max(Self.valid(row: r, i0: i0, j0: j0, nc: nc), 0)
+            for c in 0..<valid { row[c] *= scale }
+            if valid < nc { (row + valid).update(repeating: 0, count: nc - valid) }
+        }
     }
+
+    /// Unmasked entries of row `r` of a score tile (≤ 0 when the whole row is masked).
+    @inline(__always)
+    static func valid(row r: Int, i0: Int, j0: Int, nc: Int) -> Int { min(nc, i0 + r - j0 + 1) }
 }

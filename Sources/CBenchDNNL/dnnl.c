@@ -19,7 +19,7 @@ static char version_text[32];
 // Every oneDNN function bench calls, resolved from the library at load time.
 #define BENCH_DNNL_FUNCTIONS(X)                                                                                       \
     X(dnnl_version) X(dnnl_sgemm) X(dnnl_engine_create) X(dnnl_engine_destroy) X(dnnl_stream_create)              \
-    X(dnnl_stream_destroy) X(dnnl_stream_wait) X(dnnl_memory_desc_init_by_tag) X(dnnl_matmul_desc_init)           \
+    X(dnnl_stream_destroy) X(dnnl_stream_wait) X(dnnl_matmul_desc_init)                                      \
     X(dnnl_primitive_desc_create) X(dnnl_primitive_desc_query) X(dnnl_primitive_desc_destroy)                      \
     X(dnnl_primitive_create) X(dnnl_primitive_destroy) X(dnnl_primitive_execute) X(dnnl_memory_create)            \
     X(dnnl_memory_destroy) X(dnnl_memory_desc_init_by_strides) X(dnnl_memory_set_data_handle)                      \
@@ -84,49 +84,6 @@ void bench_dnnl_matmul_destroy(bench_dnnl_matmul *mm) {
     free(mm);
 }
 
-bench_dnnl_matmul *bench_dnnl_matmul_create(int64_t m, int64_t n, int64_t k, int bf16, const void *a,
-                                            const void *b, float *c, char *why, size_t why_size) {
-    if (!loaded) {
-        snprintf(why, why_size, "oneDNN is not loaded");
-        return NULL;
-    }
-    bench_dnnl_matmul *mm = calloc(1, sizeof *mm);
-    if (!mm) {
-        snprintf(why, why_size, "out of memory");
-        return NULL;
-    }
-    dnnl_data_type_t input = bf16 ? dnnl_bf16 : dnnl_f32;
-    dnnl_dims_t a_dims = {m, k}, b_dims = {k, n}, c_dims = {m, n};
-    dnnl_memory_desc_t a_md, b_md, c_md;
-    dnnl_matmul_desc_t desc;
-    dnnl_primitive_desc_t pd = NULL;
-    dnnl_status_t s;
-#define BENCH_CHECK(call, what)                                                                                       \
-    if ((s = (call)) != dnnl_success) {                                                                               \
-        snprintf(why, why_size, "oneDNN %s failed (status %d)", what, (int)s);                                       \
-        if (pd) p_dnnl_primitive_desc_destroy(pd);                                                                    \
-        bench_dnnl_matmul_destroy(mm);                                                                                \
-        return NULL;                                                                                                  \
-    }
-    BENCH_CHECK(p_dnnl_engine_create(&mm->engine, dnnl_cpu, 0), "engine_create")
-    BENCH_CHECK(p_dnnl_stream_create(&mm->stream, mm->engine, dnnl_stream_default_flags), "stream_create")
-    BENCH_CHECK(p_dnnl_memory_desc_init_by_tag(&a_md, 2, a_dims, input, dnnl_ab), "memory_desc (A)")
-    BENCH_CHECK(p_dnnl_memory_desc_init_by_tag(&b_md, 2, b_dims, input, dnnl_ab), "memory_desc (B)")
-    BENCH_CHECK(p_dnnl_memory_desc_init_by_tag(&c_md, 2, c_dims, dnnl_f32, dnnl_ab), "memory_desc (C)")
-    BENCH_CHECK(p_dnnl_matmul_desc_init(&desc, &a_md, &b_md, NULL, &c_md), "matmul_desc_init")
-    BENCH_CHECK(p_dnnl_primitive_desc_create(&pd, &desc, NULL, mm->engine, NULL), "primitive_desc_create")
-    const char *impl = NULL;
-    if (p_dnnl_primitive_desc_query(pd, dnnl_query_impl_info_str, 0, &impl) == dnnl_success && impl)
-        snprintf(mm->impl, sizeof mm->impl, "%s", impl);
-    BENCH_CHECK(p_dnnl_primitive_create(&mm->primitive, pd), "primitive_create")
-    p_dnnl_primitive_desc_destroy(pd);
-    pd = NULL;
-    BENCH_CHECK(p_dnnl_memory_create(&mm->a, &a_md, mm->engine, (void *)a), "memory_create (A)")
-    BENCH_CHECK(p_dnnl_memory_create(&mm->b, &b_md, mm->engine, (void *)b), "memory_create (B)")
-    BENCH_CHECK(p_dnnl_memory_create(&mm->c, &c_md, mm->engine, c), "memory_create (C)")
-    return mm;
-}
-
 const char *bench_dnnl_matmul_impl(const bench_dnnl_matmul *mm) { return mm->impl; }
 
 bench_dnnl_matmul *bench_dnnl_matmul_strided_create(int64_t m, int64_t n, int64_t k, int trans_a, int trans_b,
@@ -152,7 +109,7 @@ bench_dnnl_matmul *bench_dnnl_matmul_strided_create(int64_t m, int64_t n, int64_
     dnnl_primitive_attr_t attr = NULL;
     dnnl_post_ops_t ops = NULL;
     dnnl_status_t s;
-#define BENCH_CHECK_STRIDED(call, what)                                                                               \
+#define BENCH_CHECK(call, what)                                                                               \
     if ((s = (call)) != dnnl_success) {                                                                               \
         snprintf(why, why_size, "oneDNN %s failed (status %d)", what, (int)s);                                       \
         if (pd) p_dnnl_primitive_desc_destroy(pd);                                                                    \
@@ -161,33 +118,33 @@ bench_dnnl_matmul *bench_dnnl_matmul_strided_create(int64_t m, int64_t n, int64_
         bench_dnnl_matmul_destroy(mm);                                                                                \
         return NULL;                                                                                                  \
     }
-    BENCH_CHECK_STRIDED(p_dnnl_engine_create(&mm->engine, dnnl_cpu, 0), "engine_create")
-    BENCH_CHECK_STRIDED(p_dnnl_stream_create(&mm->stream, mm->engine, dnnl_stream_default_flags), "stream_create")
-    BENCH_CHECK_STRIDED(p_dnnl_memory_desc_init_by_strides(&a_md, 2, a_dims, input, a_strides), "memory_desc (A)")
-    BENCH_CHECK_STRIDED(p_dnnl_memory_desc_init_by_strides(&b_md, 2, b_dims, input, b_strides), "memory_desc (B)")
-    BENCH_CHECK_STRIDED(p_dnnl_memory_desc_init_by_strides(&c_md, 2, c_dims, dnnl_f32, c_strides), "memory_desc (C)")
-    BENCH_CHECK_STRIDED(p_dnnl_matmul_desc_init(&desc, &a_md, &b_md, NULL, &c_md), "matmul_desc_init")
-    BENCH_CHECK_STRIDED(p_dnnl_primitive_attr_create(&attr), "primitive_attr_create")
-    if (alpha != 1.0f) BENCH_CHECK_STRIDED(p_dnnl_primitive_attr_set_output_scales(attr, 1, 0, &alpha), "output scales")
+    BENCH_CHECK(p_dnnl_engine_create(&mm->engine, dnnl_cpu, 0), "engine_create")
+    BENCH_CHECK(p_dnnl_stream_create(&mm->stream, mm->engine, dnnl_stream_default_flags), "stream_create")
+    BENCH_CHECK(p_dnnl_memory_desc_init_by_strides(&a_md, 2, a_dims, input, a_strides), "memory_desc (A)")
+    BENCH_CHECK(p_dnnl_memory_desc_init_by_strides(&b_md, 2, b_dims, input, b_strides), "memory_desc (B)")
+    BENCH_CHECK(p_dnnl_memory_desc_init_by_strides(&c_md, 2, c_dims, dnnl_f32, c_strides), "memory_desc (C)")
+    BENCH_CHECK(p_dnnl_matmul_desc_init(&desc, &a_md, &b_md, NULL, &c_md), "matmul_desc_init")
+    BENCH_CHECK(p_dnnl_primitive_attr_create(&attr), "primitive_attr_create")
+    if (alpha != 1.0f) BENCH_CHECK(p_dnnl_primitive_attr_set_output_scales(attr, 1, 0, &alpha), "output scales")
     if (beta != 0.0f) {
-        BENCH_CHECK_STRIDED(p_dnnl_post_ops_create(&ops), "post_ops_create")
-        BENCH_CHECK_STRIDED(p_dnnl_post_ops_append_sum(ops, beta), "post_ops_append_sum")
-        BENCH_CHECK_STRIDED(p_dnnl_primitive_attr_set_post_ops(attr, ops), "set_post_ops")
+        BENCH_CHECK(p_dnnl_post_ops_create(&ops), "post_ops_create")
+        BENCH_CHECK(p_dnnl_post_ops_append_sum(ops, beta), "post_ops_append_sum")
+        BENCH_CHECK(p_dnnl_primitive_attr_set_post_ops(attr, ops), "set_post_ops")
     }
-    BENCH_CHECK_STRIDED(p_dnnl_primitive_desc_create(&pd, &desc, attr, mm->engine, NULL), "primitive_desc_create")
+    BENCH_CHECK(p_dnnl_primitive_desc_create(&pd, &desc, attr, mm->engine, NULL), "primitive_desc_create")
     const char *impl = NULL;
     if (p_dnnl_primitive_desc_query(pd, dnnl_query_impl_info_str, 0, &impl) == dnnl_success && impl)
         snprintf(mm->impl, sizeof mm->impl, "%s", impl);
-    BENCH_CHECK_STRIDED(p_dnnl_primitive_create(&mm->primitive, pd), "primitive_create")
+    BENCH_CHECK(p_dnnl_primitive_create(&mm->primitive, pd), "primitive_create")
     p_dnnl_primitive_desc_destroy(pd);
     pd = NULL;
     p_dnnl_primitive_attr_destroy(attr);
     attr = NULL;
     if (ops) p_dnnl_post_ops_destroy(ops);
     ops = NULL;
-    BENCH_CHECK_STRIDED(p_dnnl_memory_create(&mm->a, &a_md, mm->engine, DNNL_MEMORY_NONE), "memory_create (A)")
-    BENCH_CHECK_STRIDED(p_dnnl_memory_create(&mm->b, &b_md, mm->engine, DNNL_MEMORY_NONE), "memory_create (B)")
-    BENCH_CHECK_STRIDED(p_dnnl_memory_create(&mm->c, &c_md, mm->engine, DNNL_MEMORY_NONE), "memory_create (C)")
+    BENCH_CHECK(p_dnnl_memory_create(&mm->a, &a_md, mm->engine, DNNL_MEMORY_NONE), "memory_create (A)")
+    BENCH_CHECK(p_dnnl_memory_create(&mm->b, &b_md, mm->engine, DNNL_MEMORY_NONE), "memory_create (B)")
+    BENCH_CHECK(p_dnnl_memory_create(&mm->c, &c_md, mm->engine, DNNL_MEMORY_NONE), "memory_create (C)")
     return mm;
 }
 
@@ -197,6 +154,21 @@ int bench_dnnl_matmul_run_on(bench_dnnl_matmul *mm, const void *a, const void *b
     if ((s = p_dnnl_memory_set_data_handle(mm->b, (void *)b)) != dnnl_success) return (int)s;
     if ((s = p_dnnl_memory_set_data_handle(mm->c, c)) != dnnl_success) return (int)s;
     return bench_dnnl_matmul_run(mm);
+}
+
+bench_dnnl_matmul *bench_dnnl_matmul_create(int64_t m, int64_t n, int64_t k, int bf16, const void *a,
+                                            const void *b, float *c, char *why, size_t why_size) {
+    bench_dnnl_matmul *mm = bench_dnnl_matmul_strided_create(m, n, k, 0, 0, n, bf16, 1.0f, 0.0f, why, why_size);
+    if (!mm) return NULL;
+    dnnl_status_t s;
+    if ((s = p_dnnl_memory_set_data_handle(mm->a, (void *)a)) != dnnl_success ||
+        (s = p_dnnl_memory_set_data_handle(mm->b, (void *)b)) != dnnl_success ||
+        (s = p_dnnl_memory_set_data_handle(mm->c, c)) != dnnl_success) {
+        snprintf(why, why_size, "oneDNN memory_set_data_handle failed (status %d)", (int)s);
+        bench_dnnl_matmul_destroy(mm);
+        return NULL;
+    }
+    return mm;
 }
 
 int bench_dnnl_matmul_run(bench_dnnl_matmul *mm) {
@@ -246,10 +218,11 @@ const char *bench_dnnl_version(void) { return version_text; }
 
 void bench_round_bf16(const float *src, int64_t rows, int64_t cols, int64_t ld, uint16_t *dst) {
     for (int64_t r = 0; r < rows; r++) {
-        const uint32_t *in = (const uint32_t *)(src + r * ld);
+        const float *in = src + r * ld;
         uint16_t *out = dst + r * cols;
         for (int64_t c = 0; c < cols; c++) {
-            uint32_t u = in[c];
+            uint32_t u;
+            memcpy(&u, in + c, 4);
             uint32_t nan = (u & 0x7fffffffu) > 0x7f800000u;
             uint32_t rounded = (u + 0x7fffu + ((u >> 16) & 1u)) >> 16;
             out[c] = (uint16_t)(nan ? ((u >> 16) | 0x40u) : rounded);
