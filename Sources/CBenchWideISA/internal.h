@@ -19,6 +19,9 @@ typedef struct {
 /// bf16 pairs). A micro-kernel computes an `mr` × 32 tile of C from packed pairs.
 typedef struct {
     int64_t mr, kc, mc, nc;
+    /// The column block when A is fp32 (a training step's matmuls): rounding while packing costs
+    /// several times a copy, so a wider B panel packs A less often.
+    int64_t nc_f32;
     /// K pairs are padded to a multiple of this (AMX reads 16 pairs per tile row).
     int64_t pair_granule;
     void (*micro)(int64_t pairs, const uint32_t *a, const uint32_t *b, float *c, int64_t ldc, int accumulate);
