@@ -20,3 +20,23 @@ struct AlignedBufferTests {
         }
     }
 }
+
+@Suite("AlignedBuffer: large blocks reused")
+struct AlignedBufferReuseTests {
+    /// A freed 64 MiB block comes back for the next buffer of that size, filled anew.
+    @Test("a freed large block is handed out again, with the new buffer's value in every element")
+    func reuse() {
+        let count = ((64 << 20) + 12288) / 4  // a size no other test allocates
+        var first: AlignedBuffer<Float>? = AlignedBuffer(count: count, repeating: 0)
+        let address = first!.base
+        first!.pointer.update(repeating: 7)
+        first = nil
+        let zeros = AlignedBuffer<Float>(count: count, repeating: 0)
+        #expect(zeros.base == address)
+        #expect(zeros.pointer.allSatisfy { $0 == 0 })
+        let other = AlignedBuffer<Float>(count: count, repeating: 3)
+        #expect(other.base != address)
+        #expect(other.pointer.allSatisfy { $0 == 3 })
+        #expect(Int(bitPattern: other.base) % 64 == 0)
+    }
+}
