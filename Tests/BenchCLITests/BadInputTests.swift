@@ -123,6 +123,21 @@ struct BadInputTests {
         #expect(!FileManager.default.fileExists(atPath: out.path))
     }
 
+    @Test("a BENCH_ATTENTION that names no attention algorithm is one line and exit 2, before any case")
+    func unknownAttention() throws {
+        let bench = try BenchBinary.locate()
+        let dir = try temporaryDirectory()
+        let out = dir.appendingPathComponent("r.csv")
+        let r = try bench.run(
+            ["run", "--quick", "--backend", "cpu-swift", "--out", out.path], in: dir,
+            environment: ["BENCH_ATTENTION": "paged"])
+        #expect(r.status == 2, "stderr: \(r.stderr)")
+        #expect(r.stderr.split(separator: "\n").count == 1, "\(r.stderr)")
+        #expect(
+            r.stderr.contains("BENCH_ATTENTION='paged' names no attention algorithm (expected materialized or flash)"))
+        #expect(!FileManager.default.fileExists(atPath: out.path))
+    }
+
     /// Documents that crashed bench (5,000 nested flow or block collections overflow Yams's
     /// recursion) or would decode 10⁹ nodes (a billion laughs), with the refusal each gets.
     static let hostileDocuments: [(name: String, text: String, says: String)] = [
