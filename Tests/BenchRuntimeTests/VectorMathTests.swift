@@ -53,4 +53,30 @@ struct VectorMathTests {
         #expect(big == SIMD16(repeating: 1))
         #expect(small == SIMD16(repeating: -1))
     }
+
+    /// Every length from 1 to 70 (short rows, whole vectors, the 64-wide loop, every tail).
+    @Test("row maximum, lane max and lane sum match scalar loops; the row exponentials their sum and every value")
+    func rows() {
+        for count in 1...70 {
+            let values = (0..<count).map { Float(($0 * 37 % 23) - 11) / 3 }
+            let top = values.max()!
+            #expect(values.withUnsafeBufferPointer { VectorMath.rowMaximum($0.baseAddress!, count: count) } == top)
+            var row = values
+            let sum = row.withUnsafeMutableBufferPointer {
+                VectorMath.exponentiateRow($0.baseAddress!, count: count, shift: top)
+            }
+            var expected = 0.0
+            for (got, x) in zip(row, values) {
+                let ref = Foundation.exp(Double(x - top))
+                expected += ref
+                #expect(abs(Double(got) - ref) <= 3 * 0x1p-23 * ref, "exp(\(x) − \(top))")
+            }
+            #expect(abs(sum - expected) <= 1e-5 * expected, "sum over \(count) values")
+        }
+        let laneValues: [Float] = (0..<16).map { Float(($0 * 7) % 16) - 3.5 }
+        let lanes = SIMD16<Float>(laneValues)
+        let total: Float = laneValues.reduce(0, +)
+        #expect(VectorMath.largestLane(lanes) == 11.5)
+        #expect(VectorMath.laneSum(lanes) == total)
+    }
 }
