@@ -6,8 +6,7 @@ public final class AlignedBuffer<Element> {
 
     public init(count: Int, repeating value: Element) {
         let bytes = max(1, count) * MemoryLayout<Element>.stride
-        let raw =
-            LargeBlockCache.take(bytes: bytes) ?? UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 64)
+        let raw = LargeBlockCache.allocate(bytes: bytes)
         // Zeros of a plain type are written with memset: the generic element-by-element
         // initialize goes through a value witness per element when this is not specialized
         // (a Llama-3-8B layer's 872 M parameter and optimizer values took seconds that way).

@@ -85,8 +85,7 @@ public final class LlamaBlockStep<T: NativeScalar> {
         for g in gammas { g.update(repeating: 1) }
         for (name, buffer, fanIn) in weights {
             let scale = 1 / Double(fanIn).squareRoot()
-            var g = SplitMix64(seed: InputSeed.seed(caseID: id, operand: name))
-            for i in buffer.indices { buffer[i] = T(g.nextUniform() * scale) }
+            buffer.fillUniform(seed: InputSeed.seed(caseID: id, operand: name), scale: scale)
         }
     }
 

@@ -86,8 +86,7 @@ public final class TransformerBlockStep<T: NativeScalar> {
         ln2Gamma.update(repeating: 1)
         let inD = 1 / Double(d).squareRoot(), in4D = 1 / Double(4 * d).squareRoot()
         for (name, buffer, scale) in [("Wqkv", wqkv, inD), ("Wo", wo, inD), ("W1", w1, inD), ("W2", w2, in4D)] {
-            var g = SplitMix64(seed: InputSeed.seed(caseID: id, operand: name))
-            for i in buffer.indices { buffer[i] = T(g.nextUniform() * scale) }
+            buffer.fillUniform(seed: InputSeed.seed(caseID: id, operand: name), scale: scale)
         }
     }
 

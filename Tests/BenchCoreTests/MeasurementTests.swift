@@ -60,4 +60,30 @@ struct MeasurementTests {
         #expect(m.samples.count == 12)
         #expect(m.stopReason == .budget)
     }
+
+    @Test("a call already made on the prepared state is the first warm-up call: a slow round runs one call fewer")
+    func primedCall() {
+        // One round of the standard policy: ≥ 1 warm-up call, ≥ 0.06 s of warm-up, ≥ 2 samples, 0.4 s.
+        let policy = MeasurementPolicy.standard.perRound
+        for primed in [nil, 0.5] {
+            let clock = FakeClock()
+            var sw = FakeStopwatch(clock)
+            var calls = 0
+            let m = Measurement.measure(policy: policy, stopwatch: &sw, primedCall: primed) {
+                clock.now += 0.5
+                calls += 1
+            }
+            #expect(m.samples == [0.5, 0.5])
+            #expect(m.warmupCalls == 1)
+            #expect(calls == (primed == nil ? 3 : 2))
+        }
+        // A fast primed call leaves the warm-up's seconds to run as before, and is counted.
+        let clock = FakeClock()
+        var sw = FakeStopwatch(clock)
+        let m = Measurement.measure(policy: .standard, stopwatch: &sw, primedCall: 0.015625) {
+            clock.now += 0.015625
+        }
+        #expect(m.warmupCalls == 20)
+        #expect(m.samples.count == 44)
+    }
 }

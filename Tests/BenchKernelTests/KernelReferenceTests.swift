@@ -75,4 +75,20 @@ struct KernelReferenceTests {
         var jumped = SplitMix64(seed: 42, skipping: 1000)
         #expect(stream.next() == jumped.next())
     }
+
+    @Test("a large buffer filled in chunks at once holds the values of one pass in index order")
+    func chunkedFill() {
+        let n = (4 << 20) + 3  // the chunked path, with a partial last chunk
+        let scale = 1 / Double(4096).squareRoot()
+        var sequential = [Float](repeating: 0, count: n)
+        var rng = SplitMix64(seed: 7)
+        for i in 0..<n { sequential[i] = Float(rng.nextUniform() * scale) }
+        var chunked = [Float](repeating: .nan, count: n)
+        chunked.withUnsafeMutableBufferPointer { $0.fillUniform(seed: 7, scale: scale) }
+        #expect(chunked == sequential)
+        var small = [Double](repeating: .nan, count: 5)
+        small.withUnsafeMutableBufferPointer { $0.fillUniform(seed: 7) }
+        rng = SplitMix64(seed: 7)
+        #expect(small == (0..<5).map { _ in rng.nextUniform() })
+    }
 }

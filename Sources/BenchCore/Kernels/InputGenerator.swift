@@ -1,3 +1,4 @@
+import Dispatch
 /// SplitMix64, the 64-bit generator every input of every case comes from.
 ///
 /// Reference: Steele, Lea, Flood, "Fast splittable pseudorandom number
@@ -56,9 +57,33 @@ public enum InputSeed {
 }
 
 extension UnsafeMutableBufferPointer where Element: BinaryFloatingPoint {
-    /// Fills the buffer, in index order, with `SplitMix64(seed:).nextUniform()` values.
-    public func fillUniform(seed: UInt64) {
-        var rng = SplitMix64(seed: seed)
-        for i in indices { self[i] = Element(rng.nextUniform()) }
+    /// Fills the buffer with `SplitMix64(seed:).nextUniform() · scale` values, element `i` from
+    /// the `i`-th draw (the product in fp64, then rounded to the element type).
+    ///
+    /// Buffers of 4 Mi elements and more are filled in 1 Mi-element chunks at once, each chunk's
+    /// generator skipped to its first element: the same values as one pass in index order (the
+    /// weights of a Llama-3-8B layer, 218 M values, took a third of a second per preparation in
+    /// one thread).
+    @_specialize(where Element == Float)
+    @_specialize(where Element == Double)
+    public func fillUniform(seed: UInt64, scale: Double = 1) {
+        let chunk = 1 << 20
+        guard count >= 4 * chunk, let base = baseAddress else {
+            fill(seed: seed, scale: scale, from: 0, to: count)
+            return
+        }
+        let buffer = UnsafeMutableBufferPointer(start: base, count: count)
+        // Each chunk writes its own elements only.
+        nonisolated(unsafe) let fillChunk: (Int) -> Void = { c in
+            buffer.fill(seed: seed, scale: scale, from: c * chunk, to: Swift.min(buffer.count, (c + 1) * chunk))
+        }
+        DispatchQueue.concurrentPerform(iterations: (count + chunk - 1) / chunk) { fillChunk($0) }
+    }
+
+    @_specialize(where Element == Float)
+    @_specialize(where Element == Double)
+    private func fill(seed: UInt64, scale: Double, from start: Int, to end: Int) {
+        var rng = SplitMix64(seed: seed, skipping: start)
+        for i in start..<end { self[i] = Element(rng.nextUniform() * scale) }
     }
 }

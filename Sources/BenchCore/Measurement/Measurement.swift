@@ -35,12 +35,17 @@ public struct Measurement: Sendable, Equatable {
     /// Sampling stops at the first of: the median's CI within the target width
     /// (after `minSamples` and `minimumBudgetFraction` of the budget), the budget
     /// spent (after `minSamples`), or the cap.
+    ///
+    /// `primedCall`: the seconds of a call the caller already made on the same prepared state
+    /// (the runner's first call of a round, the one it verifies). It is the first warm-up call:
+    /// counted in `warmupCalls`, in the fastest call and in the time spent, so a case slower
+    /// than its round's budget runs one call fewer a round.
     public static func measure<S: Stopwatch>(
-        policy: MeasurementPolicy, stopwatch: inout S, _ body: () throws -> Void
+        policy: MeasurementPolicy, stopwatch: inout S, primedCall: Double? = nil, _ body: () throws -> Void
     ) rethrows -> Measurement {
-        let start = stopwatch.seconds()
-        var warmupCalls = 0
-        var fastest = Double.infinity
+        let start = stopwatch.seconds() - (primedCall ?? 0)
+        var warmupCalls = primedCall == nil ? 0 : 1
+        var fastest = primedCall ?? .infinity
         while warmupCalls < max(1, policy.warmupMinCalls) || stopwatch.seconds() - start < policy.warmupMinSeconds {
             let t0 = stopwatch.seconds()
             try body()

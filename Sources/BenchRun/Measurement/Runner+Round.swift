@@ -2,9 +2,9 @@ import BenchCore
 import BenchResults
 
 extension Runner {
-    /// One round: prepare, (verify the first call of the first round), warm up and sample,
-    /// (verify the last call of the last round), tear down. Returns the finished row when the
-    /// round failed.
+    /// One round: prepare, a first call (verified in the first round; it is the round's first
+    /// warm-up call), warm up and sample, (verify the last call of the last round), tear down.
+    /// Returns the finished row when the round failed.
     func measureRound(_ s: inout MeasuredRow) -> RunOutcome? {
         let first = s.rounds.isEmpty
         let last = s.rounds.count + 1 == configuration.rounds
@@ -14,8 +14,12 @@ extension Runner {
         case .failed(let outcome): return outcome
         }
         defer { prepared.teardown() }
+        var stopwatch = configuration.clock()
+        let firstCall: Double
         do {
+            let t0 = stopwatch.seconds()
             try prepared.run()
+            firstCall = stopwatch.seconds() - t0
         } catch {
             return failed(s, .error, "\(error)")
         }
@@ -33,7 +37,7 @@ extension Runner {
                 s.selfTimed = true
                 measurement = try sampleSelfTimed(selfTimed, flops: s.row.flops, dtype: s.kernelCase.dtype)
             } else {
-                measurement = try sample(prepared, energy: &s.energy)
+                measurement = try sample(prepared, firstCall: firstCall, energy: &s.energy)
             }
         } catch {
             return failed(s, .error, "\(error)")
@@ -55,17 +59,23 @@ extension Runner {
     }
 
     /// Samples an in-process case on the run's clock, counting its energy where the host can.
-    private func sample(_ prepared: any PreparedCase, energy: inout EnergyTally) throws -> Measurement {
+    /// The round's first call (`firstCall` seconds, made and verified before) is its first
+    /// warm-up call; the energy counters cover only the calls made here.
+    private func sample(_ prepared: any PreparedCase, firstCall: Double, energy: inout EnergyTally) throws
+        -> Measurement
+    {
         var stopwatch = configuration.clock()
         let meter = try? context.energy.get()
         let before = meter?.read()
-        let measurement = try Measurement.measure(policy: configuration.policy.perRound, stopwatch: &stopwatch) {
+        let measurement = try Measurement.measure(
+            policy: configuration.policy.perRound, stopwatch: &stopwatch, primedCall: firstCall
+        ) {
             try prepared.run()
         }
         if let meter, let before, let after = meter.read(), let joules = meter.joules(from: before, to: after) {
             energy.add(
                 joules: joules,
-                calls: measurement.warmupCalls + measurement.samples.count * measurement.callsPerSample)
+                calls: measurement.warmupCalls - 1 + measurement.samples.count * measurement.callsPerSample)
         }
         return measurement
     }
