@@ -127,6 +127,8 @@ extension Verification {
 extension SplitMix64 {
     /// `count` inputs of `operand` starting at element `offset` (row-major), as the dtype `T`
     /// stores them, widened to fp64: a slice of what `fillUniform` writes.
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     static func uniforms<T: NativeScalar>(
         _ kernelCase: KernelCase, _ operand: String, offset: Int = 0, count: Int, as _: T.Type
     ) -> [Double] {

@@ -1,5 +1,6 @@
 import BenchCore
 import Foundation
+import Synchronization
 
 extension PreparedGQAAttention: KernelReference {
     static var kernel: String { "gqa_attention_fwd_bwd" }
@@ -29,7 +30,22 @@ extension PreparedGQAAttention: KernelReference {
     static func check(_ c: KernelCase, entries: [OutputEntry], values: [Double], calls: Int) -> Verification {
         if let mismatch = Verification.countMismatch(entries, values) { return mismatch }
         let (b, s, d, heads, kv, w) = shape(c)
-        let reference = GQAReference(c, as: T.self, batch: b, sequence: s, model: d, heads: heads, kvHeads: kv)
+        return GQAReference.latest.withLock { latest in
+            let reference: GQAReference
+            if let kept = latest, kept.key == GQAReference.key(c, T.self) {
+                reference = kept
+            } else {
+                reference = GQAReference(c, as: T.self, batch: b, sequence: s, model: d, heads: heads, kvHeads: kv)
+                latest = reference
+            }
+            return check(entries, values, against: reference, batch: b, width: w)
+        }
+    }
+
+    private static func check(
+        _ entries: [OutputEntry], _ values: [Double], against reference: GQAReference, batch b: Int, width w: Int
+    ) -> Verification {
+        let (s, d, heads, kv) = (reference.s, reference.d, reference.heads, reference.kv)
         let (dh, u, group) = (d / heads, T.dtype.unitRoundoff ?? 1e-16, Double(heads / kv))
         let bound = 32 * u * Double(s).squareRoot() * Double(dh).squareRoot()
         var tally = ErrorTally()
@@ -55,11 +71,23 @@ extension PreparedGQAAttention: KernelReference {
 }
 
 /// The fp64 reference of grouped-query attention with RoPE on the last sequence of a case.
+///
+/// Rows, per-position details and key gradients are computed once and kept; the latest case's
+/// reference is kept across verifications (every backend's first and last round check the same
+/// entries of the same outputs).
 final class GQAReference {
     let c: KernelCase, s: Int, d: Int, heads: Int, kv: Int, dh: Int, w: Int, first: Int
+    let key: String
     let uniforms: (String, Int, Int) -> [Double]
     private var rows: [Int: [Double]] = [:]
     private var details: [Int: Detail] = [:]
+    private var keyGradients: [Int: [Double]] = [:]
+
+    /// The reference of the case verified last, for the next verification of the same case.
+    static let latest = Mutex<GQAReference?>(nil)
+
+    /// What a kept reference is for: the case and the storage type its inputs are rounded to.
+    static func key<T>(_ c: KernelCase, _: T.Type) -> String { "\(c.id)#\(T.self)" }
 
     /// Per head of query position i: probabilities and dS over positions 0…i, O and dQ (unrotated).
     struct Detail {
@@ -73,6 +101,7 @@ final class GQAReference {
         dh = model / heads
         w = model + 2 * kvHeads * dh
         first = (batch - 1) * sequence
+        key = Self.key(c, T.self)
         uniforms = { operand, offset, count in SplitMix64.uniforms(c, operand, offset: offset, count: count, as: T.self)
         }
     }
@@ -109,21 +138,21 @@ final class GQAReference {
         let scale = 1 / Double(dh).squareRoot()
         let dO = uniforms("dout", (first + i) * d, d)
         let q = rotated(i)
+        let r = (0...i).map(rotated)
         var detail = Detail(p: [], ds: [], out: [Double](repeating: 0, count: d), dq: [Double](repeating: 0, count: d))
         for h in 0..<heads {
             let key = d + h / (heads / kv) * dh, value = key + kv * dh
-            let scores = (0...i).map { j in (0..<dh).reduce(0.0) { $0 + q[h * dh + $1] * rotated(j)[key + $1] } * scale
-            }
+            let scores = (0...i).map { j in (0..<dh).reduce(0.0) { $0 + q[h * dh + $1] * r[j][key + $1] } * scale }
             let mx = scores.max() ?? 0
             let e = scores.map { Foundation.exp($0 - mx) }
             let z = e.reduce(0, +)
             let p = e.map { $0 / z }
-            let dp = (0...i).map { j in (0..<dh).reduce(0.0) { $0 + dO[h * dh + $1] * rotated(j)[value + $1] } }
+            let dp = (0...i).map { j in (0..<dh).reduce(0.0) { $0 + dO[h * dh + $1] * r[j][value + $1] } }
             let dot = zip(p, dp).reduce(0) { $0 + $1.0 * $1.1 }
             let ds = (0...i).map { p[$0] * (dp[$0] - dot) * scale }
             for col in 0..<dh {
-                detail.out[h * dh + col] = (0...i).reduce(0.0) { $0 + p[$1] * rotated($1)[value + col] }
-                detail.dq[h * dh + col] = (0...i).reduce(0.0) { $0 + ds[$1] * rotated($1)[key + col] }
+                detail.out[h * dh + col] = (0...i).reduce(0.0) { $0 + p[$1] * r[$1][value + col] }
+                detail.dq[h * dh + col] = (0...i).reduce(0.0) { $0 + ds[$1] * r[$1][key + col] }
             }
             detail.p.append(p)
             detail.ds.append(ds)
@@ -136,6 +165,7 @@ final class GQAReference {
     /// dK (unrotated) and dV of key position j, `2·D_kv` values: every query head of each group,
     /// over the positions j…S−1.
     func keyGradient(_ j: Int) -> [Double] {
+        if let kept = keyGradients[j] { return kept }
         var dk = [Double](repeating: 0, count: kv * dh), dv = [Double](repeating: 0, count: kv * dh)
         for i in j..<s {
             let detail = row(i), q = rotated(i), dO = uniforms("dout", (first + i) * d, d)
@@ -147,6 +177,8 @@ final class GQAReference {
                 }
             }
         }
-        return rotate(dk, position: j, inverse: true) + dv
+        let gradient = rotate(dk, position: j, inverse: true) + dv
+        keyGradients[j] = gradient
+        return gradient
     }
 }
