@@ -1,14 +1,15 @@
 import BenchCore
 
 extension FlashAttention {
-    /// One (batch, KV head) item of the forward pass: every query head of the group, query tile
-    /// by query tile. Per key tile `j` at or below the diagonal: `S = Q_i·K_jᵀ` (from the
+    /// One part of a (batch, KV head) item of the forward pass: `units` of the group's query
+    /// heads × query tiles (`head-in-group · queryTiles + tile`; all of them in one part). Per key tile `j` at or below the diagonal: `S = Q_i·K_jᵀ` (from the
     /// transposed K), scaled and masked; `m' = max(m, rowmax S)`, `P = exp(S − m')`,
     /// `ℓ = ℓ·e^{m−m'} + rowsum P`, `O = O·e^{m−m'} + P·V_j`. Then `O /= ℓ`, `L = m + log ℓ`.
     @_specialize(where T == Float)
     @_specialize(where T == Double)
     func forwardItem(
-        batch b: Int, group g: Int, qkv: UnsafePointer<T>, out: UnsafeMutablePointer<T>, workspace ws: Workspace
+        batch b: Int, group g: Int, units: Range<Int>, qkv: UnsafePointer<T>, out: UnsafeMutablePointer<T>,
+        workspace ws: Workspace
     ) {
         let (s, d, dh, w) = (shape.sequence, shape.model, shape.headDimension, shape.rowWidth)
         let (br, bc) = (Self.queryBlock, Self.keyBlock)
@@ -17,13 +18,19 @@ extension FlashAttention {
         let k = row + shape.model + g * dh, v = k + shape.kvHeads * dh
         let (kt, scores, acc) = (ws.kt.base, ws.scores.base, ws.acc.base)
         let (rowMax, rowSum) = (ws.rowMax.base, ws.rowSum.base)
-        transposeTiles(k, stride: w, into: kt)
-        for h in g * group..<(g + 1) * group {
+        let queryTiles = (s + br - 1) / br
+        // The keys the part's last query tile reaches.
+        let lastRow = min(
+            s,
+            ((units.upperBound - 1) / group == units.lowerBound / group
+                ? (units.upperBound - 1) % queryTiles + 1 : queryTiles) * br)
+        transposeTiles(k, stride: w, rows: 0..<lastRow, into: kt)
+        for unit in units {
+            let h = g * group + unit / queryTiles, i0 = unit % queryTiles * br
             let q = row + h * dh
             let o = out + b * s * d + h * dh
             let lse = logSumExp.base + (b * shape.heads + h) * s
-            var i0 = 0
-            while i0 < s {
+            do {
                 let rows = min(br, s - i0), last = i0 + rows - 1
                 rowMax.update(repeating: -.infinity, count: rows)
                 rowSum.update(repeating: 0, count: rows)
@@ -57,7 +64,6 @@ extension FlashAttention {
                     for x in 0..<dh { or[x] = ar[x] * inverse }
                     lse[i0 + r] = rowMax[r] + T.logarithm(rowSum[r])
                 }
-                i0 += br
             }
         }
     }

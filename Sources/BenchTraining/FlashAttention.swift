@@ -8,10 +8,11 @@ import BenchRuntime
 /// diagonal are skipped, so about half of the causal scores are never computed.
 ///
 /// The same packed `qkv` layout and results as ``CausalAttention``'s materialised path. Work
-/// items are (batch, KV head) pairs: one item owns its group's K (transposed once into its
-/// thread's workspace; V too in backward) and sums the group's dK and dV without sharing them
-/// with another thread, so at most `batch·kvHeads` threads work. Every buffer is allocated in
-/// `init`; the passes allocate nothing.
+/// items are (batch, KV head) pairs: one item owns its group's K (transposed into its thread's
+/// workspace; V too in backward) and sums the group's dK and dV. With fewer items than threads,
+/// each item is cut into parts (``FlashSplit``): forward by query tiles, backward by key tiles
+/// with dQ summed across the parts in a fixed order. Every buffer is allocated in `init`; the
+/// passes allocate nothing.
 final class FlashAttention<T: NativeScalar> {
     /// Query rows of a tile (a multiple of the tile product's 6 rows).
     static var queryBlock: Int { 48 }
@@ -23,6 +24,11 @@ final class FlashAttention<T: NativeScalar> {
     /// `L[b, h, i]`, the log-sum-exp of score row `i` (scaled), kept from forward for backward.
     let logSumExp: AlignedBuffer<T>
     let workspaces: [Workspace]
+    /// How each item is cut into parts in forward and in backward (one part when the items
+    /// keep every thread busy).
+    let forwardSplit: FlashSplit, backwardSplit: FlashSplit
+    /// Backward parts 1…'s dQ shares, `[item][part − 1][S][group·dₕ]` (only with more than one part).
+    let dqShares: AlignedBuffer<T>?
 
     /// One thread's tiles and its work item's transposed K and V and dK, dV accumulators.
     final class Workspace {
@@ -42,8 +48,17 @@ final class FlashAttention<T: NativeScalar> {
 
     init(shape: CausalAttention<T>, threads: Int) {
         self.shape = shape
-        let items = shape.batch * shape.kvHeads
-        self.threads = max(1, min(threads, items))
+        let items = shape.batch * shape.kvHeads, group = shape.heads / shape.kvHeads
+        let parts = FlashSplit.parts(threads: max(1, threads), items: items)
+        forwardSplit = .forward(sequence: shape.sequence, group: group, parts: parts)
+        backwardSplit = .backward(sequence: shape.sequence, parts: parts)
+        let units = items * max(forwardSplit.splits, backwardSplit.splits)
+        self.threads = max(1, min(threads, units))
+        dqShares =
+            backwardSplit.splits > 1
+            ? AlignedBuffer(
+                count: items * (backwardSplit.splits - 1) * shape.sequence * group * shape.headDimension,
+                repeating: 0) : nil
         logSumExp = AlignedBuffer(count: shape.batch * shape.heads * shape.sequence, repeating: 0)
         workspaces = (0..<self.threads).map { _ in
             Workspace(sequence: shape.sequence, headDimension: shape.headDimension)
@@ -57,7 +72,9 @@ final class FlashAttention<T: NativeScalar> {
     @_specialize(where T == Float)
     @_specialize(where T == Double)
     func forward(qkv: UnsafePointer<T>, out: UnsafeMutablePointer<T>) {
-        WorkerPool.shared.run(participants: threads, Pass(attention: self, qkv: qkv, out: out, backward: nil))
+        WorkerPool.shared.run(
+            participants: min(threads, items * forwardSplit.splits),
+            Pass(attention: self, qkv: qkv, out: out, backward: nil, reduce: false))
     }
 
     /// `dqkv` (every column: dQ, and each group's dK and dV summed over its query heads) from
@@ -68,32 +85,48 @@ final class FlashAttention<T: NativeScalar> {
         qkv: UnsafePointer<T>, out: UnsafePointer<T>, outGradient: UnsafePointer<T>,
         qkvGradient: UnsafeMutablePointer<T>
     ) {
-        WorkerPool.shared.run(
-            participants: threads,
-            Pass(
-                attention: self, qkv: qkv, out: UnsafeMutablePointer(mutating: out),
-                backward: (outGradient, qkvGradient)))
+        let pass = Pass(
+            attention: self, qkv: qkv, out: UnsafeMutablePointer(mutating: out),
+            backward: (outGradient, qkvGradient), reduce: false)
+        WorkerPool.shared.run(participants: min(threads, items * backwardSplit.splits), pass)
+        if dqShares != nil {
+            WorkerPool.shared.run(
+                participants: min(threads, shape.batch * shape.sequence),
+                Pass(
+                    attention: self, qkv: qkv, out: pass.out, backward: (outGradient, qkvGradient), reduce: true))
+        }
     }
 
-    /// Participant `part` runs work items `part, part + threads, …` with its own workspace.
+    /// Participant `part` runs units `part, part + participants, …` (a unit: one part of one
+    /// item) with its own workspace; or, with `reduce`, its share of the dQ rows.
     struct Pass: ParallelBody {
         let attention: FlashAttention
         let qkv: UnsafePointer<T>, out: UnsafeMutablePointer<T>
         let backward: (outGradient: UnsafePointer<T>, qkvGradient: UnsafeMutablePointer<T>)?
+        let reduce: Bool
 
         func callAsFunction(part: Int) {
+            if reduce, let backward {
+                attention.addShares(part: part, qkvGradient: backward.qkvGradient)
+                return
+            }
             let workspace = attention.workspaces[part]
-            var item = part
-            while item < attention.items {
-                let (b, g) = (item / attention.shape.kvHeads, item % attention.shape.kvHeads)
+            let split = backward == nil ? attention.forwardSplit : attention.backwardSplit
+            let units = attention.items * split.splits
+            let participants = min(attention.threads, units)
+            var unit = part
+            while unit < units {
+                let (item, piece) = unit.quotientAndRemainder(dividingBy: split.splits)
+                let (b, g) = item.quotientAndRemainder(dividingBy: attention.shape.kvHeads)
+                let range = split.bounds[piece]..<split.bounds[piece + 1]
                 if let backward {
                     attention.backwardItem(
-                        batch: b, group: g, qkv: qkv, out: out, outGradient: backward.outGradient,
-                        qkvGradient: backward.qkvGradient, workspace: workspace)
+                        batch: b, group: g, part: piece, keyTiles: range, qkv: qkv, out: out,
+                        outGradient: backward.outGradient, qkvGradient: backward.qkvGradient, workspace: workspace)
                 } else {
-                    attention.forwardItem(batch: b, group: g, qkv: qkv, out: out, workspace: workspace)
+                    attention.forwardItem(batch: b, group: g, units: range, qkv: qkv, out: out, workspace: workspace)
                 }
-                item += attention.threads
+                unit += participants
             }
         }
     }
@@ -103,10 +136,13 @@ final class FlashAttention<T: NativeScalar> {
     /// `dst[j·dₕ·Bc + x·Bc + c] = src[(j·Bc + c)·stride + x]`. (One `dₕ × S` transpose would put
     /// its rows `4S` bytes apart: at S = 256 that is 1 KiB, and the 64 rows a tile reads or writes
     /// then fall into a few L1 sets and evict each other; measured 14% of the pass.)
+    /// Only rows `rows` (whole key tiles, or up to S) are transposed.
     @inline(__always)
-    func transposeTiles(_ src: UnsafePointer<T>, stride: Int, into dst: UnsafeMutablePointer<T>) {
-        let (s, dh, bc) = (shape.sequence, shape.headDimension, Self.keyBlock)
-        for r in 0..<s {
+    func transposeTiles(
+        _ src: UnsafePointer<T>, stride: Int, rows: Range<Int>? = nil, into dst: UnsafeMutablePointer<T>
+    ) {
+        let (dh, bc) = (shape.headDimension, Self.keyBlock)
+        for r in rows ?? 0..<shape.sequence {
             let row = src + r * stride
             let column = dst + (r / bc) * dh * bc + r % bc
             for x in 0..<dh { column[x * bc] = row[x] }

@@ -30,6 +30,33 @@ struct AttentionAlgorithmTests {
         #expect(dx <= 1e-11, "dx differs by \(dx)")
     }
 
+    /// More threads than (sequence, KV head) items: flash attention cuts each item into parts,
+    /// forward by query tiles and backward by key tiles with dQ summed across parts. S = 150
+    /// leaves short last tiles (48-row query tiles, 64-key key tiles); 7 threads on 1 item gives 3
+    /// backward parts and 7 forward ones, 5 threads on 2 items 3 parts each.
+    @Test(
+        "flash attention split across threads agrees with the materialised path in fp64",
+        arguments: [(kvHeads: 1, threads: 7), (kvHeads: 2, threads: 5)])
+    func split(kvHeads: Int, threads: Int) throws {
+        let kc = LlamaBlockSpec.kernelCase(
+            .fp64, b: 1, s: 150, d: 64, heads: 4, kvHeads: kvHeads, hidden: 48, optimizer: .sgd)
+        let flash = LlamaBlockStep<Double>(kc, engine: GEMMKernel<Double>(threads: threads, attention: .flash))
+        let materialized = LlamaBlockStep<Double>(kc, engine: GEMMKernel<Double>(threads: 1, attention: .materialized))
+        for _ in 0..<2 {
+            flash.step()
+            materialized.step()
+            #expect(abs(flash.loss - materialized.loss) <= 1e-12 * materialized.loss)
+        }
+        for name in LlamaBlockStep<Double>.parameterNames {
+            let a = try #require(flash.parameter(name)), b = try #require(materialized.parameter(name))
+            let scale = b.gradient.map { abs($0) }.max() ?? 1
+            let worst = zip(a.gradient, b.gradient).map { abs($0 - $1) }.max() ?? 0
+            #expect(worst <= 1e-11 * scale, "\(name): gradients differ by \(worst) (scale \(scale))")
+        }
+        let dx = zip(flash.inputGradient.pointer, materialized.inputGradient.pointer).map { abs($0 - $1) }.max() ?? 0
+        #expect(dx <= 1e-11, "dx differs by \(dx)")
+    }
+
     @Test("BENCH_ATTENTION picks cpu-swift's algorithm; a name that is none is refused in one line")
     func environment() throws {
         let chosen = try BackendRegistry.all(
