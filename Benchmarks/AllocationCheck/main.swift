@@ -19,6 +19,8 @@ let ids = [
     "rmsnorm_fwd_bwd/fp32/T=1024,D=4096", "swiglu_fwd_bwd/fp32/T=1024,H=14336",
     "rope_fwd_bwd/fp32/B=1,S=2048,D=4096,heads=32", "gqa_attention_fwd_bwd/fp32/B=1,S=512,D=4096,heads=32,kv_heads=8",
     "llama_block_step/fp32/B=2,S=128,D=512,heads=8,kv_heads=2,H=1408,opt=adamw",
+    // One KV head: on more than one thread, flash attention splits the item (and sums dQ shares).
+    "gqa_attention_fwd_bwd/fp32/B=1,S=256,D=1024,heads=8,kv_heads=1",
 ]
 // cpu-swift's bf16 GEMM and bf16 mlp_step on each bf16 path this CPU has (AMX, avx512_bf16).
 let bf16 = BF16Path.available(cpuFlags: flags).flatMap { path in

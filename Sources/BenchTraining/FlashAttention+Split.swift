@@ -57,9 +57,17 @@ struct FlashSplit: Equatable {
         return FlashSplit(costs: tiles, parts: parts)
     }
 
-    /// Parts per item for `threads` threads over `items` items: one when the items already keep
-    /// every thread busy, else enough to give each thread a part.
+    /// Parts per item for `threads` threads over `items` items: the fewest (at most
+    /// `max(16, 2·⌈threads/items⌉)`) whose units share out among the threads with at most 1/8
+    /// of a round left idle, else the evenest. One when the items already divide evenly (16 items on 2 threads); 2 for 48
+    /// items on 64 threads would leave a third of the second round idle, so 4 (3 units each).
     static func parts(threads: Int, items: Int) -> Int {
-        items >= threads ? 1 : (threads + items - 1) / items
+        guard threads > 1, items > 0 else { return 1 }
+        func waste(_ p: Int) -> Double {
+            let units = items * p
+            return Double((units + threads - 1) / threads * threads) / Double(units)
+        }
+        let candidates = 1...max(16, 2 * ((threads + items - 1) / items))
+        return candidates.first { waste($0) <= 1.125 } ?? candidates.min { waste($0) < waste($1) }!
     }
 }
