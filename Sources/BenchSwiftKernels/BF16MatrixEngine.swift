@@ -8,9 +8,15 @@ public final class BF16MatrixEngine: MatrixEngine {
     public typealias Scalar = Float
     let kernel: BF16GEMMKernel
     public var threads: Int { kernel.threads }
+    /// Attention stays fp32 in cpu-swift's bf16 steps: the flash kernel's fp32 tiles, or (with
+    /// `BENCH_ATTENTION=materialized`) the fp32 GEMM. Only the projections' matmuls are bf16.
+    public let attentionAlgorithm: AttentionAlgorithm
+    public let attentionEngine: any MatrixEngine<Float>
 
-    public init(path: BF16Path, threads: Int) {
+    public init(path: BF16Path, threads: Int, attention: AttentionAlgorithm = .flash) {
         kernel = BF16GEMMKernel(path: path, threads: threads)
+        attentionAlgorithm = attention
+        attentionEngine = GEMMKernel<Float>(threads: threads, attention: attention)
     }
 
     public func multiply(

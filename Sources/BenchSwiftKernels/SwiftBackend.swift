@@ -34,9 +34,9 @@ public final class SwiftBackend: Backend {
             return "cpu-swift does not implement \(kernelCase.kernel)"
         }
         guard kernelCase.dtype == .bf16 else { return dtypeUnsupportedReason(for: kernelCase) }
-        if training && kernelCase.kernel != "mlp_step" {
+        if training && !["mlp_step", "llama_block_step"].contains(kernelCase.kernel) {
             return
-                "cpu-swift runs bf16 GEMMs and the bf16 mlp_step; bf16 \(kernelCase.kernel) is not built yet (bench has no bf16 reference to verify it)"
+                "cpu-swift runs bf16 GEMMs, mlp_step and llama_block_step; bf16 \(kernelCase.kernel) is not built yet (bench has no bf16 reference to verify it)"
         }
         if Valgrind.isRunning {
             return "valgrind cannot execute AMX or avx512_bf16; counts cover cpu-swift's fp32 and fp64 kernels"
@@ -49,10 +49,11 @@ public final class SwiftBackend: Backend {
         if TrainingKernels.names.contains(kernelCase.kernel) {
             switch kernelCase.dtype {
             case .bf16:
-                // Mixed precision: bf16 matmuls, fp32 everything else (mlp_step only, as unsupportedReason says).
+                // Mixed precision: bf16 matmuls, fp32 everything else, attention included (the
+                // steps unsupportedReason allows).
                 if let why = unsupportedReason(for: kernelCase) { throw BackendError.failed(why) }
                 return try TrainingKernels.prepare(
-                    kernelCase, engine: BF16MatrixEngine(path: bf16.get(), threads: threads))
+                    kernelCase, engine: BF16MatrixEngine(path: bf16.get(), threads: threads, attention: attention))
             case .fp32:
                 return try TrainingKernels.prepare(
                     kernelCase, engine: GEMMKernel<Float>(threads: threads, attention: attention))

@@ -25,7 +25,7 @@ final class AttentionPass<T: NativeScalar> {
 
     init(_ shape: CausalAttention<T>, engine: any MatrixEngine<T>) {
         self.shape = shape
-        self.engine = engine
+        self.engine = engine.attentionEngine
         switch engine.attentionAlgorithm {
         case .flash:
             flash = FlashAttention(shape: shape, threads: engine.threads)

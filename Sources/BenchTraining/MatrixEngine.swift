@@ -15,9 +15,13 @@ public protocol MatrixEngine<Scalar>: AnyObject {
     var threads: Int { get }
     /// How the training kernels run causal attention on this engine (``AttentionPass``).
     var attentionAlgorithm: AttentionAlgorithm { get }
+    /// The engine the materialised attention's matmuls run on: this one, unless the engine's
+    /// precision recipe keeps attention at another precision (a bf16 engine's: fp32).
+    var attentionEngine: any MatrixEngine<Scalar> { get }
 }
 
 extension MatrixEngine {
     /// Materialised probabilities with the matmuls on the engine, unless the engine says otherwise.
     public var attentionAlgorithm: AttentionAlgorithm { .materialized }
+    public var attentionEngine: any MatrixEngine<Scalar> { self }
 }

@@ -33,7 +33,8 @@ struct AttentionAlgorithmTests {
     /// More threads than (sequence, KV head) items: flash attention cuts each item into parts,
     /// forward by query tiles and backward by key tiles with dQ summed across parts. S = 150
     /// leaves short last tiles (48-row query tiles, 64-key key tiles); 7 threads on 1 item gives 3
-    /// backward parts and 7 forward ones, 5 threads on 2 items 3 parts each.
+    /// backward parts (one per key tile) and 7 forward ones, 5 threads on 2 items 3 backward parts
+    /// and 5 forward ones.
     @Test(
         "flash attention split across threads agrees with the materialised path in fp64",
         arguments: [(kvHeads: 1, threads: 7), (kvHeads: 2, threads: 5)])
