@@ -97,6 +97,13 @@ struct RunCommand: ParsableCommand {
     var caseTimeout: Double = 60
 
     @Option(
+        name: .customLong("max-case-seconds"), parsing: .unconditional,
+        help:
+            "Skip a host row whose fewest calls would take longer than this even at the host's measured peak (default 60; 0: no limit)."
+    )
+    var maxCaseSeconds: Double = 60
+
+    @Option(
         name: .customLong("with-model"),
         help: "A host profile from bench calibrate: add the model's prediction and its error to every measured row.")
     var withModel: String?
@@ -156,6 +163,11 @@ struct RunCommand: ParsableCommand {
             throw ValidationError(
                 "--case-timeout must be a positive number of seconds up to 604800, a week (got \(caseTimeout))")
         }
+        if !(maxCaseSeconds.isFinite && maxCaseSeconds >= 0 && maxCaseSeconds <= 604_800) {
+            throw ValidationError(
+                "--max-case-seconds must be 0 (no limit) or a number of seconds up to 604800, a week (got \(maxCaseSeconds))"
+            )
+        }
         if let baseline, !FileManager.default.isReadableFile(atPath: baseline) {
             throw ValidationError("--baseline: '\(baseline)' does not exist or is not readable")
         }
@@ -191,6 +203,7 @@ struct RunCommand: ParsableCommand {
         r.assumptions = assume
         r.pluginArguments = pluginArg
         r.caseTimeoutSeconds = caseTimeout
+        r.maxCaseSeconds = maxCaseSeconds > 0 ? maxCaseSeconds : nil
         r.hostProfile = withModel
         r.pricing = hostPricing.request(catalog: catalog)
         r.requestedBLASCoreType = blasCoreType

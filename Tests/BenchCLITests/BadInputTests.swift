@@ -46,6 +46,14 @@ struct BadInputTests {
         (["run", "--budget", "1e308"], "--budget must be a positive number of seconds up to 86400"),
         (["run", "--case-timeout", "1e-320"], "--case-timeout must be a positive number of seconds up to 604800"),
         (["run", "--case-timeout", "1e308"], "--case-timeout must be a positive number of seconds up to 604800"),
+        (
+            ["run", "--max-case-seconds", "-1"],
+            "--max-case-seconds must be 0 (no limit) or a number of seconds up to 604800"
+        ),
+        (
+            ["run", "--max-case-seconds", "nan"],
+            "--max-case-seconds must be 0 (no limit) or a number of seconds up to 604800"
+        ),
         (["run", "--baseline", "a.csv", "--threshold", "5e-324"], "'5e-324' is not a threshold like 5%"),
         (["compare", "a.csv", "b.csv", "--threshold", "1e308"], "'1e308' is not a threshold like 5%"),
         (["compare", "a.csv", "b.csv", "--alpha", "5e-324"], "--alpha must be between 0 and 1, and not subnormal"),

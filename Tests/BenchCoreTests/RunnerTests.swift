@@ -105,6 +105,30 @@ struct RunnerTests {
         #expect(rows[0].notes.contains("fp32"))
     }
 
+    @Test("a host row whose fewest calls would outlast --max-case-seconds at the measured peak is skipped, saying why")
+    func tooLong() throws {
+        let kc = try KernelCase(parsing: "gemm/fp64/M=8,N=8,K=8")  // 1024 FLOP
+        var run = config
+        run.peakFLOPS = [.fp64: 1000]  // 7 calls (1 warm-up, 6 samples) × 1024 FLOP: at least 7.2 s
+        run.maxCaseSeconds = 5
+        let skipped = run.runner.runOne(kc, on: ScriptedBackend()).row
+        #expect(skipped.status == .skipped && !skipped.status.isFailure)
+        #expect(skipped.medianSeconds == nil && skipped.samples == 0)
+        #expect(skipped.notes.hasPrefix("skipped: its fewest calls (7: 1 rounds of 1 warm-up and 6 samples)"))
+        #expect(skipped.notes.contains("at least 7.2 s at this host's measured fp64 peak"), "\(skipped.notes)")
+        #expect(skipped.notes.contains("pass --max-case-seconds 0 to run it"))
+        // Within the limit, or with none, the row runs (and, far above this made-up peak, is an
+        // impossible-speed error: measured, not skipped).
+        run.maxCaseSeconds = 8
+        #expect(run.runner.runOne(kc, on: ScriptedBackend()).row.notes.contains("impossible speed"))
+        run.maxCaseSeconds = nil
+        #expect(run.runner.runOne(kc, on: ScriptedBackend()).row.notes.contains("impossible speed"))
+        // No measured peak for the dtype: nothing to bound the time by, so the row runs.
+        run.maxCaseSeconds = 5
+        run.peakFLOPS = [:]
+        #expect(run.runner.runOne(kc, on: ScriptedBackend()).row.status == .ok)
+    }
+
     @Test("a backend that throws yields an error row with the reason")
     func errorRow() throws {
         let backend = ScriptedBackend { _ in throw BackendError.failed("device lost") }

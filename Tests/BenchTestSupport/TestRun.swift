@@ -23,6 +23,8 @@ public struct TestRun {
     public var host = ""
     public var energy: Result<EnergyMeter, EnergyUnavailable> = .failure(
         EnergyUnavailable(reason: "energy counters not opened"))
+    /// `--max-case-seconds` (`nil`: no limit).
+    public var maxCaseSeconds: Double?
     /// The measurement loop's clock (the real one unless a test scripts time).
     public var clock: @Sendable () -> any Stopwatch = { ContinuousStopwatch() }
 
@@ -44,6 +46,7 @@ public struct TestRun {
         c.predictors = predictors
         c.host = HostIdentity(name: host, source: "test")
         c.clock = clock
+        c.maxCaseSeconds = maxCaseSeconds
         if let peakProbe { c.probes = HostProbes(peak: { d, _ in PeakProbe(rates: [peakProbe(d)]) }) }
         return c
     }

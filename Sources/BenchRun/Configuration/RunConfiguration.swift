@@ -51,6 +51,10 @@ public struct RunConfiguration {
     public var countingPool: (any RowCountingPool)?
     /// Counts mode (either process): how the rows are counted; `nil` in timed runs.
     public var countingRecord: CountingRecord? { counter?.record ?? countingPool?.record }
+    /// `--max-case-seconds`: a host row whose fewest calls would take longer than this even at
+    /// the host's measured peak is `skipped` (``Runner/tooLongReason(_:flops:on:)``); `nil`: no
+    /// limit (the command line's default is 60 s).
+    public var maxCaseSeconds: Double?
     /// The time source of the measurement loop (a fake one in tests).
     public var clock: @Sendable () -> any Stopwatch = { ContinuousStopwatch() }
     /// Recorded in the sidecar.

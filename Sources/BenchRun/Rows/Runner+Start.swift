@@ -26,6 +26,9 @@ extension Runner {
         if let modeled {
             return .finished(modeledRow(row, sidecar, kernelCase, spec, on: modeled))
         }
+        if let reason = tooLongReason(kernelCase, flops: row.flops, on: backend) {
+            return .finished(finalize(row, sidecar, backend, .skipped, reason))
+        }
         return .measuring(MeasuredRow(kernelCase: kernelCase, backend: backend, spec: spec, row: row, sidecar: sidecar))
     }
 }

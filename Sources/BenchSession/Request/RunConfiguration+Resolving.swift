@@ -18,6 +18,7 @@ extension RunConfiguration {
             suite: checked.suite, cases: checked.cases, backends: [], destination: checked.destination,
             threads: checked.threads, policy: checked.policy, catalogVersion: catalog.catalogVersion, cpu: cpu)
         requestedBLASCoreType = request.requestedBLASCoreType
+        maxCaseSeconds = request.maxCaseSeconds
         predictors = checked.hostModels.mapValues { $0 as any TimePredictor }
         probes = HostProbes(
             peak: { HostPeak.probe(dtype: $0, threads: $1, cpuFlags: cpu.flags) },

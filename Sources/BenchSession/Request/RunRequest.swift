@@ -34,6 +34,8 @@ public struct RunRequest: Sendable {
     public var assumptions: [String] = []
     public var pluginArguments: [String] = []
     public var caseTimeoutSeconds: Double = 60
+    /// `--max-case-seconds` (`nil`: no limit): see ``RunConfiguration/maxCaseSeconds``.
+    public var maxCaseSeconds: Double? = 60
     /// `--with-model`: a host profile written by `bench calibrate`.
     public var hostProfile: String?
     public var pricing = PricingRequest()
