@@ -40,9 +40,9 @@ public final class DNNLBackend: Backend {
         if kernelCase.kernel != "gemm" && !training { return "cpu-onednn does not implement \(kernelCase.kernel)" }
         switch kernelCase.dtype {
         case .fp32: return nil
-        case .bf16 where training && kernelCase.kernel != "mlp_step":
+        case .bf16 where training && !["mlp_step", "llama_block_step"].contains(kernelCase.kernel):
             return
-                "cpu-onednn runs bf16 GEMMs and the bf16 mlp_step; bf16 \(kernelCase.kernel) is not built yet (bench has no bf16 reference to verify it)"
+                "cpu-onednn runs bf16 GEMMs, mlp_step and llama_block_step; bf16 \(kernelCase.kernel) is not built yet (bench has no bf16 reference to verify it)"
         case .bf16 where !nativeBF16:
             return
                 "this CPU has neither avx512_bf16 nor amx_bf16, so oneDNN would emulate bf16 in fp32; a bf16 row would not measure bf16 hardware"
@@ -57,7 +57,8 @@ public final class DNNLBackend: Backend {
         OneDNN.setThreads(threads)
         if kernelCase.kernel != "gemm" {
             if kernelCase.dtype == .bf16 {
-                // Mixed precision: bf16 matmuls, fp32 everything else (mlp_step only, as unsupportedReason says).
+                // Mixed precision: bf16 matmuls, fp32 everything else, attention included (the
+                // steps unsupportedReason allows).
                 return try TrainingKernels.prepare(kernelCase, engine: DNNLBF16Engine(threads: threads))
             }
             return try TrainingKernels.prepare(kernelCase, engine: DNNLEngine(threads: threads))
