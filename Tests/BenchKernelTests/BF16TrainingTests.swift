@@ -11,9 +11,12 @@ struct BF16TrainingTests {
     static let flags = HostProbe.cpuInfo().flags
     static let paths = BF16Path.available(cpuFlags: flags)
 
-    @Test("the engine rounds op(A) and op(B) to bf16 on every transpose, with α and β, on every entry")
-    func engine() {
-        let (m, n, k) = (13, 40, 70)
+    /// K = 301: two K blocks on the avx512_bf16 path (kc = 256), the second of 45 rows, so an
+    /// odd last row (a half pair) follows the whole pairs of a transposed B.
+    @Test(
+        "the engine rounds op(A) and op(B) to bf16 on every transpose, with α and β, on every entry",
+        arguments: [(13, 40, 70), (5, 64, 301)])
+    func engine(m: Int, n: Int, k: Int) {
         for path in Self.paths {
             for (transA, transB) in [(false, false), (true, false), (false, true), (true, true)] {
                 for beta: Float in [0, 1, 0.5] {
