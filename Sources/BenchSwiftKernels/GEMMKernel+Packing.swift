@@ -12,17 +12,23 @@ extension GEMMKernel {
         let nr = Self.nr, w = T.Vector.scalarCount
         let valid = min(nr, n - col)
         if transposed && valid == nr {
-            // op(B)[p, j] = B[j, p]: 4 × 4 transposes of 4 stored rows j along 4 values of p.
-            var p = 0
-            while p + 4 <= rows {
-                var j = 0
-                while j < nr {
-                    let src = b + (col + j) * ldb + row + p
-                    Self.transpose4(src, src + ldb, src + 2 * ldb, src + 3 * ldb, into: dst + p * nr + j, stride: nr)
-                    j += 4
+            // op(B)[p, j] = B[j, p]: 4 × 4 transposes of 4 stored rows j along 4 values of p,
+            // each group of 4 rows read along p to the end (4 streams the prefetcher follows)
+            // rather than all nr rows a few values at a time.
+            let whole = rows / 4 * 4
+            var j = 0
+            while j < nr {
+                let src = b + (col + j) * ldb + row
+                var p = 0
+                while p < whole {
+                    Self.transpose4(
+                        src + p, src + ldb + p, src + 2 * ldb + p, src + 3 * ldb + p, into: dst + p * nr + j, stride: nr
+                    )
+                    p += 4
                 }
-                p += 4
+                j += 4
             }
+            var p = whole
             while p < rows {
                 for j in 0..<nr { dst[p * nr + j] = b[(col + j) * ldb + row + p] }
                 p += 1
