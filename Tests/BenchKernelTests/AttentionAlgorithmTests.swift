@@ -13,21 +13,7 @@ struct AttentionAlgorithmTests {
     @Test("flash and materialised attention agree in fp64 on the Llama block's loss, gradients and inputs' gradient")
     func agree() throws {
         let kc = LlamaBlockSpec.kernelCase(.fp64, b: 2, s: 70, d: 96, heads: 4, kvHeads: 2, hidden: 64, optimizer: .sgd)
-        let flash = LlamaBlockStep<Double>(kc, engine: GEMMKernel<Double>(threads: 2, attention: .flash))
-        let materialized = LlamaBlockStep<Double>(kc, engine: GEMMKernel<Double>(threads: 2, attention: .materialized))
-        for _ in 0..<2 {
-            flash.step()
-            materialized.step()
-            #expect(abs(flash.loss - materialized.loss) <= 1e-12 * materialized.loss)
-        }
-        for name in LlamaBlockStep<Double>.parameterNames {
-            let a = try #require(flash.parameter(name)), b = try #require(materialized.parameter(name))
-            let scale = b.gradient.map { abs($0) }.max() ?? 1
-            let worst = zip(a.gradient, b.gradient).map { abs($0 - $1) }.max() ?? 0
-            #expect(worst <= 1e-11 * scale, "\(name): gradients differ by \(worst) (scale \(scale))")
-        }
-        let dx = zip(flash.inputGradient.pointer, materialized.inputGradient.pointer).map { abs($0 - $1) }.max() ?? 0
-        #expect(dx <= 1e-11, "dx differs by \(dx)")
+        try Self.expectAgreement(kc, flashThreads: 2, materializedThreads: 2)
     }
 
     /// More threads than (sequence, KV head) items: flash attention cuts each item into parts,
@@ -41,8 +27,15 @@ struct AttentionAlgorithmTests {
     func split(kvHeads: Int, threads: Int) throws {
         let kc = LlamaBlockSpec.kernelCase(
             .fp64, b: 1, s: 150, d: 64, heads: 4, kvHeads: kvHeads, hidden: 48, optimizer: .sgd)
-        let flash = LlamaBlockStep<Double>(kc, engine: GEMMKernel<Double>(threads: threads, attention: .flash))
-        let materialized = LlamaBlockStep<Double>(kc, engine: GEMMKernel<Double>(threads: 1, attention: .materialized))
+        try Self.expectAgreement(kc, flashThreads: threads, materializedThreads: 1)
+    }
+
+    /// Two steps of the Llama block on each algorithm: losses within 1e-12, every parameter
+    /// gradient within 1e-11 of its scale, and the inputs' gradient within 1e-11.
+    static func expectAgreement(_ kc: KernelCase, flashThreads: Int, materializedThreads: Int) throws {
+        let flash = LlamaBlockStep<Double>(kc, engine: GEMMKernel<Double>(threads: flashThreads, attention: .flash))
+        let materialized = LlamaBlockStep<Double>(
+            kc, engine: GEMMKernel<Double>(threads: materializedThreads, attention: .materialized))
         for _ in 0..<2 {
             flash.step()
             materialized.step()
