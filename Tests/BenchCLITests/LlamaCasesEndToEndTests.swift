@@ -22,3 +22,30 @@ struct LlamaCasesEndToEndTests {
         #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("x.csv").path))
     }
 }
+
+/// `--max-case-seconds` through the binary: the skipped row is written with its reason, and bench
+/// reads the file back.
+@Suite("--max-case-seconds end to end")
+struct MaxCaseSecondsEndToEndTests {
+    @Test("a host row over the limit is skipped with its reason, exit 0, and bench reads the file back")
+    func skippedRowReadsBack() throws {
+        let dir = try temporaryDirectory()
+        let bench = try BenchBinary.locate()
+        let r = try bench.run(
+            [
+                "run", "--quick", "--case", "^gemm/fp32/", "--backend", "cpu-swift,h100", "--max-case-seconds",
+                "1e-9", "--out", "x.csv",
+            ], in: dir)
+        #expect(r.status == 0, "\(r.stderr)")
+        let csv = try String(contentsOf: dir.appendingPathComponent("x.csv"), encoding: .utf8)
+        let rows = csv.split(separator: "\n").dropFirst()
+        #expect(!rows.isEmpty)
+        #expect(rows.filter { $0.contains(",cpu-swift,") }.allSatisfy { $0.contains(",skipped,") })
+        #expect(rows.contains { $0.contains(",h100,") && $0.contains(",ok,") }, "modeled rows are not held to it")
+        #expect(csv.contains("over --max-case-seconds 1e-09; pass --max-case-seconds 0 to run it"))
+        let summary = try bench.run(["summarize", "x.csv"], in: dir)
+        #expect(summary.status == 0, "\(summary.stderr)")
+        let report = try bench.run(["report", "x.csv", "--out", "x.html"], in: dir)
+        #expect(report.status == 0, "\(report.stderr)")
+    }
+}

@@ -1,4 +1,5 @@
 import BenchCore
+import Foundation
 
 extension Runner {
     /// Why a host row is skipped rather than measured: the policy's fewest calls (a warm-up call
@@ -20,6 +21,6 @@ extension Runner {
         let seconds = Double(calls) * flops / peak
         guard seconds > limit else { return nil }
         return
-            "skipped: its fewest calls (\(calls): \(rounds) rounds of \(round.warmupMinCalls) warm-up and \(round.minSamples) samples) of \(fixed(flops / 1e9, 1)) GFLOP each take at least \(fixed(seconds, 1)) s at this host's measured \(kernelCase.dtype) peak of \(fixed(peak / 1e9, 1)) GFLOP/s, over --max-case-seconds \(fixed(limit, 0)); pass --max-case-seconds 0 to run it"
+            "skipped: its fewest calls (\(calls): \(rounds) rounds of \(round.warmupMinCalls) warm-up and \(round.minSamples) samples) of \(fixed(flops / 1e9, 1)) GFLOP each take at least \(seconds >= 0.1 ? fixed(seconds, 1) : String(format: "%.2g", seconds)) s at this host's measured \(kernelCase.dtype) peak of \(fixed(peak / 1e9, 1)) GFLOP/s, over --max-case-seconds \(String(format: "%g", limit)); pass --max-case-seconds 0 to run it"
     }
 }
