@@ -24,13 +24,13 @@ public final class DNNLBF16Engine: MatrixEngine {
         let transA: Bool, transB: Bool, m: Int, n: Int, k: Int, ldc: Int, alpha: UInt32, beta: UInt32
     }
 
-    /// Attention stays fp32 in a mixed-precision step: its matmuls run on oneDNN's fp32 engine.
-    public let attentionEngine: any MatrixEngine<Float>
+    /// Attention stays fp32 in a mixed-precision step: its matmuls run on oneDNN's fp32 engine,
+    /// made when a step with attention first asks.
+    public lazy var attentionEngine: any MatrixEngine<Float> = DNNLEngine(threads: threads)
 
     public init(threads: Int) {
         precondition(threads > 0, "threads must be positive")
         self.threads = threads
-        attentionEngine = DNNLEngine(threads: threads)
     }
 
     deinit {

@@ -11,12 +11,13 @@ public final class BF16MatrixEngine: MatrixEngine {
     /// Attention stays fp32 in cpu-swift's bf16 steps: the flash kernel's fp32 tiles, or (with
     /// `BENCH_ATTENTION=materialized`) the fp32 GEMM. Only the projections' matmuls are bf16.
     public let attentionAlgorithm: AttentionAlgorithm
-    public let attentionEngine: any MatrixEngine<Float>
+    /// Made when a step with attention first asks (its packing buffers are of no use to mlp_step).
+    public lazy var attentionEngine: any MatrixEngine<Float> = GEMMKernel<Float>(
+        threads: threads, attention: attentionAlgorithm)
 
     public init(path: BF16Path, threads: Int, attention: AttentionAlgorithm = .flash) {
         kernel = BF16GEMMKernel(path: path, threads: threads)
         attentionAlgorithm = attention
-        attentionEngine = GEMMKernel<Float>(threads: threads, attention: attention)
     }
 
     public func multiply(
