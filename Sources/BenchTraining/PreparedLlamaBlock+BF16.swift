@@ -55,25 +55,13 @@ extension PreparedLlamaBlock {
         if let mismatch = Verification.countMismatch(entries, values) { return mismatch }
         let s = LlamaBlockSpec().shape(id)
         let widths = Dictionary(uniqueKeysWithValues: bf16Stages(s).map { ($0.name, $0.width) })
-        var rows: [String: [Int: [Double]]] = [:]
-        for (e, v) in zip(entries, values) {
-            guard let width = widths[e.tensor], (0..<s.tokens).contains(e.row), (0..<width).contains(e.column) else {
-                return .failed("no reference for \(e)")
-            }
-            rows[e.tensor, default: [:]][e.row, default: [Double](repeating: .nan, count: width)][e.column] = v
-        }
-        let checked = (rows["out"]?.keys).map { Array($0).sorted() } ?? []
-        guard !checked.isEmpty else { return .failed("no out rows to check") }
-        for r in checked {
-            let first = r / s.sequence * s.sequence
-            if let missing = widths.keys.sorted().first(where: { rows[$0]?[r] == nil }) {
-                return .failed("the bf16 check of out row \(r) needs \(missing) row \(r)")
-            }
-            for name in ["qkv", "rotated"] {
-                if let j = (first...r).first(where: { rows[name]?[$0] == nil }) {
-                    return .failed("the bf16 check of out row \(r) needs \(name) row \(j)")
-                }
-            }
+        let gathered = BF16Stages.gather(
+            entries, values, widths: widths, tokens: s.tokens, sequence: s.sequence,
+            sequenceStages: ["qkv", "rotated"])
+        let (rows, checked): ([String: [Int: [Double]]], [Int])
+        switch gathered {
+        case .refused(let why): return why
+        case .rows(let r, let c): (rows, checked) = (r, c)
         }
         let state = BF16InitialState(id, shape: s)
         var tally = ErrorTally()
@@ -100,7 +88,6 @@ struct BF16InitialState {
     let x: AlignedBuffer<Float>
     let wqkv: AlignedBuffer<Float>, wo: AlignedBuffer<Float>
     let wGate: AlignedBuffer<Float>, wUp: AlignedBuffer<Float>, wDown: AlignedBuffer<Float>
-    static let u = 0x1p-24
 
     init(_ id: KernelCase, shape s: LlamaBlockSpec.Shape) {
         shape = s
@@ -116,31 +103,7 @@ struct BF16InitialState {
                 ("Wqkv", wqkv.pointer, d), ("Wo", wo.pointer, d), ("Wgate", wGate.pointer, d), ("Wup", wUp.pointer, d),
                 ("Wdown", wDown.pointer, h),
             ])
-        for m in [wqkv, wo, wGate, wUp, wDown] {
-            for i in 0..<m.count { m.base[i] = GEMMCheck.roundedToBF16(m.base[i]) }
-        }
-    }
-
-    /// `Σ_k bf16(a_k)·m[k·n + j]` and the GEMM rule's bound, for every column `j < n`.
-    func project(_ a: [Double], _ m: AlignedBuffer<Float>, columns n: Int) -> (value: [Double], bound: [Double]) {
-        var sum = [Double](repeating: 0, count: n), squares = [Double](repeating: 0, count: n)
-        sum.withUnsafeMutableBufferPointer { sum in
-            squares.withUnsafeMutableBufferPointer { squares in
-                for (k, value) in a.enumerated() {
-                    let ak = Double(GEMMCheck.roundedToBF16(Float(value)))
-                    guard ak != 0 else { continue }
-                    let row = m.base + k * n
-                    for j in 0..<n {
-                        let t = ak * Double(row[j])
-                        sum[j] += t
-                        squares[j] += t * t
-                    }
-                }
-            }
-        }
-        let root = Double(a.count).squareRoot()
-        let bound = (0..<n).map { 8 * Self.u * root * squares[$0].squareRoot() + Self.u * abs(sum[$0]) }
-        return (sum, bound)
+        for m in [wqkv, wo, wGate, wUp, wDown] { BF16Stages.roundToBF16(m) }
     }
 
     /// RMSNorm with γ = 1, in fp64.
@@ -154,30 +117,32 @@ struct BF16InitialState {
         row r: Int, stage: (String) -> [Double], rotated: (Int) -> [Double], into tally: inout ErrorTally
     ) {
         let s = shape
-        let (d, w, h, dh, u) = (s.model, s.qkvWidth, s.hidden, s.headDimension, Self.u)
+        let (d, w, h, u) = (s.model, s.qkvWidth, s.hidden, BF16Stages.u)
         func compare(_ name: String, _ got: [Double], _ ref: [Double], _ bound: (Int) -> Double) {
-            for j in ref.indices { tally.check("\(name)[\(r),\(j)]", got: got[j], reference: ref[j], bound: bound(j)) }
+            BF16Stages.compare(name, row: r, got, ref, into: &tally, bound: bound)
         }
         let input = (0..<d).map { Double(x.base[r * d + $0]) }
         let xn1 = Self.rms(input)
         compare("xn1", stage("xn1"), xn1) { 16 * Double(d) * u * (1 + abs(xn1[$0])) }
-        let qkv = project(stage("xn1"), wqkv, columns: w)
+        let qkv = BF16Stages.project(stage("xn1"), wqkv, columns: w)
         compare("qkv", stage("qkv"), qkv.value) { qkv.bound[$0] }
-        let attention = Self.attention(row: r, shape: s, rotated: rotated)
-        let attentionBound = 32 * u * Double(s.sequence * dh).squareRoot()
+        let attention = BF16Stages.attention(
+            row: r, sequence: s.sequence, model: d, heads: s.heads, kvHeads: s.kvHeads, rows: rotated)
+        let attentionBound = BF16Stages.attentionBound(sequence: s.sequence, headDimension: s.headDimension)
         compare("attention", stage("attention"), attention) { attentionBound * (1 + abs(attention[$0])) }
-        let proj = project(stage("attention"), wo, columns: d)
+        let proj = BF16Stages.project(stage("attention"), wo, columns: d)
         let r1 = (0..<d).map { input[$0] + proj.value[$0] }
         compare("r1", stage("r1"), r1) { proj.bound[$0] + u * abs(r1[$0]) }
         let xn2 = Self.rms(stage("r1"))
         compare("xn2", stage("xn2"), xn2) { 16 * Double(d) * u * (1 + abs(xn2[$0])) }
-        let gate = project(stage("xn2"), wGate, columns: h), up = project(stage("xn2"), wUp, columns: h)
+        let gate = BF16Stages.project(stage("xn2"), wGate, columns: h),
+            up = BF16Stages.project(stage("xn2"), wUp, columns: h)
         compare("gate", stage("gate"), gate.value) { gate.bound[$0] }
         compare("up", stage("up"), up.value) { up.bound[$0] }
         let (g, v) = (stage("gate"), stage("up"))
         let activation = (0..<h).map { g[$0] / (1 + Foundation.exp(-g[$0])) * v[$0] }
         compare("activation", stage("activation"), activation) { 16 * u * (1 + abs(activation[$0])) }
-        let down = project(stage("activation"), wDown, columns: d)
+        let down = BF16Stages.project(stage("activation"), wDown, columns: d)
         let residual = stage("r1")
         let out = (0..<d).map { residual[$0] + down.value[$0] }
         compare("out", stage("out"), out) { down.bound[$0] + u * abs(out[$0]) }
@@ -197,25 +162,5 @@ struct BF16InitialState {
             }
         }
         return v
-    }
-
-    /// Causal grouped-query attention of row `r` over the rotated rows of its sequence, in fp64.
-    static func attention(row r: Int, shape s: LlamaBlockSpec.Shape, rotated: (Int) -> [Double]) -> [Double] {
-        let (d, dh, group) = (s.model, s.headDimension, s.heads / s.kvHeads)
-        let first = r / s.sequence * s.sequence
-        let rows = (first...r).map(rotated)
-        let q = rows[rows.count - 1]
-        var out = [Double](repeating: 0, count: d)
-        for h in 0..<s.heads {
-            let k0 = d + h / group * dh, v0 = d + s.kvWidth + h / group * dh
-            let scores = rows.map { key in
-                (0..<dh).reduce(0.0) { $0 + q[h * dh + $1] * key[k0 + $1] } / Double(dh).squareRoot()
-            }
-            let top = scores.max() ?? 0
-            let e = scores.map { Foundation.exp($0 - top) }
-            let z = e.reduce(0, +)
-            for (j, key) in rows.enumerated() { for c in 0..<dh { out[h * dh + c] += e[j] / z * key[v0 + c] } }
-        }
-        return out
     }
 }
