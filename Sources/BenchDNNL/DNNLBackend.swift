@@ -40,9 +40,10 @@ public final class DNNLBackend: Backend {
         if kernelCase.kernel != "gemm" && !training { return "cpu-onednn does not implement \(kernelCase.kernel)" }
         switch kernelCase.dtype {
         case .fp32: return nil
-        case .bf16 where training && !["mlp_step", "llama_block_step"].contains(kernelCase.kernel):
+        case .bf16
+        where training && !["mlp_step", "transformer_block_step", "llama_block_step"].contains(kernelCase.kernel):
             return
-                "cpu-onednn runs bf16 GEMMs, mlp_step and llama_block_step; bf16 \(kernelCase.kernel) is not built yet (bench has no bf16 reference to verify it)"
+                "cpu-onednn runs bf16 GEMMs and training steps; bf16 \(kernelCase.kernel) is not built yet (bench has no bf16 reference to verify it)"
         case .bf16 where !nativeBF16:
             return
                 "this CPU has neither avx512_bf16 nor amx_bf16, so oneDNN would emulate bf16 in fp32; a bf16 row would not measure bf16 hardware"

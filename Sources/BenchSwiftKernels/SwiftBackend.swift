@@ -34,9 +34,9 @@ public final class SwiftBackend: Backend {
             return "cpu-swift does not implement \(kernelCase.kernel)"
         }
         guard kernelCase.dtype == .bf16 else { return dtypeUnsupportedReason(for: kernelCase) }
-        if training && !["mlp_step", "llama_block_step"].contains(kernelCase.kernel) {
+        if training && !["mlp_step", "transformer_block_step", "llama_block_step"].contains(kernelCase.kernel) {
             return
-                "cpu-swift runs bf16 GEMMs, mlp_step and llama_block_step; bf16 \(kernelCase.kernel) is not built yet (bench has no bf16 reference to verify it)"
+                "cpu-swift runs bf16 GEMMs and training steps; bf16 \(kernelCase.kernel) is not built yet (bench has no bf16 reference to verify it)"
         }
         if Valgrind.isRunning {
             return "valgrind cannot execute AMX or avx512_bf16; counts cover cpu-swift's fp32 and fp64 kernels"

@@ -32,17 +32,29 @@ public final class PreparedTransformerBlock<T: NativeScalar>: PreparedCase {
 }
 
 extension PreparedTransformerBlock: OutputReading {
-    /// `out[T×D]` of the latest forward pass.
+    /// `out[T×D]` of the latest forward pass, and (for the bf16 check) its stages' buffers.
     public func value(at e: OutputEntry) -> Double {
-        e.tensor == "out" ? Double(model.output.base[e.row * model.model + e.column]) : .nan
+        let m = model
+        let buffers: [String: AlignedBuffer<T>] = [
+            "out": m.output, "x1": m.x1, "qkv": m.qkv, "attention": m.attention, "r1": m.r1, "x2": m.x2,
+            "hidden": m.hidden, "activation": m.activation,
+        ]
+        let shape = TransformerBlockSpec().shape(m.kernelCase)
+        guard let buffer = buffers[e.tensor],
+            let width = Self.bf16Stages(shape).first(where: { $0.name == e.tensor })?.width,
+            (0..<shape.tokens).contains(e.row), (0..<width).contains(e.column)
+        else { return .nan }
+        return Double(buffer.base[e.row * width + e.column])
     }
 }
 
 extension PreparedTransformerBlock: TrainingStepReference {
     public static var kernel: String { "transformer_block_step" }
 
-    /// Every column of `out[T×D]` at positions 0, 1, 2, 7 and 36 (capped at S−1) of the last sequence.
+    /// Every column of `out[T×D]` at positions 0, 1, 2, 7 and 36 (capped at S−1) of the last
+    /// sequence; in bf16, every stage of the forward pass there (``verificationEntriesBF16(_:)``).
     public static func verificationEntries(_ kernelCase: KernelCase) -> [OutputEntry] {
+        if kernelCase.dtype == .bf16 { return verificationEntriesBF16(kernelCase) }
         let s = TransformerBlockSpec().shape(kernelCase)
         return blockOutputEntries(batch: s.batch, sequence: s.sequence, model: s.model)
     }
@@ -57,6 +69,7 @@ extension PreparedTransformerBlock: TrainingStepReference {
     @_specialize(where T == Float)
     @_specialize(where T == Double)
     public static func checkFirstForward(_ id: KernelCase, entries: [OutputEntry], values: [Double]) -> Verification {
+        if id.dtype == .bf16 { return checkFirstForwardBF16(id, entries: entries, values: values) }
         if let mismatch = Verification.countMismatch(entries, values) { return mismatch }
         let shape = TransformerBlockSpec().shape(id)
         let (s, d, heads, dh) = (shape.sequence, shape.model, shape.heads, shape.headDimension)

@@ -67,4 +67,25 @@ struct BF16LlamaBlockTests {
             kc, entries: partial, values: partial.map(prepared.value(at:)))
         #expect(!v.passed && v.detail.contains("needs attention row"), "\(v.detail)")
     }
+
+    static let gpt2 = "transformer_block_step/bf16/B=2,S=64,D=128,heads=4,opt=adamw"
+
+    @Test("bf16 transformer_block_step verifies every stage on each path, and an fp32 engine fails it")
+    func gpt2Block() throws {
+        let kc = try KernelRegistry.builtIn.validatedCase(Self.gpt2)
+        for path in Self.paths {
+            let prepared = try SwiftBackend(cpuModel: "test", cpuFlags: Self.flags, bf16Kernel: path.rawValue)
+                .prepare(kc, threads: 2)
+            try prepared.run()
+            let first = prepared.verify()
+            #expect(first.passed, "\(path.rawValue): \(first.detail)")
+            // x1, attention, r1, x2, out (128) and qkv, hidden, activation (384, 512, 512) at 5 rows.
+            #expect(first.checkedEntries == 5 * (5 * 128 + 384 + 2 * 512))
+        }
+        let fp32 = PreparedTransformerBlock<Float>(kc, engine: GEMMKernel<Float>(threads: 1))
+        try fp32.run()
+        let v = fp32.verify()
+        #expect(!v.passed && v.worstErrorRatio > 10, "\(v.detail)")
+        #expect(v.detail.hasPrefix("qkv["), "\(v.detail)")
+    }
 }

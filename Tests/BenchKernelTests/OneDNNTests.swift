@@ -48,16 +48,17 @@ struct OneDNNTests {
         }
         let fp64 = try KernelRegistry.builtIn.validatedCase("mlp_step/fp64/B=5,D=7,H=9,opt=sgd")
         #expect(backend.unsupportedReason(for: fp64) == "oneDNN has no fp64 matmul on CPUs")
-        let block = try KernelRegistry.builtIn.validatedCase(
-            "transformer_block_step/bf16/B=1,S=8,D=32,heads=4,opt=adamw")
-        #expect(backend.unsupportedReason(for: block)?.contains("bf16 transformer_block_step is not built yet") == true)
     }
 
-    @Test("the bf16 llama_block_step verifies stage by stage on bf16 projections and fp32 attention")
-    func bf16LlamaBlock() throws {
+    @Test(
+        "the bf16 block steps verify stage by stage on bf16 projections and fp32 attention",
+        arguments: [
+            "llama_block_step/bf16/B=2,S=40,D=64,heads=4,kv_heads=2,H=96,opt=adamw",
+            "transformer_block_step/bf16/B=2,S=40,D=64,heads=4,opt=adamw",
+        ])
+    func bf16Blocks(id: String) throws {
         guard OneDNN.loadFailure == nil, OneDNN.hasNativeBF16(cpuFlags: Self.flags) else { return }
-        let kc = try KernelRegistry.builtIn.validatedCase(
-            "llama_block_step/bf16/B=2,S=40,D=64,heads=4,kv_heads=2,H=96,opt=adamw")
+        let kc = try KernelRegistry.builtIn.validatedCase(id)
         let prepared = try backend.prepare(kc, threads: 2)
         try prepared.run()
         let first = prepared.verify()
