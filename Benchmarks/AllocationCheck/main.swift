@@ -22,10 +22,11 @@ let ids = [
     // One KV head: on more than one thread, flash attention splits the item (and sums dQ shares).
     "gqa_attention_fwd_bwd/fp32/B=1,S=256,D=1024,heads=8,kv_heads=1",
 ]
-// cpu-swift's bf16 GEMM, mlp_step and Llama block on each bf16 path this CPU has (AMX, avx512_bf16).
+// cpu-swift's bf16 GEMM and training steps on each bf16 path this CPU has (AMX, avx512_bf16).
 let bf16 = BF16Path.available(cpuFlags: flags).flatMap { path in
     [
         "gemm/bf16/M=1024,N=1024,K=1024", "mlp_step/bf16/B=512,D=1024,H=4096,opt=sgd",
+        "transformer_block_step/bf16/B=4,S=256,D=768,heads=12,opt=adamw",
         "llama_block_step/bf16/B=2,S=128,D=512,heads=8,kv_heads=2,H=1408,opt=adamw",
     ].map {
         ($0, SwiftBackend(cpuModel: cpu, cpuFlags: flags, bf16Kernel: path.rawValue), " (\(path.kernelDescription))")
