@@ -13,6 +13,21 @@ enum BF16Stages {
         case refused(Verification)
     }
 
+    /// Every stage at the rows ``blockOutputEntries(batch:sequence:model:)`` checks, and the
+    /// `sequenceStages` (the attention's queries, keys and values) at every position of the last
+    /// sequence up to the last of them.
+    static func entries(
+        _ stages: [(name: String, width: Int)], batch: Int, sequence: Int, model: Int, sequenceStages: Set<String>
+    ) -> [OutputEntry] {
+        let rows = Set(blockOutputEntries(batch: batch, sequence: sequence, model: model).map(\.row)).sorted()
+        let first = (batch - 1) * sequence
+        return stages.flatMap { stage in
+            (sequenceStages.contains(stage.name) ? Array(first...(rows.last ?? first)) : rows).flatMap { r in
+                (0..<stage.width).map { OutputEntry(stage.name, r, $0) }
+            }
+        }
+    }
+
     /// fp32's unit round-off: every stage accumulates in fp32.
     static let u = 0x1p-24
 

@@ -37,13 +37,8 @@ extension PreparedLlamaBlock {
     /// sequence up to the last of them.
     static func verificationEntriesBF16(_ kernelCase: KernelCase) -> [OutputEntry] {
         let s = LlamaBlockSpec().shape(kernelCase)
-        let rows = Set(blockOutputEntries(batch: s.batch, sequence: s.sequence, model: s.model).map(\.row)).sorted()
-        let first = (s.batch - 1) * s.sequence
-        return bf16Stages(s).flatMap { stage in
-            (["qkv", "rotated"].contains(stage.name) ? Array(first...(rows.last ?? first)) : rows).flatMap { r in
-                (0..<stage.width).map { OutputEntry(stage.name, r, $0) }
-            }
-        }
+        return BF16Stages.entries(
+            bf16Stages(s), batch: s.batch, sequence: s.sequence, model: s.model, sequenceStages: ["qkv", "rotated"])
     }
 
     static var bf16Rule: String {

@@ -28,13 +28,8 @@ extension PreparedTransformerBlock {
     /// every position of the last sequence up to the last of them (the keys and values).
     static func verificationEntriesBF16(_ kernelCase: KernelCase) -> [OutputEntry] {
         let s = TransformerBlockSpec().shape(kernelCase)
-        let rows = Set(blockOutputEntries(batch: s.batch, sequence: s.sequence, model: s.model).map(\.row)).sorted()
-        let first = (s.batch - 1) * s.sequence
-        return bf16Stages(s).flatMap { stage in
-            (stage.name == "qkv" ? Array(first...(rows.last ?? first)) : rows).flatMap { r in
-                (0..<stage.width).map { OutputEntry(stage.name, r, $0) }
-            }
-        }
+        return BF16Stages.entries(
+            bf16Stages(s), batch: s.batch, sequence: s.sequence, model: s.model, sequenceStages: ["qkv"])
     }
 
     static var bf16Rule: String {
