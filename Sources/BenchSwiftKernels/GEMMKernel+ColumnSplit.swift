@@ -14,7 +14,7 @@ extension GEMMKernel {
         unowned(unsafe) let kernel: GEMMKernel
         let transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: T
         let a: UnsafePointer<T>, lda: Int, b: UnsafePointer<T>, ldb: Int, beta: T
-        let c: UnsafeMutablePointer<T>, ldc: Int
+        let c: UnsafeMutablePointer<T>, ldc: Int, skips: PackingSkips
 
         func callAsFunction(part t: Int) {
             let nr = GEMMKernel.nr, slivers = (n + nr - 1) / nr, threads = kernel.threads
@@ -28,7 +28,7 @@ extension GEMMKernel {
                 var pc = 0
                 while pc < k {
                     let kcCur = min(GEMMKernel.kcMax, k - pc)
-                    for s in 0..<panelSlivers {
+                    for s in 0..<panelSlivers where !skips.b {
                         kernel.packB(
                             b, ldb: ldb, transposed: transB, n: n, row: pc, rows: kcCur, col: jc + s * nr,
                             into: panel + s * nr * kcCur)
@@ -37,9 +37,11 @@ extension GEMMKernel {
                     var i0 = 0
                     while i0 < m {
                         let mcCur = min(mc, m - i0)
-                        kernel.packA(
-                            a, lda: lda, transposed: transA, alpha: alpha, row: i0, rows: mcCur, col: pc, cols: kcCur,
-                            into: aBlock)
+                        if !skips.a {
+                            kernel.packA(
+                                a, lda: lda, transposed: transA, alpha: alpha, row: i0, rows: mcCur, col: pc,
+                                cols: kcCur, into: aBlock)
+                        }
                         kernel.macroKernel(
                             aBlock: aBlock, rows: mcCur, kc: kcCur, sliverRange: 0..<panelSlivers, ncCur: ncCur,
                             c: c + i0 * ldc + jc, ldc: ldc, tile: tile, accumulate: accumulate, bPanel: panel)

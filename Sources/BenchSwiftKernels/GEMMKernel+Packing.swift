@@ -80,7 +80,11 @@ extension GEMMKernel {
         while s * mr < rows {
             let base = dst + s * mr * cols
             let valid = min(mr, rows - s * mr)
-            if transposed {
+            if transposed && valid == mr && (mr == 12 || mr == 6) {
+                // op(A)[i, p] = A[p, i]: for each p the sliver's `mr` rows are contiguous in
+                // memory, moved as two vectors (8 + 4 or 4 + 2 values) rather than value by value.
+                Self.packTransposedSliver(a + col * lda + row + s * mr, lda: lda, alpha: alpha, cols: cols, into: base)
+            } else if transposed {
                 // op(A)[i, p] = A[p, i]: for each p the sliver's rows are contiguous in memory.
                 for p in 0..<cols {
                     let src = a + (col + p) * lda + row + s * mr
@@ -128,6 +132,39 @@ extension GEMMKernel {
                 }
             }
             s += 1
+        }
+    }
+
+    /// Packs one whole sliver of a transposed A: `cols` groups of `mr` (12 or 6) contiguous
+    /// values, group p read from `src + p·lda`, each scaled by `alpha` unless it is 1.
+    @inline(__always)
+    static func packTransposedSliver(
+        _ src: UnsafePointer<T>, lda: Int, alpha: T, cols: Int, into dst: UnsafeMutablePointer<T>
+    ) {
+        if mr == 12 {
+            packGroups(src, lda: lda, alpha: alpha, cols: cols, into: dst, SIMD8<T>.self, SIMD4<T>.self)
+        } else {
+            packGroups(src, lda: lda, alpha: alpha, cols: cols, into: dst, SIMD4<T>.self, SIMD2<T>.self)
+        }
+    }
+
+    /// `cols` groups of `Wide.scalarCount + Narrow.scalarCount` (= `mr`) values.
+    @inline(__always)
+    static func packGroups<Wide: SIMD<T>, Narrow: SIMD<T>>(
+        _ src: UnsafePointer<T>, lda: Int, alpha: T, cols: Int, into dst: UnsafeMutablePointer<T>,
+        _: Wide.Type, _: Narrow.Type
+    ) where T: FloatingPoint {
+        let mr = Wide.scalarCount + Narrow.scalarCount, split = Wide.scalarCount * MemoryLayout<T>.stride
+        for p in 0..<cols {
+            let from = UnsafeRawPointer(src + p * lda), to = UnsafeMutableRawPointer(dst + p * mr)
+            var wide = from.loadUnaligned(as: Wide.self)
+            var narrow = from.loadUnaligned(fromByteOffset: split, as: Narrow.self)
+            if alpha != 1 {
+                wide *= Wide(repeating: alpha)
+                narrow *= Narrow(repeating: alpha)
+            }
+            to.storeBytes(of: wide, as: Wide.self)
+            to.storeBytes(of: narrow, toByteOffset: split, as: Narrow.self)
         }
     }
 

@@ -77,6 +77,12 @@ public final class GEMMKernel<T: NativeScalar> {
     let tiles: [AlignedBuffer<T>]
     /// The shape of the convenience `multiply(a:b:c:)`, or zeros.
     public let m: Int, n: Int, k: Int
+    #if BENCH_PACKING_BOUND
+        /// Experiment build only: the first product, whether it came again, and what to skip
+        /// (`GEMMKernel+PackingBound.swift`).
+        var boundFirstProduct: [Int] = [], boundRepeated = false
+        let boundMode = PackingBoundMode.fromEnvironment()
+    #endif
 
     /// A kernel for any shape, with `threads` workers.
     public convenience init(threads: Int, attention: AttentionAlgorithm = .flash) {
@@ -127,11 +133,12 @@ public final class GEMMKernel<T: NativeScalar> {
             return
         }
         let nr = Self.nr
+        let skips = packingSkips(transA: transA, a: a, m: m, n: n, k: k)
         if threads > 1 && n >= threads * Self.columnSplitMinimum {
             parallel(
                 ColumnSplit(
                     kernel: self, transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda,
-                    b: b, ldb: ldb, beta: beta, c: c, ldc: ldc))
+                    b: b, ldb: ldb, beta: beta, c: c, ldc: ldc, skips: skips))
             return
         }
         let mc = Self.rowBlock(m: m, threads: threads)
@@ -142,10 +149,12 @@ public final class GEMMKernel<T: NativeScalar> {
             var pc = 0
             while pc < k {
                 let kcCur = min(Self.kcMax, k - pc)
-                parallel(
-                    PackPanel(
-                        kernel: self, b: b, ldb: ldb, transposed: transB, n: n, row: pc, rows: kcCur,
-                        col: jc, slivers: slivers))
+                if !skips.b {
+                    parallel(
+                        PackPanel(
+                            kernel: self, b: b, ldb: ldb, transposed: transB, n: n, row: pc, rows: kcCur,
+                            col: jc, slivers: slivers))
+                }
                 let icBlocks = (m + mc - 1) / mc
                 let chunks = icBlocks >= threads ? 1 : (threads + icBlocks - 1) / icBlocks
                 let items = icBlocks * chunks
@@ -154,7 +163,7 @@ public final class GEMMKernel<T: NativeScalar> {
                     Sweep(
                         kernel: self, a: a, lda: lda, transposed: transA, alpha: alpha, m: m, mc: mc, pc: pc,
                         kc: kcCur, jc: jc, ncCur: ncCur, slivers: slivers, chunks: chunks, items: items,
-                        c: c, ldc: ldc, accumulate: accumulate))
+                        c: c, ldc: ldc, accumulate: accumulate, skipA: skips.a))
                 pc += kcCur
             }
             jc += ncCur
@@ -208,7 +217,7 @@ public final class GEMMKernel<T: NativeScalar> {
         unowned(unsafe) let kernel: GEMMKernel
         let a: UnsafePointer<T>, lda: Int, transposed: Bool, alpha: T
         let m: Int, mc: Int, pc: Int, kc: Int, jc: Int, ncCur: Int, slivers: Int, chunks: Int, items: Int
-        let c: UnsafeMutablePointer<T>, ldc: Int, accumulate: Bool
+        let c: UnsafeMutablePointer<T>, ldc: Int, accumulate: Bool, skipA: Bool
 
         func callAsFunction(part t: Int) {
             var packedBlock = -1
@@ -218,7 +227,7 @@ public final class GEMMKernel<T: NativeScalar> {
                 let ib = item / chunks, chunk = item % chunks
                 let i0 = ib * mc
                 let mcCur = min(mc, m - i0)
-                if packedBlock != ib {
+                if packedBlock != ib && !skipA {
                     kernel.packA(
                         a, lda: lda, transposed: transposed, alpha: alpha, row: i0, rows: mcCur, col: pc,
                         cols: kc, into: aBlock)
