@@ -15,6 +15,8 @@ public final class LlamaBlockStep<T: NativeScalar> {
     let attentionPass: AttentionPass<T>
     let rope: RotaryEmbedding<T>
 
+    /// The 7 parameter tensors (``parameterNames``), in one ``ParameterStore``.
+    let parameters: ParameterStore<T>
     let rms1Gamma: ParameterTensor<T>, wqkv: ParameterTensor<T>, wo: ParameterTensor<T>
     let rms2Gamma: ParameterTensor<T>, wGate: ParameterTensor<T>, wUp: ParameterTensor<T>, wDown: ParameterTensor<T>
 
@@ -49,9 +51,11 @@ public final class LlamaBlockStep<T: NativeScalar> {
             engine: engine)
         rope = RotaryEmbedding(seq: s.sequence, heads: s.heads, headDim: s.headDimension, base: RoPESpec.base)
         let (t, d, w, h) = (s.tokens, s.model, s.qkvWidth, s.hidden)
-        func param(_ n: Int) -> ParameterTensor<T> { ParameterTensor(count: n, optimizer: s.optimizer) }
-        (rms1Gamma, wqkv, wo, rms2Gamma) = (param(d), param(d * w), param(d * d), param(d))
-        (wGate, wUp, wDown) = (param(d * h), param(d * h), param(h * d))
+        // In the order of parameterNames.
+        parameters = ParameterStore(counts: [d, d * w, d * d, d, d * h, d * h, h * d], optimizer: s.optimizer)
+        let p = parameters.tensors
+        (rms1Gamma, wqkv, wo, rms2Gamma) = (p[0], p[1], p[2], p[3])
+        (wGate, wUp, wDown) = (p[4], p[5], p[6])
         func buffer(_ n: Int) -> AlignedBuffer<T> { AlignedBuffer(count: n, repeating: 0) }
         (x, y, xn1, attention, r1, xn2) = (
             buffer(t * d), buffer(t * d), buffer(t * d), buffer(t * d), buffer(t * d), buffer(t * d)
@@ -188,12 +192,7 @@ public final class LlamaBlockStep<T: NativeScalar> {
     /// The optimizer update of all 7 parameter tensors.
     public func update() {
         steps += 1
-        for p in [rms1Gamma, wqkv, wo, rms2Gamma, wGate, wUp, wDown] {
-            switch shape.optimizer {
-            case .sgd: OptimizerUpdate.sgd(p, threads: engine.threads)
-            case .adamw: OptimizerUpdate.adamw(p, step: steps, threads: engine.threads)
-            }
-        }
+        parameters.update(step: steps, threads: engine.threads)
     }
 
     /// The names of the parameter tensors, in a fixed order.
@@ -203,9 +202,8 @@ public final class LlamaBlockStep<T: NativeScalar> {
     public func parameter(_ name: String) -> (
         value: UnsafeMutableBufferPointer<T>, gradient: UnsafeMutableBufferPointer<T>
     )? {
-        let all = [rms1Gamma, wqkv, wo, rms2Gamma, wGate, wUp, wDown]
         guard let i = Self.parameterNames.firstIndex(of: name) else { return nil }
-        return (all[i].value.pointer, all[i].gradient.pointer)
+        return (parameters.tensors[i].value.pointer, parameters.tensors[i].gradient.pointer)
     }
 }
 

@@ -12,6 +12,8 @@ public final class MLPStep<T: NativeScalar> {
     public let optimizer: Optimizer
     let engine: any MatrixEngine<T>
 
+    /// W1, b1, W2 and b2, in one ``ParameterStore``.
+    let parameters: ParameterStore<T>
     let w1: ParameterTensor<T>, b1: ParameterTensor<T>, w2: ParameterTensor<T>, b2: ParameterTensor<T>
     /// Inputs x[B×D] and targets y[B×D].
     public let x: AlignedBuffer<T>, y: AlignedBuffer<T>
@@ -35,10 +37,9 @@ public final class MLPStep<T: NativeScalar> {
         let s = MLPStepSpec().shape(kernelCase)
         (b, d, h, optimizer) = (s.b, s.d, s.h, s.optimizer)
         self.engine = engine
-        w1 = ParameterTensor(count: d * h, optimizer: optimizer)
-        b1 = ParameterTensor(count: h, optimizer: optimizer)
-        w2 = ParameterTensor(count: h * d, optimizer: optimizer)
-        b2 = ParameterTensor(count: d, optimizer: optimizer)
+        parameters = ParameterStore(counts: [d * h, h, h * d, d], optimizer: optimizer)
+        let p = parameters.tensors
+        (w1, b1, w2, b2) = (p[0], p[1], p[2], p[3])
         x = AlignedBuffer(count: b * d, repeating: 0)
         y = AlignedBuffer(count: b * d, repeating: 0)
         hidden = AlignedBuffer(count: b * h, repeating: 0)
@@ -109,23 +110,10 @@ public final class MLPStep<T: NativeScalar> {
             b: w1.value.base, ldb: h, beta: 0, c: inputGradient.base, ldc: d)
     }
 
-    /// The optimizer update of every parameter.
+    /// The optimizer update of every parameter, in one pass over the ``ParameterStore``.
     public func update() {
         steps += 1
-        let t = engine.threads
-        // Four explicit calls: iterating an array literal would allocate every step.
-        apply(w1, threads: t)
-        apply(b1, threads: t)
-        apply(w2, threads: t)
-        apply(b2, threads: t)
-    }
-
-    @inline(__always)
-    private func apply(_ p: ParameterTensor<T>, threads t: Int) {
-        switch optimizer {
-        case .sgd: OptimizerUpdate.sgd(p, threads: t)
-        case .adamw: OptimizerUpdate.adamw(p, step: steps, threads: t)
-        }
+        parameters.update(step: steps, threads: engine.threads)
     }
 
     /// Parameters by name (`W1`, `b1`, `W2`, `b2`): value and gradient buffers.

@@ -3,37 +3,21 @@ import BenchRuntime
 import CBenchSupport
 import Foundation
 
-/// One parameter tensor with its gradient and optimizer state.
-final class ParameterTensor<T: NativeScalar> {
-    let value: AlignedBuffer<T>
-    let gradient: AlignedBuffer<T>
-    /// SGD: the momentum buffer. AdamW: the first moment.
-    let first: AlignedBuffer<T>
-    /// AdamW: the second moment (empty for SGD).
-    let second: AlignedBuffer<T>
-    var count: Int { value.count }
-
-    init(count: Int, optimizer: Optimizer) {
-        value = AlignedBuffer(count: count, repeating: 0)
-        gradient = AlignedBuffer(count: count, repeating: 0)
-        first = AlignedBuffer(count: count, repeating: 0)
-        second = AlignedBuffer(count: optimizer == .adamw ? count : 0, repeating: 0)
-    }
-}
-
-/// The optimizer updates, one fused pass per tensor. Hyper-parameters are fixed
+/// The optimizer updates, one fused pass over a range of parameters (a model's whole
+/// ``ParameterStore`` in the training steps). Hyper-parameters are fixed
 /// (see `docs/training-kernels.md`).
 public enum OptimizerUpdate {
     public static let sgdLearningRate = 0.01, sgdMomentum = 0.9
     public static let adamLearningRate = 0.001, beta1 = 0.9, beta2 = 0.999, epsilon = 1e-8, weightDecay = 0.01
 
-    /// `v ← μ·v + g; w ← w − lr·v`.
+    /// `v ← μ·v + g; w ← w − lr·v` over `count` values.
     @_specialize(where T == Float)
     @_specialize(where T == Double)
-    static func sgd<T: NativeScalar>(_ p: ParameterTensor<T>, threads: Int) {
-        let w = p.value.base, g = p.gradient.base, v = p.first.base
+    static func sgd<T: NativeScalar>(
+        w: UnsafeMutablePointer<T>, g: UnsafeMutablePointer<T>, v: UnsafeMutablePointer<T>, count: Int, threads: Int
+    ) {
         parallelRanges(
-            p.count, threads: threads, minimumPerThread: 16384,
+            count, threads: threads, minimumPerThread: 16384,
             SGD(w: w, g: g, v: v, mu: T(sgdMomentum), lr: T(sgdLearningRate)))
     }
 
@@ -103,11 +87,5 @@ public enum OptimizerUpdate {
                 w[i] -= stepSize * mi / ((vi * invC2).squareRoot() + eps) + decay * w[i]
             }
         }
-    }
-
-    static func adamw<T: NativeScalar>(_ p: ParameterTensor<T>, step: Int, threads: Int) {
-        adamw(
-            w: p.value.base, g: p.gradient.base, m: p.first.base, v: p.second.base, count: p.count, step: step,
-            threads: threads)
     }
 }

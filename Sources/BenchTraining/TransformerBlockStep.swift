@@ -14,6 +14,8 @@ public final class TransformerBlockStep<T: NativeScalar> {
     let engine: any MatrixEngine<T>
     let attentionPass: AttentionPass<T>
 
+    /// The 12 parameter tensors (``parameterNames``), in one ``ParameterStore``.
+    let parameters: ParameterStore<T>
     let ln1Gamma: ParameterTensor<T>, ln1Beta: ParameterTensor<T>
     let wqkv: ParameterTensor<T>, bqkv: ParameterTensor<T>, wo: ParameterTensor<T>, bo: ParameterTensor<T>
     let ln2Gamma: ParameterTensor<T>, ln2Beta: ParameterTensor<T>
@@ -48,10 +50,12 @@ public final class TransformerBlockStep<T: NativeScalar> {
         attentionPass = AttentionPass(
             CausalAttention(batch: batch, sequence: sequence, model: model, heads: heads), engine: engine)
         let (t, d) = (tokens, model)
-        func param(_ n: Int) -> ParameterTensor<T> { ParameterTensor(count: n, optimizer: s.optimizer) }
-        (ln1Gamma, ln1Beta, ln2Gamma, ln2Beta) = (param(d), param(d), param(d), param(d))
-        (wqkv, bqkv, wo, bo) = (param(d * 3 * d), param(3 * d), param(d * d), param(d))
-        (w1, b1, w2, b2) = (param(d * 4 * d), param(4 * d), param(4 * d * d), param(d))
+        // In the order of parameterNames.
+        parameters = ParameterStore(
+            counts: [d, d, d * 3 * d, 3 * d, d * d, d, d, d, d * 4 * d, 4 * d, 4 * d * d, d], optimizer: s.optimizer)
+        let p = parameters.tensors
+        (ln1Gamma, ln1Beta, wqkv, bqkv, wo, bo) = (p[0], p[1], p[2], p[3], p[4], p[5])
+        (ln2Gamma, ln2Beta, w1, b1, w2, b2) = (p[6], p[7], p[8], p[9], p[10], p[11])
         func buffer(_ n: Int) -> AlignedBuffer<T> { AlignedBuffer(count: n, repeating: 0) }
         (x, y, x1, attention, r1, x2) = (
             buffer(t * d), buffer(t * d), buffer(t * d), buffer(t * d), buffer(t * d), buffer(t * d)
@@ -179,30 +183,10 @@ public final class TransformerBlockStep<T: NativeScalar> {
             dGamma: ln1Gamma.gradient.base, dBeta: ln1Beta.gradient.base, rows: t, cols: d, threads: th)
     }
 
-    /// The optimizer update of all 12 parameter tensors.
+    /// The optimizer update of all 12 parameter tensors, in one pass over the ``ParameterStore``.
     public func update() {
         steps += 1
-        let th = engine.threads
-        apply(ln1Gamma, th)
-        apply(ln1Beta, th)
-        apply(wqkv, th)
-        apply(bqkv, th)
-        apply(wo, th)
-        apply(bo, th)
-        apply(ln2Gamma, th)
-        apply(ln2Beta, th)
-        apply(w1, th)
-        apply(b1, th)
-        apply(w2, th)
-        apply(b2, th)
-    }
-
-    @inline(__always)
-    private func apply(_ p: ParameterTensor<T>, _ threads: Int) {
-        switch optimizer {
-        case .sgd: OptimizerUpdate.sgd(p, threads: threads)
-        case .adamw: OptimizerUpdate.adamw(p, step: steps, threads: threads)
-        }
+        parameters.update(step: steps, threads: engine.threads)
     }
 
     /// The names of the parameter tensors, in a fixed order.
@@ -214,8 +198,7 @@ public final class TransformerBlockStep<T: NativeScalar> {
     public func parameter(_ name: String) -> (
         value: UnsafeMutableBufferPointer<T>, gradient: UnsafeMutableBufferPointer<T>
     )? {
-        let all = [ln1Gamma, ln1Beta, wqkv, bqkv, wo, bo, ln2Gamma, ln2Beta, w1, b1, w2, b2]
         guard let i = Self.parameterNames.firstIndex(of: name) else { return nil }
-        return (all[i].value.pointer, all[i].gradient.pointer)
+        return (parameters.tensors[i].value.pointer, parameters.tensors[i].gradient.pointer)
     }
 }
