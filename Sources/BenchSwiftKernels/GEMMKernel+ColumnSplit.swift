@@ -27,7 +27,7 @@ extension GEMMKernel {
                 let panelSlivers = (ncCur + nr - 1) / nr
                 var pc = 0
                 while pc < k {
-                    let kcCur = min(GEMMKernel.kcMax, k - pc)
+                    let kcCur = min(GEMMKernel.depthBlock(k: k), k - pc)
                     for s in 0..<panelSlivers where !skips.b {
                         kernel.packB(
                             b, ldb: ldb, transposed: transB, n: n, row: pc, rows: kcCur, col: jc + s * nr,

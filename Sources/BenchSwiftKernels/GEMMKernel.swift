@@ -37,7 +37,8 @@ func gemmRowBlock(elementBytes: Int, kc: Int) -> Int {
 /// `nr`-wide slivers) over the threads.
 ///
 /// Blocking (elements): `kc` = 256 so a packed B sliver (`kc × nr`, 32 KiB)
-/// stays in L1 (48 KiB per core here); `mc` = 144 so a packed A block
+/// stays in L1 (48 KiB per core here), except that a product at most 512 deep is one block
+/// (``kcLargest``); `mc` = 144 so a packed A block
 /// (`mc × kc`, 144–288 KiB) stays in L2; `nc` so the B panel takes half the L2 beside it
 /// (``gemmPanelColumns(elementBytes:kc:)``: 512 fp32 columns with a 1 MiB L2, 1024 with 2 MiB).
 /// Measured: `nc` = 2048 (panel in L3 with a 1 MiB L2) gave 0.83× OpenBLAS at N=2048, `nc` = 512
@@ -58,6 +59,13 @@ public final class GEMMKernel<T: NativeScalar> {
     /// Columns of the micro-kernel tile: two vectors.
     static var nr: Int { 2 * T.Vector.scalarCount }
     static var kcMax: Int { 256 }
+    /// The deepest block: a product at most this deep (a weight gradient over 512 tokens) is
+    /// one block, so C is written once rather than read and written again for a second half.
+    /// Measured on Zen 5 at 2 threads (docs/performance.md, "Issue 28, fifth pass"): mlp_step
+    /// B=512 +1.1–2.8%, the Llama block at 512 tokens +1.6–1.7%; 1 thread unchanged.
+    static var kcLargest: Int { 2 * kcMax }
+    /// The depth of the k blocks of a product `k` deep.
+    static func depthBlock(k: Int) -> Int { k <= kcLargest ? k : kcMax }
     /// Rows of a packed A block: 144 (the measured block on 1 MiB L2s), and with an L2 of 2 MiB
     /// or more a fifth of it (408 fp32 rows with 2 MiB): +2% at N=2048 (docs/performance.md).
     static var mcMax: Int { gemmRowBlock(elementBytes: MemoryLayout<T>.stride, kc: kcMax) }
@@ -99,8 +107,8 @@ public final class GEMMKernel<T: NativeScalar> {
         self.threads = threads
         attentionAlgorithm = attention
         let mr = Self.mr, nr = Self.nr
-        packedBs = (0..<threads).map { _ in AlignedBuffer(count: Self.kcMax * Self.ncMax, repeating: 0) }
-        let aCount = (Self.mcMax + mr) * Self.kcMax
+        packedBs = (0..<threads).map { _ in AlignedBuffer(count: Self.kcLargest * Self.ncMax, repeating: 0) }
+        let aCount = (Self.mcMax + mr) * Self.kcLargest
         packedA = (0..<threads).map { _ in AlignedBuffer(count: aCount, repeating: 0) }
         tiles = (0..<threads).map { _ in AlignedBuffer(count: mr * nr, repeating: 0) }
     }
@@ -148,7 +156,7 @@ public final class GEMMKernel<T: NativeScalar> {
             let slivers = (ncCur + nr - 1) / nr
             var pc = 0
             while pc < k {
-                let kcCur = min(Self.kcMax, k - pc)
+                let kcCur = min(Self.depthBlock(k: k), k - pc)
                 if !skips.b {
                     parallel(
                         PackPanel(
