@@ -79,7 +79,7 @@ extension PreparedSoftmaxCrossEntropy: KernelReference {
     /// bound `8·V·u` for a loss and `8·V·u·(|ref| + 1/T)` for a gradient entry.
     static func check(_ c: KernelCase, entries: [OutputEntry], values: [Double], calls: Int) -> Verification {
         if let mismatch = Verification.countMismatch(entries, values) { return mismatch }
-        let rows = c.integer("T") ?? 0
+        let (rows, vocabulary) = (c.integer("T") ?? 0, c.integer("V") ?? 0)
         let u = T.dtype.unitRoundoff ?? 1e-16
         var rowReference: [Int: (loss: Double, gradient: [Double])] = [:]
         func reference(_ r: Int) -> (loss: Double, gradient: [Double]) {
