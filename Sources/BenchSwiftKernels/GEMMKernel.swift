@@ -17,6 +17,19 @@ func gemmPanelColumns(elementBytes: Int, kc: Int) -> Int {
     return min(2048, max(512, l2 / 2 / (kc * elementBytes) / 64 * 64))
 }
 
+/// The deepest k block for `elementBytes`-wide values, given the usual depth `kc`: a product at
+/// most this deep is one block, so C is written once. `2·kc` for fp32 on AMD Zen 5 (family
+/// 0x1A), where it was measured: at 2 threads, mlp_step B=512 +1.1–2.8% and the Llama block at
+/// 512 tokens +1.6–1.7% (their weight gradients are 512 deep), 1 thread unchanged
+/// (docs/performance.md, "Issue 28, fifth pass"). Elsewhere `kc`: a 512-deep B sliver (64 KiB
+/// in fp32) is past a 48 KiB L1, and it was not measured there.
+func gemmDeepestBlock(elementBytes: Int, kc: Int) -> Int {
+    if elementBytes == 4, let cpu = HostProbe.cpuFamily, cpu.vendor == "AuthenticAMD", cpu.family >= 0x1A {
+        return 2 * kc
+    }
+    return kc
+}
+
 /// The A block's rows for `elementBytes`-wide values and `kc` columns (a multiple of 12, so of
 /// every `mr`).
 func gemmRowBlock(elementBytes: Int, kc: Int) -> Int {
@@ -37,8 +50,8 @@ func gemmRowBlock(elementBytes: Int, kc: Int) -> Int {
 /// `nr`-wide slivers) over the threads.
 ///
 /// Blocking (elements): `kc` = 256 so a packed B sliver (`kc × nr`, 32 KiB)
-/// stays in L1 (48 KiB per core here), except that a product at most 512 deep is one block
-/// (``kcLargest``); `mc` = 144 so a packed A block
+/// stays in L1 (48 KiB per core here), except that on Zen 5 a product at most 512 deep is one
+/// block (``kcLargest``); `mc` = 144 so a packed A block
 /// (`mc × kc`, 144–288 KiB) stays in L2; `nc` so the B panel takes half the L2 beside it
 /// (``gemmPanelColumns(elementBytes:kc:)``: 512 fp32 columns with a 1 MiB L2, 1024 with 2 MiB).
 /// Measured: `nc` = 2048 (panel in L3 with a 1 MiB L2) gave 0.83× OpenBLAS at N=2048, `nc` = 512
@@ -59,11 +72,9 @@ public final class GEMMKernel<T: NativeScalar> {
     /// Columns of the micro-kernel tile: two vectors.
     static var nr: Int { 2 * T.Vector.scalarCount }
     static var kcMax: Int { 256 }
-    /// The deepest block: a product at most this deep (a weight gradient over 512 tokens) is
-    /// one block, so C is written once rather than read and written again for a second half.
-    /// Measured on Zen 5 at 2 threads (docs/performance.md, "Issue 28, fifth pass"): mlp_step
-    /// B=512 +1.1–2.8%, the Llama block at 512 tokens +1.6–1.7%; 1 thread unchanged.
-    static var kcLargest: Int { 2 * kcMax }
+    /// The deepest block: a product at most this deep is one block
+    /// (``gemmDeepestBlock(elementBytes:kc:)``: 512 for fp32 on Zen 5, else `kcMax`).
+    static var kcLargest: Int { gemmDeepestBlock(elementBytes: MemoryLayout<T>.stride, kc: kcMax) }
     /// The depth of the k blocks of a product `k` deep.
     static func depthBlock(k: Int) -> Int { k <= kcLargest ? k : kcMax }
     /// Rows of a packed A block: 144 (the measured block on 1 MiB L2s), and with an L2 of 2 MiB
