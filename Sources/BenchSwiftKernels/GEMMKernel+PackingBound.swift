@@ -11,10 +11,10 @@
 /// a weight matrix as B: `X·W` and `dY·Wᵀ`; attention runs in its own tiles), `all` skips
 /// packing A and B everywhere; anything else skips nothing. Each kernel packs normally until its
 /// first product (same A, shape and transposes) comes again, so a step's first call is computed
-/// and verified as usual. From its second call the
-/// micro-kernel reads whatever the panels last held: **the results are wrong and the timings
-/// are an upper bound**, of pre-packed weights (`weights`: packed weights that are still hot
-/// in the cache) or of packing that costs nothing at all (`all`).
+/// and verified as usual. From its second call the micro-kernel reads whatever the panels last
+/// held: **the results are wrong and the timings are an upper bound**, of pre-packed weights
+/// (`weights`: packed weights that are still hot in the cache) or of packing that costs nothing
+/// at all (`all`).
 struct PackingSkips {
     var a = false, b = false
 }
