@@ -26,12 +26,9 @@ final class ParameterStore<T: NativeScalar> {
         gradient = AlignedBuffer(count: total, repeating: 0)
         first = AlignedBuffer(count: total, repeating: 0)
         second = AlignedBuffer(count: optimizer == .adamw ? total : 0, repeating: 0)
-        let (v, g, m) = (value.base, gradient.base, first.base)
-        let s = optimizer == .adamw ? second.base : nil
+        let (v, g) = (value.base, gradient.base)
         tensors = zip(offsets, counts).map { o, n in
-            ParameterTensor(
-                value: TensorSlice(base: v + o, count: n), gradient: TensorSlice(base: g + o, count: n),
-                first: TensorSlice(base: m + o, count: n), second: s.map { TensorSlice(base: $0 + o, count: n) })
+            ParameterTensor(value: TensorSlice(base: v + o, count: n), gradient: TensorSlice(base: g + o, count: n))
         }
     }
 
@@ -48,14 +45,10 @@ final class ParameterStore<T: NativeScalar> {
     }
 }
 
-/// One parameter tensor: its value, gradient and optimizer state, slices of a ``ParameterStore``
-/// (which must outlive it).
+/// One parameter tensor: its value and gradient, slices of a ``ParameterStore`` (which must
+/// outlive it and holds the optimizer's state).
 struct ParameterTensor<T: NativeScalar> {
     let value: TensorSlice<T>, gradient: TensorSlice<T>
-    /// SGD: the momentum. AdamW: the first moment.
-    let first: TensorSlice<T>
-    /// AdamW: the second moment (nil for SGD).
-    let second: TensorSlice<T>?
     var count: Int { value.count }
 }
 
