@@ -49,7 +49,6 @@ final class ParameterStore<T: NativeScalar> {
 /// outlive it and holds the optimizer's state).
 struct ParameterTensor<T: NativeScalar> {
     let value: TensorSlice<T>, gradient: TensorSlice<T>
-    var count: Int { value.count }
 }
 
 /// `count` values at `base`, with the accessors of an ``AlignedBuffer``.
